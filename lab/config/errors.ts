@@ -1,0 +1,37 @@
+import type { z } from "zod";
+
+/** A bad value in something the user gave the lab: it names the key, the value and what is allowed. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "missing";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** One line per zod issue: `versions.node = "24" is not allowed: expected a version like 1.2.3`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    if (issue.code === "unrecognized_keys") {
+      const where = issue.path.length > 0 ? `${key}.` : "";
+      return `${issue.keys.map((k) => `${where}${k}`).join(", ")}: unknown key(s); remove or correct the spelling`;
+    }
+    return `${key} = ${describeValue(issue.input)} is not allowed: ${issue.message}`;
+  });
+}
+
+/** Parse with a schema or throw a ConfigError that lists every problem at once. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, data: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ConfigError(source, describeIssues(result.error.issues));
+}

@@ -1,0 +1,3 @@
+module github.com/edge-lab/workloads/go
+
+go 1.19
