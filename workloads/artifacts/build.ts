@@ -14,7 +14,7 @@ import {
   writeBuildContext,
 } from "./dockerImages";
 import { buildGoBinary } from "./goBinary";
-import { nanosBuildPlan, writeNanosInputs } from "./nanos";
+import { nanosBuildPlan, parseOpsBuildOutput, writeNanosInputs } from "./nanos";
 import { ensurePinnedNode } from "./nodeRuntime";
 import { buildNodeSea } from "./nodeSea";
 import { assembleNodeRootfs } from "./rootfs";
@@ -188,11 +188,12 @@ export async function buildArtifacts(options: BuildOptions): Promise<ArtifactMan
             notes: [`ops not installed: config and build script written to ${inputs.dir}`],
           };
         }
-        await run("bash", [inputs.buildScript], { timeoutMs: 900_000 });
+        const { stdout } = await run("bash", [inputs.buildScript], { timeoutMs: 900_000 });
+        const imagePath = parseOpsBuildOutput(stdout) ?? plan.imagePath;
         return {
-          ref: plan.imagePath,
+          ref: imagePath,
           status: "built",
-          size: await measureArtifactSize({ kind: "nanos-image", path: plan.imagePath }),
+          size: await measureArtifactSize({ kind: "nanos-image", path: imagePath }),
           builtWith,
           notes: [],
         };

@@ -144,9 +144,17 @@ export function imageName(runtime: Runtime, revision: Revision): string {
   return `edgelab-${runtime}-${revision.id}`;
 }
 
-/** Where `ops build -i NAME` leaves the image: $OPS_HOME/images/NAME (OPS_HOME defaults to ~/.ops). */
+/**
+ * Where `ops build -i NAME` should leave the image: $OPS_HOME/images/NAME. Some ops releases add
+ * ".img"; the build prints the real path, which `parseOpsBuildOutput` reads (docs/ops-nanos-notes.md).
+ */
 export function opsImagePath(name: string, opsHome = process.env.OPS_HOME ?? join(homedir(), ".ops")): string {
   return join(opsHome, "images", name);
+}
+
+/** The image path from `ops build` output ("Bootable image file:/root/.ops/images/NAME"). */
+export function parseOpsBuildOutput(output: string): string | undefined {
+  return /Bootable image file:\s*(\S+)/.exec(output)?.[1];
 }
 
 export interface NanosBuildPlan {

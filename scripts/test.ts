@@ -1,0 +1,37 @@
+/**
+ * The one test command (`npm test` runs it after the linters): every *.test.ts beside the code,
+ * on Node's own test runner. `--fast` leaves out *.integration.test.ts (Docker, real processes).
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { repoRoot } from "../lab/paths";
+
+const SKIP_DIRS = new Set(["node_modules", "build", ".cache", "results", ".git"]);
+
+function findTests(dir: string, found: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.has(entry.name)) findTests(join(dir, entry.name), found);
+    } else if (entry.name.endsWith(".test.ts")) found.push(relative(repoRoot, join(dir, entry.name)));
+  }
+  return found;
+}
+
+const fast = process.argv.includes("--fast");
+const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const files = findTests(repoRoot)
+  .filter((f) => !fast || !f.endsWith(".integration.test.ts"))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+if (files.length === 0) {
+  process.stderr.write("no test files matched\n");
+  process.exit(1);
+}
+// Integration tests share the Docker engine and two cores: one file at a time keeps timings sane.
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files],
+  { cwd: repoRoot, stdio: "inherit" },
+);
+process.exit(result.status ?? 1);
