@@ -7,8 +7,11 @@ import { stringify } from "yaml";
 import { ConfigError } from "./errors";
 import { loadRevision } from "./revision";
 
-function writeRevision(mutate: (rev: Record<string, any>) => void): string {
-  const rev = JSON.parse(JSON.stringify(loadRevision("paper-2025")));
+/** The revision as loose YAML data, so a test can break it in any way. */
+type LooseRevision = Record<"versions" | "nodeBinary" | "images", Record<string, unknown>>;
+
+function writeRevision(mutate: (rev: LooseRevision) => void): string {
+  const rev = JSON.parse(JSON.stringify(loadRevision("paper-2025"))) as LooseRevision;
   mutate(rev);
   const dir = mkdtempSync(join(tmpdir(), "rev-"));
   const path = join(dir, "candidate.yaml");

@@ -1,5 +1,4 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
+import { type ChildProcess, spawn } from "node:child_process";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type InstanceExit, type LaunchedInstance, OutputBuffer } from "./instance";
@@ -14,11 +13,12 @@ export interface DockerLaunch {
 }
 
 /**
- * `docker run` arguments. Memory sets --memory-swap equal to --memory: with --memory alone a
- * container may swap, which would hide the memory pressure the experiment applies.
+ * `docker run -d` arguments. Memory sets --memory-swap equal to --memory: with --memory alone a
+ * container may swap, which would hide the memory pressure the experiment applies. The port is
+ * published on loopback only.
  */
 export function dockerRunArgs(spec: DockerLaunch): string[] {
-  const args = ["run", "--name", spec.name, "-p", `127.0.0.1:${spec.hostPort}:${APP_PORT}`];
+  const args = ["run", "--detach", "--name", spec.name, "-p", `127.0.0.1:${spec.hostPort}:${APP_PORT}`];
   if (spec.cpus !== undefined) args.push(`--cpus=${spec.cpus}`);
   if (spec.memoryMB !== undefined) args.push(`--memory=${spec.memoryMB}m`, `--memory-swap=${spec.memoryMB}m`);
   args.push(spec.image);
@@ -37,31 +37,40 @@ export async function removeContainer(name: string): Promise<void> {
 }
 
 /**
- * The app as a container. The client stays attached (no -d) so the container's output streams
- * here; the container is not --rm so that its exit code and OOM flag can be read after it ends.
+ * The app as a container, started detached. Polling waits for `docker run -d` to return: a probe
+ * that connects before the container's veth exists leaves the host's neighbour entry for the
+ * container unresolved, and every connection then stalls about a second, which would be
+ * measured as start-up time. The container is not --rm, so its exit code and OOM flag can be read
+ * after it ends; `docker wait` tells when that happens.
  */
 export function launchDocker(spec: DockerLaunch): LaunchedInstance {
   const output = new OutputBuffer();
+  let waiter: ChildProcess | undefined;
   const launchedAt = performance.now();
-  const client = spawn("docker", dockerRunArgs(spec), { stdio: ["ignore", "pipe", "pipe"] });
-  client.stdout?.on("data", (c) => output.append(c));
-  client.stderr?.on("data", (c) => output.append(c));
-  client.on("error", (e) => output.append(`spawn error: ${e.message}\n`));
-  const clientExited = once(client, "exit");
+  const started = run("docker", dockerRunArgs(spec), { timeoutMs: 120_000 }).then(() => {
+    waiter = spawn("docker", ["wait", spec.name], { stdio: "ignore" });
+  });
+  started.catch(() => undefined); // reported to whoever awaits `started`
+  const waiterRunning = () => waiter !== undefined && waiter.exitCode === null && waiter.signalCode === null;
   return {
     baseUrl: `http://127.0.0.1:${spec.hostPort}`,
     launchedAt,
-    isAlive: () => client.exitCode === null && client.signalCode === null,
+    started,
+    isAlive: () => waiter === undefined || waiterRunning(),
     output: () => output.toString(),
     async stop(graceMs = 5_000) {
+      await started.catch(() => undefined);
       const seconds = Math.max(1, Math.ceil(graceMs / 1000));
       try {
         await run("docker", ["stop", "-t", String(seconds), spec.name], { timeoutMs: graceMs + 30_000 }).catch(
           () => undefined,
         );
-        await clientExited;
+        const logs = await run("docker", ["logs", spec.name]).catch(() => ({ stdout: "", stderr: "" }));
+        output.append(logs.stdout);
+        output.append(logs.stderr);
         return await inspectExit(spec.name);
       } finally {
+        waiter?.kill();
         await removeContainer(spec.name);
       }
     },

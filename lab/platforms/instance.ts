@@ -12,8 +12,13 @@ export interface LaunchedInstance {
   baseUrl: string;
   /** performance.now() taken just before the launch command was issued: the start of TTR. */
   launchedAt: number;
+  /**
+   * Resolves once polling the instance cannot disturb it (for Docker: `docker run -d` returned,
+   * so the container's network exists); rejects when the launch itself failed.
+   */
+  started: Promise<void>;
   isAlive(): boolean;
-  /** What the instance printed so far (stdout and stderr interleaved). */
+  /** What the instance printed (stdout and stderr interleaved); for Docker, complete after stop(). */
   output(): string;
   /** Ask it to stop (SIGTERM or the platform's equivalent), wait, and report how it ended. */
   stop(graceMs?: number): Promise<InstanceExit>;

@@ -35,6 +35,7 @@ export function launchNative(spec: NativeLaunch): LaunchedInstance {
   return {
     baseUrl: `http://127.0.0.1:${spec.hostPort}`,
     launchedAt,
+    started: Promise.resolve(),
     isAlive: () => child.exitCode === null && child.signalCode === null,
     output: () => output.toString(),
     async stop(graceMs = 5_000) {

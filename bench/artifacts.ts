@@ -1,0 +1,171 @@
+/**
+ * Benchmark (a figure, not a test): per app, natively and in Docker, the artifact size, the
+ * median time from launch to first 200 over N launches, and req/s for /io and /compute under a
+ * short load. Every instance is checked against the HTTP contract before it is loaded.
+ *
+ *   npm run bench:artifacts -- [--launches 10] [--duration 5] [--repeats 3] [--connections 32]
+ *
+ * The load generator (autocannon) runs on the same two cores as the app here, so the req/s are
+ * this machine's, useful to compare the rows with each other, not with the paper.
+ */
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { median, quantile } from "simple-statistics";
+import { runMain, UsageError } from "../lab/cli/args";
+import { loadRevision } from "../lab/config/revision";
+import type { Runtime, Workload } from "../lab/model";
+import { launchDocker, removeContainer } from "../lab/platforms/docker";
+import type { LaunchedInstance } from "../lab/platforms/instance";
+import { launchNative } from "../lab/platforms/native";
+import { freePort } from "../lab/ports";
+import { waitForInstance } from "../lab/ready";
+import { buildArtifacts } from "../workloads/artifacts/build";
+import { verifyContract } from "../workloads/contract";
+
+interface Target {
+  runtime: Runtime;
+  platform: "native" | "docker";
+  artifact: string;
+  sizeBytes: number;
+  launch: (port: number) => LaunchedInstance;
+}
+
+function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} ${JSON.stringify(raw)}: use a whole number of 1 or more`);
+  return n;
+}
+
+async function timeToReady(target: Target): Promise<number> {
+  const instance = target.launch(await freePort());
+  try {
+    return (await waitForInstance(instance)).elapsedMs;
+  } finally {
+    await instance.stop();
+  }
+}
+
+async function loadOnce(url: string, seconds: number, connections: number) {
+  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    failed: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+runMain(async () => {
+  const { values } = parseArgs({
+    options: {
+      launches: { type: "string", default: "10" },
+      duration: { type: "string", default: "5" },
+      repeats: { type: "string", default: "3" },
+      connections: { type: "string", default: "32" },
+    },
+    strict: true,
+  });
+  const launches = positiveInt("launches", values.launches);
+  const duration = positiveInt("duration", values.duration);
+  const repeats = positiveInt("repeats", values.repeats);
+  const connections = positiveInt("connections", values.connections);
+
+  const revision = loadRevision();
+  const manifest = await buildArtifacts({ revision, runtimes: ["go", "node"], kinds: ["binary", "docker-offline"] });
+  const find = (runtime: Runtime, kind: string) => {
+    const a = manifest.artifacts.find((x) => x.runtime === runtime && x.kind === kind);
+    if (!a?.size) throw new Error(`${runtime} ${kind} was not built`);
+    return { ref: a.ref, size: a.size.apparentBytes };
+  };
+  let containerSeq = 0;
+  const targets: Target[] = (["go", "node"] as const).flatMap((runtime) => {
+    const binary = find(runtime, "binary");
+    const image = find(runtime, "docker-offline");
+    return [
+      {
+        runtime,
+        platform: "native" as const,
+        artifact: binary.ref,
+        sizeBytes: binary.size,
+        launch: (port: number) => launchNative({ command: binary.ref, hostPort: port }),
+      },
+      {
+        runtime,
+        platform: "docker" as const,
+        artifact: image.ref,
+        sizeBytes: image.size,
+        launch: (port: number) =>
+          launchDocker({ image: image.ref, name: `edgelab-bench-${process.pid}-${containerSeq++}`, hostPort: port }),
+      },
+    ];
+  });
+
+  const rows: string[] = [];
+  try {
+    for (const target of targets) {
+      const label = `${target.runtime} ${target.platform}`;
+      process.stderr.write(`${label}: ${launches} launches ...\n`);
+      const ttr: number[] = [];
+      for (let i = 0; i < launches; i++) ttr.push(await timeToReady(target));
+
+      const instance = target.launch(await freePort());
+      const perWorkload: Record<Workload, { rps: number; p99: number; failed: number }> = {
+        io: { rps: 0, p99: 0, failed: 0 },
+        compute: { rps: 0, p99: 0, failed: 0 },
+      };
+      try {
+        await waitForInstance(instance);
+        const contract = await verifyContract(instance.baseUrl, target.runtime);
+        if (contract.problems.length > 0)
+          throw new Error(`${label} breaks the contract:\n${contract.problems.join("\n")}`);
+        for (const workload of ["io", "compute"] as const) {
+          process.stderr.write(`${label}: /${workload} ${repeats} x ${duration}s at ${connections} connections ...\n`);
+          await loadOnce(`${instance.baseUrl}/${workload}`, 1, connections); // warm-up, not counted
+          const runs = [];
+          for (let r = 0; r < repeats; r++)
+            runs.push(await loadOnce(`${instance.baseUrl}/${workload}`, duration, connections));
+          perWorkload[workload] = {
+            rps: median(runs.map((x) => x.rps)),
+            p99: median(runs.map((x) => x.p99)),
+            failed: runs.reduce((sum, x) => sum + x.failed, 0),
+          };
+        }
+      } finally {
+        await instance.stop();
+      }
+      rows.push(
+        [
+          target.runtime.padEnd(5),
+          target.platform.padEnd(7),
+          `${(target.sizeBytes / 1e6).toFixed(1)} MB`.padStart(9),
+          `${median(ttr).toFixed(1)}`.padStart(8),
+          `${quantile(ttr, 0).toFixed(1)}-${quantile(ttr, 1).toFixed(1)}`.padStart(13),
+          `${Math.round(perWorkload.io.rps)}`.padStart(8),
+          `${perWorkload.io.p99}`.padStart(6),
+          `${Math.round(perWorkload.compute.rps)}`.padStart(9),
+          `${perWorkload.compute.p99}`.padStart(6),
+          `${perWorkload.io.failed + perWorkload.compute.failed}`.padStart(6),
+        ].join(" "),
+      );
+    }
+  } finally {
+    for (let i = 0; i < containerSeq; i++) await removeContainer(`edgelab-bench-${process.pid}-${i}`);
+  }
+
+  const header = [
+    "app  ",
+    "platform",
+    "     size",
+    "TTR ms",
+    "  TTR min-max",
+    "  io r/s",
+    "io p99",
+    "comp r/s",
+    "c p99",
+    "failed",
+  ].join(" ");
+  process.stdout.write(
+    `artifact benchmark: ${launches} launches per target (median TTR), load ${repeats} x ${duration}s at ${connections} connections (median), p99 in ms\n`,
+  );
+  process.stdout.write(`${header}\n${rows.join("\n")}\n`);
+});

@@ -1,0 +1,148 @@
+/**
+ * Both apps, built by the lab's own builders, run for real: natively (Go binary, Node on this
+ * machine's Node, on the pinned Node 24.3.0, and as a single executable) and as offline Docker
+ * images, each held to the full HTTP contract.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+import { loadRevision } from "../lab/config/revision";
+import { run } from "../lab/exec";
+import type { Runtime } from "../lab/model";
+import { launchDocker, removeContainer } from "../lab/platforms/docker";
+import type { LaunchedInstance } from "../lab/platforms/instance";
+import { launchNative } from "../lab/platforms/native";
+import { freePort } from "../lab/ports";
+import { waitForInstance } from "../lab/ready";
+import { dockerSkip } from "../lab/testing/requirements";
+import { type ArtifactManifest, buildArtifacts, nodeAppScript } from "./artifacts/build";
+import { goSourceDir } from "./artifacts/goBinary";
+import { findGoToolchain } from "./artifacts/goToolchain";
+import { ensurePinnedNode } from "./artifacts/nodeRuntime";
+import { verifyContract } from "./contract";
+
+const revision = loadRevision("paper-2025");
+const MiB = 1024 * 1024;
+
+interface Case {
+  name: string;
+  runtime: Runtime;
+  expectedVersion: () => string;
+  launch: (port: number) => LaunchedInstance;
+  docker?: { cpus: number; memoryMB: number };
+}
+
+let manifest: ArtifactManifest;
+let pinnedNodePath = "";
+let dockerSkipReason: string | false = false;
+const containers: string[] = [];
+
+function artifact(runtime: Runtime, kind: string): string {
+  const found = manifest.artifacts.find((a) => a.runtime === runtime && a.kind === kind);
+  assert.ok(found, `${runtime} ${kind} was built`);
+  return found.ref;
+}
+
+const goVersion = () => `go${manifest.artifacts.find((a) => a.runtime === "go")?.builtWith.go}`;
+
+function dockerCase(runtime: Runtime, expectedVersion: () => string): Case {
+  const limits = { cpus: 1, memoryMB: 256 };
+  return {
+    name: `${runtime} offline Docker image (1 CPU quota, 256 MB)`,
+    runtime,
+    expectedVersion,
+    docker: limits,
+    launch: (port) => {
+      const name = `edgelab-test-${process.pid}-${runtime}-${port}`;
+      containers.push(name);
+      return launchDocker({ image: artifact(runtime, "docker-offline"), name, hostPort: port, ...limits });
+    },
+  };
+}
+
+const cases: Case[] = [
+  {
+    name: "go static binary",
+    runtime: "go",
+    expectedVersion: goVersion,
+    launch: (port) => launchNative({ command: artifact("go", "binary"), hostPort: port }),
+  },
+  {
+    name: "node app.js on this machine's Node",
+    runtime: "node",
+    expectedVersion: () => process.version,
+    launch: (port) => launchNative({ command: process.execPath, args: [nodeAppScript], hostPort: port }),
+  },
+  {
+    name: "node app.js on the pinned Node",
+    runtime: "node",
+    expectedVersion: () => `v${revision.versions.node}`,
+    launch: (port) => launchNative({ command: pinnedNodePath, args: [nodeAppScript], hostPort: port }),
+  },
+  {
+    name: "node single executable",
+    runtime: "node",
+    expectedVersion: () => `v${revision.versions.node}`,
+    launch: (port) => launchNative({ command: artifact("node", "binary"), hostPort: port }),
+  },
+  dockerCase("go", goVersion),
+  dockerCase("node", () => `v${revision.versions.node}`),
+];
+
+describe("the apps, built and run", { timeout: 600_000 }, () => {
+  before(async () => {
+    dockerSkipReason = await dockerSkip();
+    manifest = await buildArtifacts({
+      revision,
+      runtimes: ["go", "node"],
+      kinds: dockerSkipReason ? ["binary"] : ["binary", "docker-offline"],
+    });
+    pinnedNodePath = (await ensurePinnedNode(revision)).path;
+  });
+
+  after(async () => {
+    for (const name of containers) await removeContainer(name);
+  });
+
+  for (const c of cases) {
+    it(`${c.name}: serves the contract, reports what it sees, stops cleanly`, async (t) => {
+      if (c.docker && dockerSkipReason) return t.skip(dockerSkipReason);
+      const instance = c.launch(await freePort());
+      let exit: Awaited<ReturnType<LaunchedInstance["stop"]>> | undefined;
+      try {
+        await waitForInstance(instance);
+        const report = await verifyContract(instance.baseUrl, c.runtime);
+        assert.deepEqual(report.problems, [], `${c.name}\n${instance.output()}`);
+        assert.equal(report.info?.version, c.expectedVersion());
+        if (c.docker) {
+          assert.equal(report.info?.memory.cgroupLimitBytes, c.docker.memoryMB * MiB, "the app sees the memory limit");
+          assert.equal(report.info?.cpu.cgroupQuotaCpus, c.docker.cpus, "the app sees the CPU quota");
+        }
+      } finally {
+        exit = await instance.stop();
+      }
+      assert.deepEqual(exit, { exitCode: 0, signal: null, oomKilled: false }, `${c.name} exits 0 on SIGTERM`);
+      const ready = JSON.parse(instance.output().split("\n")[0] ?? "{}");
+      assert.equal(ready.event, "ready", instance.output());
+      assert.equal(ready.runtime, c.runtime);
+      assert.ok(!Number.isNaN(Date.parse(ready.time)), `ready line has a timestamp: ${ready.time}`);
+    });
+  }
+
+  for (const runtime of ["go", "node"] as const) {
+    it(`${runtime} refuses a bad PORT with a clear message`, () => {
+      const [command, ...args] = runtime === "go" ? [artifact("go", "binary")] : [process.execPath, nodeAppScript];
+      const result = spawnSync(command ?? "", args, { env: { ...process.env, PORT: "80a" }, encoding: "utf8" });
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /PORT="80a" is not allowed: use an integer from 1 to 65535/);
+    });
+  }
+
+  it("go sources are gofmt-clean and pass go vet", async () => {
+    const go = await findGoToolchain();
+    const gofmt = go.command.replace(/go$/, "gofmt");
+    const { stdout } = await run(gofmt === "go" ? "gofmt" : gofmt, ["-l", "."], { cwd: goSourceDir });
+    assert.equal(stdout.trim(), "", "files gofmt would change");
+    await run(go.command, ["vet", "./..."], { cwd: goSourceDir, env: { ...process.env, GOTOOLCHAIN: "local" } });
+  });
+});
