@@ -8,15 +8,20 @@
  * The load generator (autocannon) runs on the same two cores as the app here, so the req/s are
  * this machine's, useful to compare the rows with each other, not with the paper.
  */
+
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { median, quantile } from "simple-statistics";
 import { runMain, UsageError } from "../lab/cli/args";
 import { loadRevision } from "../lab/config/revision";
 import type { Runtime, Workload } from "../lab/model";
-import { launchDocker, removeContainer } from "../lab/platforms/docker";
-import type { LaunchedInstance } from "../lab/platforms/instance";
-import { launchNative } from "../lab/platforms/native";
+import { adHocContext } from "../lab/platforms/context";
+import { dockerPlatform } from "../lab/platforms/docker";
+import { type LaunchedInstance, launchInstance } from "../lab/platforms/instance";
+import { nativePlatform } from "../lab/platforms/native";
 import { freePort } from "../lab/ports";
 import { waitForInstance } from "../lab/ready";
 import { buildArtifacts } from "../workloads/artifacts/build";
@@ -77,7 +82,23 @@ runMain(async () => {
     if (!a?.size) throw new Error(`${runtime} ${kind} was not built`);
     return { ref: a.ref, size: a.size.apparentBytes };
   };
-  let containerSeq = 0;
+  const workRoot = mkdtempSync(join(tmpdir(), "bench-artifacts-"));
+  const launched: LaunchedInstance[] = [];
+  let seq = 0;
+  const launchWith =
+    (platform: typeof nativePlatform, runtime: Runtime, artifacts: { command?: string[]; dockerImage?: string }) =>
+    (port: number) => {
+      const ctx = adHocContext({
+        runtime,
+        artifacts,
+        hostPort: port,
+        workDir: join(workRoot, String(seq++)),
+        runId: "bench",
+      });
+      const instance = launchInstance(platform, ctx);
+      launched.push(instance);
+      return instance;
+    };
   const targets: Target[] = (["go", "node"] as const).flatMap((runtime) => {
     const binary = find(runtime, "binary");
     const image = find(runtime, "docker-offline");
@@ -87,15 +108,14 @@ runMain(async () => {
         platform: "native" as const,
         artifact: binary.ref,
         sizeBytes: binary.size,
-        launch: (port: number) => launchNative({ command: binary.ref, hostPort: port }),
+        launch: launchWith(nativePlatform, runtime, { command: [binary.ref] }),
       },
       {
         runtime,
         platform: "docker" as const,
         artifact: image.ref,
         sizeBytes: image.size,
-        launch: (port: number) =>
-          launchDocker({ image: image.ref, name: `edgelab-bench-${process.pid}-${containerSeq++}`, hostPort: port }),
+        launch: launchWith(dockerPlatform, runtime, { dockerImage: image.ref }),
       },
     ];
   });
@@ -149,7 +169,7 @@ runMain(async () => {
       );
     }
   } finally {
-    for (let i = 0; i < containerSeq; i++) await removeContainer(`edgelab-bench-${process.pid}-${i}`);
+    for (const instance of launched) await instance.cleanup();
   }
 
   const header = [

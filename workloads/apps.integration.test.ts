@@ -5,13 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadRevision } from "../lab/config/revision";
 import { run } from "../lab/exec";
 import type { Runtime } from "../lab/model";
-import { launchDocker, removeContainer } from "../lab/platforms/docker";
-import type { LaunchedInstance } from "../lab/platforms/instance";
-import { launchNative } from "../lab/platforms/native";
+import { adHocContext } from "../lab/platforms/context";
+import { dockerPlatform } from "../lab/platforms/docker";
+import { type LaunchedInstance, launchInstance } from "../lab/platforms/instance";
+import { nativePlatform } from "../lab/platforms/native";
 import { freePort } from "../lab/ports";
 import { waitForInstance } from "../lab/ready";
 import { dockerSkip } from "../lab/testing/requirements";
@@ -35,7 +39,22 @@ interface Case {
 let manifest: ArtifactManifest;
 let pinnedNodePath = "";
 let dockerSkipReason: string | false = false;
-const containers: string[] = [];
+const workRoot = mkdtempSync(join(tmpdir(), "apps-it-"));
+const launched: LaunchedInstance[] = [];
+
+function native(runtime: Runtime, command: () => string[]) {
+  return (port: number) => {
+    const ctx = adHocContext({
+      runtime,
+      artifacts: { command: command() },
+      hostPort: port,
+      workDir: join(workRoot, `${port}`),
+    });
+    const instance = launchInstance(nativePlatform, ctx);
+    launched.push(instance);
+    return instance;
+  };
+}
 
 function artifact(runtime: Runtime, kind: string): string {
   const found = manifest.artifacts.find((a) => a.runtime === runtime && a.kind === kind);
@@ -53,9 +72,17 @@ function dockerCase(runtime: Runtime, expectedVersion: () => string): Case {
     expectedVersion,
     docker: limits,
     launch: (port) => {
-      const name = `edgelab-test-${process.pid}-${runtime}-${port}`;
-      containers.push(name);
-      return launchDocker({ image: artifact(runtime, "docker-offline"), name, hostPort: port, ...limits });
+      const ctx = adHocContext({
+        runtime,
+        artifacts: { dockerImage: artifact(runtime, "docker-offline") },
+        hostPort: port,
+        workDir: join(workRoot, `${port}`),
+        resources: limits,
+        runId: "apps-test",
+      });
+      const instance = launchInstance(dockerPlatform, ctx);
+      launched.push(instance);
+      return instance;
     },
   };
 }
@@ -65,25 +92,25 @@ const cases: Case[] = [
     name: "go static binary",
     runtime: "go",
     expectedVersion: goVersion,
-    launch: (port) => launchNative({ command: artifact("go", "binary"), hostPort: port }),
+    launch: native("go", () => [artifact("go", "binary")]),
   },
   {
     name: "node app.js on this machine's Node",
     runtime: "node",
     expectedVersion: () => process.version,
-    launch: (port) => launchNative({ command: process.execPath, args: [nodeAppScript], hostPort: port }),
+    launch: native("node", () => [process.execPath, nodeAppScript]),
   },
   {
     name: "node app.js on the pinned Node",
     runtime: "node",
     expectedVersion: () => `v${revision.versions.node}`,
-    launch: (port) => launchNative({ command: pinnedNodePath, args: [nodeAppScript], hostPort: port }),
+    launch: native("node", () => [pinnedNodePath, nodeAppScript]),
   },
   {
     name: "node single executable",
     runtime: "node",
     expectedVersion: () => `v${revision.versions.node}`,
-    launch: (port) => launchNative({ command: artifact("node", "binary"), hostPort: port }),
+    launch: native("node", () => [artifact("node", "binary")]),
   },
   dockerCase("go", goVersion),
   dockerCase("node", () => `v${revision.versions.node}`),
@@ -101,7 +128,7 @@ describe("the apps, built and run", { timeout: 600_000 }, () => {
   });
 
   after(async () => {
-    for (const name of containers) await removeContainer(name);
+    for (const instance of launched) await instance.cleanup();
   });
 
   for (const c of cases) {

@@ -1,78 +1,97 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
-import { type InstanceExit, type LaunchedInstance, OutputBuffer } from "./instance";
+import { scriptHeader, shellQuote } from "./shell";
+import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
-export interface DockerLaunch {
-  image: string;
-  /** Container name: the handle to stop, inspect and remove it by. */
-  name: string;
-  hostPort: number;
-  cpus?: number;
-  memoryMB?: number;
-}
+/** Label on every container the lab starts, so leftovers of any run can be found. */
+export const RUN_LABEL = "edgelab.run";
 
 /**
- * `docker run -d` arguments. Memory sets --memory-swap equal to --memory: with --memory alone a
- * container may swap, which would hide the memory pressure the experiment applies. The port is
- * published on loopback only.
+ * `docker run` arguments for one instance. CPU: `--cpus` is a CFS quota (the paper's setting),
+ * `--cpuset-cpus` pins cores. Memory: --memory-swap equal to --memory, because with --memory
+ * alone a container may swap and the memory pressure under test would leak into swap. Network:
+ * `nat` publishes through docker-proxy/NAT as the paper did; `host` shares the host's stack.
  */
-export function dockerRunArgs(spec: DockerLaunch): string[] {
-  const args = ["run", "--detach", "--name", spec.name, "-p", `127.0.0.1:${spec.hostPort}:${APP_PORT}`];
-  if (spec.cpus !== undefined) args.push(`--cpus=${spec.cpus}`);
-  if (spec.memoryMB !== undefined) args.push(`--memory=${spec.memoryMB}m`, `--memory-swap=${spec.memoryMB}m`);
-  args.push(spec.image);
+export function dockerRunArgs(ctx: InstanceContext): string[] {
+  const { cpus, memoryMB } = ctx.resources;
+  const args = ["run", "--detach", "--name", ctx.instanceName, "--label", `${RUN_LABEL}=${ctx.runId}`];
+  args.push(ctx.knobs.cpuMode === "pinned" ? `--cpuset-cpus=${ctx.cpuList}` : `--cpus=${cpus}`);
+  args.push(`--memory=${memoryMB}m`, `--memory-swap=${memoryMB}m`);
+  if (ctx.knobs.dockerNetwork === "host") args.push("--network=host", "--env", `PORT=${ctx.hostPort}`);
+  else args.push("--publish", `${ctx.bindAddress}:${ctx.hostPort}:${APP_PORT}`);
+  args.push(ctx.artifacts.dockerImage);
   return args;
 }
 
-async function inspectExit(name: string): Promise<InstanceExit> {
-  const { stdout } = await run("docker", ["inspect", "--format", "{{.State.ExitCode}} {{.State.OOMKilled}}", name]);
-  const [code, oom] = stdout.trim().split(" ");
-  return { exitCode: Number(code), signal: null, oomKilled: oom === "true" };
+function cpuHow(ctx: InstanceContext): string {
+  return ctx.knobs.cpuMode === "pinned"
+    ? `--cpuset-cpus=${ctx.cpuList} (pinned cores)`
+    : `--cpus=${ctx.resources.cpus} (CFS quota)`;
+}
+
+function startScript(ctx: InstanceContext): string {
+  const name = shellQuote(ctx.instanceName);
+  const { cpus, memoryMB } = ctx.resources;
+  const network = ctx.knobs.dockerNetwork === "host" ? "host network" : "published port through docker-proxy/NAT";
+  return `${scriptHeader(`docker start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+rm -f instance.pid exit.json limits.json
+docker rm -f ${name} >/dev/null 2>&1 || true
+# The daemon says whether it can enforce memory and swap limits (cgroup memory / swap accounting).
+mem_ok=$(docker info --format '{{.MemoryLimit}}')
+swap_ok=$(docker info --format '{{.SwapLimit}}')
+mem_how="--memory=${memoryMB}m --memory-swap=${memoryMB}m"
+if [ "$swap_ok" != "true" ]; then mem_how="$mem_how (no swap accounting: the container may swap)"; fi
+printf '{"cpu":{"requested":%s,"enforced":true,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}\\n' \\
+  ${cpus} ${shellQuote(cpuHow(ctx))} ${memoryMB} "$mem_ok" "$mem_how" ${shellQuote(network)} > limits.json
+docker ${dockerRunArgs(ctx).map(shellQuote).join(" ")} > container.id
+docker inspect --format '{{.State.Pid}}' ${name} > instance.pid
+`;
+}
+
+function stopScript(ctx: InstanceContext): string {
+  const name = shellQuote(ctx.instanceName);
+  return `${scriptHeader(`docker stop: ${ctx.instanceName}`, ctx.workDir)}
+docker stop --time 5 ${name} >/dev/null 2>&1 || true
+state=$(docker inspect --format '{{.State.ExitCode}} {{.State.OOMKilled}}' ${name} 2>/dev/null || true)
+docker logs ${name} > app.log 2>&1 || true
+docker rm -f ${name} >/dev/null 2>&1 || true
+if [ -n "$state" ]; then
+  printf '{"exitCode":%s,"signal":null,"oomKilled":%s}\\n' "\${state% *}" "\${state#* }" > exit.json
+else
+  printf '{"exitCode":null,"signal":null,"oomKilled":false}\\n' > exit.json
+fi
+`;
+}
+
+function cleanupScript(ctx: InstanceContext): string {
+  return `${scriptHeader(`docker cleanup: ${ctx.instanceName}`, ctx.workDir)}
+docker rm -f ${shellQuote(ctx.instanceName)} >/dev/null 2>&1 || true
+exit 0
+`;
+}
+
+export const dockerPlatform: Platform = {
+  name: "docker",
+  artifactKind: "docker-offline",
+  async checkAvailability(): Promise<Availability> {
+    try {
+      const { stdout } = await run("docker", ["version", "--format", "{{.Server.Version}}"], { timeoutMs: 20_000 });
+      return { ok: true, facts: { dockerServerVersion: stdout.trim() } };
+    } catch (error) {
+      const why = /not installed/.test(String(error)) ? "docker not installed" : "the Docker engine does not answer";
+      return { ok: false, reason: `docker: ${why}`, facts: {} };
+    }
+  },
+  scripts: (ctx): InstanceScripts => ({ start: startScript(ctx), stop: stopScript(ctx), cleanup: cleanupScript(ctx) }),
+};
+
+/** Containers of any lab run still present (running or not). */
+export async function labContainers(): Promise<string[]> {
+  const { stdout } = await run("docker", ["ps", "-a", "--filter", `label=${RUN_LABEL}`, "--format", "{{.Names}}"]);
+  return stdout.split("\n").filter((line) => line.trim() !== "");
 }
 
 /** Remove a container whatever its state; quiet when it is already gone. */
 export async function removeContainer(name: string): Promise<void> {
   await run("docker", ["rm", "-f", name]).catch(() => undefined);
-}
-
-/**
- * The app as a container, started detached. Polling waits for `docker run -d` to return: a probe
- * that connects before the container's veth exists leaves the host's neighbour entry for the
- * container unresolved, and every connection then stalls about a second, which would be
- * measured as start-up time. The container is not --rm, so its exit code and OOM flag can be read
- * after it ends; `docker wait` tells when that happens.
- */
-export function launchDocker(spec: DockerLaunch): LaunchedInstance {
-  const output = new OutputBuffer();
-  let waiter: ChildProcess | undefined;
-  const launchedAt = performance.now();
-  const started = run("docker", dockerRunArgs(spec), { timeoutMs: 120_000 }).then(() => {
-    waiter = spawn("docker", ["wait", spec.name], { stdio: "ignore" });
-  });
-  started.catch(() => undefined); // reported to whoever awaits `started`
-  const waiterRunning = () => waiter !== undefined && waiter.exitCode === null && waiter.signalCode === null;
-  return {
-    baseUrl: `http://127.0.0.1:${spec.hostPort}`,
-    launchedAt,
-    started,
-    isAlive: () => waiter === undefined || waiterRunning(),
-    output: () => output.toString(),
-    async stop(graceMs = 5_000) {
-      await started.catch(() => undefined);
-      const seconds = Math.max(1, Math.ceil(graceMs / 1000));
-      try {
-        await run("docker", ["stop", "-t", String(seconds), spec.name], { timeoutMs: graceMs + 30_000 }).catch(
-          () => undefined,
-        );
-        const logs = await run("docker", ["logs", spec.name]).catch(() => ({ stdout: "", stderr: "" }));
-        output.append(logs.stdout);
-        output.append(logs.stderr);
-        return await inspectExit(spec.name);
-      } finally {
-        waiter?.kill();
-        await removeContainer(spec.name);
-      }
-    },
-  };
 }

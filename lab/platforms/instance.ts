@@ -1,10 +1,9 @@
-/** How an instance ended, as far as the platform can tell. */
-export interface InstanceExit {
-  exitCode: number | null;
-  signal: string | null;
-  /** The kernel's (cgroup's) OOM killer ended it. */
-  oomKilled: boolean;
-}
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../exec";
+import type { InstanceContext, InstanceExitRecord, InstanceScripts, Platform } from "./types";
+
+export type InstanceExit = InstanceExitRecord;
 
 /** A running app on some platform, reachable over HTTP. */
 export interface LaunchedInstance {
@@ -13,25 +12,87 @@ export interface LaunchedInstance {
   /** performance.now() taken just before the launch command was issued: the start of TTR. */
   launchedAt: number;
   /**
-   * Resolves once polling the instance cannot disturb it (for Docker: `docker run -d` returned,
-   * so the container's network exists); rejects when the launch itself failed.
+   * Resolves once the launch command returned (for Docker, `docker run -d` is back, so the
+   * container's network exists and probing cannot disturb it); rejects when the launch failed.
    */
   started: Promise<void>;
+  /** The host process that is the instance (app, container init or qemu), once known. */
+  pid(): number | undefined;
   isAlive(): boolean;
-  /** What the instance printed (stdout and stderr interleaved); for Docker, complete after stop(). */
+  /** What the app printed; for Docker and Nanos complete only after stop(). */
   output(): string;
-  /** Ask it to stop (SIGTERM or the platform's equivalent), wait, and report how it ended. */
-  stop(graceMs?: number): Promise<InstanceExit>;
+  /** Stop it (SIGTERM or the platform's equivalent), wait, remove it, and say how it ended. */
+  stop(): Promise<InstanceExit>;
+  /** Remove it by force (interrupted runs); never throws. */
+  cleanup(): Promise<void>;
 }
 
-/** Collect a child's output with a cap, so a chatty app cannot exhaust the runner's memory. */
-export class OutputBuffer {
-  private text = "";
-  constructor(private readonly limit = 256 * 1024) {}
-  append(chunk: Buffer | string): void {
-    if (this.text.length < this.limit) this.text += chunk.toString();
+export const SCRIPT_NAMES = { start: "start.sh", stop: "stop.sh", cleanup: "cleanup.sh" } as const;
+
+/** Write a platform's scripts for one instance into its folder; returns their paths. */
+export function writeInstanceScripts(scripts: InstanceScripts, workDir: string): Record<keyof InstanceScripts, string> {
+  mkdirSync(workDir, { recursive: true });
+  const paths = {
+    start: join(workDir, SCRIPT_NAMES.start),
+    stop: join(workDir, SCRIPT_NAMES.stop),
+    cleanup: join(workDir, SCRIPT_NAMES.cleanup),
+  };
+  for (const key of ["start", "stop", "cleanup"] as const) {
+    writeFileSync(paths[key], scripts[key]);
+    chmodSync(paths[key], 0o755);
   }
-  toString(): string {
-    return this.text;
+  return paths;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
   }
+  // A zombie still answers kill(0); its state letter in /proc says it is gone.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Launch through the platform's generated scripts: the same text the Pulumi program runs on a
+ * remote SUT, here run with bash on this machine.
+ */
+export function launchInstance(platform: Platform, ctx: InstanceContext): LaunchedInstance {
+  const paths = writeInstanceScripts(platform.scripts(ctx), ctx.workDir);
+  let pid: number | undefined;
+  const launchedAt = performance.now();
+  const started = run("bash", [paths.start], { timeoutMs: 180_000 }).then(() => {
+    const raw = readFileSync(join(ctx.workDir, "instance.pid"), "utf8").trim();
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed <= 0)
+      throw new Error(`${platform.name}: instance.pid holds ${JSON.stringify(raw)}`);
+    pid = parsed;
+  });
+  started.catch(() => undefined); // reported to whoever awaits `started`
+  const host = ctx.bindAddress === "0.0.0.0" ? "127.0.0.1" : ctx.bindAddress;
+  return {
+    baseUrl: `http://${host}:${ctx.hostPort}`,
+    launchedAt,
+    started,
+    pid: () => pid,
+    isAlive: () => pid === undefined || processAlive(pid),
+    output: () => {
+      const log = join(ctx.workDir, "app.log");
+      return existsSync(log) ? readFileSync(log, "utf8") : "";
+    },
+    async stop() {
+      await started.catch(() => undefined);
+      await run("bash", [paths.stop], { timeoutMs: 120_000 });
+      return JSON.parse(readFileSync(join(ctx.workDir, "exit.json"), "utf8")) as InstanceExit;
+    },
+    async cleanup() {
+      await run("bash", [paths.cleanup], { timeoutMs: 60_000 }).catch(() => undefined);
+    },
+  };
 }

@@ -1,51 +1,149 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { type InstanceExit, type LaunchedInstance, OutputBuffer } from "./instance";
+import { hasCommand } from "../exec";
+import { scriptHeader, shellQuote } from "./shell";
+import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
-export interface NativeLaunch {
-  command: string;
-  args?: string[];
-  hostPort: number;
-  env?: Record<string, string>;
+/** cgroup folders the native platform creates, one per instance, under each hierarchy's root. */
+const CGROUP_PARENT = "edgelab";
+
+/**
+ * Shell that finds or makes the instance's memory cgroup and applies the limit, setting
+ * `cg` (the folder, or empty) and `mem_enforced`/`mem_how`. cgroup v2 needs the memory
+ * controller enabled down the tree; v1 has its own memory hierarchy. Swap is capped too
+ * (memsw in v1, swap.max in v2) so the limit is a real memory limit.
+ */
+function memoryCgroupLines(name: string, memoryMB: number): string {
+  const bytes = memoryMB * 1024 * 1024;
+  return `cg=""
+mem_enforced=false
+mem_how="no writable memory cgroup on this host"
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  parent=/sys/fs/cgroup/${CGROUP_PARENT}
+  if mkdir -p "$parent" 2>/dev/null \\
+    && { grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || echo +memory > /sys/fs/cgroup/cgroup.subtree_control; } 2>/dev/null \\
+    && { grep -qw memory "$parent/cgroup.subtree_control" || echo +memory > "$parent/cgroup.subtree_control"; } 2>/dev/null \\
+    && mkdir -p "$parent/${name}" 2>/dev/null \\
+    && echo ${bytes} > "$parent/${name}/memory.max" 2>/dev/null; then
+    cg="$parent/${name}"
+    echo 0 > "$cg/memory.swap.max" 2>/dev/null || true
+    mem_enforced=true
+    mem_how="cgroup v2 memory.max"
+  fi
+elif [ -d /sys/fs/cgroup/memory ]; then
+  if mkdir -p /sys/fs/cgroup/memory/${CGROUP_PARENT}/${name} 2>/dev/null \\
+    && echo ${bytes} > /sys/fs/cgroup/memory/${CGROUP_PARENT}/${name}/memory.limit_in_bytes 2>/dev/null; then
+    cg=/sys/fs/cgroup/memory/${CGROUP_PARENT}/${name}
+    mem_enforced=true
+    mem_how="cgroup v1 memory.limit_in_bytes"
+    if echo ${bytes} > "$cg/memory.memsw.limit_in_bytes" 2>/dev/null; then
+      mem_how="$mem_how + memory.memsw.limit_in_bytes"
+    else
+      echo 0 > "$cg/memory.swappiness" 2>/dev/null || true
+    fi
+  fi
+fi
+`;
 }
 
-function waitForExit(child: ChildProcess): Promise<InstanceExit> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ exitCode: child.exitCode, signal: child.signalCode, oomKilled: false });
-  }
-  return once(child, "exit").then(([code, signal]) => ({
-    exitCode: code as number | null,
-    signal: signal as string | null,
-    oomKilled: false,
-  }));
+/**
+ * Start: the app runs under a small supervisor (setsid, so a Ctrl-C to the runner does not
+ * reach it uncontrolled) that moves itself into the cgroup before exec'ing the app, waits for
+ * it and records its exit status in exit.code. CPUs are limited by affinity.
+ */
+function startScript(ctx: InstanceContext): string {
+  const { cpus, memoryMB } = ctx.resources;
+  const command = ctx.artifacts.command.map(shellQuote).join(" ");
+  return `${scriptHeader(`native start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+rm -f instance.pid exit.code exit.json limits.json
+${memoryCgroupLines(ctx.instanceName, memoryMB)}
+host_cpus=$(nproc --all)
+cpu_enforced=false
+if [ ${cpus} -le "$host_cpus" ]; then cpu_enforced=true; fi
+launch=(taskset -c ${shellQuote(ctx.cpuList)} ${command})
+
+PORT=${ctx.hostPort} setsid bash -c '
+  cg=$1
+  shift
+  (
+    if [ -n "$cg" ]; then echo "$BASHPID" > "$cg/cgroup.procs"; fi
+    exec "$@"
+  ) &
+  app=$!
+  echo "$app" > instance.pid.tmp && mv instance.pid.tmp instance.pid
+  status=0
+  wait "$app" || status=$?
+  echo "$status" > exit.code
+' supervise "$cg" "\${launch[@]}" > app.log 2>&1 < /dev/null &
+
+printf '{"cpu":{"requested":%s,"enforced":%s,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}\\n' \\
+  ${cpus} "$cpu_enforced" ${shellQuote(`taskset -c ${ctx.cpuList} (affinity)`)} ${memoryMB} "$mem_enforced" "$mem_how" "host loopback" > limits.json
+echo "$cg" > cgroup.path
+
+for _ in $(seq 1 2000); do
+  [ -s instance.pid ] && exit 0
+  sleep 0.001
+done
+echo "the app did not start (no instance.pid)" >&2
+exit 1
+`;
 }
 
-/** The app as a plain process on this machine. */
-export function launchNative(spec: NativeLaunch): LaunchedInstance {
-  const output = new OutputBuffer();
-  const launchedAt = performance.now();
-  const child = spawn(spec.command, spec.args ?? [], {
-    env: { ...process.env, ...spec.env, PORT: String(spec.hostPort) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (c) => output.append(c));
-  child.stderr?.on("data", (c) => output.append(c));
-  child.on("error", (e) => output.append(`spawn error: ${e.message}\n`));
-  const exited = waitForExit(child);
-  return {
-    baseUrl: `http://127.0.0.1:${spec.hostPort}`,
-    launchedAt,
-    started: Promise.resolve(),
-    isAlive: () => child.exitCode === null && child.signalCode === null,
-    output: () => output.toString(),
-    async stop(graceMs = 5_000) {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
+/** The cgroup's OOM-kill count, as v1 memory.oom_control and v2 memory.events report it. */
+const OOM_CHECK = `oom=false
+if [ -n "$cg" ]; then
+  for f in "$cg/memory.oom_control" "$cg/memory.events"; do
+    if [ -f "$f" ] && grep -Eq '^oom_kill [1-9]' "$f"; then oom=true; fi
+  done
+fi`;
+
+function stopScript(ctx: InstanceContext): string {
+  return `${scriptHeader(`native stop: ${ctx.instanceName}`, ctx.workDir)}
+pid=$(cat instance.pid 2>/dev/null || true)
+cg=$(cat cgroup.path 2>/dev/null || true)
+if [ -n "$pid" ] && [ ! -s exit.code ]; then kill -TERM "$pid" 2>/dev/null || true; fi
+for _ in $(seq 1 100); do
+  [ -s exit.code ] && break
+  [ -z "$pid" ] && break
+  sleep 0.05
+done
+if [ -n "$pid" ] && [ ! -s exit.code ]; then
+  kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do [ -s exit.code ] && break; sleep 0.02; done
+fi
+status=$(cat exit.code 2>/dev/null || true)
+${OOM_CHECK}
+exit_code=null
+signal=null
+if [ -n "$status" ]; then
+  if [ "$status" -gt 128 ]; then signal="\\"$(kill -l $((status - 128)))\\""; else exit_code=$status; fi
+fi
+printf '{"exitCode":%s,"signal":%s,"oomKilled":%s}\\n' "$exit_code" "$signal" "$oom" > exit.json
+if [ -n "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi
+`;
+}
+
+function cleanupScript(ctx: InstanceContext): string {
+  return `${scriptHeader(`native cleanup: ${ctx.instanceName}`, ctx.workDir)}
+pid=$(cat instance.pid 2>/dev/null || true)
+if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+cg=$(cat cgroup.path 2>/dev/null || true)
+for _ in $(seq 1 50); do
+  if [ -z "$cg" ] || [ ! -d "$cg" ] || rmdir "$cg" 2>/dev/null; then break; fi
+  sleep 0.02
+done
+exit 0
+`;
+}
+
+export const nativePlatform: Platform = {
+  name: "native",
+  artifactKind: "binary",
+  async checkAvailability(): Promise<Availability> {
+    for (const tool of ["taskset", "setsid", "nproc"]) {
+      if (!(await hasCommand(tool, ["--version"]))) {
+        return { ok: false, reason: `native: ${tool} not installed (util-linux/coreutils)`, facts: {} };
       }
-    },
-  };
-}
+    }
+    return { ok: true, facts: {} };
+  },
+  scripts: (ctx): InstanceScripts => ({ start: startScript(ctx), stop: stopScript(ctx), cleanup: cleanupScript(ctx) }),
+};

@@ -72,10 +72,49 @@ func readTrimmed(path string) (string, bool) {
 // LONG_MAX); anything at or above a petabyte is treated as unlimited.
 const unlimitedFloor = uint64(1) << 50
 
+// ownCgroups reads this process's cgroup folders from /proc/self/cgroup: "/" inside a container
+// (cgroup namespace), natively wherever the lab put the process.
+func ownCgroups() (v2 string, v1 map[string]string) {
+	v1 = map[string]string{}
+	raw, _ := readTrimmed("/proc/self/cgroup")
+	for _, line := range strings.Split(raw, "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[0] == "0" && parts[1] == "" {
+			v2 = parts[2]
+		}
+		for _, controller := range strings.Split(parts[1], ",") {
+			if controller != "" {
+				v1[controller] = parts[2]
+			}
+		}
+	}
+	return v2, v1
+}
+
+// cgroupFile reads file in the process's own cgroup under root, falling back to root itself.
+func cgroupFile(root, own, file string) (string, bool) {
+	if own != "" && own != "/" {
+		if value, ok := readTrimmed(root + own + "/" + file); ok {
+			return value, true
+		}
+	}
+	return readTrimmed(root + "/" + file)
+}
+
+func isCgroupV2() bool {
+	_, err := os.Stat("/sys/fs/cgroup/cgroup.controllers")
+	return err == nil
+}
+
 func cgroupMemoryLimit() (*int, *uint64) {
-	if raw, ok := readTrimmed("/sys/fs/cgroup/memory.max"); ok {
+	v2path, v1paths := ownCgroups()
+	if isCgroupV2() {
 		v := 2
-		if raw == "max" {
+		raw, ok := cgroupFile("/sys/fs/cgroup", v2path, "memory.max")
+		if !ok || raw == "max" {
 			return &v, nil
 		}
 		if n, err := strconv.ParseUint(raw, 10, 64); err == nil {
@@ -83,7 +122,7 @@ func cgroupMemoryLimit() (*int, *uint64) {
 		}
 		return &v, nil
 	}
-	if raw, ok := readTrimmed("/sys/fs/cgroup/memory/memory.limit_in_bytes"); ok {
+	if raw, ok := cgroupFile("/sys/fs/cgroup/memory", v1paths["memory"], "memory.limit_in_bytes"); ok {
 		v := 1
 		if n, err := strconv.ParseUint(raw, 10, 64); err == nil && n < unlimitedFloor {
 			return &v, &n
@@ -94,15 +133,21 @@ func cgroupMemoryLimit() (*int, *uint64) {
 }
 
 func cgroupCPUQuota() *float64 {
-	if raw, ok := readTrimmed("/sys/fs/cgroup/cpu.max"); ok {
+	v2path, v1paths := ownCgroups()
+	if isCgroupV2() {
+		raw, _ := cgroupFile("/sys/fs/cgroup", v2path, "cpu.max")
 		fields := strings.Fields(raw)
 		if len(fields) == 2 && fields[0] != "max" {
 			return ratio(fields[0], fields[1])
 		}
 		return nil
 	}
-	quota, okQ := readTrimmed("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
-	period, okP := readTrimmed("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+	cpuPath := v1paths["cpu"]
+	if cpuPath == "" {
+		cpuPath = v1paths["cpuacct"]
+	}
+	quota, okQ := cgroupFile("/sys/fs/cgroup/cpu", cpuPath, "cpu.cfs_quota_us")
+	period, okP := cgroupFile("/sys/fs/cgroup/cpu", cpuPath, "cpu.cfs_period_us")
 	if okQ && okP && !strings.HasPrefix(quota, "-") {
 		return ratio(quota, period)
 	}

@@ -42,14 +42,39 @@ function readTrimmed(path) {
   }
 }
 
+/**
+ * The folders of this process's own cgroups, from /proc/self/cgroup: inside a container that is
+ * "/" (cgroup namespace), natively it is wherever the lab put the process.
+ * @returns {{ v2: string | undefined, v1: Record<string, string> }}
+ */
+function ownCgroups() {
+  /** @type {Record<string, string>} */
+  const v1 = {};
+  let v2;
+  for (const line of (readTrimmed("/proc/self/cgroup") ?? "").split("\n")) {
+    const [id, controllers, path] = line.split(":", 3);
+    if (path === undefined) continue;
+    if (id === "0" && controllers === "") v2 = path;
+    for (const controller of (controllers ?? "").split(",")) if (controller) v1[controller] = path;
+  }
+  return { v2, v1 };
+}
+
+/** @param {string} root @param {string | undefined} own @param {string} file */
+function cgroupFile(root, own, file) {
+  const nested = own && own !== "/" ? readTrimmed(`${root}${own}/${file}`) : undefined;
+  return nested ?? readTrimmed(`${root}/${file}`);
+}
+
 /** @returns {{ cgroupVersion: number | null, cgroupLimitBytes: number | null }} */
 function cgroupMemoryLimit() {
-  const v2 = readTrimmed("/sys/fs/cgroup/memory.max");
-  if (v2 !== undefined) {
+  const own = ownCgroups();
+  if (readTrimmed("/sys/fs/cgroup/cgroup.controllers") !== undefined) {
+    const v2 = cgroupFile("/sys/fs/cgroup", own.v2, "memory.max");
     const n = Number(v2);
-    return { cgroupVersion: 2, cgroupLimitBytes: v2 !== "max" && Number.isFinite(n) ? n : null };
+    return { cgroupVersion: 2, cgroupLimitBytes: v2 !== undefined && v2 !== "max" && Number.isFinite(n) ? n : null };
   }
-  const v1 = readTrimmed("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  const v1 = cgroupFile("/sys/fs/cgroup/memory", own.v1.memory, "memory.limit_in_bytes");
   if (v1 !== undefined) {
     const n = Number(v1);
     return { cgroupVersion: 1, cgroupLimitBytes: Number.isFinite(n) && n < UNLIMITED_FLOOR ? n : null };
@@ -65,13 +90,14 @@ function cgroupCpuQuota() {
     const d = Number(den);
     return Number.isFinite(n) && Number.isFinite(d) && d > 0 ? n / d : null;
   };
-  const v2 = readTrimmed("/sys/fs/cgroup/cpu.max");
-  if (v2 !== undefined) {
-    const [quota, period] = v2.split(/\s+/);
+  const own = ownCgroups();
+  if (readTrimmed("/sys/fs/cgroup/cgroup.controllers") !== undefined) {
+    const [quota, period] = (cgroupFile("/sys/fs/cgroup", own.v2, "cpu.max") ?? "max").split(/\s+/);
     return quota !== "max" && quota !== undefined && period !== undefined ? ratio(quota, period) : null;
   }
-  const quota = readTrimmed("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
-  const period = readTrimmed("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+  const cpuPath = own.v1.cpu ?? own.v1.cpuacct;
+  const quota = cgroupFile("/sys/fs/cgroup/cpu", cpuPath, "cpu.cfs_quota_us");
+  const period = cgroupFile("/sys/fs/cgroup/cpu", cpuPath, "cpu.cfs_period_us");
   if (quota !== undefined && period !== undefined && !quota.startsWith("-")) return ratio(quota, period);
   return null;
 }

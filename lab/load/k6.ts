@@ -1,0 +1,138 @@
+/**
+ * k6 as the lab's load generator: the command line for k6/load.js, the version it reports, and the
+ * summary file its handleSummary writes. The spec checks live here too because k6/load.js has the
+ * strictest limits (whole numbers only); the fallback applies the same ones so both accept the
+ * same specs.
+ */
+import { readFileSync } from "node:fs";
+import { ConfigError, parseOrThrow } from "../config/errors";
+import { shellQuote } from "../exec";
+import { EXECUTORS, type LoadSpec, type LoadSummary, LoadSummarySchema } from "./types";
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "missing";
+  // String() keeps NaN and Infinity readable; JSON.stringify would print null.
+  return typeof value === "number" ? String(value) : JSON.stringify(value);
+}
+
+/** A LoadSpec field with a value the generators cannot run; names the field, value and what is allowed. */
+export class LoadSpecError extends Error {
+  constructor(
+    readonly field: keyof LoadSpec,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
+    super(`load spec ${field} = ${describeValue(value)} is not allowed: use ${allowed}`);
+    this.name = "LoadSpecError";
+  }
+}
+
+const WORKLOADS = ["io", "compute"] as const;
+
+function wholeNumber(spec: LoadSpec, field: "vus" | "rate" | "durationS" | "warmupS", min: 0 | 1): void {
+  const value = spec[field];
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw new LoadSpecError(field, value, `a whole number of ${min} or more`);
+  }
+}
+
+/** Throws a LoadSpecError for the first field the generators cannot run. */
+export function validateLoadSpec(spec: LoadSpec): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(spec.baseUrl);
+  } catch {
+    url = null;
+  }
+  // The workload path is appended as `${baseUrl}/${workload}`: a trailing slash, query or hash would break it.
+  if (!url || !["http:", "https:"].includes(url.protocol) || spec.baseUrl.endsWith("/") || url.search || url.hash) {
+    throw new LoadSpecError(
+      "baseUrl",
+      spec.baseUrl,
+      "an http(s) URL with no trailing slash, e.g. http://127.0.0.1:8080",
+    );
+  }
+  if (!(WORKLOADS as readonly string[]).includes(spec.workload)) {
+    throw new LoadSpecError("workload", spec.workload, WORKLOADS.join(" or "));
+  }
+  if (!(EXECUTORS as readonly string[]).includes(spec.executor)) {
+    throw new LoadSpecError("executor", spec.executor, EXECUTORS.join(" or "));
+  }
+  wholeNumber(spec, "vus", 1);
+  // rate is ignored by constant-vus, so it is only checked where it matters.
+  if (spec.executor === "constant-arrival-rate") wholeNumber(spec, "rate", 1);
+  wholeNumber(spec, "warmupS", 0);
+  wholeNumber(spec, "durationS", 1);
+  const timeout = spec.requestTimeoutS;
+  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
+    throw new LoadSpecError("requestTimeoutS", timeout, "a number of seconds above 0");
+  }
+}
+
+export interface K6ArgvOptions {
+  /** k6/load.js, as the machine running k6 sees it. */
+  scriptPath: string;
+  /** Where handleSummary writes the LoadSummary JSON. */
+  summaryPath: string;
+  /** From parseK6Version; recorded in the summary when known. */
+  k6Version: string | null;
+}
+
+/** The arguments after the `k6` binary for one run of k6/load.js. */
+export function k6Argv(spec: LoadSpec, opts: K6ArgvOptions): string[] {
+  validateLoadSpec(spec);
+  if (opts.scriptPath === "") throw new Error("k6Argv: scriptPath is empty; give the path of k6/load.js");
+  if (opts.summaryPath === "") throw new Error("k6Argv: summaryPath is empty; give where the summary goes");
+  const env: [string, string][] = [
+    ["TARGET_URL", spec.baseUrl],
+    ["WORKLOAD", spec.workload],
+    ["EXECUTOR", spec.executor],
+    ["VUS", String(spec.vus)],
+  ];
+  // The script reads RATE only for the open model; passing it otherwise would suggest it matters.
+  if (spec.executor === "constant-arrival-rate") env.push(["RATE", String(spec.rate)]);
+  env.push(
+    ["DURATION_S", String(spec.durationS)],
+    ["WARMUP_S", String(spec.warmupS)],
+    ["REQUEST_TIMEOUT", `${spec.requestTimeoutS}s`],
+    ["SUMMARY_PATH", opts.summaryPath],
+  );
+  if (opts.k6Version !== null) env.push(["K6_VERSION", opts.k6Version]);
+  // --quiet drops the progress bar (it would flood load.log); the summary file is the result.
+  const argv = ["run", "--quiet", "--no-color", "--no-usage-report"];
+  for (const [name, value] of env) argv.push("-e", `${name}=${value}`);
+  argv.push(opts.scriptPath);
+  return argv;
+}
+
+/** The same run as one shell line, for the scripts the Pulumi lab runs on a remote load generator. */
+export function k6CommandLine(spec: LoadSpec, opts: K6ArgvOptions, k6Binary = "k6"): string {
+  return [k6Binary, ...k6Argv(spec, opts)].map(shellQuote).join(" ");
+}
+
+/**
+ * The version in `k6 version` output, without the leading v ("1.3.0"), or null when the output is
+ * not k6's. The first line is `k6 v1.3.0 (commit/..., go1.24.6, linux/amd64)` (v0.x: a build date
+ * instead of the commit); lines listing extensions may follow.
+ */
+export function parseK6Version(output: string): string | null {
+  const match = /^\s*k6 v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?=[\s(]|$)/m.exec(output);
+  return match?.[1] ?? null;
+}
+
+/** Read and check a summary file (k6/load.js's format, which the fallback writes too). */
+export function readK6Summary(path: string): LoadSummary {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the load summary: ${(error as Error).message}`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, [`not JSON: ${(error as Error).message}`]);
+  }
+  return parseOrThrow(LoadSummarySchema, data, `load summary ${path}`);
+}

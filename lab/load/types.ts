@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/** How the generator applies load: closed (fixed connections) or open (fixed arrival rate). */
+export const EXECUTORS = ["constant-vus", "constant-arrival-rate"] as const;
+export type Executor = (typeof EXECUTORS)[number];
+
+export const GENERATORS = ["k6", "autocannon"] as const;
+export type GeneratorName = (typeof GENERATORS)[number];
+
+/** What one load run must do; the same for every generator. */
+export interface LoadSpec {
+  /** Base URL of the instance, e.g. http://127.0.0.1:41234 (the workload path is appended). */
+  baseUrl: string;
+  workload: "io" | "compute";
+  executor: Executor;
+  /** Connections (k6: VUs). */
+  vus: number;
+  /** Requests per second for constant-arrival-rate; ignored otherwise. */
+  rate?: number;
+  /** Run but never counted. */
+  warmupS: number;
+  durationS: number;
+  /** A request slower than this counts as a timeout. */
+  requestTimeoutS: number;
+}
+
+const nullableMs = z.number().nonnegative().nullable();
+
+/**
+ * One load run's figures, in the field names of k6/load.js's handleSummary. Every generator's
+ * output is parsed into exactly this, so results from k6 and the fallback line up.
+ */
+export const LoadSummarySchema = z
+  .object({
+    generator: z.enum(GENERATORS),
+    generatorVersion: z.string().nullable(),
+    url: z.string(),
+    workload: z.enum(["io", "compute"]),
+    executor: z.enum(EXECUTORS),
+    vus: z.number().int().positive(),
+    rate: z.number().positive().nullable(),
+    warmupS: z.number().nonnegative(),
+    durationS: z.number().positive(),
+    requests: z.number().int().nonnegative(),
+    failedRequests: z.number().int().nonnegative(),
+    timeouts: z.number().int().nonnegative(),
+    droppedIterations: z.number().int().nonnegative(),
+    throughputRps: z.number().nonnegative(),
+    okThroughputRps: z.number().nonnegative(),
+    latencyMs: z.object({
+      mean: nullableMs,
+      stddev: nullableMs,
+      min: nullableMs,
+      p50: nullableMs,
+      p90: nullableMs,
+      p95: nullableMs,
+      p99: nullableMs,
+      max: nullableMs,
+    }),
+  })
+  .strict();
+export type LoadSummary = z.output<typeof LoadSummarySchema>;
+
+/** The generator's own CPU use over the run, so a generator-bound cell can be flagged. */
+export interface GeneratorCpu {
+  cpuSeconds: number;
+  wallSeconds: number;
+  /** cpuSeconds / wallSeconds: 1.0 = one core fully busy. */
+  cores: number;
+  /** Cores the generator can use (k6 all of the machine's; the fallback one). */
+  coresAvailable: number;
+}
+
+export interface LoadRun {
+  summary: LoadSummary;
+  generatorCpu: GeneratorCpu;
+  /** True when the generator used more than GENERATOR_BOUND_FRACTION of what it can use. */
+  generatorBound: boolean;
+  /** Files the run left in its output folder (raw summaries, logs), relative to it. */
+  rawFiles: string[];
+}
+
+/** Above this share of its usable CPU the generator, not the app, may be the bottleneck. */
+export const GENERATOR_BOUND_FRACTION = 0.8;
