@@ -32,7 +32,7 @@ interface Target {
   platform: "native" | "docker";
   artifact: string;
   sizeBytes: number;
-  launch: (port: number) => LaunchedInstance;
+  launch: (port: number) => Promise<LaunchedInstance>;
 }
 
 function positiveInt(name: string, raw: string): number {
@@ -43,7 +43,7 @@ function positiveInt(name: string, raw: string): number {
 }
 
 async function timeToReady(target: Target): Promise<number> {
-  const instance = target.launch(await freePort());
+  const instance = await target.launch(await freePort());
   try {
     return (await waitForInstance(instance)).elapsedMs;
   } finally {
@@ -87,7 +87,7 @@ runMain(async () => {
   let seq = 0;
   const launchWith =
     (platform: typeof nativePlatform, runtime: Runtime, artifacts: { command?: string[]; dockerImage?: string }) =>
-    (port: number) => {
+    async (port: number) => {
       const ctx = adHocContext({
         runtime,
         artifacts,
@@ -95,7 +95,7 @@ runMain(async () => {
         workDir: join(workRoot, String(seq++)),
         runId: "bench",
       });
-      const instance = launchInstance(platform, ctx);
+      const instance = await launchInstance(platform, ctx);
       launched.push(instance);
       return instance;
     };
@@ -128,7 +128,7 @@ runMain(async () => {
       const ttr: number[] = [];
       for (let i = 0; i < launches; i++) ttr.push(await timeToReady(target));
 
-      const instance = target.launch(await freePort());
+      const instance = await target.launch(await freePort());
       const perWorkload: Record<Workload, { rps: number; p99: number; failed: number }> = {
         io: { rps: 0, p99: 0, failed: 0 },
         compute: { rps: 0, p99: 0, failed: 0 },

@@ -47,7 +47,10 @@ export function run(command: string, args: readonly string[], options: RunOption
       (error, stdout, stderr) => {
         if (error) {
           const code = typeof error.code === "number" ? error.code : null;
-          const reason = error.code === "ENOENT" ? `${command}: not installed or not on PATH` : stderr || error.message;
+          // Some tools (shellcheck, linters) report on stdout: keep both.
+          const printed = [stderr, stdout].filter((text) => text.trim() !== "").join("\n");
+          const reason =
+            error.code === "ENOENT" ? `${command}: not installed or not on PATH` : printed || error.message;
           reject(new CommandError(display, code, reason));
           return;
         }

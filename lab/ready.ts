@@ -74,12 +74,31 @@ export function waitForReady(
   });
 }
 
-/** TTR of a launched instance: polling starts once it is safe to, the clock at the launch command. */
+/**
+ * TTR of a launched instance, the clock at its launch command. Probing begins at once where the
+ * platform allows it, otherwise when the launch command has returned; a failed launch rejects.
+ */
 export async function waitForInstance(
-  instance: { baseUrl: string; launchedAt: number; started: Promise<void>; isAlive: () => boolean },
+  instance: {
+    baseUrl: string;
+    launchedAt: number;
+    started: Promise<void>;
+    probeDuringStart: boolean;
+    isAlive: () => boolean;
+  },
   path = "/io",
   timeoutMs = 30_000,
 ): Promise<ReadyResult> {
-  await instance.started;
-  return waitForReady(`${instance.baseUrl}${path}`, instance.launchedAt, { timeoutMs, isAlive: instance.isAlive });
+  if (!instance.probeDuringStart) await instance.started;
+  const ready = waitForReady(`${instance.baseUrl}${path}`, instance.launchedAt, {
+    timeoutMs,
+    isAlive: instance.isAlive,
+  });
+  if (!instance.probeDuringStart) return ready;
+  // Whichever settles first: readiness, or the launch command failing.
+  const launchFailure = instance.started.then(
+    () => new Promise<never>(() => {}),
+    (error: unknown) => Promise.reject(error),
+  );
+  return Promise.race([ready, launchFailure]);
 }

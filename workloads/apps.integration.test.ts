@@ -32,7 +32,7 @@ interface Case {
   name: string;
   runtime: Runtime;
   expectedVersion: () => string;
-  launch: (port: number) => LaunchedInstance;
+  launch: (port: number) => Promise<LaunchedInstance>;
   docker?: { cpus: number; memoryMB: number };
 }
 
@@ -43,14 +43,14 @@ const workRoot = mkdtempSync(join(tmpdir(), "apps-it-"));
 const launched: LaunchedInstance[] = [];
 
 function native(runtime: Runtime, command: () => string[]) {
-  return (port: number) => {
+  return async (port: number) => {
     const ctx = adHocContext({
       runtime,
       artifacts: { command: command() },
       hostPort: port,
       workDir: join(workRoot, `${port}`),
     });
-    const instance = launchInstance(nativePlatform, ctx);
+    const instance = await launchInstance(nativePlatform, ctx);
     launched.push(instance);
     return instance;
   };
@@ -71,7 +71,7 @@ function dockerCase(runtime: Runtime, expectedVersion: () => string): Case {
     runtime,
     expectedVersion,
     docker: limits,
-    launch: (port) => {
+    launch: async (port) => {
       const ctx = adHocContext({
         runtime,
         artifacts: { dockerImage: artifact(runtime, "docker-offline") },
@@ -80,7 +80,7 @@ function dockerCase(runtime: Runtime, expectedVersion: () => string): Case {
         resources: limits,
         runId: "apps-test",
       });
-      const instance = launchInstance(dockerPlatform, ctx);
+      const instance = await launchInstance(dockerPlatform, ctx);
       launched.push(instance);
       return instance;
     },
@@ -134,7 +134,7 @@ describe("the apps, built and run", { timeout: 600_000 }, () => {
   for (const c of cases) {
     it(`${c.name}: serves the contract, reports what it sees, stops cleanly`, async (t) => {
       if (c.docker && dockerSkipReason) return t.skip(dockerSkipReason);
-      const instance = c.launch(await freePort());
+      const instance = await c.launch(await freePort());
       let exit: Awaited<ReturnType<LaunchedInstance["stop"]>> | undefined;
       try {
         await waitForInstance(instance);

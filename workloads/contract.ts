@@ -99,6 +99,31 @@ function infoProblems(info: AppInfo, runtime: Runtime): string[] {
   return problems;
 }
 
+/**
+ * The light check run before every load: the two endpoints answer as they must and /info
+ * parses. Unlike verifyContract it sends no large bodies, which could themselves exhaust a
+ * 16 MB instance and turn the cell's outcome into an artefact of the check.
+ */
+export async function quickVerify(baseUrl: string, runtime: Runtime): Promise<ContractReport> {
+  const problems: string[] = [];
+  const io = await request(baseUrl, "GET", "/io");
+  if (io.status !== 200 || io.body !== IO_BODY)
+    problems.push(`GET /io: status ${io.status}, body ${JSON.stringify(io.body)}`);
+  const compute = await request(baseUrl, "GET", "/compute");
+  const expected = `${referenceDigest(BUILTIN_PAYLOAD)}\n`;
+  if (compute.status !== 200 || compute.body !== expected)
+    problems.push(`GET /compute: wrong digest or status ${compute.status}`);
+  const infoReply = await request(baseUrl, "GET", "/info");
+  let info: AppInfo | undefined;
+  try {
+    info = JSON.parse(infoReply.body) as AppInfo;
+    problems.push(...infoProblems(info, runtime));
+  } catch {
+    problems.push(`GET /info: status ${infoReply.status}, not JSON`);
+  }
+  return { problems, info };
+}
+
 export interface ContractReport {
   problems: string[];
   info: AppInfo | undefined;

@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { repoRoot } from "../paths";
 import { parseOrThrow } from "./errors";
+import { ProfileSchema } from "./profile";
 
 const version = z.string().regex(/^\d+\.\d+\.\d+$/, "expected a version like 1.2.3");
 const imageRef = z
@@ -33,6 +34,12 @@ export const RevisionSchema = z
       })
       .strict(),
     images: z.object({ goBuilder: imageRef, goRuntime: imageRef, nodeRuntime: imageRef }).strict(),
+    profiles: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a lowercase profile name"), ProfileSchema)
+      .refine(
+        (profiles) => "paper" in profiles && "quick" in profiles,
+        "expected at least the profiles paper and quick",
+      ),
   })
   .strict();
 

@@ -1,11 +1,12 @@
 /**
- * The fallback generator end to end: the real Node app on this machine, loaded through runLoad as
- * a child process, exactly as a sweep cell on a machine without k6.
+ * runLoad end to end with real child processes: the autocannon fallback against the real Node app
+ * (as a sweep cell on a machine without k6), its CLI's usage errors, and the k6 branch with a
+ * stand-in binary.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -71,25 +72,105 @@ describe("runLoad with the autocannon fallback", () => {
     });
   }
 
-  it("stops the generator and rejects when aborted", async () => {
-    const controller = new AbortController();
-    let pid: number | undefined;
-    const startedAt = performance.now();
-    setTimeout(() => controller.abort(), 500);
-    const longRun = { ...spec("io"), durationS: 30 };
-    await assert.rejects(
-      runLoad(longRun, join(outRoot, "aborted"), {
-        prefer: "autocannon",
-        signal: controller.signal,
-        onSpawn: (p) => {
-          pid = p;
-        },
-      }),
-      (e: unknown) => e instanceof Error && e.name === "AbortError",
-    );
-    const elapsedMs = performance.now() - startedAt;
-    assert.ok(elapsedMs < 3_500, `rejected after ${Math.round(elapsedMs)} ms`);
-    assert.ok(pid !== undefined, "the generator was started");
-    assert.throws(() => process.kill(pid as number, 0), { code: "ESRCH" }, "no generator process is left");
+  // 500 ms lands while the CLI is still starting; 1500 ms in the warm-up, where it stops autocannon.
+  for (const abortAfterMs of [500, 1_500]) {
+    it(`stops the generator and rejects when aborted after ${abortAfterMs} ms`, async () => {
+      const controller = new AbortController();
+      let pid: number | undefined;
+      const startedAt = performance.now();
+      setTimeout(() => controller.abort(), abortAfterMs);
+      const longRun = { ...spec("io"), durationS: 30 };
+      await assert.rejects(
+        runLoad(longRun, join(outRoot, `aborted-${abortAfterMs}`), {
+          prefer: "autocannon",
+          signal: controller.signal,
+          onSpawn: (p) => {
+            pid = p;
+          },
+        }),
+        (e: unknown) => e instanceof Error && e.name === "AbortError",
+      );
+      const afterAbortMs = performance.now() - startedAt - abortAfterMs;
+      assert.ok(afterAbortMs < 3_000, `rejected ${Math.round(afterAbortMs)} ms after the abort`);
+      assert.ok(pid !== undefined, "the generator was started");
+      assert.throws(() => process.kill(pid as number, 0), { code: "ESRCH" }, "no generator process is left");
+    });
+  }
+
+  it("exits 2 naming the flag, the value and what is allowed", () => {
+    const cli = join(repoRoot, "lab", "load", "fallbackCli.ts");
+    const args = ["--url", app.baseUrl, "--workload", "io", "--executor", "constant-vus", "--vus", "many"];
+    args.push("--warmup", "0", "--duration", "1", "--timeout", "1", "--summary", join(outRoot, "never.json"));
+    const result = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], { cwd: repoRoot, encoding: "utf8" });
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr.trim(), '--vus "many" is not allowed: use a whole number of 1 or more');
+  });
+});
+
+/**
+ * runLoad's k6 branch, with a stand-in for the k6 binary (k6 is not installable here): it answers
+ * `k6 version` like k6 v1 and, for `run`, writes a summary from the -e parameters it was given.
+ */
+describe("runLoad with k6 (a stand-in binary)", () => {
+  const dir = mkdtempSync(join(os.tmpdir(), "load-k6-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const spec: LoadSpec = {
+    baseUrl: "http://127.0.0.1:9",
+    workload: "compute",
+    executor: "constant-arrival-rate",
+    rate: 50,
+    vus: 4,
+    warmupS: 0,
+    durationS: 1,
+    requestTimeoutS: 5,
+  };
+  const stub = (name: string, onRun: string) => {
+    const path = join(dir, name);
+    const body = `#!${process.execPath}
+const args = process.argv.slice(2);
+if (args[0] === "version") {
+  console.log("k6 v1.3.0 (commit/5870e99ae8, go1.24.6, linux/amd64)");
+  process.exit(0);
+}
+const env = {};
+args.forEach((a, i) => { if (args[i - 1] === "-e") { const at = a.indexOf("="); env[a.slice(0, at)] = a.slice(at + 1); } });
+${onRun}
+`;
+    writeFileSync(path, body, { mode: 0o755 });
+    return path;
+  };
+  const writesSummary = stub(
+    "k6-ok",
+    `const end = Date.now() + 300; while (Date.now() < end) {} // some CPU to measure
+const latencyMs = { mean: 1, stddev: 0, min: 1, p50: 1, p90: 1, p95: 1, p99: 1, max: 1 };
+require("node:fs").writeFileSync(env.SUMMARY_PATH, JSON.stringify({
+  generator: "k6", generatorVersion: env.K6_VERSION, url: env.TARGET_URL + "/" + env.WORKLOAD,
+  workload: env.WORKLOAD, executor: env.EXECUTOR, vus: +env.VUS, rate: +env.RATE, warmupS: +env.WARMUP_S,
+  durationS: +env.DURATION_S, requests: 50, failedRequests: 0, timeouts: 0, droppedIterations: 0,
+  throughputRps: 50, okThroughputRps: 50, latencyMs }));
+console.log(JSON.stringify(args));`,
+  );
+
+  it("runs k6 with k6Argv and reads its summary", async () => {
+    const outDir = join(dir, "ok");
+    const result = await runLoad(spec, outDir, { k6Binary: writesSummary });
+    assert.equal(result.summary.generator, "k6");
+    assert.equal(result.summary.generatorVersion, "1.3.0");
+    assert.equal(result.summary.rate, 50);
+    assert.equal(result.summary.url, "http://127.0.0.1:9/compute");
+    assert.equal(result.generatorCpu.coresAvailable, os.availableParallelism());
+    assert.ok(result.generatorCpu.cpuSeconds > 0, JSON.stringify(result.generatorCpu));
+    const log = readFileSync(join(outDir, LOG_FILE), "utf8");
+    assert.ok(log.includes(join(repoRoot, "k6", "load.js")), log);
+  });
+
+  it("names the generator, the exit code and the end of load.log when k6 fails", async () => {
+    const fails = stub("k6-fails", `console.error("script error: boom"); process.exit(107);`);
+    await assert.rejects(runLoad(spec, join(dir, "fails"), { k6Binary: fails }), (e: unknown) => {
+      const message = e instanceof Error ? e.message : "";
+      return /^k6 failed \(exit 107\)/.test(message) && message.includes("script error: boom");
+    });
+    const silent = stub("k6-silent", "process.exit(0);");
+    await assert.rejects(runLoad(spec, join(dir, "silent"), { k6Binary: silent }), /k6 wrote no load-summary\.json/);
   });
 });

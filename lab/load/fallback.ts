@@ -5,12 +5,14 @@
  * Differences from k6 worth knowing when reading its figures:
  * - autocannon runs on one event loop, so it saturates one core long before k6 does; runLoad
  *   flags such runs as generator-bound.
- * - constant-arrival-rate maps to autocannon's overallRate, which paces each connection
+ * - constant-arrival-rate maps to autocannon's overallRate, which gives each connection a quota
  *   (rate / connections per second) rather than starting requests on a clock the way k6 does:
  *   a slow reply delays that connection's next request instead of being counted as a dropped
  *   iteration. autocannon has no such count, so droppedIterations is always 0 here.
- * - throughput divides by the measured run's real elapsed time, not the nominal duration, since
- *   autocannon only notices its end on the next one-second sample tick.
+ * - the pacing is bursty: each connection sends its share of the second's requests as fast as it
+ *   can, then waits for the next second.
+ * - throughput divides by the measured window's real elapsed time (the nominal duration plus
+ *   timer lateness, normally a millisecond or two), not the nominal duration.
  */
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
@@ -67,12 +69,24 @@ interface PhaseResult {
   elapsedS: number;
   responses: number;
   ok: number;
-  /** Connection errors, timeouts included (autocannon counts a timeout in both). */
+  /** Connection errors, timeouts included (autocannon reports a timeout as an error too). */
   errors: number;
   timeouts: number;
 }
 
-/** One autocannon run of `seconds`; latencies go to `recorder` when given. */
+/** autocannon 9's reqError for a request that hit `timeout` (lib/run.js onTimeout). */
+const TIMEOUT_MESSAGE = "request timed out";
+/** How often autocannon checks whether it should stop: also the longest stop() takes. */
+const SAMPLE_INTERVAL_MS = 100;
+
+/**
+ * One autocannon run of `seconds`; latencies go to `recorder` when given.
+ *
+ * The window is closed by our own timer, not autocannon's: autocannon only notices its end on a
+ * sample tick, and when that tick wins the race with its stop timer (as it does when the loop is
+ * idle, e.g. under a rate limit) a 3 s run lasts 4 s. Responses after the window are ignored, like
+ * k6's gracefulStop: 0s, so `seconds` is the window the figures describe.
+ */
 function runPhase(
   spec: LoadSpec,
   seconds: number,
@@ -83,37 +97,56 @@ function runPhase(
     url: `${spec.baseUrl}/${spec.workload}`,
     method: "GET",
     connections: spec.vus,
-    duration: seconds,
+    // A backstop only: the timer below ends the run first.
+    duration: seconds + 1,
     timeout: spec.requestTimeoutS,
+    sampleInt: SAMPLE_INTERVAL_MS,
   };
   if (spec.executor === "constant-arrival-rate") options.overallRate = spec.rate;
   return new Promise((resolve, reject) => {
-    let responses = 0;
-    let ok = 0;
+    const counts = { responses: 0, ok: 0, errors: 0, timeouts: 0 };
+    let open = true;
     let aborted = false;
+    let settled = false;
+    let elapsedS: number | null = null;
+    // Declared first: autocannon calls back synchronously when it rejects its options.
+    let windowTimer: NodeJS.Timeout | undefined;
     const startedAt = performance.now();
-    const instance = autocannon(options, (error: unknown, result: autocannon.Result) => {
+    const close = () => {
+      if (!open) return;
+      open = false;
+      elapsedS = (performance.now() - startedAt) / 1000;
+    };
+    const instance = autocannon(options, (error: unknown) => {
+      settled = true;
+      clearTimeout(windowTimer);
       signal?.removeEventListener("abort", onAbort);
+      close();
       if (aborted) return reject(signal?.reason);
       if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-      resolve({
-        elapsedS: (performance.now() - startedAt) / 1000,
-        responses,
-        ok,
-        errors: result.errors,
-        timeouts: result.timeouts,
-      });
+      resolve({ elapsedS: elapsedS ?? seconds, ...counts });
     });
     instance.on("response", (_client: autocannon.Client, statusCode: number, _bytes: number, ms: number) => {
-      responses++;
-      if (statusCode >= 200 && statusCode < 300) ok++;
+      if (!open) return;
+      counts.responses++;
+      if (statusCode >= 200 && statusCode < 300) counts.ok++;
       recorder?.record(ms);
     });
-    // stop() takes effect on autocannon's next sample tick (up to 1 s); the callback then rejects.
+    instance.on("reqError", (error: unknown) => {
+      if (!open) return;
+      counts.errors++;
+      if (error instanceof Error && error.message === TIMEOUT_MESSAGE) counts.timeouts++;
+    });
+    // stop() takes effect on autocannon's next sample tick; its callback then settles.
     function onAbort(): void {
       aborted = true;
       instance.stop();
     }
+    if (settled) return;
+    windowTimer = setTimeout(() => {
+      close();
+      instance.stop();
+    }, seconds * 1000);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

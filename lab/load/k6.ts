@@ -64,8 +64,9 @@ export function validateLoadSpec(spec: LoadSpec): void {
   wholeNumber(spec, "warmupS", 0);
   wholeNumber(spec, "durationS", 1);
   const timeout = spec.requestTimeoutS;
-  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new LoadSpecError("requestTimeoutS", timeout, "a number of seconds above 0");
+  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 1) {
+    // autocannon rejects timeouts under 1 s.
+    throw new LoadSpecError("requestTimeoutS", timeout, "a number of seconds of 1 or more");
   }
 }
 

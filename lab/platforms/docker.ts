@@ -29,11 +29,11 @@ function cpuHow(ctx: InstanceContext): string {
     : `--cpus=${ctx.resources.cpus} (CFS quota)`;
 }
 
-function startScript(ctx: InstanceContext): string {
+function prepareScript(ctx: InstanceContext): string {
   const name = shellQuote(ctx.instanceName);
   const { cpus, memoryMB } = ctx.resources;
   const network = ctx.knobs.dockerNetwork === "host" ? "host network" : "published port through docker-proxy/NAT";
-  return `${scriptHeader(`docker start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+  return `${scriptHeader(`docker prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 rm -f instance.pid exit.json limits.json
 docker rm -f ${name} >/dev/null 2>&1 || true
 # The daemon says whether it can enforce memory and swap limits (cgroup memory / swap accounting).
@@ -43,6 +43,12 @@ mem_how="--memory=${memoryMB}m --memory-swap=${memoryMB}m"
 if [ "$swap_ok" != "true" ]; then mem_how="$mem_how (no swap accounting: the container may swap)"; fi
 printf '{"cpu":{"requested":%s,"enforced":true,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}\\n' \\
   ${cpus} ${shellQuote(cpuHow(ctx))} ${memoryMB} "$mem_ok" "$mem_how" ${shellQuote(network)} > limits.json
+`;
+}
+
+function startScript(ctx: InstanceContext): string {
+  const name = shellQuote(ctx.instanceName);
+  return `${scriptHeader(`docker start: ${ctx.runtime}, ${ctx.resources.cpus} CPU, ${ctx.resources.memoryMB} MB`, ctx.workDir)}
 docker ${dockerRunArgs(ctx).map(shellQuote).join(" ")} > container.id
 docker inspect --format '{{.State.Pid}}' ${name} > instance.pid
 `;
@@ -73,6 +79,7 @@ exit 0
 export const dockerPlatform: Platform = {
   name: "docker",
   artifactKind: "docker-offline",
+  probeDuringStart: false,
   async checkAvailability(): Promise<Availability> {
     try {
       const { stdout } = await run("docker", ["version", "--format", "{{.Server.Version}}"], { timeoutMs: 20_000 });
@@ -82,7 +89,12 @@ export const dockerPlatform: Platform = {
       return { ok: false, reason: `docker: ${why}`, facts: {} };
     }
   },
-  scripts: (ctx): InstanceScripts => ({ start: startScript(ctx), stop: stopScript(ctx), cleanup: cleanupScript(ctx) }),
+  scripts: (ctx): InstanceScripts => ({
+    prepare: prepareScript(ctx),
+    start: startScript(ctx),
+    stop: stopScript(ctx),
+    cleanup: cleanupScript(ctx),
+  }),
 };
 
 /** Containers of any lab run still present (running or not). */

@@ -16,6 +16,8 @@ export interface LaunchedInstance {
    * container's network exists and probing cannot disturb it); rejects when the launch failed.
    */
   started: Promise<void>;
+  /** Whether time-to-ready probing may begin before `started` resolves (see Platform). */
+  probeDuringStart: boolean;
   /** The host process that is the instance (app, container init or qemu), once known. */
   pid(): number | undefined;
   isAlive(): boolean;
@@ -27,17 +29,22 @@ export interface LaunchedInstance {
   cleanup(): Promise<void>;
 }
 
-export const SCRIPT_NAMES = { start: "start.sh", stop: "stop.sh", cleanup: "cleanup.sh" } as const;
+export const SCRIPT_NAMES = {
+  prepare: "prepare.sh",
+  start: "start.sh",
+  stop: "stop.sh",
+  cleanup: "cleanup.sh",
+} as const satisfies Record<keyof InstanceScripts, string>;
 
 /** Write a platform's scripts for one instance into its folder; returns their paths. */
 export function writeInstanceScripts(scripts: InstanceScripts, workDir: string): Record<keyof InstanceScripts, string> {
   mkdirSync(workDir, { recursive: true });
-  const paths = {
-    start: join(workDir, SCRIPT_NAMES.start),
-    stop: join(workDir, SCRIPT_NAMES.stop),
-    cleanup: join(workDir, SCRIPT_NAMES.cleanup),
-  };
-  for (const key of ["start", "stop", "cleanup"] as const) {
+  const keys = Object.keys(SCRIPT_NAMES) as (keyof InstanceScripts)[];
+  const paths = Object.fromEntries(keys.map((key) => [key, join(workDir, SCRIPT_NAMES[key])])) as Record<
+    keyof InstanceScripts,
+    string
+  >;
+  for (const key of keys) {
     writeFileSync(paths[key], scripts[key]);
     chmodSync(paths[key], 0o755);
   }
@@ -61,10 +68,12 @@ function processAlive(pid: number): boolean {
 
 /**
  * Launch through the platform's generated scripts: the same text the Pulumi program runs on a
- * remote SUT, here run with bash on this machine.
+ * remote SUT, here run with bash on this machine. `prepare` runs first, off the clock; the TTR
+ * clock starts just before `start` is issued.
  */
-export function launchInstance(platform: Platform, ctx: InstanceContext): LaunchedInstance {
+export async function launchInstance(platform: Platform, ctx: InstanceContext): Promise<LaunchedInstance> {
   const paths = writeInstanceScripts(platform.scripts(ctx), ctx.workDir);
+  await run("bash", [paths.prepare], { timeoutMs: 120_000 });
   let pid: number | undefined;
   const launchedAt = performance.now();
   const started = run("bash", [paths.start], { timeoutMs: 180_000 }).then(() => {
@@ -80,6 +89,7 @@ export function launchInstance(platform: Platform, ctx: InstanceContext): Launch
     baseUrl: `http://${host}:${ctx.hostPort}`,
     launchedAt,
     started,
+    probeDuringStart: platform.probeDuringStart,
     pid: () => pid,
     isAlive: () => pid === undefined || processAlive(pid),
     output: () => {

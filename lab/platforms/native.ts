@@ -49,17 +49,28 @@ fi
  * reach it uncontrolled) that moves itself into the cgroup before exec'ing the app, waits for
  * it and records its exit status in exit.code. CPUs are limited by affinity.
  */
-function startScript(ctx: InstanceContext): string {
+function prepareScript(ctx: InstanceContext): string {
   const { cpus, memoryMB } = ctx.resources;
-  const command = ctx.artifacts.command.map(shellQuote).join(" ");
-  return `${scriptHeader(`native start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+  return `${scriptHeader(`native prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 rm -f instance.pid exit.code exit.json limits.json
 ${memoryCgroupLines(ctx.instanceName, memoryMB)}
 host_cpus=$(nproc --all)
 cpu_enforced=false
 if [ ${cpus} -le "$host_cpus" ]; then cpu_enforced=true; fi
+printf '{"cpu":{"requested":%s,"enforced":%s,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}\\n' \\
+  ${cpus} "$cpu_enforced" ${shellQuote(`taskset -c ${ctx.cpuList} (affinity)`)} ${memoryMB} "$mem_enforced" "$mem_how" "host loopback" > limits.json
+echo "$cg" > cgroup.path
+`;
+}
+
+function startScript(ctx: InstanceContext): string {
+  const { cpus, memoryMB } = ctx.resources;
+  const command = ctx.artifacts.command.map(shellQuote).join(" ");
+  return `${scriptHeader(`native start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+cg=$(cat cgroup.path)
 launch=(taskset -c ${shellQuote(ctx.cpuList)} ${command})
 
+# shellcheck disable=SC2016 # the supervisor's own variables expand inside it, not here
 PORT=${ctx.hostPort} setsid bash -c '
   cg=$1
   shift
@@ -73,10 +84,6 @@ PORT=${ctx.hostPort} setsid bash -c '
   wait "$app" || status=$?
   echo "$status" > exit.code
 ' supervise "$cg" "\${launch[@]}" > app.log 2>&1 < /dev/null &
-
-printf '{"cpu":{"requested":%s,"enforced":%s,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}\\n' \\
-  ${cpus} "$cpu_enforced" ${shellQuote(`taskset -c ${ctx.cpuList} (affinity)`)} ${memoryMB} "$mem_enforced" "$mem_how" "host loopback" > limits.json
-echo "$cg" > cgroup.path
 
 for _ in $(seq 1 2000); do
   [ -s instance.pid ] && exit 0
@@ -137,6 +144,7 @@ exit 0
 export const nativePlatform: Platform = {
   name: "native",
   artifactKind: "binary",
+  probeDuringStart: true,
   async checkAvailability(): Promise<Availability> {
     for (const tool of ["taskset", "setsid", "nproc"]) {
       if (!(await hasCommand(tool, ["--version"]))) {
@@ -145,5 +153,10 @@ export const nativePlatform: Platform = {
     }
     return { ok: true, facts: {} };
   },
-  scripts: (ctx): InstanceScripts => ({ start: startScript(ctx), stop: stopScript(ctx), cleanup: cleanupScript(ctx) }),
+  scripts: (ctx): InstanceScripts => ({
+    prepare: prepareScript(ctx),
+    start: startScript(ctx),
+    stop: stopScript(ctx),
+    cleanup: cleanupScript(ctx),
+  }),
 };

@@ -52,6 +52,11 @@ export interface InstanceContext {
   cpuList: string;
   /** Nanos only: run under TCG when KVM is unusable (results are marked emulated). */
   allowEmulation: boolean;
+  /**
+   * Nanos only: the accelerator checkAvailability found (its facts.accelerator); default "kvm".
+   * "tcg" asks ops for no acceleration and is refused unless allowEmulation is set.
+   */
+  accelerator?: "kvm" | "tcg";
   /** Nanos bridged networking only. */
   bridgeName?: string;
 }
@@ -65,6 +70,8 @@ export interface InstanceContext {
  * - `app.log`: what the app printed
  */
 export interface InstanceScripts {
+  /** Everything before the launch (cgroups, config files, checks): run before the TTR clock starts. */
+  prepare: string;
   /** Launch in the background and return; the launch command of time-to-ready. */
   start: string;
   /** Stop gracefully (SIGTERM or equivalent), record exit.json, remove the instance. Idempotent. */
@@ -104,6 +111,13 @@ export interface Availability {
 
 export interface Platform {
   name: PlatformName;
+  /**
+   * Whether time-to-ready probing may begin while `start` is still running. Docker's may not:
+   * probing a container whose network does not exist yet stalls every connection for about a
+   * second (see lab/platforms/docker.ts). Nanos' must: its start script verifies the VM after
+   * launching it, and waiting for that would add the verification to the measured time.
+   */
+  probeDuringStart: boolean;
   /** Which artifact it runs (workloads/artifacts ArtifactKind). */
   artifactKind: "binary" | "docker-offline" | "nanos";
   checkAvailability(options: { allowEmulation: boolean }): Promise<Availability>;

@@ -1,6 +1,5 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inject } from "postject";
 import { run } from "../../lab/exec";
 import type { PinnedNode } from "./nodeRuntime";
 
@@ -55,7 +54,19 @@ export async function buildNodeSea(node: PinnedNode, appScript: string, outDir: 
   rmSync(path, { force: true });
   copyFileSync(node.path, path);
   chmodSync(path, 0o755);
-  await inject(path, SEA_RESOURCE_NAME, readFileSync(blobPath), { sentinelFuse: SEA_SENTINEL_FUSE });
+  // postject's CLI in a child process: its WebAssembly core prints harmless ELF warnings
+  // (".note.100") that belong in the output of a failed build only.
+  await run(
+    process.execPath,
+    [require.resolve("postject/dist/cli.js"), path, SEA_RESOURCE_NAME, blobPath, "--sentinel-fuse", SEA_SENTINEL_FUSE],
+    {
+      timeoutMs: 300_000,
+    },
+  );
+  // An injection that silently did nothing leaves plain node, which would sit in a REPL.
+  if (!readFileSync(path).includes(`${SEA_SENTINEL_FUSE}:1`)) {
+    throw new Error(`${path}: the SEA fuse was not flipped; the blob was not injected`);
+  }
   rmSync(workDir, { recursive: true, force: true });
   return { path, nodeVersion: node.version };
 }

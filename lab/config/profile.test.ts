@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, parseOrThrow } from "./errors";
+import { ProfileSchema } from "./profile";
+import { loadRevision } from "./revision";
+
+const quick = loadRevision("paper-2025").profiles.quick;
+
+function problems(mutate: (p: Record<string, unknown>) => void): string[] {
+  const candidate = JSON.parse(JSON.stringify(quick)) as Record<string, unknown>;
+  mutate(candidate);
+  try {
+    parseOrThrow(ProfileSchema, candidate, "profiles.quick");
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return [...error.problems];
+  }
+  return [];
+}
+
+describe("profiles", () => {
+  it("accept the shipped ones", () =>
+    assert.deepEqual(
+      problems(() => {}),
+      [],
+    ));
+
+  it("name the key, the value and what is allowed", () => {
+    assert.deepEqual(
+      problems((p) => {
+        p.platforms = ["docker", "firecracker"];
+      }),
+      ['platforms.1 = "firecracker" is not allowed: Invalid option: expected one of "native"|"docker"|"nanos"'],
+    );
+    const [memory] = problems((p) => {
+      p.resources = [{ cpus: 1, memoryMB: 4 }];
+    });
+    assert.equal(memory, "resources.0.memoryMB = 4 is not allowed: expected 8 or more (MB)");
+    const [cpus] = problems((p) => {
+      p.resources = [{ cpus: 1.5, memoryMB: 64 }];
+    });
+    assert.match(cpus ?? "", /^resources\.0\.cpus = 1\.5 is not allowed: expected a whole number/);
+  });
+
+  it("require a rate for an open-model load", () => {
+    const [problem] = problems((p) => {
+      p.load = { ...(p.load as object), executor: "constant-arrival-rate" };
+    });
+    assert.match(problem ?? "", /^load\.rate = missing is not allowed: constant-arrival-rate needs rate/);
+  });
+
+  it("reject repeated values and unknown keys", () => {
+    assert.ok(problems((p) => (p.runtimes = ["go", "go"])).some((x) => x.includes("expected no repeats")));
+    assert.ok(
+      problems((p) => (p.knobs = { cpuMode: "quota", dockerNetwork: "nat", nanosNetwork: "user", gpu: 1 })).some((x) =>
+        x.includes("knobs.gpu"),
+      ),
+    );
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The local lab end to end, through its command line: the quick profile on this machine, an
+ * out-of-memory cell recorded as a result, an interrupted run that leaves nothing behind, and a
+ * resume that runs exactly the missing cells.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { run } from "../exec";
+import { repoRoot } from "../paths";
+import { labContainers } from "../platforms/docker";
+import { validateRun } from "../results/validate";
+import { dockerSkip } from "../testing/requirements";
+
+const resultsRoot = mkdtempSync(join(tmpdir(), "lab-it-"));
+
+function startLab(args: string[]): { child: ChildProcess; output: () => string } {
+  let text = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "lab/runner/cli.ts", "--results", resultsRoot, ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (c) => {
+    text += c;
+  });
+  child.stderr?.on("data", (c) => {
+    text += c;
+  });
+  return { child, output: () => text };
+}
+
+async function lab(args: string[]): Promise<{ code: number | null; output: string }> {
+  const { child, output } = startLab(args);
+  const [code] = await once(child, "exit");
+  return { code: code as number | null, output: output() };
+}
+
+const cellFiles = (runId: string) =>
+  existsSync(join(resultsRoot, runId, "cells"))
+    ? readdirSync(join(resultsRoot, runId, "cells")).filter((f) => f.endsWith(".json"))
+    : [];
+
+/** Every instance.pid under a run: none may belong to a live process. */
+function livePids(runId: string): number[] {
+  const live: number[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === "instance.pid") {
+        const pid = Number(readFileSync(path, "utf8"));
+        try {
+          process.kill(pid, 0);
+          const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+          if (state !== "Z") live.push(pid);
+        } catch {
+          // gone, as it should be
+        }
+      }
+    }
+  };
+  walk(join(resultsRoot, runId));
+  return live;
+}
+
+async function containersOf(runId: string): Promise<string[]> {
+  const { stdout } = await run("docker", [
+    "ps",
+    "-a",
+    "--filter",
+    `label=edgelab.run=${runId}`,
+    "--format",
+    "{{.Names}}",
+  ]);
+  return stdout.split("\n").filter(Boolean);
+}
+
+describe("npm run lab", { timeout: 900_000 }, () => {
+  it("runs the quick profile: native and docker, both runtimes and workloads, OOM recorded, results valid", async (t) => {
+    const skip = await dockerSkip();
+    if (skip) return t.skip(skip);
+    const { code, output } = await lab(["--profile", "quick", "--run-id", "quick"]);
+    assert.equal(code, 0, output);
+    assert.match(output, /cells: 0 already recorded, \d+ to run/);
+    assert.match(output, /estimated \d/);
+    assert.match(output, /\[1\/\d+\] .* ETA /);
+
+    const report = validateRun(join(resultsRoot, "quick"));
+    assert.deepEqual(report.problems, []);
+    assert.deepEqual(report.missing, []);
+    const byName = new Map(report.cells.map((c) => [c.name, c]));
+    for (const runtime of ["go", "node"]) {
+      for (const platform of ["native", "docker"]) {
+        for (const memory of [256, 128]) {
+          for (const workload of ["io", "compute"]) {
+            const cell = byName.get(`${runtime}-${platform}-${workload}-1cpu-${memory}mb-r1`);
+            assert.equal(cell?.status, "ok", `${runtime} ${platform} ${workload} ${memory}: ${cell?.reason}`);
+            assert.ok((cell?.load?.requests ?? 0) > 0);
+            assert.equal(cell?.load?.failedRequests, 0);
+            assert.equal(cell?.appInfo?.memory.cgroupLimitBytes, memory * 1024 * 1024, "the app saw its memory limit");
+            assert.ok((cell?.footprint?.samples ?? 0) > 0, "footprint sampled during the load");
+            assert.equal(cell?.limits?.memoryMB.enforced, true);
+          }
+          const startup = byName.get(`${runtime}-${platform}-startup-1cpu-${memory}mb-r1`);
+          assert.equal(startup?.status, "ok", startup?.reason ?? "");
+          assert.equal(startup?.ttr?.samplesMs.length, 3);
+        }
+        for (const workload of ["io", "compute"]) {
+          const starved = byName.get(`${runtime}-${platform}-${workload}-1cpu-16mb-r1`);
+          if (runtime === "node") {
+            assert.equal(starved?.status, "oom", `${starved?.name}: ${starved?.status} ${starved?.reason}`);
+            assert.equal(starved?.exit?.oomKilled, true);
+          } else assert.equal(starved?.status, "ok", `${starved?.name}: ${starved?.reason}`);
+        }
+      }
+    }
+    const nanos = report.cells.filter((c) => c.spec.platform === "nanos");
+    assert.ok(nanos.length > 0);
+    for (const cell of nanos) {
+      if (cell.status === "skipped") assert.match(cell.reason ?? "", /^nanos: /);
+    }
+    const manifest = JSON.parse(readFileSync(join(resultsRoot, "quick", "manifest.json"), "utf8"));
+    assert.equal(manifest.revision.versions.node, "24.3.0");
+    assert.ok(manifest.host.cores >= 1 && manifest.host.kernel && manifest.host.cpuModel);
+    assert.ok(["k6", "autocannon"].includes(report.cells.find((c) => c.load)?.load?.generator ?? ""));
+    assert.deepEqual(await containersOf("quick"), []);
+    assert.deepEqual(livePids("quick"), []);
+  });
+
+  it("never overwrites a run", async () => {
+    const { code, output } = await lab(["--profile", "quick", "--run-id", "quick", "--platform", "native"]);
+    if (!existsSync(join(resultsRoot, "quick"))) return; // the first test was skipped
+    assert.notEqual(code, 0);
+    assert.match(output, /already exists: a run is never overwritten \(use --resume quick to finish it\)/);
+  });
+
+  for (const [signal, label] of [
+    ["SIGTERM", "stopped"],
+    ["SIGKILL", "killed"],
+  ] as const) {
+    it(`${label} mid-sweep (${signal}) leaves nothing running, and --resume runs only the missing cells`, async (t) => {
+      const skip = await dockerSkip();
+      if (skip) return t.skip(skip);
+      const runId = `interrupted-${label}`;
+      const args = [
+        "--profile",
+        "quick",
+        "--run-id",
+        runId,
+        "--platform",
+        "native,docker",
+        "--workload",
+        "io",
+        "--memory",
+        "128,256",
+      ];
+      const { child, output } = startLab(args);
+      // Let two cells finish, then interrupt while the third is under load.
+      const deadline = Date.now() + 240_000;
+      while (cellFiles(runId).length < 2 && Date.now() < deadline && child.exitCode === null) await sleep(100);
+      await sleep(2_500);
+      assert.equal(child.exitCode, null, `the run ended before it could be interrupted:\n${output()}`);
+      child.kill(signal);
+      const [code, gotSignal] = await once(child, "exit");
+      if (signal === "SIGTERM") {
+        assert.equal(code, 130, output());
+        assert.match(output(), new RegExp(`finish with: npm run lab -- --resume ${runId}`));
+        // The runner removed its own instance before exiting.
+        assert.deepEqual(await containersOf(runId), []);
+        assert.deepEqual(livePids(runId), []);
+      } else assert.equal(gotSignal, "SIGKILL");
+
+      const before = cellFiles(runId);
+      assert.ok(before.length >= 2 && before.length < 8, `recorded before the interruption: ${before.length}`);
+      const stamps = new Map(before.map((f) => [f, statSync(join(resultsRoot, runId, "cells", f)).mtimeMs]));
+
+      const resumed = await lab(["--resume", runId]);
+      assert.equal(resumed.code, 0, resumed.output);
+      if (signal === "SIGKILL")
+        assert.match(resumed.output, /removed \d+ instance\(s\) an interrupted run left behind/);
+      assert.match(resumed.output, new RegExp(`cells: ${before.length} already recorded, ${8 - before.length} to run`));
+      const after = cellFiles(runId);
+      assert.equal(after.length, 8);
+      for (const [file, mtime] of stamps) {
+        assert.equal(statSync(join(resultsRoot, runId, "cells", file)).mtimeMs, mtime, `${file} was rewritten`);
+      }
+      const report = validateRun(join(resultsRoot, runId));
+      assert.deepEqual(report.problems, []);
+      assert.deepEqual(report.missing, []);
+      assert.deepEqual(await containersOf(runId), []);
+      assert.deepEqual(livePids(runId), []);
+      assert.deepEqual(
+        (await labContainers()).filter((name) => name.includes(runId)),
+        [],
+      );
+    });
+  }
+});

@@ -1,0 +1,64 @@
+import type { Cell } from "../matrix";
+import type { CellResult } from "../results/schema";
+
+/** Seconds a cell should take, for the plan's ETA (refined by the measured pace as cells finish). */
+export function estimateCellSeconds(cell: Cell): number {
+  const startSeconds = cell.spec.platform === "docker" ? 1 : cell.spec.platform === "nanos" ? 1.5 : 0.3;
+  if (cell.spec.workload === "startup") return (cell.spec.ttr?.launches ?? 0) * (startSeconds + 0.5) + 1;
+  const load = cell.spec.load;
+  return startSeconds + (load ? load.warmupS + load.durationS : 0) + 3;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+function figures(result: CellResult): string {
+  if (result.status === "skipped") return result.reason ?? "";
+  const parts: string[] = [];
+  if (result.load) {
+    parts.push(`${Math.round(result.load.throughputRps)} req/s`);
+    if (result.load.latencyMs.p99 !== null) parts.push(`p99 ${result.load.latencyMs.p99.toFixed(2)} ms`);
+  }
+  if (result.ttr?.medianMs !== null && result.ttr?.medianMs !== undefined) {
+    parts.push(
+      `TTR ${result.ttr.medianMs.toFixed(1)} ms${result.ttr.launches > 1 ? ` (median of ${result.ttr.samplesMs.length})` : ""}`,
+    );
+  }
+  if (result.footprint) parts.push(`peak RSS ${(result.footprint.rssPeakBytes / 1048576).toFixed(1)} MB`);
+  if (result.status !== "ok" && result.reason) parts.push(result.reason);
+  if (result.flags.length > 0) parts.push(`[${result.flags.join(", ")}]`);
+  return parts.join(", ");
+}
+
+export function progressLine(done: number, total: number, result: CellResult, remainingS: number): string {
+  return `[${done}/${total}] ${result.name}: ${result.status} ${figures(result)} (${result.wallS.toFixed(1)} s) ETA ${formatDuration(remainingS)}`;
+}
+
+/** The end-of-run table: one row per cell. */
+export function summaryTable(results: readonly CellResult[]): string {
+  const header = ["cell", "status", "req/s", "p99 ms", "TTR ms", "peak RSS MB", "flags"];
+  const rows = results.map((r) => [
+    r.name,
+    r.status,
+    r.load ? String(Math.round(r.load.throughputRps)) : "-",
+    r.load?.latencyMs.p99 != null ? r.load.latencyMs.p99.toFixed(2) : "-",
+    r.ttr?.medianMs != null ? r.ttr.medianMs.toFixed(1) : "-",
+    r.footprint ? (r.footprint.rssPeakBytes / 1048576).toFixed(1) : "-",
+    r.flags.join(",") || (r.status === "skipped" ? (r.reason ?? "") : ""),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const counts = new Map<string, number>();
+  for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const tally = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
+  return [line(header), ...rows.map(line), `${results.length} cells: ${tally}`].join("\n");
+}

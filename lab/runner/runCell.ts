@@ -1,0 +1,296 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { max, median, min } from "simple-statistics";
+import { type AppInfo, quickVerify } from "../../workloads/contract";
+import { runLoad } from "../load/generator";
+import type { GeneratorName, LoadRun } from "../load/types";
+import type { Cell } from "../matrix";
+import { APP_PORT } from "../model";
+import { cpuListFor, instanceName } from "../platforms/context";
+import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
+import { type InstanceExit, type LaunchedInstance, launchInstance, SCRIPT_NAMES } from "../platforms/instance";
+import type { EnforcedLimits, InstanceArtifacts, InstanceContext, Platform } from "../platforms/types";
+import { freePort } from "../ports";
+import { waitForInstance } from "../ready";
+import type { CellResult, CellStatus } from "../results/schema";
+import { RESULTS_SCHEMA_VERSION } from "../results/schema";
+import { cellRawDir, clearActive, markActive } from "../results/store";
+
+export interface CellRunContext {
+  cell: Cell;
+  runDir: string;
+  runId: string;
+  platform: Platform;
+  artifacts: InstanceArtifacts;
+  /** Nanos under TCG: the cell is marked emulated. */
+  emulated: boolean;
+  generatorPreference?: GeneratorName;
+  signal: AbortSignal;
+}
+
+/** Thrown when the run is interrupted; the cell is then not recorded, so a resume runs it again. */
+export class CellInterrupted extends Error {
+  override name = "CellInterrupted";
+}
+
+const FOOTPRINT_INTERVAL_MS = 500;
+
+function lastLines(text: string, count = 3): string {
+  return text.trim().split("\n").slice(-count).join(" | ").slice(0, 300);
+}
+
+function readLimits(workDir: string): EnforcedLimits | null {
+  const path = join(workDir, "limits.json");
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as EnforcedLimits) : null;
+}
+
+/** How an instance that stopped serving ended, from what its platform recorded. */
+export function classifyEnd(
+  exit: InstanceExit,
+  diedOnItsOwn: boolean,
+  phase: string,
+): { status: CellStatus; reason: string } {
+  const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.exitCode ?? "unknown"}`;
+  if (exit.oomKilled) return { status: "oom", reason: `OOM-killed ${phase} (${how})` };
+  if (diedOnItsOwn) return { status: "crashed", reason: `the instance died ${phase} (${how})` };
+  return { status: "timeout", reason: `the instance did not answer ${phase}` };
+}
+
+class CellWorkspace {
+  readonly rawDir: string;
+  constructor(private readonly ctx: CellRunContext) {
+    this.rawDir = cellRawDir(ctx.runDir, ctx.cell.id);
+    mkdirSync(this.rawDir, { recursive: true });
+  }
+
+  /** Launch one instance of this cell in `workDir`, registered for cleanup should the runner die. */
+  async launch(workDir: string, label: string): Promise<{ instance: LaunchedInstance; context: InstanceContext }> {
+    const { spec } = this.ctx.cell;
+    const context: InstanceContext = {
+      runtime: spec.runtime,
+      resources: { cpus: spec.cpus, memoryMB: spec.memoryMB },
+      knobs: { cpuMode: "quota", dockerNetwork: "nat", nanosNetwork: "user", ...spec.knobs },
+      artifacts: this.ctx.artifacts,
+      workDir,
+      instanceName: instanceName(this.ctx.runId, label),
+      // ops forwards the same port number on host and guest, so Nanos keeps the app's port.
+      hostPort: this.ctx.platform.name === "nanos" ? APP_PORT : await freePort(),
+      bindAddress: "127.0.0.1",
+      runId: this.ctx.runId,
+      cpuList: cpuListFor(spec.cpus),
+      allowEmulation: spec.allowEmulation,
+    };
+    mkdirSync(workDir, { recursive: true });
+    markActive(this.ctx.runDir, context.instanceName, join(workDir, SCRIPT_NAMES.cleanup));
+    return { instance: await launchInstance(this.ctx.platform, context), context };
+  }
+
+  async finish(instance: LaunchedInstance, context: InstanceContext): Promise<InstanceExit> {
+    try {
+      return await instance.stop();
+    } catch (error) {
+      await instance.cleanup();
+      throw error;
+    } finally {
+      clearActive(this.ctx.runDir, context.instanceName);
+    }
+  }
+
+  async abandon(instance: LaunchedInstance, context: InstanceContext): Promise<void> {
+    await instance.cleanup();
+    clearActive(this.ctx.runDir, context.instanceName);
+  }
+}
+
+type Outcome = Omit<
+  CellResult,
+  "schemaVersion" | "id" | "name" | "spec" | "startedAt" | "finishedAt" | "wallS" | "rawDir"
+>;
+
+const emptyOutcome = (): Outcome => ({
+  status: "ok",
+  reason: null,
+  flags: [],
+  ttr: null,
+  load: null,
+  generator: null,
+  footprint: null,
+  appInfo: null,
+  limits: null,
+  exit: null,
+});
+
+function ttrOf(samples: number[], launches: number): NonNullable<CellResult["ttr"]> {
+  const rounded = samples.map((s) => Math.round(s * 1000) / 1000);
+  return {
+    launches,
+    samplesMs: rounded,
+    medianMs: rounded.length ? median(rounded) : null,
+    minMs: rounded.length ? min(rounded) : null,
+    maxMs: rounded.length ? max(rounded) : null,
+  };
+}
+
+/** Startup cell: N launches, each timed from the launch command to the first HTTP 200. */
+async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outcome): Promise<void> {
+  const ttr = ctx.cell.spec.ttr ?? { launches: 0, timeoutS: 60 };
+  const samples: number[] = [];
+  for (let i = 1; i <= ttr.launches; i++) {
+    if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
+    const { instance, context } = await ws.launch(join(ws.rawDir, `launch-${i}`), `${ctx.cell.name}-l${i}`);
+    try {
+      samples.push((await waitForInstance(instance, "/io", ttr.timeoutS * 1000)).elapsedMs);
+    } catch (error) {
+      if (ctx.signal.aborted) {
+        await ws.abandon(instance, context);
+        throw new CellInterrupted("interrupted");
+      }
+      const diedOnItsOwn = !instance.isAlive();
+      const exit = await ws.finish(instance, context);
+      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, `before it was ready (launch ${i})`), { exit });
+      outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      outcome.limits = readLimits(context.workDir);
+      break;
+    }
+    outcome.exit = await ws.finish(instance, context);
+    outcome.limits = readLimits(context.workDir);
+  }
+  outcome.ttr = ttrOf(samples, ttr.launches);
+}
+
+function startFootprint(workDir: string, maxSeconds: number): ChildProcess {
+  const script = join(workDir, "footprint.sh");
+  writeFileSync(script, footprintScript(workDir, FOOTPRINT_INTERVAL_MS, maxSeconds));
+  return spawn("bash", [script], { stdio: "ignore" });
+}
+
+async function stopFootprint(sampler: ChildProcess, workDir: string): Promise<void> {
+  writeFileSync(join(workDir, FOOTPRINT_STOP_FILE), "");
+  if (sampler.exitCode === null && sampler.signalCode === null) {
+    const timer = setTimeout(() => sampler.kill("SIGKILL"), 5_000);
+    await once(sampler, "exit");
+    clearTimeout(timer);
+  }
+}
+
+/** Load cell: launch, check the endpoints, then load it while its footprint is sampled. */
+async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outcome): Promise<void> {
+  const load = ctx.cell.spec.load;
+  if (!load || ctx.cell.spec.workload === "startup") throw new Error(`${ctx.cell.name} has no load settings`);
+  const workload = ctx.cell.spec.workload;
+  const { instance, context } = await ws.launch(ws.rawDir, ctx.cell.name);
+  let stopped = false;
+  try {
+    try {
+      outcome.ttr = ttrOf([(await waitForInstance(instance, "/io", 60_000)).elapsedMs], 1);
+    } catch (error) {
+      if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
+      const diedOnItsOwn = !instance.isAlive();
+      const exit = await ws.finish(instance, context);
+      stopped = true;
+      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, "before it was ready"), { exit });
+      outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      return;
+    }
+    const check = await quickVerify(instance.baseUrl, ctx.cell.spec.runtime);
+    outcome.appInfo = (check.info as AppInfo | undefined) ?? null;
+    if (check.problems.length > 0) {
+      outcome.status = "crashed";
+      outcome.reason = `the app broke its contract, not loaded: ${check.problems.join("; ")}`;
+      return;
+    }
+
+    const deadlineMs = (load.warmupS + load.durationS + load.requestTimeoutS + 60) * 1000;
+    const sampler = startFootprint(context.workDir, load.warmupS + load.durationS + 30);
+    const guard = AbortSignal.any([ctx.signal, AbortSignal.timeout(deadlineMs)]);
+    let loadRun: LoadRun | undefined;
+    try {
+      loadRun = await runLoad(
+        {
+          baseUrl: instance.baseUrl,
+          workload,
+          executor: load.executor,
+          vus: load.vus,
+          ...(load.rate !== undefined ? { rate: load.rate } : {}),
+          warmupS: load.warmupS,
+          durationS: load.durationS,
+          requestTimeoutS: load.requestTimeoutS,
+        },
+        ws.rawDir,
+        { signal: guard, ...(ctx.generatorPreference ? { prefer: ctx.generatorPreference } : {}) },
+      );
+    } catch (error) {
+      if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
+      if (!guard.aborted) throw error;
+      outcome.status = "timeout";
+      outcome.reason = `the load did not finish within ${deadlineMs / 1000} s`;
+    } finally {
+      await stopFootprint(sampler, context.workDir);
+    }
+    outcome.footprint = readFootprint(join(context.workDir, FOOTPRINT_FILE));
+    if (loadRun) {
+      outcome.load = loadRun.summary;
+      outcome.generator = { ...loadRun.generatorCpu, bound: loadRun.generatorBound };
+      if (loadRun.generatorBound) outcome.flags.push("generator-bound");
+    }
+    const diedOnItsOwn = !instance.isAlive();
+    const exit = await ws.finish(instance, context);
+    stopped = true;
+    outcome.exit = exit;
+    if (diedOnItsOwn || exit.oomKilled) {
+      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, "during the load"));
+      outcome.reason = `${outcome.reason}; log: ${lastLines(instance.output())}`;
+    }
+  } finally {
+    outcome.limits = readLimits(context.workDir);
+    if (!stopped) {
+      if (ctx.signal.aborted) await ws.abandon(instance, context);
+      else outcome.exit = await ws.finish(instance, context);
+    }
+  }
+}
+
+/** Run one cell to its result. An OOM, crash or timeout is a result; only an interruption throws. */
+export async function runCell(ctx: CellRunContext): Promise<CellResult> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const ws = new CellWorkspace(ctx);
+  const outcome = emptyOutcome();
+  if (ctx.cell.spec.workload === "startup") await runStartupCell(ctx, ws, outcome);
+  else await runLoadCell(ctx, ws, outcome);
+
+  if (ctx.emulated) outcome.flags.push("emulated");
+  if (outcome.limits && !outcome.limits.cpu.enforced) outcome.flags.push("cpu-limit-not-enforced");
+  if (outcome.limits && !outcome.limits.memoryMB.enforced) outcome.flags.push("memory-limit-not-enforced");
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    id: ctx.cell.id,
+    name: ctx.cell.name,
+    spec: ctx.cell.spec,
+    ...outcome,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    wallS: Math.round(performance.now() - started) / 1000,
+    rawDir: relative(ctx.runDir, ws.rawDir),
+  };
+}
+
+/** The result of a cell whose platform cannot run on this host. */
+export function skippedCell(cell: Cell, reason: string): CellResult {
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    id: cell.id,
+    name: cell.name,
+    spec: cell.spec,
+    ...emptyOutcome(),
+    status: "skipped",
+    reason,
+    startedAt: now,
+    finishedAt: now,
+    wallS: 0,
+    rawDir: `cells/${cell.id}`,
+  };
+}
