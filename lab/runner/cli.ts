@@ -20,7 +20,15 @@ const usage = `usage: npm run lab -- [options]
   --results DIR         results root (default results/)
   --run-id ID           name the new run (default: time, profile and a random suffix)
   --resume RUN_ID       finish an interrupted run: only cells without a result run
-  --dry-run             print the plan and stop`;
+  --dry-run             print the plan and stop
+two-host lab (what the Pulumi program runs on the system under test):
+  --plan-only           create the run (manifest, artifacts) and run no cell
+  --cell LIST           with --resume: run only these cells (ids or names)
+  --bind-address ADDR   publish instance ports on ADDR (default 127.0.0.1)
+  --load-ssh TARGET     run k6 on this host over ssh (user@address) instead of here
+  --load-lab-dir DIR    the lab's folder on that host (default /opt/edgelab)
+  --ssh-identity FILE   ssh key for the load generator
+  --origin TEXT         recorded in the manifest (default local)`;
 
 function options() {
   try {
@@ -37,6 +45,13 @@ function options() {
         "run-id": { type: "string" },
         resume: { type: "string" },
         "dry-run": { type: "boolean", default: false },
+        "plan-only": { type: "boolean", default: false },
+        cell: { type: "string" },
+        "bind-address": { type: "string" },
+        "load-ssh": { type: "string" },
+        "load-lab-dir": { type: "string", default: "/opt/edgelab" },
+        "ssh-identity": { type: "string" },
+        origin: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -74,6 +89,19 @@ runMain(async () => {
       );
     }
     generator = values.generator as GeneratorName;
+  }
+  if (values.cell !== undefined && values.resume === undefined) {
+    throw new UsageError("--cell picks cells of an existing run: use it with --resume RUN_ID");
+  }
+  const bindAddress = values["bind-address"];
+  if (bindAddress !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$/.test(bindAddress)) {
+    throw new UsageError(
+      `--bind-address ${JSON.stringify(bindAddress)} is not allowed: use an IPv4 address like 10.0.1.2`,
+    );
+  }
+  const loadSsh = values["load-ssh"];
+  if (loadSsh !== undefined && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.:_-]+$/.test(loadSsh)) {
+    throw new UsageError(`--load-ssh ${JSON.stringify(loadSsh)} is not allowed: use user@host`);
   }
   const selectionFlags = ["profile", "revision", "runtime", "platform", "workload", "memory", "run-id"] as const;
   if (values.resume !== undefined) {
@@ -113,6 +141,19 @@ runMain(async () => {
     resultsRoot: resolve(repoRoot, values.results),
     generatorPreference: generator,
     dryRun: values["dry-run"],
+    planOnly: values["plan-only"],
+    ...(values.cell ? { onlyCells: values.cell.split(",").map((c) => c.trim()) } : {}),
+    ...(bindAddress ? { bindAddress } : {}),
+    ...(loadSsh
+      ? {
+          loadHost: {
+            sshTarget: loadSsh,
+            labDir: values["load-lab-dir"],
+            ...(values["ssh-identity"] ? { sshOptions: ["-i", values["ssh-identity"]] } : {}),
+          },
+        }
+      : {}),
+    ...(values.origin ? { origin: values.origin } : {}),
     signal: controller.signal,
   });
   if (outcome.interrupted) process.exit(130);

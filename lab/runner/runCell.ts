@@ -5,7 +5,8 @@ import { join, relative } from "node:path";
 import { max, median, min } from "simple-statistics";
 import { type AppInfo, quickVerify } from "../../workloads/contract";
 import { runLoad } from "../load/generator";
-import type { GeneratorName, LoadRun } from "../load/types";
+import { type RemoteLoadHost, runRemoteLoad } from "../load/remote";
+import type { GeneratorName, LoadRun, LoadSpec } from "../load/types";
 import type { Cell } from "../matrix";
 import { APP_PORT } from "../model";
 import { cpuListFor, instanceName } from "../platforms/context";
@@ -27,6 +28,10 @@ export interface CellRunContext {
   /** Nanos under TCG: the cell is marked emulated. */
   emulated: boolean;
   generatorPreference?: GeneratorName;
+  /** Where instances publish their port: loopback locally, the SUT's private address in a two-host lab. */
+  bindAddress: string;
+  /** Load from another host over SSH (two-host lab); absent: the generator runs here. */
+  loadHost?: RemoteLoadHost;
   signal: AbortSignal;
 }
 
@@ -77,10 +82,14 @@ class CellWorkspace {
       instanceName: instanceName(this.ctx.runId, label),
       // ops forwards the same port number on host and guest, so Nanos keeps the app's port.
       hostPort: this.ctx.platform.name === "nanos" ? APP_PORT : await freePort(),
-      bindAddress: "127.0.0.1",
+      bindAddress: this.ctx.bindAddress,
       runId: this.ctx.runId,
       cpuList: cpuListFor(spec.cpus),
       allowEmulation: spec.allowEmulation,
+      // Decided once by the platform's availability check: KVM, or TCG when emulation is allowed.
+      ...(this.ctx.platform.name === "nanos"
+        ? { accelerator: this.ctx.emulated ? ("tcg" as const) : ("kvm" as const) }
+        : {}),
     };
     mkdirSync(workDir, { recursive: true });
     markActive(this.ctx.runDir, context.instanceName, join(workDir, SCRIPT_NAMES.cleanup));
@@ -206,21 +215,23 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     const sampler = startFootprint(context.workDir, load.warmupS + load.durationS + 30);
     const guard = AbortSignal.any([ctx.signal, AbortSignal.timeout(deadlineMs)]);
     let loadRun: LoadRun | undefined;
+    const loadSpec: LoadSpec = {
+      baseUrl: instance.baseUrl,
+      workload,
+      executor: load.executor,
+      vus: load.vus,
+      ...(load.rate !== undefined ? { rate: load.rate } : {}),
+      warmupS: load.warmupS,
+      durationS: load.durationS,
+      requestTimeoutS: load.requestTimeoutS,
+    };
     try {
-      loadRun = await runLoad(
-        {
-          baseUrl: instance.baseUrl,
-          workload,
-          executor: load.executor,
-          vus: load.vus,
-          ...(load.rate !== undefined ? { rate: load.rate } : {}),
-          warmupS: load.warmupS,
-          durationS: load.durationS,
-          requestTimeoutS: load.requestTimeoutS,
-        },
-        ws.rawDir,
-        { signal: guard, ...(ctx.generatorPreference ? { prefer: ctx.generatorPreference } : {}) },
-      );
+      loadRun = ctx.loadHost
+        ? await runRemoteLoad(loadSpec, ws.rawDir, ctx.loadHost, { signal: guard })
+        : await runLoad(loadSpec, ws.rawDir, {
+            signal: guard,
+            ...(ctx.generatorPreference ? { prefer: ctx.generatorPreference } : {}),
+          });
     } catch (error) {
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
       if (!guard.aborted) throw error;

@@ -2,10 +2,12 @@ import { join } from "node:path";
 import { type ArtifactKind, buildArtifacts } from "../../workloads/artifacts/build";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
 import { imageName as nanosImageName } from "../../workloads/artifacts/nanos";
+import { UsageError } from "../cli/args";
 import type { Profile } from "../config/profile";
 import type { Revision } from "../config/revision";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
 import { autocannonVersion } from "../load/fallback";
+import type { RemoteLoadHost } from "../load/remote";
 import type { GeneratorName } from "../load/types";
 import { type Cell, expandMatrix, type Selection } from "../matrix";
 import type { Runtime } from "../model";
@@ -44,6 +46,16 @@ export interface RunnerOptions {
   generatorPreference: GeneratorName | null;
   /** Print the plan and stop. */
   dryRun?: boolean;
+  /** Create the run (manifest, artifacts) without running a cell: the Pulumi lab's first step. */
+  planOnly?: boolean;
+  /** Run only these cells (ids or names); the Pulumi lab runs one cell per command. */
+  onlyCells?: readonly string[];
+  /** Where instances publish their port (default 127.0.0.1). */
+  bindAddress?: string;
+  /** Load from another host over SSH instead of here. */
+  loadHost?: RemoteLoadHost;
+  /** Recorded in a new run's manifest, e.g. "local" or "pulumi:<stack>". */
+  origin?: string;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -59,7 +71,7 @@ export interface RunnerOutcome {
 function profileOf(revision: Revision, name: string): Profile {
   const profile = revision.profiles[name];
   if (!profile) {
-    throw new Error(
+    throw new UsageError(
       `profile ${JSON.stringify(name)} is not in revision ${revision.id}: use one of ${Object.keys(revision.profiles).join(", ")}`,
     );
   }
@@ -146,7 +158,16 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   const availability = await checkPlatforms(platforms, profile.allowEmulation);
   const runDir = join(options.resultsRoot, runId);
   const recorded = existing ? recordedCellIds(runDir) : new Set<string>();
-  const todo = cells.filter((c) => !recorded.has(c.id));
+  if (options.onlyCells) {
+    const known = new Set(cells.flatMap((c) => [c.id, c.name]));
+    const unknown = options.onlyCells.filter((c) => !known.has(c));
+    if (unknown.length > 0) throw new UsageError(`--cell ${unknown.join(", ")}: not a cell of run ${runId}`);
+  }
+  const todo = cells.filter(
+    (c) =>
+      !recorded.has(c.id) &&
+      (!options.onlyCells || options.onlyCells.includes(c.id) || options.onlyCells.includes(c.name)),
+  );
   const runnable = todo.filter((c) => availability.get(c.spec.platform)?.ok);
 
   log(`run ${runId}: revision ${revision.id}, profile ${profileName} (${profile.description})`);
@@ -172,7 +193,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
       schemaVersion: 1,
       runId,
       createdAt: new Date().toISOString(),
-      origin: "local",
+      origin: options.origin ?? "local",
       revision,
       profileName,
       profile,
@@ -186,6 +207,11 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
       cells: cells.map((c) => ({ id: c.id, name: c.name })),
       resumes: [],
     });
+  }
+
+  if (options.planOnly) {
+    log(`planned ${runDir}: run cells with --resume ${runId} [--cell ID]`);
+    return { runId, runDir, interrupted: false, results: [], ran: 0 };
   }
 
   const results: CellResult[] = [];
@@ -209,6 +235,8 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
           platform: platformRegistry[cell.spec.platform],
           artifacts,
           emulated: available.facts.accelerator === "tcg",
+          bindAddress: options.bindAddress ?? "127.0.0.1",
+          ...(options.loadHost ? { loadHost: options.loadHost } : {}),
           ...(options.generatorPreference ? { generatorPreference: options.generatorPreference } : {}),
           signal,
         });
