@@ -45,7 +45,7 @@ export function waitForReady(
       clearInterval(ticker);
       outcome();
     };
-    const ticker = setInterval(() => {
+    const tick = () => {
       if (done) return;
       const elapsed = performance.now() - since;
       if (elapsed > timeoutMs) {
@@ -70,7 +70,10 @@ export function waitForReady(
         .finally(() => {
           inFlight--;
         });
-    }, intervalMs);
+    };
+    // The first probe goes out at once; later ones every intervalMs.
+    const ticker = setInterval(tick, intervalMs);
+    tick();
   });
 }
 

@@ -1,0 +1,18 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { analyze } from "./analyze";
+import { paperRunOptions, writeSyntheticRun } from "./fixtures/synthetic";
+import { loadPaperReference } from "./paperReference";
+import { readRuns } from "./read";
+const root = mkdtempSync(join(tmpdir(), "an-"));
+const t0 = performance.now();
+const dir = writeSyntheticRun(root, paperRunOptions("paper-synth"));
+const t1 = performance.now();
+const input = readRuns([process.argv[2] ?? dir]);
+const a = analyze(input, loadPaperReference());
+const t2 = performance.now();
+console.log("write", t1 - t0, "analyze", t2 - t1, a.input.cells.length, a.scenarios.length, input.errors, a.warnings);
+for (const p of a.pairs) console.log(p.runtime, p.workload, p.cpus, p.metric, p.a, p.b, "=>", p.summary);
+for (const c of a.claims) console.log(c.verdict.padEnd(15), c.claim.id, c.detail, c.note);
+for (const d of a.decisions) console.log(d);

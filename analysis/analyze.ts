@@ -1,0 +1,43 @@
+import { type ArtifactSize, artifactSizes } from "./artifacts";
+import { type ClaimVerdict, checkClaims } from "./claims";
+import { comparePlatforms, type PairComparison } from "./crossover";
+import { type DecisionRow, decisionRows, staticDecisionRows } from "./decision";
+import { type Measures, measuresFromRun } from "./measures";
+import { comparePaper, type PaperComparisonRow } from "./paperCompare";
+import type { PaperReference } from "./paperReference";
+import type { RunInput } from "./read";
+import { buildScenarios, type Scenario } from "./scenarios";
+
+/** Everything the report shows, computed once from the input; the writers only format it. */
+export interface Analysis {
+  input: RunInput;
+  scenarios: Scenario[];
+  sizes: ArtifactSize[];
+  pairs: PairComparison[];
+  decisions: DecisionRow[];
+  measures: Measures;
+  paperRows: PaperComparisonRow[];
+  claims: ClaimVerdict[];
+  reference: PaperReference;
+  /** Warnings from reading plus those found while analysing. */
+  warnings: string[];
+}
+
+export function analyze(input: RunInput, reference: PaperReference): Analysis {
+  const scenarios = buildScenarios(input.cells);
+  const { sizes, warnings: artifactWarnings } = artifactSizes(input.runs);
+  const pairs = comparePlatforms(scenarios);
+  const measures = measuresFromRun(scenarios, sizes);
+  return {
+    input,
+    scenarios,
+    sizes,
+    pairs,
+    decisions: [...decisionRows(pairs), ...staticDecisionRows(scenarios, sizes)],
+    measures,
+    paperRows: comparePaper(reference, measures),
+    claims: checkClaims(reference.claims, measures),
+    reference,
+    warnings: [...input.warnings, ...artifactWarnings],
+  };
+}
