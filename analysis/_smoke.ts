@@ -1,18 +1,23 @@
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyze } from "./analyze";
+import { allFigures } from "./figureSpecs";
 import { paperRunOptions, writeSyntheticRun } from "./fixtures/synthetic";
 import { loadPaperReference } from "./paperReference";
 import { readRuns } from "./read";
+import { renderFigure } from "./render";
+async function main() {
 const root = mkdtempSync(join(tmpdir(), "an-"));
-const t0 = performance.now();
-const dir = writeSyntheticRun(root, paperRunOptions("paper-synth"));
-const t1 = performance.now();
-const input = readRuns([process.argv[2] ?? dir]);
-const a = analyze(input, loadPaperReference());
-const t2 = performance.now();
-console.log("write", t1 - t0, "analyze", t2 - t1, a.input.cells.length, a.scenarios.length, input.errors, a.warnings);
-for (const p of a.pairs) console.log(p.runtime, p.workload, p.cpus, p.metric, p.a, p.b, "=>", p.summary);
-for (const c of a.claims) console.log(c.verdict.padEnd(15), c.claim.id, c.detail, c.note);
-for (const d of a.decisions) console.log(d);
+const dir = process.argv[2] ?? writeSyntheticRun(root, paperRunOptions("paper-synth"));
+const a = analyze(readRuns([dir]), loadPaperReference());
+const figs = allFigures(a.scenarios, a.sizes, a.reference);
+const out = "/tmp/an/figs"; mkdirSync(out, { recursive: true });
+for (const f of figs) {
+  const t = performance.now();
+  const r = await renderFigure(f);
+  writeFileSync(join(out, `${f.id}.svg`), r.svg); writeFileSync(join(out, `${f.id}.png`), r.png);
+  console.log(f.id, (performance.now() - t).toFixed(0), "ms");
+}
+}
+main();

@@ -1,4 +1,4 @@
-import type { ArtifactSize } from "./artifacts";
+import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "./artifacts";
 import type { Outcome, PairComparison } from "./crossover";
 import type { Scenario } from "./scenarios";
 import { distribution } from "./stats";
@@ -9,10 +9,11 @@ import { distribution } from "./stats";
  */
 export interface DecisionRow {
   runtime: string;
-  workload: string;
+  /** A workload (io, compute) or a static property (start-up, image size). */
+  aspect: string;
   resources: string;
-  throughput: string;
-  latency: string;
+  /** What the choice rests on. */
+  evidence: string;
   choice: string;
 }
 
@@ -41,6 +42,8 @@ function choose(t: Outcome, l: Outcome, names: { a: string; b: string }): string
   return "undetermined (needs more repetitions)";
 }
 
+const kindLabel = (kind: string) => ARTIFACT_KIND_LABELS[kind] ?? kind;
+
 const memoryRange = (levels: readonly number[]) =>
   levels.length === 1 ? `${levels[0]} MB` : `${levels[0]}-${levels[levels.length - 1]} MB`;
 
@@ -58,10 +61,9 @@ export function decisionRows(pairs: readonly PairComparison[]): DecisionRow[] {
       if (!segment) return;
       rows.push({
         runtime: t.runtime,
-        workload: t.workload,
+        aspect: t.workload,
         resources: `${t.cpus} CPU${t.cpus > 1 ? "s" : ""}, ${memoryRange(segment.levels)}`,
-        throughput: verdict(segment.t, names),
-        latency: verdict(segment.l, names),
+        evidence: `throughput: ${verdict(segment.t, names)}; mean latency: ${verdict(segment.l, names)}`,
         choice: choose(segment.t, segment.l, names),
       });
     };
@@ -98,10 +100,9 @@ export function staticDecisionRows(scenarios: readonly Scenario[], sizes: readon
       if (best && next) {
         rows.push({
           runtime,
-          workload: "start-up",
+          aspect: "start-up",
           resources: "all levels pooled",
-          throughput: "-",
-          latency: ranked.map(([p, m]) => `${p} ${m.toFixed(1)} ms`).join(", "),
+          evidence: `median time to ready: ${ranked.map(([p, m]) => `${p} ${m.toFixed(1)} ms`).join(", ")}`,
           choice: `${best[0]} (${(next[1] / best[1]).toFixed(1)}x faster to ready than ${next[0]})`,
         });
       }
@@ -113,11 +114,10 @@ export function staticDecisionRows(scenarios: readonly Scenario[], sizes: readon
       if (best && next) {
         rows.push({
           runtime,
-          workload: "image size",
+          aspect: "image size",
           resources: "-",
-          throughput: "-",
-          latency: ranked.map((s) => `${s.kind} ${s.apparentMB.toFixed(1)} MB`).join(", "),
-          choice: `${best.kind} (${(next.apparentMB / best.apparentMB).toFixed(1)}x smaller than ${next.kind})`,
+          evidence: ranked.map((s) => `${kindLabel(s.kind)} ${s.apparentMB.toFixed(1)} MB`).join(", "),
+          choice: `${kindLabel(best.kind)} (${(next.apparentMB / best.apparentMB).toFixed(1)}x smaller than ${kindLabel(next.kind)})`,
         });
       }
     }

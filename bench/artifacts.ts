@@ -12,10 +12,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { median, quantile } from "simple-statistics";
-import { runMain, UsageError } from "../lab/cli/args";
+import { parseFlags, positiveInt, runMain } from "../lab/cli/args";
 import { loadRevision } from "../lab/config/revision";
 import type { Runtime, Workload } from "../lab/model";
 import { adHocContext } from "../lab/platforms/context";
@@ -33,13 +32,6 @@ interface Target {
   artifact: string;
   sizeBytes: number;
   launch: (port: number) => Promise<LaunchedInstance>;
-}
-
-function positiveInt(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} ${JSON.stringify(raw)}: use a whole number of 1 or more`);
-  return n;
 }
 
 async function timeToReady(target: Target): Promise<number> {
@@ -61,15 +53,15 @@ async function loadOnce(url: string, seconds: number, connections: number) {
 }
 
 runMain(async () => {
-  const { values } = parseArgs({
-    options: {
+  const values = parseFlags(
+    {
       launches: { type: "string", default: "10" },
       duration: { type: "string", default: "5" },
       repeats: { type: "string", default: "3" },
       connections: { type: "string", default: "32" },
     },
-    strict: true,
-  });
+    "usage: npm run bench:artifacts -- [--launches 10] [--duration 5] [--repeats 3] [--connections 32]",
+  );
   const launches = positiveInt("launches", values.launches);
   const duration = positiveInt("duration", values.duration);
   const repeats = positiveInt("repeats", values.repeats);

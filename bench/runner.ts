@@ -10,9 +10,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { median, quantile } from "simple-statistics";
-import { runMain, UsageError } from "../lab/cli/args";
+import { parseFlags, positiveInt, runMain } from "../lab/cli/args";
 import { loadRevision } from "../lab/config/revision";
 import { adHocContext } from "../lab/platforms/context";
 import { launchInstance } from "../lab/platforms/instance";
@@ -23,21 +22,14 @@ import type { CellResult } from "../lab/results/schema";
 import { runLab } from "../lab/runner/runner";
 import { buildArtifacts } from "../workloads/artifacts/build";
 
-function positiveInt(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} ${JSON.stringify(raw)}: use a whole number of 1 or more`);
-  return n;
-}
-
 const fmt = (values: number[]) =>
   `median ${median(values).toFixed(2)}  (p10 ${quantile(values, 0.1).toFixed(2)}, p90 ${quantile(values, 0.9).toFixed(2)}, n=${values.length})`;
 
 runMain(async () => {
-  const { values } = parseArgs({
-    options: { repeats: { type: "string", default: "3" }, probes: { type: "string", default: "50" } },
-    strict: true,
-  });
+  const values = parseFlags(
+    { repeats: { type: "string", default: "3" }, probes: { type: "string", default: "50" } },
+    "usage: npm run bench:runner -- [--repeats 3] [--probes 50]",
+  );
   const repeats = positiveInt("repeats", values.repeats);
   const probes = positiveInt("probes", values.probes);
   const revision = loadRevision();

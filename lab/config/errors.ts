@@ -49,3 +49,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, data: unknown, sour
   if (result.success) return result.data;
   throw new ConfigError(source, describeIssues(result.error.issues, data));
 }
+
+/** Input the user gave that cannot be used (a results folder, a run id): printed as-is, exit 2. */
+export class InputError extends Error {
+  override name = "InputError";
+}

@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { parseList, runMain, UsageError } from "../cli/args";
+import { parseFlags, parseList, runMain, UsageError } from "../cli/args";
 import { DEFAULT_REVISION_ID, loadRevision } from "../config/revision";
 import { GENERATORS, type GeneratorName } from "../load/types";
 import type { CellWorkload } from "../matrix";
@@ -31,35 +30,30 @@ two-host lab (what the Pulumi program runs on the system under test):
   --origin TEXT         recorded in the manifest (default local)`;
 
 function options() {
-  try {
-    return parseArgs({
-      options: {
-        profile: { type: "string" },
-        revision: { type: "string" },
-        runtime: { type: "string" },
-        platform: { type: "string" },
-        workload: { type: "string" },
-        memory: { type: "string" },
-        generator: { type: "string" },
-        results: { type: "string", default: "results" },
-        "run-id": { type: "string" },
-        resume: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        "plan-only": { type: "boolean", default: false },
-        cell: { type: "string" },
-        "bind-address": { type: "string" },
-        "load-ssh": { type: "string" },
-        "load-lab-dir": { type: "string", default: "/opt/edgelab" },
-        "ssh-identity": { type: "string" },
-        origin: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${usage}`);
-  }
+  return parseFlags(
+    {
+      profile: { type: "string" },
+      revision: { type: "string" },
+      runtime: { type: "string" },
+      platform: { type: "string" },
+      workload: { type: "string" },
+      memory: { type: "string" },
+      generator: { type: "string" },
+      results: { type: "string", default: "results" },
+      "run-id": { type: "string" },
+      resume: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      "plan-only": { type: "boolean", default: false },
+      cell: { type: "string" },
+      "bind-address": { type: "string" },
+      "load-ssh": { type: "string" },
+      "load-lab-dir": { type: "string", default: "/opt/edgelab" },
+      "ssh-identity": { type: "string" },
+      origin: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    usage,
+  );
 }
 
 function memoryList(raw: string | undefined): number[] | undefined {

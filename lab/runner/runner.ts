@@ -152,7 +152,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   const profile = existing?.profile ?? profileOf(revision, profileName);
   const cells = expandMatrix(profile, revision.id, selection);
   if (cells.length === 0)
-    throw new Error("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
+    throw new UsageError("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
 
   const platforms = [...new Set(cells.map((c) => c.spec.platform))];
   const availability = await checkPlatforms(platforms, profile.allowEmulation);

@@ -1,5 +1,4 @@
-import { parseArgs } from "node:util";
-import { parseList, runMain, UsageError } from "../../lab/cli/args";
+import { parseFlags, parseList, runMain } from "../../lab/cli/args";
 import { DEFAULT_REVISION_ID, loadRevision } from "../../lab/config/revision";
 import { RUNTIMES } from "../../lab/model";
 import { ARTIFACT_KINDS, type ArtifactKind, buildArtifacts } from "./build";
@@ -10,20 +9,15 @@ const usage = `usage: npm run build:artifacts -- [--revision ID|FILE] [--runtime
   default kinds: ${DEFAULT_KINDS.join(",")} (docker-paper needs a reachable registry)`;
 
 function parseCommandLine() {
-  try {
-    return parseArgs({
-      options: {
-        revision: { type: "string", default: DEFAULT_REVISION_ID },
-        runtime: { type: "string" },
-        kind: { type: "string", default: DEFAULT_KINDS.join(",") },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${usage}`);
-  }
+  return parseFlags(
+    {
+      revision: { type: "string", default: DEFAULT_REVISION_ID },
+      runtime: { type: "string" },
+      kind: { type: "string", default: DEFAULT_KINDS.join(",") },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    usage,
+  );
 }
 
 runMain(async () => {
