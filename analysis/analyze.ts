@@ -23,6 +23,21 @@ export interface Analysis {
   warnings: string[];
 }
 
+/** Platforms with every cell skipped: said once here instead of in every table row. */
+function neverRan(scenarios: readonly Scenario[]): string[] {
+  const out: string[] = [];
+  for (const platform of new Set(scenarios.map((s) => s.spec.platform))) {
+    const mine = scenarios.filter((s) => s.spec.platform === platform);
+    if (mine.every((s) => s.counts.skipped === s.cells.length)) {
+      const reasons = [...new Set(mine.flatMap((s) => s.cells.map((c) => c.cell.reason ?? "no reason recorded")))];
+      out.push(
+        `platform ${platform}: all ${mine.reduce((n, s) => n + s.cells.length, 0)} cells were skipped (${reasons.join("; ")}), so it is left out of every comparison`,
+      );
+    }
+  }
+  return out;
+}
+
 export function analyze(input: RunInput, reference: PaperReference): Analysis {
   const scenarios = buildScenarios(input.cells);
   const { sizes, warnings: artifactWarnings } = artifactSizes(input.runs);
@@ -38,6 +53,6 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
     paperRows: comparePaper(reference, measures),
     claims: checkClaims(reference.claims, measures),
     reference,
-    warnings: [...input.warnings, ...artifactWarnings],
+    warnings: [...input.warnings, ...artifactWarnings, ...neverRan(scenarios)],
   };
 }

@@ -28,7 +28,7 @@ export interface ArtifactSize {
 /** What each artifact kind stands for in the paper's Fig. 2. */
 export const ARTIFACT_KIND_LABELS: Record<string, string> = {
   binary: "raw binary",
-  "docker-paper": "Docker image (paper's Dockerfile)",
+  "docker-paper": "Docker image",
   "docker-offline": "Docker image (offline build)",
   nanos: "Nanos image",
 };

@@ -24,24 +24,37 @@ const RICH = { cpus: 8, memoryMB: 2048 } as const;
  */
 class Inputs {
   readonly used: { query: string; value: MeasuredValue }[] = [];
-  readonly missing: string[] = [];
+  readonly missing: { label: string; query: MeasureQuery }[] = [];
   constructor(private readonly measures: Measures) {}
 
-  m(metric: PaperMetric, runtime: string, platform: string, workload?: string, cpus?: number, memoryMB?: number): number {
+  m(
+    metric: PaperMetric,
+    runtime: string,
+    platform: string,
+    workload?: string,
+    cpus?: number,
+    memoryMB?: number,
+  ): number {
     const q: MeasureQuery = { metric, runtime, platform, workload, cpus, memoryMB };
     const label = describeQuery(q);
     const value = this.measures(q);
     if (!value) {
-      if (!this.missing.includes(label)) this.missing.push(label);
+      if (!this.missing.some((m) => m.label === label)) this.missing.push({ label, query: q });
       return Number.NaN;
     }
     if (!this.used.some((u) => u.query === label)) this.used.push({ query: label, value });
     return value.value;
   }
 
-  /** M at 1 CPU for each constrained memory level. */
-  levels(metric: PaperMetric, runtime: string, platform: string, workload: string): Record<number, number> {
-    return Object.fromEntries(MEMORY.map((mem) => [mem, this.m(metric, runtime, platform, workload, 1, mem)]));
+  /** M at 1 CPU for the constrained memory levels a check needs (all four by default). */
+  levels(
+    metric: PaperMetric,
+    runtime: string,
+    platform: string,
+    workload: string,
+    memory: readonly number[] = MEMORY,
+  ): Record<number, number> {
+    return Object.fromEntries(memory.map((mem) => [mem, this.m(metric, runtime, platform, workload, 1, mem)]));
   }
 }
 
@@ -112,7 +125,9 @@ function nodeCrossover(workload: "io" | "compute"): Check {
         : at(512).n >= at(512).d && (at(256).n >= at(256).d || gap256 <= 0.05);
     return {
       pass: high && dockerBelow,
-      detail: MEMORY.map((mem) => `${mem} MB: Nanos/Docker ${f(ratio(at(mem).n, at(mem).d))}x`).join(", ") + `; |N-D|/D at 256 MB = ${f(100 * gap256, 1)}%`,
+      detail:
+        MEMORY.map((mem) => `${mem} MB: Nanos/Docker ${f(ratio(at(mem).n, at(mem).d))}x`).join(", ") +
+        `; |N-D|/D at 256 MB = ${f(100 * gap256, 1)}%`,
     };
   };
 }
@@ -121,7 +136,10 @@ function nodeCrossover(workload: "io" | "compute"): Check {
 export const CLAIM_CHECKS: Record<string, Check> = {
   "h1-ttr-order-of-magnitude": (x) => {
     const r = ttrRatios(x);
-    return { pass: r.go >= 10 && r.node >= 10, detail: `Docker/Nanos TTR: go ${f(r.go, 1)}x, node ${f(r.node, 1)}x (needs >= 10)` };
+    return {
+      pass: r.go >= 10 && r.node >= 10,
+      detail: `Docker/Nanos TTR: go ${f(r.go, 1)}x, node ${f(r.node, 1)}x (needs >= 10)`,
+    };
   },
   "ttr-13x-18x": (x) => {
     const r = ttrRatios(x);
@@ -153,7 +171,10 @@ export const CLAIM_CHECKS: Record<string, Check> = {
     const raw = x.m("binarySizeMB", "go", "raw");
     const docker = x.m("imageSizeMB", "go", "docker");
     const nanos = x.m("imageSizeMB", "go", "nanos");
-    return { pass: raw < docker && docker < nanos, detail: `raw ${f(raw)} MB, Docker ${f(docker)} MB, Nanos ${f(nanos)} MB` };
+    return {
+      pass: raw < docker && docker < nanos,
+      detail: `raw ${f(raw)} MB, Docker ${f(docker)} MB, Nanos ${f(nanos)} MB`,
+    };
   },
   "go-nanos-kernel-about-3mb": (x) => {
     const diff = x.m("imageSizeMB", "go", "nanos") - x.m("binarySizeMB", "go", "raw");
@@ -202,7 +223,7 @@ export const CLAIM_CHECKS: Record<string, Check> = {
   "go-io-1cpu-nanos-faster-all-memory": greaterAtAllLevels("go", "io"),
   "go-io-1cpu-docker-flat": dockerFlat("go", "io", true),
   "go-io-1cpu-nanos-memory-knee": (x) => {
-    const t = x.levels("throughputRps", "go", "nanos", "io");
+    const t = x.levels("throughputRps", "go", "nanos", "io", [512, 256, 128]);
     const [t512, t256, t128] = [t[512] ?? Number.NaN, t[256] ?? Number.NaN, t[128] ?? Number.NaN];
     const stable = Math.abs(t512 - t256) / t256;
     const d = drop(t256, t128);
@@ -227,12 +248,24 @@ export const CLAIM_CHECKS: Record<string, Check> = {
   },
   "node-io-crossover-256-128": nodeCrossover("io"),
   "node-io-1cpu-nanos-collapse": (x) => {
-    const go = drop(x.m("throughputRps", "go", "nanos", "io", 1, 256), x.m("throughputRps", "go", "nanos", "io", 1, 128));
-    const node = drop(x.m("throughputRps", "node", "nanos", "io", 1, 256), x.m("throughputRps", "node", "nanos", "io", 1, 128));
-    return { pass: node > go, detail: `drop 256 -> 128 MB: node ${f(node, 1)}%, go ${f(go, 1)}% (paper 79.65% vs 41.53%)` };
+    const go = drop(
+      x.m("throughputRps", "go", "nanos", "io", 1, 256),
+      x.m("throughputRps", "go", "nanos", "io", 1, 128),
+    );
+    const node = drop(
+      x.m("throughputRps", "node", "nanos", "io", 1, 256),
+      x.m("throughputRps", "node", "nanos", "io", 1, 128),
+    );
+    return {
+      pass: node > go,
+      detail: `drop 256 -> 128 MB: node ${f(node, 1)}%, go ${f(go, 1)}% (paper 79.65% vs 41.53%)`,
+    };
   },
   "node-io-1cpu-nanos-latency-rise": (x) => {
-    const r = ratio(x.m("latencyMeanMs", "node", "nanos", "io", 1, 128), x.m("latencyMeanMs", "node", "nanos", "io", 1, 256));
+    const r = ratio(
+      x.m("latencyMeanMs", "node", "nanos", "io", 1, 128),
+      x.m("latencyMeanMs", "node", "nanos", "io", 1, 256),
+    );
     return { pass: r >= 2, detail: `mean latency 128 MB / 256 MB = ${f(r)}x (paper 2.73x; needs >= 2)` };
   },
   "node-io-1cpu-docker-graceful": (x) => {
@@ -263,12 +296,21 @@ export const CLAIM_CHECKS: Record<string, Check> = {
   "go-compute-1cpu-nanos-degrades-at-128": (x) => {
     const t256 = x.m("throughputRps", "go", "nanos", "compute", 1, 256);
     const t128 = x.m("throughputRps", "go", "nanos", "compute", 1, 128);
-    return { pass: t128 < t256, detail: `256 MB ${f(t256, 0)} req/s, 128 MB ${f(t128, 0)} req/s (drop ${f(drop(t256, t128), 1)}%)` };
+    return {
+      pass: t128 < t256,
+      detail: `256 MB ${f(t256, 0)} req/s, 128 MB ${f(t128, 0)} req/s (drop ${f(drop(t256, t128), 1)}%)`,
+    };
   },
   "node-compute-crossover-256-128": nodeCrossover("compute"),
   "node-compute-nanos-advantage-6-85-to-12-54-percent": (x) => {
     const adv = [512, 256].map(
-      (mem) => 100 * (ratio(x.m("throughputRps", "node", "nanos", "compute", 1, mem), x.m("throughputRps", "node", "docker", "compute", 1, mem)) - 1),
+      (mem) =>
+        100 *
+        (ratio(
+          x.m("throughputRps", "node", "nanos", "compute", 1, mem),
+          x.m("throughputRps", "node", "docker", "compute", 1, mem),
+        ) -
+          1),
     );
     return {
       pass: adv.every((a) => a > 0 && a <= 20),
@@ -276,7 +318,7 @@ export const CLAIM_CHECKS: Record<string, Check> = {
     };
   },
   "node-compute-1cpu-nanos-collapse": (x) => {
-    const n = x.levels("throughputRps", "node", "nanos", "compute");
+    const n = x.levels("throughputRps", "node", "nanos", "compute", [256, 128, 64]);
     const [n256, n128, n64] = [n[256] ?? Number.NaN, n[128] ?? Number.NaN, n[64] ?? Number.NaN];
     return {
       pass: n256 > n128 && n128 > n64,
@@ -287,12 +329,18 @@ export const CLAIM_CHECKS: Record<string, Check> = {
     const d = x.levels("throughputRps", "node", "docker", "compute");
     const keep = ratio(d[128] ?? Number.NaN, d[512] ?? Number.NaN);
     const low = ratio(d[64] ?? Number.NaN, d[128] ?? Number.NaN);
-    return { pass: keep >= 0.85 && low < 0.9, detail: `D(128)/D(512) = ${f(keep)} (needs >= 0.85), D(64)/D(128) = ${f(low)} (needs < 0.9)` };
+    return {
+      pass: keep >= 0.85 && low < 0.9,
+      detail: `D(128)/D(512) = ${f(keep)} (needs >= 0.85), D(64)/D(128) = ${f(low)} (needs < 0.9)`,
+    };
   },
   "node-compute-1cpu-nanos-latency-rise": (x) => {
     const base = x.m("latencyMeanMs", "node", "nanos", "compute", 1, 256);
     const r = [128, 64].map((mem) => ratio(x.m("latencyMeanMs", "node", "nanos", "compute", 1, mem), base));
-    return { pass: r.every((v) => v > 1.2), detail: `mean latency vs 256 MB: 128 MB ${f(r[0] ?? Number.NaN)}x, 64 MB ${f(r[1] ?? Number.NaN)}x (needs > 1.2)` };
+    return {
+      pass: r.every((v) => v > 1.2),
+      detail: `mean latency vs 256 MB: 128 MB ${f(r[0] ?? Number.NaN)}x, 64 MB ${f(r[1] ?? Number.NaN)}x (needs > 1.2)`,
+    };
   },
 };
 
@@ -321,8 +369,8 @@ export function checkClaims(claims: readonly PaperClaim[], measures: Measures): 
         verdict: "not measured",
         detail: "",
         inputs: inputs.used,
-        missing: inputs.missing,
-        note: `this run has no ${inputs.missing.join(", ")}`,
+        missing: inputs.missing.map((m) => m.label),
+        note: `this run has no ${inputs.missing.map((m) => `${m.label}${measures.explain ? ` (${measures.explain(m.query)})` : ""}`).join(", ")}`,
       };
     }
     return {

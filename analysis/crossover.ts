@@ -55,7 +55,9 @@ const fmtMB = (levels: readonly number[]) => `${levels.join(", ")} MB`;
 
 function failureNote(s: Scenario | undefined): string {
   if (!s) return "no data";
-  const parts = (["oom", "crashed", "timeout"] as const).filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`);
+  const parts = (["oom", "crashed", "timeout"] as const)
+    .filter((k) => s.counts[k] > 0)
+    .map((k) => `${s.counts[k]} ${k}`);
   return parts.length > 0 ? parts.join(", ") : s.counts.skipped > 0 ? "skipped" : "no ok repetition";
 }
 
@@ -81,12 +83,20 @@ export function compareLevel(
     const missing = a ? sb : sa;
     const present = a ? "a" : "b";
     if (hasFailed(missing)) {
-      return { ...base, outcome: present, note: `${present === "a" ? names.b : names.a} failed (${failureNote(missing)})` };
+      return {
+        ...base,
+        outcome: present,
+        note: `${present === "a" ? names.b : names.a} failed (${failureNote(missing)})`,
+      };
     }
     return { ...base, outcome: "unknown", note: `${present === "a" ? names.b : names.a}: ${failureNote(missing)}` };
   }
   if (a.ciLow === null || b.ciLow === null) {
-    return { ...base, outcome: "unknown", note: `n = ${a.n} and ${b.n}: a confidence interval needs two ok repetitions` };
+    return {
+      ...base,
+      outcome: "unknown",
+      note: `n = ${a.n} and ${b.n}: a confidence interval needs two ok repetitions`,
+    };
   }
   if (!intervalsSeparate(a, b)) return { ...base, outcome: "tie", note: "95% confidence intervals overlap" };
   const aHigher = a.mean > b.mean;
@@ -123,7 +133,11 @@ export function findCrossovers(levels: readonly LevelComparison[], names: { a: s
   return crossovers;
 }
 
-export function summarizePair(levels: readonly LevelComparison[], crossovers: readonly Crossover[], names: { a: string; b: string }): string {
+export function summarizePair(
+  levels: readonly LevelComparison[],
+  crossovers: readonly Crossover[],
+  names: { a: string; b: string },
+): string {
   if (crossovers.length > 0) return crossovers.map((c) => c.text).join("; ");
   const at = (o: Outcome) => levels.filter((l) => l.outcome === o).map((l) => l.memoryMB);
   const parts: string[] = [];
@@ -136,7 +150,8 @@ export function summarizePair(levels: readonly LevelComparison[], crossovers: re
   if (bWins.length > 0) parts.push(`${names.b} better at ${fmtMB(bWins)}`);
   if (ties.length > 0) parts.push(`no significant difference at ${fmtMB(ties)}`);
   if (failed.length > 0) parts.push(`both failed at ${fmtMB(failed)}`);
-  if (unknown.length > 0) parts.push(`undetermined at ${fmtMB(unknown)} (${levels.find((l) => l.outcome === "unknown")?.note})`);
+  if (unknown.length > 0)
+    parts.push(`undetermined at ${fmtMB(unknown)} (${levels.find((l) => l.outcome === "unknown")?.note})`);
   return `no crossover: ${parts.join("; ")}`;
 }
 
@@ -152,7 +167,9 @@ export function comparePlatforms(scenarios: readonly Scenario[]): PairComparison
   for (const group of groups.values()) {
     const first = group[0];
     if (!first) continue;
-    const seriesNames = [...new Set(group.map((s) => s.series))].sort(
+    // A platform that never ran here (every cell skipped, e.g. no KVM) has nothing to compare.
+    const attempted = group.filter((s) => s.counts.skipped < s.cells.length);
+    const seriesNames = [...new Set(attempted.map((s) => s.series))].sort(
       (x, y) => platformRank(x.split(" ")[0] ?? x) - platformRank(y.split(" ")[0] ?? y) || x.localeCompare(y),
     );
     const memory = [...new Set(group.map((s) => s.spec.memoryMB))].sort((x, y) => y - x);

@@ -9,6 +9,8 @@ import { distribution } from "./stats";
  */
 export interface DecisionRow {
   runtime: string;
+  /** The two platforms compared ("" for static properties, which rank every platform). */
+  platforms: string;
   /** A workload (io, compute) or a static property (start-up, image size). */
   aspect: string;
   resources: string;
@@ -34,7 +36,8 @@ function verdict(outcome: Outcome, names: { a: string; b: string }): string {
 
 function choose(t: Outcome, l: Outcome, names: { a: string; b: string }): string {
   const decisive = (o: Outcome) => o === "a" || o === "b";
-  if (decisive(t) && decisive(l) && t !== l) return `trade-off: ${verdict(t, names)} for throughput, ${verdict(l, names)} for latency`;
+  if (decisive(t) && decisive(l) && t !== l)
+    return `trade-off: ${verdict(t, names)} for throughput, ${verdict(l, names)} for latency`;
   if (decisive(t)) return verdict(t, names);
   if (decisive(l)) return verdict(l, names);
   if (t === "tie" && l === "tie") return `either (${names.a} or ${names.b})`;
@@ -47,23 +50,70 @@ const kindLabel = (kind: string) => ARTIFACT_KIND_LABELS[kind] ?? kind;
 const memoryRange = (levels: readonly number[]) =>
   levels.length === 1 ? `${levels[0]} MB` : `${levels[0]}-${levels[levels.length - 1]} MB`;
 
+/**
+ * How much better the winner is over a segment: its throughput over the loser's, or the loser's
+ * latency over its own, so the factor always reads "x times better".
+ */
+function margin(p: PairComparison | undefined, levels: readonly number[], outcome: Outcome): string {
+  if (!p || (outcome !== "a" && outcome !== "b")) return "";
+  const higherIsBetter = p.metric === "throughputRps";
+  const inSegment = levels.map((m) => p.levels.find((x) => x.memoryMB === m)).filter((x) => x !== undefined);
+  const factors = inSegment
+    .map((x) => x.relative)
+    .filter((r): r is number => r !== null && r > -1)
+    .map((r) => {
+      const winnerOverLoser = outcome === "a" ? r + 1 : 1 / (r + 1);
+      return higherIsBetter ? winnerOverLoser : 1 / winnerOverLoser;
+    });
+  const loser = outcome === "a" ? p.b : p.a;
+  const failedAt = inSegment.filter((x) => x.relative === null).map((x) => x.memoryMB);
+  const parts: string[] = [];
+  if (factors.length > 0) {
+    const lo = Math.min(...factors).toFixed(2);
+    const hi = Math.max(...factors).toFixed(2);
+    parts.push(lo === hi ? `${lo}x` : `${lo}-${hi}x`);
+  }
+  if (failedAt.length > 0) parts.push(`${loser} failed at ${failedAt.join(", ")} MB`);
+  return ` (${parts.join("; ")})`;
+}
+
 /** Rows for every runtime x workload x CPU count, with consecutive memory levels of one verdict merged. */
 export function decisionRows(pairs: readonly PairComparison[]): DecisionRow[] {
   const rows: DecisionRow[] = [];
   const throughput = pairs.filter((p) => p.metric === "throughputRps");
   for (const t of throughput) {
     const l = pairs.find(
-      (p) => p.metric === "latencyMeanMs" && p.runtime === t.runtime && p.workload === t.workload && p.cpus === t.cpus && p.a === t.a && p.b === t.b,
+      (p) =>
+        p.metric === "latencyMeanMs" &&
+        p.runtime === t.runtime &&
+        p.workload === t.workload &&
+        p.cpus === t.cpus &&
+        p.a === t.a &&
+        p.b === t.b,
     );
     const names = { a: t.a, b: t.b };
     let segment: { levels: number[]; t: Outcome; l: Outcome } | null = null;
     const flush = () => {
       if (!segment) return;
+      const { levels } = segment;
+      // Without intervals, the point estimates still tell a reader where to look (never a verdict).
+      const estimates = (p: PairComparison | undefined) =>
+        levels
+          .map((m) => p?.levels.find((x) => x.memoryMB === m))
+          .filter((x) => x?.outcome === "unknown" && x.relative !== null)
+          .map((x) => `${x?.memoryMB} MB ${((x?.relative ?? 0) + 1).toFixed(2)}x`);
+      const te = estimates(t);
+      const le = estimates(l);
+      const hint =
+        te.length > 0 || le.length > 0
+          ? ` (point estimates ${t.a}/${t.b}, not significant: throughput ${te.join(", ") || "-"}; latency ${le.join(", ") || "-"})`
+          : "";
       rows.push({
         runtime: t.runtime,
+        platforms: `${t.a} vs ${t.b}`,
         aspect: t.workload,
         resources: `${t.cpus} CPU${t.cpus > 1 ? "s" : ""}, ${memoryRange(segment.levels)}`,
-        evidence: `throughput: ${verdict(segment.t, names)}; mean latency: ${verdict(segment.l, names)}`,
+        evidence: `throughput: ${verdict(segment.t, names)}${margin(t, levels, segment.t)}; mean latency: ${verdict(segment.l, names)}${margin(l, levels, segment.l)}${hint}`,
         choice: choose(segment.t, segment.l, names),
       });
     };
@@ -100,6 +150,7 @@ export function staticDecisionRows(scenarios: readonly Scenario[], sizes: readon
       if (best && next) {
         rows.push({
           runtime,
+          platforms: ranked.map(([p]) => p).join(", "),
           aspect: "start-up",
           resources: "all levels pooled",
           evidence: `median time to ready: ${ranked.map(([p, m]) => `${p} ${m.toFixed(1)} ms`).join(", ")}`,
@@ -114,6 +165,7 @@ export function staticDecisionRows(scenarios: readonly Scenario[], sizes: readon
       if (best && next) {
         rows.push({
           runtime,
+          platforms: ranked.map((s) => kindLabel(s.kind)).join(", "),
           aspect: "image size",
           resources: "-",
           evidence: ranked.map((s) => `${kindLabel(s.kind)} ${s.apparentMB.toFixed(1)} MB`).join(", "),

@@ -1,6 +1,6 @@
 import type { ArtifactSize } from "./artifacts";
 import type { PaperMeasurement, PaperMetric, PaperReference } from "./paperReference";
-import type { RepetitionMetric, Scenario } from "./scenarios";
+import { type RepetitionMetric, type Scenario, scenarioNote } from "./scenarios";
 import { distribution } from "./stats";
 
 /** One value of the paper's notation M(metric, runtime, platform, workload, cpus, memoryMB). */
@@ -26,7 +26,10 @@ export interface MeasuredValue {
 }
 
 /** The accessor the claim checks and the paper comparison use; undefined = not measured. */
-export type Measures = (q: MeasureQuery) => MeasuredValue | undefined;
+export type Measures = ((q: MeasureQuery) => MeasuredValue | undefined) & {
+  /** Why a query has no value (not run, skipped, every repetition failed), for "not measured" notes. */
+  explain?: (q: MeasureQuery) => string;
+};
 
 export function describeQuery(q: MeasureQuery): string {
   const parts = [q.metric, q.runtime, q.platform];
@@ -46,7 +49,9 @@ const PER_REPETITION: Partial<Record<PaperMetric, RepetitionMetric>> = {
 /** The paper's settings (quota CPUs, Docker NAT, Nanos user-mode): preferred when a run has variants. */
 function paperLike(s: Scenario): boolean {
   const k = s.spec.knobs;
-  return (k.cpuMode ?? "quota") === "quota" && (k.dockerNetwork ?? "nat") === "nat" && (k.nanosNetwork ?? "user") === "user";
+  return (
+    (k.cpuMode ?? "quota") === "quota" && (k.dockerNetwork ?? "nat") === "nat" && (k.nanosNetwork ?? "user") === "user"
+  );
 }
 
 function pick(candidates: Scenario[]): Scenario | undefined {
@@ -77,14 +82,16 @@ export function measuresFromRun(scenarios: readonly Scenario[], sizes: readonly 
         const kinds = q.platform === "docker" ? ["docker-paper", "docker-offline"] : [q.platform];
         for (const kind of kinds) {
           const a = sizes.find((s) => s.runtime === q.runtime && s.kind === kind);
-          if (a) return { value: a.apparentMB, ciLow: null, ciHigh: null, n: 1, flagged: false, note: `${kind} ${a.ref}` };
+          if (a)
+            return { value: a.apparentMB, ciLow: null, ciHigh: null, n: 1, flagged: false, note: `${kind} ${a.ref}` };
         }
         return undefined;
       }
       case "ttrMedianMs": {
         // The paper gives one TTR per runtime and platform: pool every launch at every level.
         const startup = scenarios.filter(
-          (s) => s.spec.runtime === q.runtime && s.spec.platform === q.platform && s.spec.workload === "startup" && s.ttr,
+          (s) =>
+            s.spec.runtime === q.runtime && s.spec.platform === q.platform && s.spec.workload === "startup" && s.ttr,
         );
         const chosen = startup.some(paperLike) ? startup.filter(paperLike) : startup;
         const d = distribution(chosen.flatMap((s) => s.used.flatMap((c) => c.cell.ttr?.samplesMs ?? [])));
@@ -104,7 +111,13 @@ export function measuresFromRun(scenarios: readonly Scenario[], sizes: readonly 
         const levels = [
           ...new Set(
             scenarios
-              .filter((s) => s.spec.runtime === q.runtime && s.spec.platform === q.platform && s.spec.workload === q.workload && s.spec.cpus === q.cpus)
+              .filter(
+                (s) =>
+                  s.spec.runtime === q.runtime &&
+                  s.spec.platform === q.platform &&
+                  s.spec.workload === q.workload &&
+                  s.spec.cpus === q.cpus,
+              )
               .map((s) => s.spec.memoryMB),
           ),
         ].sort((a, b) => a - b);
@@ -137,6 +150,21 @@ export function measuresFromRun(scenarios: readonly Scenario[], sizes: readonly 
         };
       }
     }
+  };
+  measure.explain = (q) => {
+    if (q.metric === "binarySizeMB" || q.metric === "imageSizeMB") return "no such sized artifact in the manifest";
+    const workload = q.metric === "ttrMedianMs" ? "startup" : q.workload;
+    const matching = scenarios.filter(
+      (s) =>
+        s.spec.runtime === q.runtime &&
+        s.spec.platform === q.platform &&
+        s.spec.workload === workload &&
+        (q.cpus === undefined || s.spec.cpus === q.cpus) &&
+        (q.memoryMB === undefined || s.spec.memoryMB === q.memoryMB),
+    );
+    if (matching.length === 0) return "not in this run";
+    const notes = matching.map(scenarioNote).filter((n) => n !== "");
+    return notes.length > 0 ? [...new Set(notes)].join("; ") : "no value recorded";
   };
   return measure;
 }

@@ -39,8 +39,12 @@ function openRun(dir: string): LoadedRun {
       `${dir} is not a run folder: ${MANIFEST_FILE} is missing (expected results/<runId>/manifest.json)`,
     );
   }
-  // readManifest validates against ManifestSchema and names the file when it is broken.
-  return { dir: path, manifest: readManifest(path) };
+  try {
+    // readManifest validates against ManifestSchema; without a manifest no cell can be trusted.
+    return { dir: path, manifest: readManifest(path) };
+  } catch (error) {
+    throw new NotARunFolderError(`${dir} is not a usable run folder: ${MANIFEST_FILE}: ${(error as Error).message}`);
+  }
 }
 
 function readCellFile(path: string): { cell: CellResult } | { error: string } {

@@ -1,15 +1,17 @@
-import type { Figure } from "./figureSpecs";
+import type { Figure } from "./charts/style";
 
 export interface RenderedFigure {
   figure: Figure;
   svg: string;
   png: Uint8Array;
+  /** What Vega-Lite or Vega warned about while compiling (a figure spec bug to fix). */
+  warnings: string[];
 }
 
 // vega and vega-lite ship as ES modules only; this package is CommonJS, so they are loaded with a
 // dynamic import (kept as a real import() by TypeScript's NodeNext output and by tsx).
-type Vega = typeof import("vega", { with: { "resolution-mode": "import" } });
-type VegaLite = typeof import("vega-lite", { with: { "resolution-mode": "import" } });
+type Vega = typeof import("vega", { with: { "resolution-mode": "import" }});
+type VegaLite = typeof import("vega-lite", { with: { "resolution-mode": "import" }});
 let libraries: Promise<{ vega: Vega; vegaLite: VegaLite }> | null = null;
 function loadLibraries() {
   libraries ??= Promise.all([import("vega"), import("vega-lite")]).then(([vega, vegaLite]) => ({ vega, vegaLite }));
@@ -26,12 +28,18 @@ function offlineLoader(vega: Vega) {
 }
 
 /** Vega-Lite -> Vega -> SVG, headless (no browser, no canvas). */
-export async function renderSvg(figure: Figure): Promise<string> {
+export async function renderSvg(figure: Figure): Promise<{ svg: string; warnings: string[] }> {
   const { vega, vegaLite } = await loadLibraries();
-  const compiled = vegaLite.compile(figure.spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader: offlineLoader(vega) });
+  const warnings: string[] = [];
+  const logger = vega.logger(vega.Warn);
+  logger.warn = (...args: readonly unknown[]) => {
+    warnings.push(args.map(String).join(" "));
+    return logger;
+  };
+  const compiled = vegaLite.compile(figure.spec, { logger }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", loader: offlineLoader(vega), logger });
   try {
-    return await view.toSVG();
+    return { svg: await view.toSVG(), warnings };
   } finally {
     view.finalize();
   }
@@ -52,6 +60,6 @@ export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
 }
 
 export async function renderFigure(figure: Figure, pngScale = 2): Promise<RenderedFigure> {
-  const svg = await renderSvg(figure);
-  return { figure, svg, png: await renderPng(svg, pngScale) };
+  const { svg, warnings } = await renderSvg(figure);
+  return { figure, svg, png: await renderPng(svg, pngScale), warnings };
 }

@@ -108,7 +108,10 @@ function seriesLabels(scenarios: readonly Scenario[]): void {
     const differing = keys.filter((k) => new Set(fields.map((f) => f[k])).size > 1);
     group.forEach((s, i) => {
       const f = fields[i] ?? {};
-      s.series = differing.length === 0 ? s.spec.platform : `${s.spec.platform} (${differing.map((k) => `${k}=${f[k] ?? "-"}`).join(", ")})`;
+      s.series =
+        differing.length === 0
+          ? s.spec.platform
+          : `${s.spec.platform} (${differing.map((k) => `${k}=${f[k] ?? "-"}`).join(", ")})`;
     });
   }
 }
@@ -182,7 +185,9 @@ export function failedCount(s: Scenario): number {
 /** Why the scenario has no statistics or why they need care, for tables and tooltips. */
 export function scenarioNote(s: Scenario): string {
   const parts: string[] = [];
-  const failed = (["oom", "crashed", "timeout"] as const).filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`);
+  const failed = (["oom", "crashed", "timeout"] as const)
+    .filter((k) => s.counts[k] > 0)
+    .map((k) => `${s.counts[k]} ${k}`);
   if (failed.length > 0) parts.push(failed.join(", "));
   if (s.counts.skipped > 0) {
     const reason = s.cells.find((c) => c.cell.status === "skipped")?.cell.reason;

@@ -11,7 +11,17 @@ const camel = (prefix: string, key: string) => (prefix ? `${prefix}${key[0]?.toU
  * Result fields that hold an object or null (a startup cell has no load). A null one adds no
  * column: the union over all rows brings the object's own columns, which stay empty in that row.
  */
-const OBJECT_FIELDS = new Set(["specLoad", "specTtr", "ttr", "load", "generator", "footprint", "appInfo", "limits", "exit"]);
+const OBJECT_FIELDS = new Set([
+  "specLoad",
+  "specTtr",
+  "ttr",
+  "load",
+  "generator",
+  "footprint",
+  "appInfo",
+  "limits",
+  "exit",
+]);
 
 /** Nested objects become camelCase paths (load.latencyMs.p99 -> loadLatencyMsP99); arrays are joined with ';'. */
 function flatten(value: unknown, prefix: string, row: TidyRow): void {

@@ -21,7 +21,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends docker.io shellcheck ca-certificates qemu-system-x86 util-linux procps time >/dev/null
+apt-get install -y -qq --no-install-recommends docker.io shellcheck ca-certificates qemu-system-x86 util-linux procps time chromium fonts-dejavu-core >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-1.22-go >/dev/null
 
 # The Docker engine: start one unless one already answers (no systemd in containers and CI).

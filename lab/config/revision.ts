@@ -11,6 +11,52 @@ const imageRef = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$/, "expected an image reference like name:tag");
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected a sha256: 64 lowercase hex digits");
+const bundleFile = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "expected a plain file name");
+const httpsUrl = z.string().regex(/^https:\/\/\S+$/, "expected an https URL");
+const npmIntegrity = z.string().regex(/^sha512-[A-Za-z0-9+/]+=*$/, "expected an npm sha512 integrity string");
+
+/**
+ * One file a lab host downloads (or takes from a bundle directory under the same name). `sha256`
+ * null means "not pinned yet": the Pulumi lab refuses to use it until `infra/pin.ts` has checked it
+ * against the vendor's own checksum (`vendorChecksum`, where one is published) and written it here.
+ */
+export const DownloadSchema = z
+  .object({
+    url: httpsUrl,
+    file: bundleFile,
+    sha256: sha256Hex.nullable(),
+    vendorChecksum: z.object({ url: httpsUrl, algorithm: z.enum(["md5", "sha256"]) }).strict().optional(),
+  })
+  .strict();
+
+/** What the Pulumi lab installs on its hosts, each verified before use (the local lab needs none of it). */
+export const DownloadsSchema = z
+  .object({
+    /** Go for the apps (versions.go), the official tarball. */
+    go: DownloadSchema,
+    /** The Go that builds k6 with xk6 (current k6 needs Go 1.25 or newer); never used for the apps. */
+    goBuild: DownloadSchema.extend({ version }),
+    /** Docker's static binaries of versions.docker. */
+    docker: DownloadSchema,
+    /** The ops binary of versions.ops (never the install script, never `ops update`). */
+    ops: DownloadSchema,
+    /** The Nanos kernel release of versions.nanos, unpacked into ~/.ops/<version>. */
+    nanosKernel: DownloadSchema,
+    /** ops' common files (CA certificates, libnss_dns) that `ops build` would otherwise fetch unchecked. */
+    nanosCommon: DownloadSchema,
+    /** npm to run `npm ci` on the SUT with the pinned Node (npm's binary tarball has no npm). */
+    npm: z.object({ version, integrity: npmIntegrity }).strict(),
+    /** xk6 as a Go module (go install checks it against the Go checksum database). */
+    xk6: z.object({ version }).strict(),
+    /** Optional prebuilt k6 of versions.k6 for labs without a Go module proxy: taken from the bundle only. */
+    k6Binary: z.object({ file: bundleFile, sha256: sha256Hex.nullable() }).strict().optional(),
+  })
+  .strict();
+
+export type Download = z.output<typeof DownloadSchema>;
+export type Downloads = z.output<typeof DownloadsSchema>;
+
 export const RevisionSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "expected lowercase letters, digits, dots and dashes"),
@@ -40,6 +86,8 @@ export const RevisionSchema = z
         (profiles) => "paper" in profiles && "quick" in profiles,
         "expected at least the profiles paper and quick",
       ),
+    /** Downloads of the Pulumi lab's hosts (optional: only the Pulumi lab needs them). */
+    downloads: DownloadsSchema.optional(),
   })
   .strict();
 

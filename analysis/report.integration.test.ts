@@ -1,0 +1,137 @@
+/**
+ * `npm run report` end to end on a real local quick run (analysis/fixtures/quick-run: the cell
+ * files and manifest of a `npm run lab -- --profile quick` run on a 2-core Debian VM, native and
+ * Docker; Nanos skipped there), then the report opened in headless Chromium: every figure must
+ * have rendered and the page must not reach the network.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { chromium } from "playwright-core";
+import { run } from "../lab/exec";
+import { repoRoot } from "../lab/paths";
+import { skipUnlessTool } from "../lab/testing/requirements";
+
+const fixture = join(__dirname, "fixtures", "quick-run");
+const tmp = mkdtempSync(join(tmpdir(), "analysis-it-"));
+
+async function report(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "analysis/cli.ts", ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, INIT_CWD: repoRoot },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (c) => {
+    stdout += c;
+  });
+  child.stderr?.on("data", (c) => {
+    stderr += c;
+  });
+  const [code] = await once(child, "exit");
+  return { code: code as number | null, stdout, stderr };
+}
+
+const reportPath = (stdout: string) => {
+  const path = /^report: (.+)$/m.exec(stdout)?.[1];
+  assert.ok(path, `no report path in:\n${stdout}`);
+  return path;
+};
+
+describe("npm run report", () => {
+  const results = join(tmp, "results");
+  const reports = join(tmp, "reports");
+  cpSync(fixture, join(results, "try1"), { recursive: true });
+  let htmlPath = "";
+
+  it("with no run folder uses the newest run under results/ and says so", async () => {
+    const { code, stdout, stderr } = await report(["--results", results, "--out", reports]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, new RegExp(`no run folder given: using the newest run under .*: ${join(results, "try1")}`));
+    htmlPath = reportPath(stdout);
+    assert.equal(htmlPath, join(reports, "try1", "report.html"));
+    assert.match(stderr, /platform nanos: all 18 cells were skipped \(nanos: ops not installed\)/);
+    for (const f of ["report.md", "cells.csv", "scenarios.csv"]) assert.ok(existsSync(join(reports, "try1", f)), f);
+  });
+
+  it("refuses a path that is not a run folder, naming it", async () => {
+    const bad = join(tmp, "not-a-run");
+    const { code, stderr } = await report([bad, "--out", reports]);
+    assert.equal(code, 2);
+    assert.match(stderr, new RegExp(`${bad} is not a run folder`));
+  });
+
+  it("names a corrupted cell file and reports every other cell", async () => {
+    const broken = join(tmp, "broken");
+    cpSync(fixture, broken, { recursive: true });
+    const file = readdirSync(join(broken, "cells")).sort()[0] ?? "";
+    writeFileSync(join(broken, "cells", file), "{ not json");
+    const { code, stdout, stderr } = await report([broken, "--out", reports, "--name", "broken"]);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, new RegExp(`error: ${join(broken, "cells", file)}: not valid JSON`));
+    assert.match(stdout, /read 53 cells .*\(1 file\(s\) could not be used\)/);
+    assert.match(readFileSync(reportPath(stdout), "utf8"), new RegExp(`1 file\\(s\\) could not be used.*${file}`, "s"));
+  });
+
+  it("renders every figure in headless Chromium, offline, and saves a screenshot", async (t) => {
+    const skip = await skipUnlessTool("chromium", ["--version"], "apt-get install chromium");
+    if (skip) return t.skip(skip);
+    assert.ok(htmlPath, "the first test wrote the report");
+    const executablePath = (await run("sh", ["-c", "command -v chromium"])).stdout.trim();
+    const browser = await chromium.launch({
+      executablePath,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 4000 } });
+      const external: string[] = [];
+      await page.route(/^(?!file:)/, (route) => {
+        external.push(route.request().url());
+        return route.abort();
+      });
+      await page.goto(`file://${htmlPath}`, { waitUntil: "load" });
+      const figures = await page.evaluate(() =>
+        [...document.querySelectorAll("figure")].map((figure) => {
+          const svg = figure.querySelector("svg");
+          const box = svg?.getBoundingClientRect();
+          return {
+            id: figure.id,
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            marks:
+              svg?.querySelectorAll(".mark-symbol path, .mark-rect path, .mark-line path, .mark-rule line").length ?? 0,
+            axes: svg?.querySelectorAll(".role-axis").length ?? 0,
+          };
+        }),
+      );
+      const expected = readdirSync(join(reports, "try1", "figures")).filter((f) => f.endsWith(".svg")).length;
+      assert.equal(figures.length, expected, "one <figure> per figure file");
+      assert.ok(expected >= 10, `only ${expected} figures`);
+      for (const f of figures) {
+        assert.ok(f.width > 300 && f.height > 200, `${f.id} has no size: ${f.width}x${f.height}`);
+        assert.ok(f.marks > 0, `${f.id} drew no marks`);
+        assert.ok(f.axes > 0, `${f.id} has no axis`);
+      }
+      assert.deepEqual(external, [], "the report must not fetch anything");
+      const screenshot = join(tmp, "report.png");
+      await page.screenshot({ path: screenshot, fullPage: true });
+      assert.ok(readFileSync(screenshot).length > 10_000);
+      process.stdout.write(`# screenshot of the report: ${screenshot}\n`);
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * The bootstrap and run scripts as text: every one passes shellcheck (style level), each step's
+ * trigger changes exactly when its own inputs change, and nothing but a key reaches authorized_keys.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { type Revision, loadRevision } from "../../lab/config/revision";
+import { run } from "../../lab/exec";
+import { shellcheckSkip } from "../../lab/testing/requirements";
+import { parseLabConfig } from "../config";
+import { contextFor } from "../lab";
+import { planLab } from "../labPlan";
+import {
+  artifactsScript,
+  cellScript,
+  cleanupScript,
+  localSummaryScript,
+  paperImageSizesScript,
+  planScript,
+  pullBackScript,
+  remoteCleanupCommand,
+} from "../sweepScripts";
+import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "../testing/mockProgram";
+import { authorizeStep, finalSteps, hostKeyStep, installSteps, labKeyStep, trustStep } from ".";
+import { assertPublicKey } from "./steps";
+import { integrityHex } from "./shell";
+
+const revision = loadRevision(TEST_REVISION);
+const hcloud = parseLabConfig(
+  {
+    target: "hcloud",
+    revision: TEST_REVISION,
+    sshAllowedCidrs: ["198.51.100.7/32"],
+    sshPublicKey: TEST_PUBLIC_KEY,
+    sshPrivateKey: TEST_PRIVATE_KEY,
+  },
+  "dev",
+);
+const local = parseLabConfig({ target: "local", revision: TEST_REVISION, bootstrap: true }, "dev");
+const code = { archivePath: "/tmp/edgelab-code-0123.tgz", sha256: "a".repeat(64) };
+const LG = { user: "root", address: "10.42.1.11" };
+
+function allScripts(): Record<string, string> {
+  const scripts: Record<string, string> = {};
+  const plan = planLab(hcloud, revision);
+  const localPlan = planLab(local, revision);
+  const hosts = [plan.hosts.sut, plan.hosts.loadgen, localPlan.hosts.sut];
+  for (const host of hosts) {
+    if (!host) continue;
+    const ctx = contextFor(host.kind === "local" ? localPlan : plan, host, host.kind === "local" ? null : code);
+    for (const k6FromBundle of [false, true]) {
+      for (const step of installSteps(ctx, { install: true, docker: true, nanos: true, k6FromBundle })) {
+        scripts[`${host.label}-${step.id}-${k6FromBundle}`] = step.script;
+      }
+    }
+    for (const strict of [true, false]) {
+      for (const loadgen of [LG, null]) {
+        for (const step of finalSteps(ctx, { strict, docker: true, nanos: true, requireKvm: strict, minCores: 2, loadgen })) {
+          scripts[`${host.label}-${step.id}-${strict}-${loadgen !== null}`] = step.script;
+        }
+      }
+    }
+    scripts[`${host.label}-lab-key`] = labKeyStep(ctx);
+    scripts[`${host.label}-host-key`] = hostKeyStep(ctx);
+    scripts[`${host.label}-authorize`] = authorizeStep(ctx, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest edgelab-sut", "10.42.1.10");
+    scripts[`${host.label}-trust`] = trustStep(ctx, "10.42.1.11", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITest");
+  }
+  const cell = plan.cells[0];
+  assert.ok(cell);
+  scripts.artifacts = artifactsScript(plan);
+  scripts.plan = planScript(plan);
+  scripts.cellRemote = cellScript(plan, cell, { bindAddress: "10.42.1.10", loadgen: LG });
+  scripts.cellLocal = cellScript(localPlan, cell, { bindAddress: null, loadgen: null });
+  scripts.pullBack = pullBackScript(plan, { user: "ubuntu", address: "192.0.2.5", port: 22 });
+  scripts.localSummary = localSummaryScript(localPlan);
+  scripts.cleanup = `#!/usr/bin/env bash\n${cleanupScript()}`;
+  scripts.remoteCleanup = remoteCleanupCommand({ user: "root", address: "192.0.2.5", port: 22 });
+  scripts.paperSizes = paperImageSizesScript(["edgelab-go:x-paper", "edgelab-node:x-paper"]);
+  return scripts;
+}
+
+describe("generated scripts", () => {
+  it("all pass shellcheck --severity=style", async (t) => {
+    const skip = await shellcheckSkip();
+    if (skip) return t.skip(skip);
+    const dir = mkdtempSync(join(tmpdir(), "infra-scripts-"));
+    const files = Object.entries(allScripts()).map(([name, text]) => {
+      const path = join(dir, `${name}.sh`);
+      writeFileSync(path, text);
+      return path;
+    });
+    assert.ok(files.length > 40, `${files.length} scripts`);
+    await run("shellcheck", ["--severity=style", "--shell=bash", ...files], { timeoutMs: 120_000 });
+  });
+
+  it("each step's trigger (its hash) changes exactly when its own inputs change", () => {
+    const hashes = (rev: Revision) => {
+      const plan = planLab(hcloud, rev);
+      const sut = contextFor(plan, plan.hosts.sut, code);
+      const steps = [
+        ...installSteps(sut, { install: true, docker: true, nanos: true, k6FromBundle: false }),
+        ...finalSteps(sut, { strict: true, docker: true, nanos: true, requireKvm: true, minCores: 2, loadgen: LG }),
+      ];
+      return Object.fromEntries(steps.map((s) => [s.id, s.hash]));
+    };
+    const changed = (mutate: (r: Revision) => void) => {
+      const next = structuredClone(revision);
+      mutate(next);
+      const before = hashes(revision);
+      const after = hashes(next);
+      return Object.keys(before).filter((id) => before[id] !== after[id]);
+    };
+    assert.deepEqual(
+      changed((r) => {
+        r.versions.docker = "28.3.2";
+      }),
+      ["docker", "preflight"],
+    );
+    assert.deepEqual(
+      changed((r) => {
+        if (r.downloads) r.downloads.go.sha256 = "b".repeat(64);
+      }),
+      ["go"],
+    );
+    assert.deepEqual(
+      changed((r) => {
+        if (r.downloads) r.downloads.nanosCommon.sha256 = "c".repeat(64);
+      }),
+      ["ops"],
+    );
+    assert.deepEqual(
+      changed((r) => {
+        r.versions.k6 = "1.4.0";
+      }),
+      ["preflight"],
+      "the SUT's preflight checks k6 on the load generator; nothing else on the SUT depends on it",
+    );
+  });
+
+  it("writes nothing but a well-formed key into authorized_keys", () => {
+    assert.throws(() => assertPublicKey("ssh-ed25519 AAAA\ncommand=\"rm -rf /\" ssh-rsa AAAA"), /not an OpenSSH public key line/);
+    assert.throws(() => assertPublicKey('from="*" ssh-ed25519 AAAA'), /not an OpenSSH public key line/);
+    assert.equal(assertPublicKey(" ssh-ed25519 AAAAC3Nz edgelab-sut\n"), "ssh-ed25519 AAAAC3Nz edgelab-sut");
+  });
+
+  it("turns npm's integrity into the hex sha512sum prints", () => {
+    const data = Buffer.from("edgelab");
+    const integrity = `sha512-${createHash("sha512").update(data).digest("base64")}`;
+    assert.equal(integrityHex(integrity), createHash("sha512").update(data).digest("hex"));
+  });
+});

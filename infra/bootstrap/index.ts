@@ -1,0 +1,70 @@
+/**
+ * The bootstrap of one host as an ordered list of steps: which steps a host gets follows from its
+ * roles, the profile's platforms and whether the lab installs software there at all.
+ */
+import { sha256 } from "./shell";
+import type { StepOutput } from "./shell";
+import { preflightStep, hostFactsStep } from "./preflight";
+import {
+  baseStep,
+  codeStep,
+  dockerStep,
+  goBuildStep,
+  goStep,
+  k6Step,
+  nodeStep,
+  opsStep,
+  qemuStep,
+} from "./steps";
+import type { BootstrapContext, PreflightOptions } from "./types";
+
+export interface BootstrapStep {
+  id: string;
+  script: string;
+  /** sha256 of the script: the command's trigger, so only changed steps run again. */
+  hash: string;
+  output: StepOutput;
+}
+
+export interface InstallOptions {
+  /** Install pinned software (false: this host is used as it is; only the preflight records it). */
+  install: boolean;
+  /** The profile runs Docker / Nanos cells. */
+  docker: boolean;
+  nanos: boolean;
+  /** The load generator takes a pinned k6 from the bundle, so no Go/xk6 build is needed. */
+  k6FromBundle: boolean;
+}
+
+function step(id: string, script: string, output: StepOutput = "status"): BootstrapStep {
+  return { id, script, hash: sha256(script), output };
+}
+
+/**
+ * Install steps, in order. Preflight and host facts come after the cross-host steps (the lab key,
+ * trust of the load generator), so they are separate: see `finalSteps`.
+ */
+export function installSteps(ctx: BootstrapContext, options: InstallOptions): BootstrapStep[] {
+  if (!options.install) return [];
+  const steps: BootstrapStep[] = [step("base", baseStep(ctx))];
+  if (ctx.roles.sut) {
+    if (options.docker) steps.push(step("docker", dockerStep(ctx)));
+    if (options.nanos) steps.push(step("qemu", qemuStep(ctx)));
+    steps.push(step("go", goStep(ctx)), step("node", nodeStep(ctx)));
+    if (options.nanos) steps.push(step("ops", opsStep(ctx)));
+  }
+  if (ctx.roles.loadgen) {
+    if (!options.k6FromBundle) steps.push(step("go-build", goBuildStep(ctx)));
+    steps.push(step("k6", k6Step(ctx)));
+  }
+  if (ctx.code) steps.push(step("code", codeStep(ctx)));
+  return steps;
+}
+
+/** Preflight then host facts: the last steps of a host, after everything it depends on. */
+export function finalSteps(ctx: BootstrapContext, preflight: PreflightOptions): BootstrapStep[] {
+  return [step("preflight", preflightStep(ctx, preflight), "value"), step("host-facts", hostFactsStep(ctx), "value")];
+}
+
+export { authorizeStep, hostKeyStep, labKeyStep, trustStep } from "./steps";
+export type { BootstrapContext, HostRoles, PreflightOptions } from "./types";

@@ -1,0 +1,462 @@
+/**
+ * The bootstrap steps of the Pulumi lab, one pure function per step. Each returns the full bash
+ * script; the Pulumi program runs it as one command whose `triggers` is the script's hash, so a
+ * revision change re-runs exactly the steps whose script changed. Every step checks what is there
+ * first and changes only what differs, so running it again prints "unchanged".
+ */
+import { APP_PORT } from "../../lab/model";
+import { ENGINE_BUNDLE_DIR, LAB_KEY_COMMENT, LAB_KEY_PATH, STATE_DIR, TOOLS_DIR } from "../layout";
+import { heredoc, integrityHex, q, stepScript } from "./shell";
+import type { BootstrapContext } from "./types";
+
+/** The SUT's ephemeral port range, pinned so the firewall's app-port rule matches what the engine's freePort() picks. */
+export const SUT_EPHEMERAL_PORTS = { from: 32768, to: 60999 } as const;
+/** Ports the instances are reached on from the load generator: 8080 (ops' user-mode forward) and the ephemeral range. */
+export const APP_PORT_RANGES = [String(APP_PORT), `${SUT_EPHEMERAL_PORTS.from}-${SUT_EPHEMERAL_PORTS.to}`] as const;
+
+/** Load generator tuning: many outgoing connections from one k6 process. */
+export const LOADGEN_SYSCTL: Readonly<Record<string, string>> = {
+  "net.ipv4.ip_local_port_range": "1024 65000",
+  "net.ipv4.tcp_tw_reuse": "1",
+  "net.core.somaxconn": "65535",
+};
+export const LOADGEN_NOFILE = 1048576;
+
+const BASE_PACKAGES = ["ca-certificates", "curl", "tar", "gzip", "xz-utils", "procps", "iproute2", "openssh-client"];
+const SUT_PACKAGES = ["rsync", "util-linux", "iptables", "time"];
+/** GNU time (/usr/bin/time) measures k6's CPU for the generator-bound check; sshd serves the SUT's runner. */
+const LOADGEN_PACKAGES = ["time", "openssh-server"];
+
+export const SSHD_HARDENING = `# edgelab: keys only, no passwords (written by the lab's bootstrap)
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+`;
+
+function sysctlLines(values: Readonly<Record<string, string>>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key} = ${value}`)
+    .join("\n");
+}
+
+/** Packages, sshd without passwords, and the kernel settings of each role. */
+export function baseStep(ctx: BootstrapContext): string {
+  const packages = [
+    ...BASE_PACKAGES,
+    ...(ctx.roles.sut ? SUT_PACKAGES : []),
+    ...(ctx.roles.loadgen ? LOADGEN_PACKAGES : []),
+  ].filter((p, i, all) => all.indexOf(p) === i);
+  // Local: this machine is both hosts; the SUT's pinned range would fight the generator's wider one.
+  const sysctl: Record<string, string> = {
+    ...(ctx.roles.sut && !ctx.roles.loadgen
+      ? { "net.ipv4.ip_local_port_range": `${SUT_EPHEMERAL_PORTS.from} ${SUT_EPHEMERAL_PORTS.to}` }
+      : {}),
+    ...(ctx.roles.loadgen ? LOADGEN_SYSCTL : {}),
+  };
+  const sysctlFile = ctx.roles.loadgen ? "/etc/sysctl.d/60-edgelab-loadgen.conf" : "/etc/sysctl.d/60-edgelab-sut.conf";
+  const body = `
+packages ${packages.map(q).join(" ")}
+${
+  ctx.hardenSsh
+    ? `if put_file /etc/ssh/sshd_config.d/10-edgelab.conf 0644 ${heredoc(SSHD_HARDENING)}
+then
+  changed "sshd: no password login"
+  if has_systemd; then systemctl reload ssh 2>/dev/null || systemctl reload sshd 2>/dev/null || true; fi
+fi`
+    : "# this machine's sshd is the operator's: left as it is"
+}
+if put_file ${q(sysctlFile)} 0644 ${heredoc(`# edgelab ${ctx.roles.loadgen ? "load generator" : "system under test"} tuning\n${sysctlLines(sysctl)}`)}
+then
+  changed "sysctl file"
+fi
+apply_sysctl() {
+  local have
+  have=$(sysctl -n "$1" 2>/dev/null | tr -s '[:space:]' ' ' | sed 's/ $//')
+  if [ "$have" != "$2" ]; then
+    sysctl -w "$1=$2" >/dev/null || fail "cannot set $1 to $2 (read-only /proc/sys?)"
+    changed "sysctl $1"
+  fi
+}
+${Object.entries(sysctl)
+  .map(([key, value]) => `apply_sysctl ${q(key)} ${q(value)}`)
+  .join("\n")}
+${
+  ctx.roles.loadgen
+    ? `if put_file /etc/security/limits.d/60-edgelab.conf 0644 ${heredoc(
+        ["*", "root"].flatMap((who) => ["soft", "hard"].map((kind) => `${who} ${kind} nofile ${LOADGEN_NOFILE}`)).join("\n"),
+      )}
+then
+  changed "open files limit"
+fi`
+    : ""
+}`;
+  return stepScript({ id: "base", host: ctx.hostLabel, title: "packages, sshd and kernel settings", body });
+}
+
+/** Docker's static binaries of the pinned version, run by a systemd unit of the lab's own. */
+export function dockerStep(ctx: BootstrapContext): string {
+  const d = ctx.downloads.docker;
+  const version = ctx.revision.versions.docker;
+  const dir = `${TOOLS_DIR}/docker-${version}`;
+  const unit = `[Unit]
+Description=Docker Engine ${version} (static binaries, installed by edgelab)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=notify
+ExecStart=/usr/local/bin/dockerd
+ExecReload=/bin/kill -s HUP $MAINPID
+LimitNOFILE=infinity
+Delegate=yes
+KillMode=process
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+`;
+  const body = `
+want=${q(version)}
+for other in /usr/bin/dockerd /usr/sbin/dockerd; do
+  if [ -x "$other" ]; then
+    fail "another Docker is installed ($other, $("$other" --version 2>/dev/null || true)): the lab runs Docker $want from static binaries; remove the distribution's package (apt-get remove docker.io docker-ce) first"
+  fi
+done
+binaries_changed=0
+if [ "$(first_version "$(/usr/local/bin/dockerd --version 2>/dev/null || true)" 'Docker version ')" != "$want" ]; then
+  fetch docker ${q(d.file)} ${q(d.url)} sha256 ${q(d.sha256 ?? "")}
+  rm -rf ${q(`${dir}.new`)}
+  mkdir -p ${q(`${dir}.new`)}
+  tar -xzf "$tools/downloads/"${q(d.file)} -C ${q(`${dir}.new`)} --strip-components=1
+  rm -rf ${q(dir)}
+  mv ${q(`${dir}.new`)} ${q(dir)}
+  binaries_changed=1
+  changed "docker $want binaries"
+fi
+for binary in ${q(dir)}/*; do
+  link "$binary" "/usr/local/bin/$(basename "$binary")"
+done
+[ "$(first_version "$(/usr/local/bin/dockerd --version 2>&1 || true)" 'Docker version ')" = "$want" ] ||
+  fail "dockerd does not report version $want after the install"
+unit_changed=0
+if put_file /etc/systemd/system/docker.service 0644 ${heredoc(unit)}
+then
+  unit_changed=1
+  changed "docker.service"
+fi
+if [ "$skip_heavy" = 1 ]; then
+  echo "EDGELAB_SKIP_HEAVY: the Docker daemon is not started"
+elif has_systemd; then
+  if [ "$unit_changed" = 1 ]; then systemctl daemon-reload; fi
+  if ! systemctl is-enabled --quiet docker.service; then systemctl enable docker.service; changed "docker enabled"; fi
+  if [ "$binaries_changed" = 1 ] || [ "$unit_changed" = 1 ] || ! systemctl is-active --quiet docker.service; then
+    systemctl restart docker.service
+    changed "docker started"
+  fi
+else
+  if ! docker info >/dev/null 2>&1; then
+    nohup /usr/local/bin/dockerd >/var/log/edgelab/dockerd.log 2>&1 &
+    changed "dockerd started without systemd"
+  fi
+fi
+if [ "$skip_heavy" != 1 ]; then
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  server=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
+  [ "$server" = "$want" ] || fail "the Docker daemon reports version '$server', expected $want"
+fi`;
+  return stepScript({ id: "docker", host: ctx.hostLabel, title: `Docker ${version} (static binaries)`, body });
+}
+
+/** QEMU from the distribution: Ubuntu 24.04's qemu-system-x86 is the paper's 8.2.2 (preflight checks). */
+export function qemuStep(ctx: BootstrapContext): string {
+  const body = `
+if [ "$skip_heavy" = 1 ]; then
+  echo "EDGELAB_SKIP_HEAVY: QEMU is not installed"
+else
+  packages qemu-system-x86 qemu-utils
+fi`;
+  return stepScript({ id: "qemu", host: ctx.hostLabel, title: `QEMU (the paper's ${ctx.revision.versions.qemu})`, body });
+}
+
+/** A Go toolchain tarball unpacked into its own folder; `links` puts go and gofmt on PATH. */
+function goInstall(
+  ctx: BootstrapContext,
+  id: string,
+  title: string,
+  download: { url: string; file: string; sha256: string | null },
+  version: string,
+  links: boolean,
+): string {
+  const dir = `${TOOLS_DIR}/go-${version}`;
+  const body = `
+want=${q(version)}
+if [ "$(first_version "$(${q(`${dir}/bin/go`)} version 2>/dev/null || true)" 'go version go')" != "$want" ]; then
+  fetch go ${q(download.file)} ${q(download.url)} sha256 ${q(download.sha256 ?? "")}
+  rm -rf ${q(`${dir}.new`)}
+  mkdir -p ${q(`${dir}.new`)}
+  tar -xzf "$tools/downloads/"${q(download.file)} -C ${q(`${dir}.new`)} --strip-components=1
+  rm -rf ${q(dir)}
+  mv ${q(`${dir}.new`)} ${q(dir)}
+  changed "go $want"
+fi
+${links ? `link ${q(`${dir}/bin/go`)} /usr/local/bin/go\nlink ${q(`${dir}/bin/gofmt`)} /usr/local/bin/gofmt` : ""}
+[ "$(first_version "$(${q(`${dir}/bin/go`)} version 2>&1 || true)" 'go version go')" = "$want" ] ||
+  fail "${dir}/bin/go does not report version $want"`;
+  return stepScript({ id, host: ctx.hostLabel, title, body });
+}
+
+/** Go for the apps (the artifact builders use the `go` on PATH). */
+export function goStep(ctx: BootstrapContext): string {
+  const v = ctx.revision.versions.go;
+  return goInstall(ctx, "go", `Go ${v} for the apps`, ctx.downloads.go, v, true);
+}
+
+/** The Go that builds k6 (xk6 and current k6 need Go 1.25 or newer); not on PATH. */
+export function goBuildStep(ctx: BootstrapContext): string {
+  const g = ctx.downloads.goBuild;
+  return goInstall(ctx, "go-build", `Go ${g.version} to build k6 with xk6`, g, g.version, false);
+}
+
+/** The official Node binary from the npm registry (sha512 integrity), npm, and the engine's bundle copy. */
+export function nodeStep(ctx: BootstrapContext): string {
+  const { npmPackage, integrity } = ctx.revision.nodeBinary;
+  const version = ctx.revision.versions.node;
+  const npm = ctx.downloads.npm;
+  const nodeFile = `${npmPackage}-${version}.tgz`;
+  const npmFile = `npm-${npm.version}.tgz`;
+  const nodeDir = `${TOOLS_DIR}/node-${version}`;
+  const npmDir = `${TOOLS_DIR}/npm-${npm.version}`;
+  const wrapper = (cli: string) => `#!/bin/sh\n# edgelab: npm ${npm.version} on the pinned Node\nexec /usr/local/bin/node ${npmDir}/bin/${cli} "$@"\n`;
+  const body = `
+want=${q(version)}
+if [ "$(${q(`${nodeDir}/bin/node`)} --version 2>/dev/null || true)" != "v$want" ]; then
+  fetch node ${q(nodeFile)} ${q(`https://registry.npmjs.org/${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
+  rm -rf ${q(`${nodeDir}.new`)}
+  mkdir -p ${q(`${nodeDir}.new`)}
+  tar -xzf "$tools/downloads/"${q(nodeFile)} -C ${q(`${nodeDir}.new`)} --strip-components=1
+  chmod 755 ${q(`${nodeDir}.new/bin/node`)}
+  rm -rf ${q(nodeDir)}
+  mv ${q(`${nodeDir}.new`)} ${q(nodeDir)}
+  changed "node $want"
+fi
+link ${q(`${nodeDir}/bin/node`)} /usr/local/bin/node
+[ "$(/usr/local/bin/node --version 2>&1 || true)" = "v$want" ] || fail "node does not report version v$want"
+# The engine's artifact builder takes the same verified tarball from LAB_BUNDLE_DIR (no second download).
+mkdir -p ${q(ENGINE_BUNDLE_DIR)}
+if ! cmp -s "$tools/downloads/"${q(nodeFile)} ${q(`${ENGINE_BUNDLE_DIR}/${nodeFile}`)} 2>/dev/null; then
+  fetch node ${q(nodeFile)} ${q(`https://registry.npmjs.org/${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
+  cp "$tools/downloads/"${q(nodeFile)} ${q(`${ENGINE_BUNDLE_DIR}/${nodeFile}`)}
+  changed "engine bundle ${nodeFile}"
+fi
+npm_want=${q(npm.version)}
+if [ ! -f ${q(`${npmDir}/bin/npm-cli.js`)} ] || [ "$(/usr/local/bin/node ${q(`${npmDir}/bin/npm-cli.js`)} --version 2>/dev/null || true)" != "$npm_want" ]; then
+  fetch npm ${q(npmFile)} ${q(`https://registry.npmjs.org/npm/-/${npmFile}`)} sha512 ${q(integrityHex(npm.integrity))}
+  rm -rf ${q(`${npmDir}.new`)}
+  mkdir -p ${q(`${npmDir}.new`)}
+  tar -xzf "$tools/downloads/"${q(npmFile)} -C ${q(`${npmDir}.new`)} --strip-components=1
+  rm -rf ${q(npmDir)}
+  mv ${q(`${npmDir}.new`)} ${q(npmDir)}
+  changed "npm $npm_want"
+fi
+if put_file /usr/local/bin/npm 0755 ${heredoc(wrapper("npm-cli.js"))}
+then
+  changed "npm wrapper"
+fi
+if put_file /usr/local/bin/npx 0755 ${heredoc(wrapper("npx-cli.js"))}
+then
+  changed "npx wrapper"
+fi
+[ "$(npm --version 2>&1 || true)" = "$npm_want" ] || fail "npm does not report version $npm_want"`;
+  return stepScript({ id: "node", host: ctx.hostLabel, title: `Node ${version} and npm ${npm.version}`, body });
+}
+
+/** ops of the pinned version (the binary, not the installer) and the Nanos kernel pinned by ~/.ops/<ver> + latest.txt. */
+export function opsStep(ctx: BootstrapContext): string {
+  const { ops, nanosKernel, nanosCommon } = ctx.downloads;
+  const opsVersion = ctx.revision.versions.ops;
+  const nanos = ctx.revision.versions.nanos;
+  const opsDir = `${TOOLS_DIR}/ops-${opsVersion}`;
+  const body = `
+want=${q(opsVersion)}
+if [ "$(first_version "$(${q(`${opsDir}/ops`)} version 2>/dev/null || true)" 'Ops version: *')" != "$want" ]; then
+  fetch ops ${q(ops.file)} ${q(ops.url)} sha256 ${q(ops.sha256 ?? "")}
+  mkdir -p ${q(opsDir)}
+  install -m 0755 "$tools/downloads/"${q(ops.file)} ${q(`${opsDir}/ops`)}
+  changed "ops $want"
+fi
+link ${q(`${opsDir}/ops`)} /usr/local/bin/ops
+ops_home="\${HOME:-/root}/.ops"
+kernel_dir="$ops_home/"${q(nanos)}
+if [ ! -s "$kernel_dir/kernel.img" ]; then
+  fetch nanos-kernel ${q(nanosKernel.file)} ${q(nanosKernel.url)} sha256 ${q(nanosKernel.sha256 ?? "")}
+  rm -rf "$kernel_dir.new"
+  mkdir -p "$kernel_dir.new"
+  tar -xzf "$tools/downloads/"${q(nanosKernel.file)} -C "$kernel_dir.new"
+  if [ ! -f "$kernel_dir.new/kernel.img" ] && [ -f "$kernel_dir.new/stage3.img" ]; then
+    mv "$kernel_dir.new/stage3.img" "$kernel_dir.new/kernel.img"
+  fi
+  [ -s "$kernel_dir.new/kernel.img" ] || fail "the Nanos ${nanos} release has no kernel.img"
+  rm -rf "$kernel_dir"
+  mv "$kernel_dir.new" "$kernel_dir"
+  changed "nanos kernel ${nanos}"
+fi
+# ops uses the kernel named in latest.txt unless --nanos-version says otherwise: pin both ways.
+if printf '%s\\n' ${q(nanos)} | put_file "$ops_home/latest.txt" 0644; then
+  changed "latest.txt ${nanos}"
+fi
+fetch nanos-common ${q(nanosCommon.file)} ${q(nanosCommon.url)} sha256 ${q(nanosCommon.sha256 ?? "")}
+if ! cmp -s "$tools/downloads/"${q(nanosCommon.file)} "$ops_home/common.tar.gz" 2>/dev/null; then
+  install -m 0644 "$tools/downloads/"${q(nanosCommon.file)} "$ops_home/common.tar.gz"
+  changed "ops common files"
+fi
+[ "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')" = "$want" ] || fail "ops does not report version $want"`;
+  return stepScript({ id: "ops", host: ctx.hostLabel, title: `ops ${opsVersion} and the Nanos ${nanos} kernel`, body });
+}
+
+/** k6 of the pinned version: from the bundle when it holds a pinned binary, otherwise built with xk6. */
+export function k6Step(ctx: BootstrapContext): string {
+  const version = ctx.revision.versions.k6;
+  const { goBuild, xk6, k6Binary } = ctx.downloads;
+  const goRoot = `${TOOLS_DIR}/go-${goBuild.version}`;
+  const xk6Dir = `${TOOLS_DIR}/xk6-${xk6.version}`;
+  const bundled = k6Binary && k6Binary.sha256 !== null ? k6Binary : null;
+  const build = `GOTOOLCHAIN=local GOBIN=${q(xk6Dir)} GOPATH=${q(`${TOOLS_DIR}/gopath`)} GOCACHE=${q(`${TOOLS_DIR}/gocache`)} PATH=${q(`${goRoot}/bin`)}:"$PATH" \\
+    go install go.k6.io/xk6/cmd/xk6@v${xk6.version}
+  workdir=$(mktemp -d)
+  (cd "$workdir" && GOTOOLCHAIN=local GOPATH=${q(`${TOOLS_DIR}/gopath`)} GOCACHE=${q(`${TOOLS_DIR}/gocache`)} PATH=${q(`${goRoot}/bin`)}:"$PATH" \\
+    ${q(`${xk6Dir}/xk6`)} build v${version} --output "$workdir/k6")
+  install -m 0755 "$workdir/k6" /usr/local/bin/k6
+  rm -rf "$workdir"
+  changed "k6 $want built with xk6 ${xk6.version}"`;
+  const body = `
+want=${q(version)}
+if [ "$(first_version "$(/usr/local/bin/k6 version 2>/dev/null || true)" 'k6 v')" != "$want" ]; then
+${
+  bundled
+    ? `  if [ -f "$bundle/"${q(bundled.file)} ]; then
+    fetch k6 ${q(bundled.file)} ${q(`https://bundle.invalid/${bundled.file}`)} sha256 ${q(bundled.sha256 ?? "")}
+    install -m 0755 "$tools/downloads/"${q(bundled.file)} /usr/local/bin/k6
+    changed "k6 $want from the bundle"
+  else
+  ${build}
+  fi`
+    : `  ${build}`
+}
+fi
+[ "$(first_version "$(/usr/local/bin/k6 version 2>&1 || true)" 'k6 v')" = "$want" ] || fail "k6 does not report version $want"`;
+  return stepScript({ id: "k6", host: ctx.hostLabel, title: `k6 ${version}`, body });
+}
+
+/**
+ * The lab's code from the uploaded archive into the lab folder (results, node_modules and build
+ * stay), then `npm ci` with the pinned Node on the SUT when the lock file changed.
+ */
+export function codeStep(ctx: BootstrapContext): string {
+  const code = ctx.code;
+  if (!code) throw new Error("codeStep needs the uploaded code archive");
+  const lab = ctx.labDir;
+  const body = `
+archive=${q(code.archivePath)}
+want=${q(code.sha256)}
+marker=${q(`${STATE_DIR}/code.sha256`)}
+if [ "$(cat "$marker" 2>/dev/null || true)" != "$want" ] || [ ! -f ${q(`${lab}/package.json`)} ]; then
+  [ -f "$archive" ] || fail "the code archive $archive is missing (it is uploaded before this step)"
+  [ "$(digest_of sha256 "$archive")" = "$want" ] || fail "the code archive $archive is not the one uploaded (sha256 differs)"
+  mkdir -p ${q(lab)}
+  # Replace the code, keep what the lab made there: results, node_modules, build, .cache.
+  find ${q(lab)} -mindepth 1 -maxdepth 1 ! -name results ! -name node_modules ! -name build ! -name .cache ! -name run -exec rm -rf {} +
+  tar -xzf "$archive" -C ${q(lab)}
+  printf '%s\\n' "$want" > "$marker"
+  changed "lab code $want"
+fi
+${
+  ctx.roles.sut
+    ? `lock=$(digest_of sha256 ${q(`${lab}/package-lock.json`)})
+lock_marker=${q(`${STATE_DIR}/npm-lock.sha256`)}
+if [ "$(cat "$lock_marker" 2>/dev/null || true)" != "$lock" ] || [ ! -x ${q(`${lab}/node_modules/.bin/tsx`)} ]; then
+  npm_flags=(ci --no-audit --no-fund)
+  if [ -d "$bundle/npm-cache" ]; then npm_flags+=(--offline --cache "$bundle/npm-cache"); fi
+  (cd ${q(lab)} && npm "\${npm_flags[@]}")
+  printf '%s\\n' "$lock" > "$lock_marker"
+  changed "npm ci"
+fi`
+    : ""
+}`;
+  return stepScript({ id: "code", host: ctx.hostLabel, title: "the lab's code", body });
+}
+
+/** The SUT's lab-internal key (made once); its value is the public key, for the load generator. */
+export function labKeyStep(ctx: BootstrapContext): string {
+  const body = `
+mkdir -p /root/.ssh
+chmod 700 /root/.ssh
+if [ ! -f ${q(LAB_KEY_PATH)} ]; then
+  ssh-keygen -q -t ed25519 -N '' -C ${q(LAB_KEY_COMMENT)} -f ${q(LAB_KEY_PATH)}
+  echo "made ${LAB_KEY_PATH}"
+fi
+value=$(cat ${q(`${LAB_KEY_PATH}.pub`)})`;
+  return stepScript({ id: "lab-key", host: ctx.hostLabel, title: "the lab-internal ssh key", body, output: "value" });
+}
+
+/** The load generator's ed25519 host key, so the SUT trusts exactly this host (no trust on first use). */
+export function hostKeyStep(ctx: BootstrapContext): string {
+  const body = `
+keyfile=/etc/ssh/ssh_host_ed25519_key.pub
+if [ ! -f "$keyfile" ]; then ssh-keygen -A; fi
+[ -f "$keyfile" ] || fail "no ed25519 host key at $keyfile"
+value=$(cut -d' ' -f1,2 "$keyfile")`;
+  return stepScript({ id: "host-key", host: ctx.hostLabel, title: "the host key the SUT will trust", body, output: "value" });
+}
+
+/** Validates the one-line public key text it is given, so nothing but a key reaches authorized_keys. */
+export function assertPublicKey(key: string): string {
+  const trimmed = key.trim();
+  if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [A-Za-z0-9@._-]+)?$/.test(trimmed)) {
+    throw new Error(`not an OpenSSH public key line: ${JSON.stringify(trimmed.slice(0, 40))}`);
+  }
+  return trimmed;
+}
+
+/** Load generator: authorize the SUT's lab key, restricted (no pty, no forwarding) and to the SUT's address. */
+export function authorizeStep(ctx: BootstrapContext, sutPublicKey: string, fromAddress: string | null): string {
+  const key = assertPublicKey(sutPublicKey);
+  const options = [`restrict`, ...(fromAddress ? [`from="${fromAddress}"`] : [])].join(",");
+  const line = `${options} ${key}`;
+  const body = `
+mkdir -p /root/.ssh
+chmod 700 /root/.ssh
+touch /root/.ssh/authorized_keys
+chmod 600 /root/.ssh/authorized_keys
+line=${q(line)}
+if ! grep -qxF "$line" /root/.ssh/authorized_keys; then
+  # A lab key authorized before (another SUT key) is replaced, not kept beside the new one.
+  grep -v ${q(` ${LAB_KEY_COMMENT}`)} /root/.ssh/authorized_keys > /root/.ssh/authorized_keys.edgelab || true
+  printf '%s\\n' "$line" >> /root/.ssh/authorized_keys.edgelab
+  chmod 600 /root/.ssh/authorized_keys.edgelab
+  mv /root/.ssh/authorized_keys.edgelab /root/.ssh/authorized_keys
+  changed "authorized the SUT's lab key"
+fi`;
+  return stepScript({ id: "authorize-sut", host: ctx.hostLabel, title: "authorize the SUT's lab key", body });
+}
+
+/** SUT: trust the load generator's host key for its lab address (replacing an older entry). */
+export function trustStep(ctx: BootstrapContext, loadgenAddress: string, hostKey: string): string {
+  if (!/^(ssh-ed25519) [A-Za-z0-9+/]+=*$/.test(hostKey.trim())) {
+    throw new Error(`not an ed25519 host key: ${JSON.stringify(hostKey.slice(0, 40))}`);
+  }
+  const line = `${loadgenAddress} ${hostKey.trim()}`;
+  const body = `
+mkdir -p /root/.ssh
+chmod 700 /root/.ssh
+touch /root/.ssh/known_hosts
+line=${q(line)}
+if ! grep -qxF "$line" /root/.ssh/known_hosts; then
+  ssh-keygen -R ${q(loadgenAddress)} -f /root/.ssh/known_hosts >/dev/null 2>&1 || true
+  printf '%s\\n' "$line" >> /root/.ssh/known_hosts
+  changed "known host ${loadgenAddress}"
+fi`;
+  return stepScript({ id: "trust-loadgen", host: ctx.hostLabel, title: "trust the load generator's host key", body });
+}

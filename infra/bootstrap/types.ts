@@ -1,0 +1,39 @@
+import type { Downloads, Revision } from "../../lab/config/revision";
+
+/** What a host is in the lab. The local target is both at once. */
+export interface HostRoles {
+  sut: boolean;
+  loadgen: boolean;
+}
+
+/** Everything the step generators need to know about one host. */
+export interface BootstrapContext {
+  revision: Revision;
+  /** The revision's downloads (the Pulumi lab refuses a revision without them). */
+  downloads: Downloads;
+  roles: HostRoles;
+  /** Name in script headers and logs: "sut", "loadgen" or "local". */
+  hostLabel: string;
+  /** Where the lab's code lives on this host. */
+  labDir: string;
+  /** The uploaded code archive; null where the code is already there (the local target). */
+  code: { archivePath: string; sha256: string } | null;
+  /** Write the sshd drop-in that forbids passwords (not on the operator's own machine). */
+  hardenSsh: boolean;
+}
+
+/** What the preflight holds a host to. */
+export interface PreflightOptions {
+  /** Install mode: a difference from the revision fails. Record mode (the local target): it is listed. */
+  strict: boolean;
+  /** The profile runs Docker cells. */
+  docker: boolean;
+  /** The profile runs Nanos cells: ops, the kernel and QEMU must be the pinned ones. */
+  nanos: boolean;
+  /** Nanos cells without allowEmulation: KVM must be usable. */
+  requireKvm: boolean;
+  /** The profile's largest CPU count. */
+  minCores: number;
+  /** SUT only: the load generator the runner reaches over ssh with the lab key (null: k6 runs here). */
+  loadgen: { user: string; address: string } | null;
+}

@@ -1,0 +1,168 @@
+/**
+ * The program on Hetzner Cloud, with Pulumi's engine mocked: servers, network, firewalls, secrets,
+ * and the order of everything from bootstrap to the pull-back.
+ */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { loadRevision } from "../lab/config/revision";
+import { expandMatrix } from "../lab/matrix";
+import { SERVER_TYPES, IPV4_EUR_PER_HOUR } from "./pricing";
+import {
+  byType,
+  isWrappedSecret,
+  named,
+  type ProgramRun,
+  type Recorded,
+  runProgram,
+  SECRET_KEYS,
+  TEST_PRIVATE_KEY,
+  TEST_PUBLIC_KEY,
+  TEST_REVISION,
+  TEST_TOKEN,
+  unwrap,
+  withoutSecrets,
+} from "./testing/mockProgram";
+
+let run: ProgramRun;
+const cidrs = ["198.51.100.7/32", "2001:db8::/48"];
+
+before(async () => {
+  run = await runProgram(
+    {
+      "edge-lab:target": "hcloud",
+      "edge-lab:revision": TEST_REVISION,
+      "edge-lab:location": "nbg1",
+      "edge-lab:sutServerType": "ccx13",
+      "edge-lab:loadgenServerType": "cpx32",
+      "edge-lab:sshAllowedCidrs": JSON.stringify(cidrs),
+      "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
+      "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
+      "hcloud:token": TEST_TOKEN,
+    },
+    SECRET_KEYS,
+    "lab",
+  );
+});
+
+const cellsOf = (r: ProgramRun) => r.resources.filter((x) => x.name.includes("-sweep-cell-"));
+const commands = (r: ProgramRun) => r.resources.filter((x) => x.type === "command:remote:Command");
+
+describe("hcloud target (mocked engine)", () => {
+  it("creates two servers of the configured types, image and location, with cloud-init that forbids passwords", () => {
+    const servers = byType(run, "hcloud:index/server:Server");
+    assert.deepEqual(servers.map((s) => s.name).sort(), ["edgelab-hosts-loadgen", "edgelab-hosts-sut"]);
+    const sut = named(run, "edgelab-hosts-sut").inputs;
+    const lg = named(run, "edgelab-hosts-loadgen").inputs;
+    assert.equal(sut.serverType, "ccx13");
+    assert.equal(lg.serverType, "cpx32");
+    for (const s of [sut, lg]) {
+      assert.equal(s.image, "ubuntu-24.04");
+      assert.equal(s.location, "nbg1");
+      assert.match(String(s.userData), /^#cloud-config\nssh_pwauth: false/);
+      assert.match(String(s.userData), /PasswordAuthentication no/);
+      assert.deepEqual(s.sshKeys, [named(run, "edgelab-hosts-ssh-key").id]);
+    }
+    assert.equal(named(run, "edgelab-hosts-ssh-key").inputs.publicKey, TEST_PUBLIC_KEY);
+  });
+
+  it("joins both servers to one private network in the location's zone, at fixed addresses", () => {
+    assert.equal(named(run, "edgelab-hosts-network").inputs.ipRange, "10.42.0.0/16");
+    const subnet = named(run, "edgelab-hosts-subnet").inputs;
+    assert.deepEqual(
+      { type: subnet.type, zone: subnet.networkZone, range: subnet.ipRange },
+      { type: "cloud", zone: "eu-central", range: "10.42.1.0/24" },
+    );
+    assert.equal(named(run, "edgelab-hosts-sut-network").inputs.ip, "10.42.1.10");
+    assert.equal(named(run, "edgelab-hosts-loadgen-network").inputs.ip, "10.42.1.11");
+  });
+
+  it("opens SSH only to the configured networks and the app ports only to the load generator", () => {
+    const rules = (name: string) => named(run, name).inputs.rules as Record<string, unknown>[];
+    const sut = rules("edgelab-hosts-sut-firewall");
+    const lg = rules("edgelab-hosts-loadgen-firewall");
+    for (const rule of [...sut, ...lg]) assert.equal(rule.direction, "in");
+    const ssh = (list: Record<string, unknown>[]) => list.filter((r) => r.port === "22");
+    assert.deepEqual(ssh(sut).map((r) => r.sourceIps), [cidrs]);
+    assert.deepEqual(lg.map((r) => [r.port, r.sourceIps]), [["22", cidrs]]);
+    const app = sut.filter((r) => r.port !== "22");
+    assert.deepEqual(app.map((r) => r.port).sort(), ["32768-60999", "8080"]);
+    for (const rule of app) assert.deepEqual(rule.sourceIps, ["10.42.1.11/32"]);
+    // each server carries its own firewall
+    assert.deepEqual(named(run, "edgelab-hosts-sut").inputs.firewallIds, [Number(named(run, "edgelab-hosts-sut-firewall").id)]);
+    assert.deepEqual(named(run, "edgelab-hosts-loadgen").inputs.firewallIds, [
+      Number(named(run, "edgelab-hosts-loadgen-firewall").id),
+    ]);
+  });
+
+  it("keeps the token and the private key secret, and out of every plain input and output", () => {
+    const provider = byType(run, "pulumi:providers:hcloud");
+    assert.equal(provider.length, 1);
+    assert.ok(isWrappedSecret((provider[0] as Recorded).inputs.token), "the provider's token is a secret");
+    for (const c of commands(run)) {
+      assert.ok(isWrappedSecret(c.inputs.connection), `${c.name}: the connection is secret`);
+      assert.equal((unwrap(c.inputs.connection) as Record<string, unknown>).privateKey, TEST_PRIVATE_KEY);
+    }
+    const pull = named(run, "edgelab-results-pull").inputs;
+    assert.ok(isWrappedSecret(pull.environment), "the pull-back gets the key as a secret environment variable");
+    assert.equal((unwrap(pull.environment) as Record<string, unknown>).EDGELAB_SSH_KEY, TEST_PRIVATE_KEY);
+    assert.doesNotMatch(String(pull.create), /BEGIN OPENSSH/);
+    const plain = JSON.stringify(run.resources.map((r) => withoutSecrets(r.inputs)));
+    assert.ok(!plain.includes("TESTONLY"), "the private key appears in no plain input");
+    assert.ok(!plain.includes(TEST_TOKEN), "the token appears in no plain input");
+    const outputs = JSON.stringify(run.outputs);
+    assert.ok(!outputs.includes("TESTONLY") && !outputs.includes(TEST_TOKEN), "no output carries a credential");
+  });
+
+  it("bootstraps each host step by step, then artifacts, then the plan, before the first cell", () => {
+    const end = (name: string) => named(run, name).end;
+    const start = (name: string) => named(run, name).start;
+    const sutSteps = ["base", "docker", "qemu", "go", "node", "ops", "code"].map((s) => `edgelab-sut-steps-${s}`);
+    for (let i = 1; i < sutSteps.length; i++) {
+      assert.ok(start(sutSteps[i] as string) >= end(sutSteps[i - 1] as string), `${sutSteps[i]} after ${sutSteps[i - 1]}`);
+    }
+    assert.ok(start("edgelab-sut-steps-base") >= end("edgelab-hosts-sut-network"), "after the server joined the network");
+    assert.ok(start("edgelab-sut-steps-base") >= end("edgelab-sut-code-archive"), "after the code upload");
+    assert.ok(start("edgelab-loadgen-access-authorize-sut") >= end("edgelab-sut-key-lab-key"));
+    assert.ok(start("edgelab-sut-trust-trust-loadgen") >= end("edgelab-loadgen-key-host-key"));
+    assert.ok(start("edgelab-sut-checks-preflight") >= end("edgelab-loadgen-checks-host-facts"));
+    const lastBootstrap = Math.max(end("edgelab-sut-checks-host-facts"), end("edgelab-loadgen-checks-host-facts"));
+    assert.ok(start("edgelab-artifacts-build") >= lastBootstrap, "artifacts after the bootstrap of both hosts");
+    assert.ok(start("edgelab-artifacts-paper-go") >= end("edgelab-artifacts-build"));
+    assert.ok(start("edgelab-sweep-plan") >= end("edgelab-artifacts-paper-sizes"), "the plan after the artifacts");
+    const first = cellsOf(run)[0] as Recorded;
+    assert.ok(first.start >= end("edgelab-sweep-plan"), "the first cell after the plan");
+  });
+
+  it("runs every cell of the profile, strictly one after another, triggered by its id", () => {
+    const revision = loadRevision(TEST_REVISION);
+    const expected = expandMatrix(revision.profiles.paper as never, revision.id);
+    const cells = cellsOf(run);
+    assert.equal(cells.length, expected.length);
+    const runId = run.outputs.runId as string;
+    cells.forEach((c, i) => {
+      const cell = expected[i];
+      assert.ok(cell);
+      assert.equal(c.name, `edgelab-sweep-cell-${cell.name}`);
+      assert.deepEqual(c.inputs.triggers, [cell.id, runId]);
+      const create = String(c.inputs.create);
+      assert.match(create, new RegExp(`--resume ${runId} --cell ${cell.id} `));
+      assert.match(create, /--bind-address 10\.42\.1\.10 --load-ssh root@10\.42\.1\.11 --ssh-identity \/root\/\.ssh\/edgelab_lab/);
+      assert.match(create, /timeout --kill-after=60 \d+ node --import tsx lab\/runner\/cli\.ts/);
+      assert.equal(c.inputs.addPreviousOutputInEnv, false);
+      if (i > 0) assert.ok(c.start >= (cells[i - 1] as Recorded).end, `${c.name} starts after the cell before it ended`);
+    });
+  });
+
+  it("pulls the results back after the last cell and reports counts, addresses and cost", () => {
+    const cells = cellsOf(run);
+    const pull = named(run, "edgelab-results-pull");
+    assert.ok(pull.start >= (cells[cells.length - 1] as Recorded).end);
+    assert.match(String(pull.inputs.create), /tar -C \/opt\/edgelab\/results\/lab\/[^ ]+ -czf - \./);
+    assert.deepEqual(run.outputs.cellCounts, { ok: 8 });
+    assert.equal(run.outputs.resultsPath, `results/lab/${run.outputs.runId}`);
+    assert.match(String(run.outputs.runId), /^lab-infra-test-paper-[0-9a-f]{8}$/);
+    assert.match(String(run.outputs.sshCommand), /^ssh -i <your private key> -p 22 root@203\.0\.113\.\d+$/);
+    const perHour = (SERVER_TYPES.ccx13?.eurPerHour ?? 0) + (SERVER_TYPES.cpx32?.eurPerHour ?? 0) + 2 * IPV4_EUR_PER_HOUR;
+    assert.equal(run.outputs.estimatedCostPerHourEur, Math.round(perHour * 10000) / 10000);
+  });
+});

@@ -1,0 +1,47 @@
+/** The program on this machine (mocked engine): local commands only, nothing installed by default. */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { repoRoot } from "../lab/paths";
+import { named, type ProgramRun, runProgram, TEST_REVISION } from "./testing/mockProgram";
+
+let run: ProgramRun;
+
+before(async () => {
+  run = await runProgram({ "edge-lab:target": "local", "edge-lab:revision": TEST_REVISION }, [], "here");
+});
+
+describe("local target (mocked engine)", () => {
+  it("creates no Hetzner resource and no remote command", () => {
+    const types = new Set(run.resources.map((r) => r.type));
+    assert.ok(![...types].some((t) => t.startsWith("hcloud:") || t === "pulumi:providers:hcloud"));
+    assert.ok(!types.has("command:remote:Command") && !types.has("command:remote:CopyToRemote"));
+    assert.ok(!types.has("docker:index/image:Image"), "no paper images by default on this machine");
+  });
+
+  it("installs nothing by default: preflight records this machine, then the engine runs here", () => {
+    const names = run.resources.filter((r) => r.type === "command:local:Command").map((r) => r.name);
+    assert.deepEqual(names.slice(0, 4), [
+      "edgelab-local-checks-preflight",
+      "edgelab-local-checks-host-facts",
+      "edgelab-artifacts-build",
+      "edgelab-sweep-plan",
+    ]);
+    const preflight = String(named(run, "edgelab-local-checks-preflight").inputs.create);
+    assert.match(preflight, /recorded \(not enforced here\)/);
+    assert.doesNotMatch(preflight, /10-edgelab\.conf/, "the operator's sshd is left alone");
+    for (const c of run.resources.filter((r) => r.name.includes("-sweep-cell-"))) {
+      assert.equal(c.type, "command:local:Command");
+      assert.deepEqual(c.inputs.interpreter, ["/bin/bash", "-c"]);
+      const create = String(c.inputs.create);
+      assert.match(create, new RegExp(`cd ${repoRoot.replace(/\//g, "\\/")}\\n`));
+      assert.doesNotMatch(create, /--load-ssh|--bind-address/);
+    }
+  });
+
+  it("summarises the results where the runner wrote them", () => {
+    const summary = named(run, "edgelab-results-summary");
+    assert.match(String(summary.inputs.create), /results\/here\//);
+    assert.deepEqual(run.outputs.cellCounts, { ok: 8 });
+    assert.equal(run.outputs.sshCommand, "(local target: this machine)");
+  });
+});

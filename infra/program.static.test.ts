@@ -1,0 +1,65 @@
+/** The program with two hosts the user provides (mocked engine): no Hetzner resource at all. */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import {
+  named,
+  type ProgramRun,
+  runProgram,
+  SECRET_KEYS,
+  TEST_PRIVATE_KEY,
+  TEST_REVISION,
+  unwrap,
+} from "./testing/mockProgram";
+
+let run: ProgramRun;
+
+before(async () => {
+  run = await runProgram(
+    {
+      "edge-lab:target": "static",
+      "edge-lab:revision": TEST_REVISION,
+      "edge-lab:profile": "quick",
+      "edge-lab:runId": "my-run-1",
+      "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
+      "edge-lab:sut": JSON.stringify({ address: "sut.example.net", privateAddress: "192.168.10.2" }),
+      "edge-lab:loadgen": JSON.stringify({ address: "lg.example.net", privateAddress: "192.168.10.3", port: 2222 }),
+    },
+    SECRET_KEYS,
+    "bench",
+  );
+});
+
+describe("static target (mocked engine)", () => {
+  it("creates no Hetzner resource and no Hetzner provider", () => {
+    const hetzner = run.resources.filter((r) => r.type.startsWith("hcloud:") || r.type === "pulumi:providers:hcloud");
+    assert.deepEqual(hetzner, []);
+  });
+
+  it("connects to both given hosts and wires the runner to their private addresses", () => {
+    const lgBase = unwrap(named(run, "edgelab-loadgen-steps-base").inputs.connection) as Record<string, unknown>;
+    assert.deepEqual([lgBase.host, lgBase.port, lgBase.user], ["lg.example.net", 2222, "root"]);
+    const cells = run.resources.filter((r) => r.name.includes("-sweep-cell-"));
+    assert.equal(cells.length, 2);
+    for (const c of cells) {
+      assert.match(String(c.inputs.create), /--resume my-run-1 --cell [0-9a-f]{16} --results results\/bench /);
+      assert.match(String(c.inputs.create), /--bind-address 192\.168\.10\.2 --load-ssh root@192\.168\.10\.3 /);
+    }
+    assert.match(String(unwrap(named(run, "edgelab-loadgen-access-authorize-sut").inputs.create)), /from="192\.168\.10\.2"/);
+    assert.match(String(named(run, "edgelab-sut-trust-trust-loadgen").inputs.create), /192\.168\.10\.3 ssh-ed25519 /);
+  });
+
+  it("installs only what the profile needs (no QEMU, ops or kernel without Nanos cells)", () => {
+    const steps = run.resources.filter((r) => r.name.startsWith("edgelab-sut-steps-")).map((r) => r.name.slice(18));
+    assert.deepEqual(steps, ["base", "docker", "go", "node", "code"]);
+    const lg = run.resources.filter((r) => r.name.startsWith("edgelab-loadgen-steps-")).map((r) => r.name.slice(22));
+    assert.deepEqual(lg, ["base", "go-build", "k6", "code"]);
+  });
+
+  it("cleans both lent hosts on destroy and pulls the results to results/<stack>/<runId>", () => {
+    assert.match(String(named(run, "edgelab-sut-cleanup-on-destroy").inputs.delete), /root@sut\.example\.net/);
+    assert.match(String(named(run, "edgelab-loadgen-cleanup-on-destroy").inputs.delete), /-p 2222 root@lg\.example\.net/);
+    assert.equal(run.outputs.resultsPath, "results/bench/my-run-1");
+    assert.match(String(named(run, "edgelab-results-pull").inputs.create), /dest=results\/bench\/my-run-1/);
+    assert.equal(run.outputs.estimatedCostPerHourEur, 0);
+  });
+});

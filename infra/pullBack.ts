@@ -1,0 +1,59 @@
+/**
+ * After the last cell: the SUT's results/<stack>/<runId>/ copied into the same place in the
+ * operator's checkout (the layout the local runner writes), and the cells counted by status.
+ */
+import { local } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { parseJsonLine } from "./artifacts";
+import type { LabHost } from "./hostCommand";
+import type { LabPlan } from "./labPlan";
+import { localSummaryScript, pullBackScript } from "./sweepScripts";
+
+export interface PullBackArgs {
+  plan: LabPlan;
+  sut: LabHost;
+  /** The key for ssh to the SUT (a secret), passed in the environment, never in the command. */
+  privateKey?: pulumi.Output<string>;
+  /** The last cell. */
+  after: pulumi.Resource[];
+}
+
+export class PullBack extends pulumi.ComponentResource {
+  readonly command: local.Command;
+  /** Cells by status, e.g. { ok: 170, oom: 6, skipped: 4 }. */
+  readonly counts: pulumi.Output<unknown>;
+  /** Where the results are on this machine, relative to the project. */
+  readonly resultsPath: string;
+
+  constructor(name: string, args: PullBackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("edgelab:infra:PullBack", name, {}, opts);
+    const { plan, sut } = args;
+    this.resultsPath = `${plan.resultsRoot}/${plan.runId}`;
+    const triggers = [plan.runId, ...plan.cells.map((c) => c.id)];
+    if (!sut.connection) {
+      this.command = new local.Command(
+        `${name}-summary`,
+        { create: localSummaryScript(plan), interpreter: ["/bin/bash", "-c"], triggers, addPreviousOutputInEnv: false },
+        { parent: this, dependsOn: args.after },
+      );
+    } else {
+      if (!args.privateKey) throw new Error("the pull-back needs the ssh private key");
+      const script = sut.address.apply((address) =>
+        pullBackScript(plan, { user: sut.plan.user, address, port: sut.plan.port }),
+      );
+      this.command = new local.Command(
+        `${name}-pull`,
+        {
+          create: script,
+          interpreter: ["/bin/bash", "-c"],
+          environment: { EDGELAB_SSH_KEY: pulumi.secret(args.privateKey) },
+          triggers,
+          addPreviousOutputInEnv: false,
+        },
+        { parent: this, dependsOn: args.after, additionalSecretOutputs: ["environment"] },
+      );
+    }
+    this.counts = this.command.stdout.apply(parseJsonLine);
+    this.registerOutputs({ counts: this.counts, resultsPath: this.resultsPath });
+  }
+}

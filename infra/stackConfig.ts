@@ -1,0 +1,97 @@
+/**
+ * Reads the stack's `edge-lab:*` values from Pulumi and hands them to the pure parser. The two
+ * credentials leave here only as Pulumi secrets: the ssh private key (`edge-lab:sshPrivateKey`)
+ * and the Hetzner token (`hcloud:token`, or HCLOUD_TOKEN in the environment). A credential stored
+ * in plain text in the stack file is refused.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../lab/config/errors";
+import { CONFIG_KEYS, type ConfigKey, type LabConfig, NAMESPACE, parseLabConfig, readRaw } from "./config";
+
+export interface StackSettings {
+  config: LabConfig;
+  /** The ssh key Pulumi connects with, as a secret (absent for the local target). */
+  privateKey?: pulumi.Output<string>;
+  /** The Hetzner token, as a secret (hcloud targets only). */
+  hcloudToken?: pulumi.Output<string>;
+}
+
+interface RuntimeConfigInternals {
+  isConfigSecret?: (key: string) => boolean;
+}
+
+/**
+ * Whether the stack file keeps `key` encrypted. Pulumi passes the list of secret keys to the
+ * program; when it does not (old CLI), nothing can be said and the check is skipped.
+ */
+export function storedInPlainText(key: string, secretKeys: readonly string[] | null): boolean {
+  return secretKeys !== null && !secretKeys.includes(key);
+}
+
+function secretKeyList(): string[] | null {
+  const raw = process.env.PULUMI_CONFIG_SECRET_KEYS;
+  let internals: RuntimeConfigInternals = {};
+  try {
+    internals = require("@pulumi/pulumi/runtime/config") as RuntimeConfigInternals;
+  } catch {
+    // an SDK without it: fall back to the environment
+  }
+  const all = Object.keys(pulumi.runtime.allConfig());
+  if (typeof internals.isConfigSecret === "function") {
+    const secret = all.filter((k) => internals.isConfigSecret?.(k));
+    // An empty list with secrets configured means the engine did not pass the list at all.
+    if (secret.length > 0 || raw !== undefined) return secret;
+    return null;
+  }
+  return raw ? (JSON.parse(raw) as string[]) : null;
+}
+
+export function readStackConfig(stack: string = pulumi.getStack()): StackSettings {
+  const all = pulumi.runtime.allConfig();
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [fullKey, value] of Object.entries(all)) {
+    if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
+    const key = fullKey.slice(NAMESPACE.length + 1);
+    if (!(key in CONFIG_KEYS)) {
+      raw[key] = value;
+      continue;
+    }
+    try {
+      raw[key] = readRaw(key as ConfigKey, value);
+    } catch (error) {
+      if (error instanceof ConfigError) problems.push(...error.problems);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`stack ${stack} (Pulumi.${stack}.yaml)`, problems);
+  const config = parseLabConfig(raw, stack);
+
+  const secretKeys = secretKeyList();
+  const plain: string[] = [];
+  const keyName = `${NAMESPACE}:sshPrivateKey`;
+  if (all[keyName] !== undefined && storedInPlainText(keyName, secretKeys)) plain.push(keyName);
+  if (all["hcloud:token"] !== undefined && storedInPlainText("hcloud:token", secretKeys)) plain.push("hcloud:token");
+  if (plain.length > 0) {
+    throw new ConfigError(
+      `stack ${stack} (Pulumi.${stack}.yaml)`,
+      plain.map((k) => `${k} is stored in plain text: remove it and set it with \`pulumi config set --secret ${k} ...\``),
+    );
+  }
+
+  const settings: StackSettings = { config };
+  if (config.target !== "local") {
+    settings.privateKey = new pulumi.Config(NAMESPACE).requireSecret("sshPrivateKey");
+  }
+  if (config.target === "hcloud" || config.target === "hcloud-baremetal") {
+    const fromConfig = new pulumi.Config("hcloud").getSecret("token");
+    const fromEnv = process.env.HCLOUD_TOKEN;
+    if (!fromConfig && !fromEnv) {
+      throw new ConfigError(`stack ${stack} (Pulumi.${stack}.yaml)`, [
+        `hcloud:token is missing: target ${config.target} creates Hetzner Cloud servers; run \`pulumi config set --secret hcloud:token <token>\` or export HCLOUD_TOKEN`,
+      ]);
+    }
+    settings.hcloudToken = fromConfig ?? pulumi.secret(fromEnv as string);
+  }
+  return settings;
+}
