@@ -3,7 +3,7 @@
  * two machines you have, or on this machine (`edge-lab:target`). It provisions the hosts,
  * bootstraps them with the revision's pinned versions, builds the artifacts on the SUT, runs every
  * cell of the profile one after another with the engine's own runner, and pulls the results back
- * into results/<stack>/<runId>/. See docs/pulumi-lab.md.
+ * into results/<stack>/<runId>/. See README.md ("The Pulumi lab").
  */
 import * as pulumi from "@pulumi/pulumi";
 import { artifactPlan } from "./infra/artifactPlan";

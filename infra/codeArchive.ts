@@ -92,5 +92,10 @@ export function buildCodeArchive(root: string, outPath: string): CodeArchive {
   const tmp = `${outPath}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, outPath);
-  return { path: outPath, sha256: createHash("sha256").update(data).digest("hex"), files: files.length, bytes: data.length };
+  return {
+    path: outPath,
+    sha256: createHash("sha256").update(data).digest("hex"),
+    files: files.length,
+    bytes: data.length,
+  };
 }

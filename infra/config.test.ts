@@ -61,13 +61,21 @@ describe("stack config: accepted", () => {
 
 describe("stack config: every class of bad input", () => {
   it("a missing target", () => {
-    assert.deepEqual(problems({}), ["edge-lab:target is missing: set it to one of hcloud, hcloud-baremetal, static, local"]);
+    assert.deepEqual(problems({}), [
+      "edge-lab:target is missing: set it to one of hcloud, hcloud-baremetal, static, local",
+    ]);
   });
 
   it("a value outside a fixed set (target, location, paperImages)", () => {
     assert.match(problems({ target: "aws" })[0] ?? "", /^edge-lab:target = "aws" is not allowed: use one of "hcloud"/);
-    assert.match(problems({ ...hcloudBase, location: "fra1" }).join("\n"), /edge-lab:location = "fra1" is not allowed: use one of "fsn1"\|"nbg1"/);
-    assert.match(problems({ target: "local", paperImages: "yes" }).join("\n"), /edge-lab:paperImages = "yes" is not allowed/);
+    assert.match(
+      problems({ ...hcloudBase, location: "fra1" }).join("\n"),
+      /edge-lab:location = "fra1" is not allowed: use one of "fsn1"\|"nbg1"/,
+    );
+    assert.match(
+      problems({ target: "local", paperImages: "yes" }).join("\n"),
+      /edge-lab:paperImages = "yes" is not allowed/,
+    );
   });
 
   it("a string that is not of the key's kind (boolean, number, list, object)", () => {
@@ -80,7 +88,10 @@ describe("stack config: every class of bad input", () => {
       }
       return "accepted";
     };
-    assert.equal(bad("allowEmulation", "yes"), 'edge-lab:allowEmulation = "yes" is not allowed: expected true or false');
+    assert.equal(
+      bad("allowEmulation", "yes"),
+      'edge-lab:allowEmulation = "yes" is not allowed: expected true or false',
+    );
     assert.equal(bad("vswitchId", "vs-1"), 'edge-lab:vswitchId = "vs-1" is not allowed: expected a number');
     assert.match(bad("sshAllowedCidrs", "1.2.3.4/32,"), /expected a YAML list of CIDRs/);
     assert.match(bad("sut", "{address: x"), /expected a YAML object \{address, privateAddress, user\}/);
@@ -100,14 +111,30 @@ describe("stack config: every class of bad input", () => {
     assert.match(found, /edge-lab:sut\.privateAddress = "10\.0\.0\.300" is not allowed: expected an IPv4 address/);
     assert.match(found, /edge-lab:sut\.user = "Root" is not allowed: expected a Unix user name/);
     assert.match(found, /edge-lab:runId = "\.\.\/etc" is not allowed/);
-    assert.match(problems({ ...hcloudBase, sshAllowedCidrs: ["10.0.0.1/33"] }).join("\n"), /sshAllowedCidrs\.0 = "10\.0\.0\.1\/33"/);
-    assert.match(problems({ ...hcloudBase, sutServerType: "CCX-13" }).join("\n"), /sutServerType = "CCX-13" is not allowed: expected a Hetzner server type/);
+    assert.match(
+      problems({ ...hcloudBase, sshAllowedCidrs: ["10.0.0.1/33"] }).join("\n"),
+      /sshAllowedCidrs\.0 = "10\.0\.0\.1\/33"/,
+    );
+    assert.match(
+      problems({ ...hcloudBase, sutServerType: "CCX-13" }).join("\n"),
+      /sutServerType = "CCX-13" is not allowed: expected a Hetzner server type/,
+    );
   });
 
   it("an unknown key, at the top or inside a host", () => {
-    assert.match(problems({ target: "local", sshAllowedCidr: ["1.2.3.4/32"] })[0] ?? "", /^edge-lab:sshAllowedCidr is not a key of this lab \(known: target, /);
     assert.match(
-      problems({ ...hcloudBase, target: "static", sshAllowedCidrs: undefined, sshPublicKey: undefined, sut: { address: "a", ip: "b" }, loadgen: { address: "c" } }).join("\n"),
+      problems({ target: "local", sshAllowedCidr: ["1.2.3.4/32"] })[0] ?? "",
+      /^edge-lab:sshAllowedCidr is not a key of this lab \(known: target, /,
+    );
+    assert.match(
+      problems({
+        ...hcloudBase,
+        target: "static",
+        sshAllowedCidrs: undefined,
+        sshPublicKey: undefined,
+        sut: { address: "a", ip: "b" },
+        loadgen: { address: "c" },
+      }).join("\n"),
       /edge-lab:sut\.ip: unknown key/,
     );
   });
@@ -116,8 +143,14 @@ describe("stack config: every class of bad input", () => {
     assert.deepEqual(problems({ target: "local", sutServerType: "ccx13" }), [
       "edge-lab:sutServerType is set but target local does not use it (it is for: hcloud)",
     ]);
-    assert.match(problems({ ...hcloudBase, sut: { address: "1.2.3.4" } }).join("\n"), /edge-lab:sut is set but target hcloud does not use it/);
-    assert.match(problems({ ...hcloudBase, vswitchId: 3 }).join("\n"), /edge-lab:vswitchId is set but target hcloud does not use it/);
+    assert.match(
+      problems({ ...hcloudBase, sut: { address: "1.2.3.4" } }).join("\n"),
+      /edge-lab:sut is set but target hcloud does not use it/,
+    );
+    assert.match(
+      problems({ ...hcloudBase, vswitchId: 3 }).join("\n"),
+      /edge-lab:vswitchId is set but target hcloud does not use it/,
+    );
   });
 
   it("a key the target needs", () => {
@@ -131,7 +164,10 @@ describe("stack config: every class of bad input", () => {
   });
 
   it("SSH open to the whole internet", () => {
-    assert.match(problems({ ...hcloudBase, sshAllowedCidrs: ["0.0.0.0/0"] })[0] ?? "", /SSH open to the whole internet is not allowed/);
+    assert.match(
+      problems({ ...hcloudBase, sshAllowedCidrs: ["0.0.0.0/0"] })[0] ?? "",
+      /SSH open to the whole internet is not allowed/,
+    );
   });
 
   it("a vSwitch outside eu-central, or a SUT address outside the vSwitch subnet", () => {
@@ -140,13 +176,20 @@ describe("stack config: every class of bad input", () => {
       problems({ ...base, location: "ash", sut: { address: "192.0.2.5", privateAddress: "10.42.2.5" } }).join("\n"),
       /a vSwitch joins Hetzner Cloud networks in network zone eu-central only; edge-lab:location = "ash" is in us-east/,
     );
-    assert.match(problems({ ...base, sut: { address: "192.0.2.5" } }).join("\n"), /edge-lab:sut\.privateAddress is missing: with a vSwitch/);
+    assert.match(
+      problems({ ...base, sut: { address: "192.0.2.5" } }).join("\n"),
+      /edge-lab:sut\.privateAddress is missing: with a vSwitch/,
+    );
     assert.match(
       problems({ ...base, sut: { address: "192.0.2.5", privateAddress: "10.42.9.5" } }).join("\n"),
       /edge-lab:sut\.privateAddress = "10\.42\.9\.5" is not in edge-lab:vswitchSubnet = "10\.42\.2\.0\/24"/,
     );
     assert.match(
-      problems({ ...base, vswitchSubnet: "10.42.1.0/24", sut: { address: "192.0.2.5", privateAddress: "10.42.1.5" } }).join("\n"),
+      problems({
+        ...base,
+        vswitchSubnet: "10.42.1.0/24",
+        sut: { address: "192.0.2.5", privateAddress: "10.42.1.5" },
+      }).join("\n"),
       /must lie inside the lab network 10\.42\.0\.0\/16 and outside its cloud subnet/,
     );
   });
@@ -172,7 +215,10 @@ describe("stack config: every class of bad input", () => {
       },
       ["hcloud:token"],
     );
-    assert.throws(() => readStackConfig("dev"), /edge-lab:sshPrivateKey is stored in plain text: .*pulumi config set --secret edge-lab:sshPrivateKey/);
+    assert.throws(
+      () => readStackConfig("dev"),
+      /edge-lab:sshPrivateKey is stored in plain text: .*pulumi config set --secret edge-lab:sshPrivateKey/,
+    );
   });
 });
 
@@ -181,12 +227,17 @@ describe("stack config against the revision (planLab)", () => {
 
   it("a profile the revision does not have", () => {
     const c = parseLabConfig({ ...hcloudBase, revision: TEST_REVISION, profile: "huge" }, "dev");
-    assert.deepEqual(planProblems(c), ['edge-lab:profile = "huge" is not a profile of revision infra-test: use one of paper, quick']);
+    assert.deepEqual(planProblems(c), [
+      'edge-lab:profile = "huge" is not a profile of revision infra-test: use one of paper, quick',
+    ]);
   });
 
   it("a download the revision does not pin yet (the paper revision until infra/pin.ts ran)", () => {
     const found = planProblems(parseLabConfig(hcloudBase, "dev"), loadRevision("paper-2025")).join("\n");
-    assert.match(found, /revision paper-2025 does not pin downloads\.docker, downloads\.ops, downloads\.nanosKernel, downloads\.nanosCommon \(sha256: null\): run `npx tsx infra\/pin\.ts --revision paper-2025`/);
+    assert.match(
+      found,
+      /revision paper-2025 does not pin downloads\.docker, downloads\.ops, downloads\.nanosKernel, downloads\.nanosCommon \(sha256: null\): run `npx tsx infra\/pin\.ts --revision paper-2025`/,
+    );
   });
 
   it("a SUT server smaller than the profile's largest scenario", () => {
@@ -196,7 +247,10 @@ describe("stack config against the revision (planLab)", () => {
       if (pinned.downloads) pinned.downloads[d].sha256 = "0".repeat(64);
     }
     const small = parseLabConfig({ ...hcloudBase, sutServerType: "ccx13" }, "dev");
-    assert.match(planProblems(small, pinned).join("\n"), /edge-lab:sutServerType = "ccx13" has 2 CPUs; profile paper runs scenarios with 8: use ccx33 or ccx43/);
+    assert.match(
+      planProblems(small, pinned).join("\n"),
+      /edge-lab:sutServerType = "ccx13" has 2 CPUs; profile paper runs scenarios with 8: use ccx33 or ccx43/,
+    );
     assert.equal(planLab(parseLabConfig(hcloudBase, "dev"), pinned).config.sutServerType, "ccx33");
   });
 
@@ -208,22 +262,54 @@ describe("stack config against the revision (planLab)", () => {
     const revision = loadRevision(TEST_REVISION);
     if (revision.downloads?.k6Binary) revision.downloads.k6Binary.sha256 = null;
     const c = parseLabConfig({ ...hcloudBase, revision: TEST_REVISION, bundleDir: dir }, "dev");
-    assert.match(planProblems(c, revision)[0] ?? "", /the bundle holds k6-v1\.3\.0-linux-amd64 but revision infra-test pins no sha256 for it/);
+    assert.match(
+      planProblems(c, revision)[0] ?? "",
+      /the bundle holds k6-v1\.3\.0-linux-amd64 but revision infra-test pins no sha256 for it/,
+    );
+  });
+
+  it("a SUT given by host name only (instances publish on an IPv4 address)", () => {
+    const c = parseLabConfig(
+      {
+        target: "static",
+        revision: TEST_REVISION,
+        sshPrivateKey: TEST_PRIVATE_KEY,
+        sut: { address: "sut.example.net" },
+        loadgen: { address: "lg.example.net" },
+      },
+      "dev",
+    );
+    assert.match(
+      planProblems(c)[0] ?? "",
+      /edge-lab:sut\.privateAddress is needed: .* sut\.address "sut\.example\.net" is a host name/,
+    );
   });
 
   it("warns (does not fail) when Nanos cells meet a cloud server without KVM", () => {
     const plan = planLab(hcloud(), loadRevision(TEST_REVISION));
-    assert.match(plan.warnings.join("\n"), /Hetzner Cloud servers have no KVM: the 4 nanos cells will be recorded as skipped/);
+    assert.match(
+      plan.warnings.join("\n"),
+      /Hetzner Cloud servers have no KVM: the 4 nanos cells will be recorded as skipped/,
+    );
     assert.equal(plan.needs.requireKvm, false);
-    const emulated = planLab(parseLabConfig({ ...hcloudBase, revision: TEST_REVISION, allowEmulation: true }, "dev"), loadRevision(TEST_REVISION));
+    const emulated = planLab(
+      parseLabConfig({ ...hcloudBase, revision: TEST_REVISION, allowEmulation: true }, "dev"),
+      loadRevision(TEST_REVISION),
+    );
     assert.equal(emulated.profile.allowEmulation, true);
     assert.notEqual(emulated.runId, plan.runId, "another profile is another run");
-    assert.notDeepEqual(emulated.cells.map((c) => c.id), plan.cells.map((c) => c.id));
+    assert.notDeepEqual(
+      emulated.cells.map((c) => c.id),
+      plan.cells.map((c) => c.id),
+    );
   });
 
   it("keeps the run id while nothing that defines the run changes", () => {
     const a = planLab(hcloud(), loadRevision(TEST_REVISION));
-    const b = planLab(parseLabConfig({ ...hcloudBase, revision: TEST_REVISION, location: "hel1" }, "dev"), loadRevision(TEST_REVISION));
+    const b = planLab(
+      parseLabConfig({ ...hcloudBase, revision: TEST_REVISION, location: "hel1" }, "dev"),
+      loadRevision(TEST_REVISION),
+    );
     assert.equal(a.runId, b.runId);
     assert.match(a.runId, /^dev-infra-test-paper-[0-9a-f]{8}$/);
   });

@@ -12,7 +12,14 @@ export const TARGETS = ["hcloud", "hcloud-baremetal", "static", "local"] as cons
 export type Target = (typeof TARGETS)[number];
 
 /** Hetzner Cloud locations and their network zones (a vSwitch subnet exists in eu-central only). */
-export const LOCATIONS = { fsn1: "eu-central", nbg1: "eu-central", hel1: "eu-central", ash: "us-east", hil: "us-west", sin: "ap-southeast" } as const;
+export const LOCATIONS = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+} as const;
 export type Location = keyof typeof LOCATIONS;
 
 export const PAPER_IMAGE_MODES = ["docker-provider", "on-sut", "off"] as const;
@@ -28,7 +35,10 @@ export const NETWORK = {
 
 const ipv4 = z
   .string()
-  .regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, "expected an IPv4 address like 10.0.1.2");
+  .regex(
+    /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/,
+    "expected an IPv4 address like 10.0.1.2",
+  );
 const hostName = z
   .string()
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected an IPv4 address or a host name");
@@ -83,7 +93,10 @@ const LabConfigSchema = z
   .object({
     target: z.enum(TARGETS),
     revision: z.string().min(1).default("paper-2025"),
-    profile: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a profile name like paper").default("paper"),
+    profile: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, "expected a profile name like paper")
+      .default("paper"),
     runId: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "expected letters, digits, '.', '_' and '-' (at most 100)")
@@ -105,7 +118,10 @@ const LabConfigSchema = z
       .optional(),
     sshAllowedCidrs: z.array(cidr).min(1, "expected at least one CIDR").optional(),
     location: z.enum(Object.keys(LOCATIONS) as [Location, ...Location[]]).default("fsn1"),
-    image: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "expected a Hetzner image name like ubuntu-24.04").default("ubuntu-24.04"),
+    image: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/, "expected a Hetzner image name like ubuntu-24.04")
+      .default("ubuntu-24.04"),
     sutServerType: serverType.default("ccx33"),
     loadgenServerType: serverType.default("ccx23"),
     sut: HostSchema.optional(),
@@ -164,13 +180,18 @@ function combinationProblems(raw: Record<string, unknown>, c: z.output<typeof La
         );
       }
       if (!c.sut?.privateAddress) {
-        problems.push(`${key("sut")}.privateAddress is missing: with a vSwitch it is the SUT's address on the vSwitch VLAN`);
+        problems.push(
+          `${key("sut")}.privateAddress is missing: with a vSwitch it is the SUT's address on the vSwitch VLAN`,
+        );
       } else if (!ipInCidr(c.sut.privateAddress, c.vswitchSubnet)) {
         problems.push(
           `${key("sut")}.privateAddress = "${c.sut.privateAddress}" is not in ${key("vswitchSubnet")} = "${c.vswitchSubnet}"`,
         );
       }
-      if (ipInCidr(NETWORK.loadgenIp, c.vswitchSubnet) || !ipInCidr(c.vswitchSubnet.split("/")[0] ?? "", NETWORK.range)) {
+      if (
+        ipInCidr(NETWORK.loadgenIp, c.vswitchSubnet) ||
+        !ipInCidr(c.vswitchSubnet.split("/")[0] ?? "", NETWORK.range)
+      ) {
         problems.push(
           `${key("vswitchSubnet")} = "${c.vswitchSubnet}" must lie inside the lab network ${NETWORK.range} and outside its cloud subnet ${NETWORK.cloudSubnet}`,
         );
@@ -192,7 +213,9 @@ function combinationProblems(raw: Record<string, unknown>, c: z.output<typeof La
 export function readRaw(key: ConfigKey, value: string): unknown {
   const kind = CONFIG_KEYS[key].kind;
   const bad = (what: string) =>
-    new ConfigError(`stack config`, [`${NAMESPACE}:${key} = ${JSON.stringify(value)} is not allowed: expected ${what}`]);
+    new ConfigError(`stack config`, [
+      `${NAMESPACE}:${key} = ${JSON.stringify(value)} is not allowed: expected ${what}`,
+    ]);
   switch (kind) {
     case "string":
       return value;

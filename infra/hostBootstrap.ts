@@ -117,7 +117,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
       first = [hook];
     }
     const files = host.connection && args.bundle.dir !== null ? args.bundle.files : [];
-    const npmCache = host.connection !== undefined && args.bundle.dir !== null && args.bundle.npmCache && host.plan.roles.sut;
+    const npmCache =
+      host.connection !== undefined && args.bundle.dir !== null && args.bundle.npmCache && host.plan.roles.sut;
     const anyUpload = files.length > 0 || npmCache || (host.connection !== undefined && args.code !== null);
     // A non-root user cannot write /opt: the bundle folder is made theirs first.
     if (host.connection && host.plan.user !== "root" && anyUpload) {
@@ -131,18 +132,37 @@ export class HostBootstrap extends pulumi.ComponentResource {
       ];
     }
     const uploads: pulumi.Resource[] = [];
-    const copy = (suffix: string, source: pulumi.asset.Asset | pulumi.asset.Archive, remotePath: string, triggers?: string[]) =>
+    const copy = (
+      suffix: string,
+      source: pulumi.asset.Asset | pulumi.asset.Archive,
+      remotePath: string,
+      triggers?: string[],
+    ) =>
       uploads.push(
         new remote.CopyToRemote(
           `${name}-${suffix}`,
-          { connection: host.connection as types.input.remote.ConnectionArgs, source, remotePath, ...(triggers ? { triggers } : {}) },
+          {
+            connection: host.connection as types.input.remote.ConnectionArgs,
+            source,
+            remotePath,
+            ...(triggers ? { triggers } : {}),
+          },
           { parent: this, dependsOn: first },
         ),
       );
     for (const file of files) {
-      copy(`bundle-${file}`, new pulumi.asset.FileAsset(join(args.bundle.dir as string, file)), `${REMOTE_BUNDLE_DIR}/${file}`);
+      copy(
+        `bundle-${file}`,
+        new pulumi.asset.FileAsset(join(args.bundle.dir as string, file)),
+        `${REMOTE_BUNDLE_DIR}/${file}`,
+      );
     }
-    if (npmCache) copy("bundle-npm-cache", new pulumi.asset.FileArchive(join(args.bundle.dir as string, "npm-cache")), REMOTE_BUNDLE_DIR);
+    if (npmCache)
+      copy(
+        "bundle-npm-cache",
+        new pulumi.asset.FileArchive(join(args.bundle.dir as string, "npm-cache")),
+        REMOTE_BUNDLE_DIR,
+      );
     if (host.connection && args.code) {
       copy("code-archive", new pulumi.asset.FileAsset(args.code.localPath), args.code.remotePath, [args.code.sha256]);
     }

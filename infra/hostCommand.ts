@@ -3,7 +3,7 @@
  * `sudo -n -H` for another user) or `local.Command` on this machine. Scripts print one line, so
  * the state stays small; `addPreviousOutputInEnv` is off everywhere.
  */
-import { local, remote, types } from "@pulumi/command";
+import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { shellQuote } from "../lab/exec";
 import type { HostPlan } from "./labPlan";
@@ -44,6 +44,8 @@ export function hostCommand(
   opts: pulumi.CustomResourceOptions,
 ): HostCommand {
   const secret = args.secretOutput ? { additionalSecretOutputs: ["stdout", "stderr"] } : {};
+  // A secret step's output stays out of the console too, not only out of the state.
+  const logging = args.secretOutput ? { logging: "none" as const } : {};
   const dependsOn = [...host.ready, ...toArray(opts.dependsOn)];
   if (!host.connection) {
     return new local.Command(
@@ -53,6 +55,7 @@ export function hostCommand(
         interpreter: ["/bin/bash", "-c"],
         triggers: args.triggers,
         addPreviousOutputInEnv: false,
+        ...logging,
       },
       { ...opts, ...secret, dependsOn },
     );
@@ -64,6 +67,7 @@ export function hostCommand(
       create: pulumi.output(args.script).apply((s) => asRoot(s, host.plan.user)),
       triggers: args.triggers,
       addPreviousOutputInEnv: false,
+      ...logging,
     },
     { ...opts, ...secret, dependsOn },
   );

@@ -4,8 +4,9 @@
  * generator on Hetzner Cloud, the user's dedicated SUT (joined through a vSwitch subnet when given).
  * static: both hosts given. local: this machine. No Hetzner resource for static and local.
  */
-import * as hcloud from "@pulumi/hcloud";
+
 import type { types } from "@pulumi/command";
+import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_PORT_RANGES, SSHD_HARDENING } from "./bootstrap/steps";
 import { LOCATIONS, NETWORK } from "./config";
@@ -61,6 +62,14 @@ export function firewallRules(args: {
     });
   }
   return { sut: [ssh, ...app], loadgen };
+}
+
+/** A Hetzner label value: at most 63 characters, alphanumeric at both ends. */
+export function labelValue(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
 
 /** cloud-init: no password login from the first boot (the bootstrap writes the same drop-in). */
@@ -145,7 +154,7 @@ export class LabHosts extends pulumi.ComponentResource {
     // Hetzner Cloud: one key, one network, one firewall per server, servers in one location.
     const provider = args.hcloudProvider as hcloud.Provider;
     const child = { parent: this, provider };
-    const labels = { "edgelab-stack": c.stack, "edgelab-run": plan.runId.slice(0, 63).replace(/[^A-Za-z0-9._-]/g, "-") };
+    const labels = { "edgelab-stack": labelValue(c.stack), "edgelab-run": labelValue(plan.runId) };
     const sshKey = new hcloud.SshKey(`${name}-ssh-key`, { publicKey: c.sshPublicKey as string, labels }, child);
     const zone = LOCATIONS[c.location];
     const vswitch = c.target === "hcloud-baremetal" && c.vswitchId !== undefined;

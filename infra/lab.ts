@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDir, repoRoot } from "../lab/paths";
-import { SutArtifacts, parseJsonLine } from "./artifacts";
+import { parseJsonLine, SutArtifacts } from "./artifacts";
 import {
   authorizeStep,
   type BootstrapContext,
@@ -19,8 +19,8 @@ import {
   trustStep,
 } from "./bootstrap";
 import { buildCodeArchive } from "./codeArchive";
-import type { LabHost } from "./hostCommand";
 import { HostBootstrap, StepChain } from "./hostBootstrap";
+import type { LabHost } from "./hostCommand";
 import { LabHosts } from "./hosts";
 import type { HostPlan, LabPlan } from "./labPlan";
 import { PullBack } from "./pullBack";
@@ -70,7 +70,11 @@ export class EdgeLab extends pulumi.ComponentResource {
     const provider = hetzner ? new hcloud.Provider(`${name}-hcloud`, { token: args.hcloudToken }, child) : undefined;
     this.hosts = new LabHosts(
       `${name}-hosts`,
-      { plan, ...(args.privateKey ? { privateKey: args.privateKey } : {}), ...(provider ? { hcloudProvider: provider } : {}) },
+      {
+        plan,
+        ...(args.privateKey ? { privateKey: args.privateKey } : {}),
+        ...(provider ? { hcloudProvider: provider } : {}),
+      },
       child,
     );
     const sut = this.hosts.sut;
@@ -80,7 +84,11 @@ export class EdgeLab extends pulumi.ComponentResource {
     const archive =
       c.target === "local" ? null : buildCodeArchive(repoRoot, join(buildDir, "pulumi", c.stack, "edgelab-code.tgz"));
     const code = archive
-      ? { localPath: archive.path, sha256: archive.sha256, remotePath: `/tmp/edgelab-code-${archive.sha256.slice(0, 16)}.tgz` }
+      ? {
+          localPath: archive.path,
+          sha256: archive.sha256,
+          remotePath: `/tmp/edgelab-code-${archive.sha256.slice(0, 16)}.tgz`,
+        }
       : null;
     const bootCode = code ? { archivePath: code.remotePath, sha256: code.sha256 } : null;
     const sutCtx = contextFor(plan, sut.plan, bootCode);
@@ -141,7 +149,9 @@ export class EdgeLab extends pulumi.ComponentResource {
             {
               id: "authorize-sut",
               script: pulumi.secret(
-                pulumi.all([sutKey.stdout("lab-key"), from]).apply(([key, address]) => authorizeStep(lgCtx, key, address)),
+                pulumi
+                  .all([sutKey.stdout("lab-key"), from])
+                  .apply(([key, address]) => authorizeStep(lgCtx, key, address)),
               ),
               secretOutput: true,
             },

@@ -12,11 +12,11 @@ import type { Download, Downloads, Revision } from "../lab/config/revision";
 import { type Cell, canonicalJson, expandMatrix } from "../lab/matrix";
 import { repoRoot } from "../lab/paths";
 import { estimateCellSeconds } from "../lab/runner/report";
+import { sha256 } from "./bootstrap/shell";
 import type { HostRoles } from "./bootstrap/types";
 import { type HostConfig, type LabConfig, NAMESPACE, NETWORK } from "./config";
 import { REMOTE_LAB_DIR, resultsRoot } from "./layout";
 import { hourlyCostEur, runCostEur, SERVER_TYPES } from "./pricing";
-import { sha256 } from "./bootstrap/shell";
 
 /** One host of the lab as the scripts see it. */
 export interface HostPlan {
@@ -172,7 +172,8 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   if (install) {
     used.push(["go", downloads.go]);
     if (docker) used.push(["docker", downloads.docker]);
-    if (nanos) used.push(["ops", downloads.ops], ["nanosKernel", downloads.nanosKernel], ["nanosCommon", downloads.nanosCommon]);
+    if (nanos)
+      used.push(["ops", downloads.ops], ["nanosKernel", downloads.nanosKernel], ["nanosCommon", downloads.nanosCommon]);
     if (!k6FromBundle) used.push(["goBuild", downloads.goBuild]);
   }
   const unpinned = used.filter(([, d]) => d.sha256 === null).map(([name]) => `downloads.${name}`);
@@ -193,7 +194,9 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
       );
     }
     if (sutType && !sutType.dedicated) {
-      warnings.push(`${key("sutServerType")} = "${config.sutServerType}" has shared vCPUs: neighbours add noise to every measurement (ccx types are dedicated)`);
+      warnings.push(
+        `${key("sutServerType")} = "${config.sutServerType}" has shared vCPUs: neighbours add noise to every measurement (ccx types are dedicated)`,
+      );
     }
   }
   const hetznerCloudSut = config.target === "hcloud";
@@ -205,6 +208,12 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   if (config.target === "hcloud-baremetal" && config.vswitchId === undefined) {
     warnings.push(
       `no ${key("vswitchId")}: the load generator reaches your SUT on its public address ${config.sut?.address}, and the instances listen there during the cells; join both with a vSwitch (or firewall the SUT) to keep them private`,
+    );
+  }
+  const sutLab = hosts.sut.labAddress;
+  if (hosts.sut.kind === "provided" && sutLab !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(sutLab)) {
+    problems.push(
+      `${key("sut")}.privateAddress is needed: the instances publish their ports on the SUT's IPv4 address on the lab link, and sut.address "${sutLab}" is a host name`,
     );
   }
   if (problems.length > 0) throw new ConfigError(`stack ${config.stack}`, problems);

@@ -51,9 +51,16 @@ describe("hcloud-baremetal target (mocked engine)", () => {
       ["vswitch", 4711, "eu-central", "10.42.2.0/24"],
     );
     assert.equal(named(run, "edgelab-hosts-loadgen-network").inputs.ip, "10.42.1.11");
-    assert.equal(byType(run, "hcloud:index/firewall:Firewall").length, 1, "no firewall for a server the stack does not own");
+    assert.equal(
+      byType(run, "hcloud:index/firewall:Firewall").length,
+      1,
+      "no firewall for a server the stack does not own",
+    );
     const rules = named(run, "edgelab-hosts-loadgen-firewall").inputs.rules as Record<string, unknown>[];
-    assert.deepEqual(rules.map((r) => [r.port, r.sourceIps]), [["22", ["198.51.100.7/32"]]]);
+    assert.deepEqual(
+      rules.map((r) => [r.port, r.sourceIps]),
+      [["22", ["198.51.100.7/32"]]],
+    );
   });
 
   it("reaches the SUT as the configured user through sudo, with the secret key", () => {
@@ -72,6 +79,7 @@ describe("hcloud-baremetal target (mocked engine)", () => {
     assert.match(String(cell?.inputs.create), /--bind-address 10\.42\.2\.20 --load-ssh root@10\.42\.1\.11 /);
     const authorize = named(run, "edgelab-loadgen-access-authorize-sut");
     assert.ok(isWrappedSecret(authorize.inputs.create), "the authorize command is secret");
+    assert.equal(authorize.inputs.logging, "none", "and its output stays out of the console");
     assert.match(String(unwrap(authorize.inputs.create)), /restrict,from="10\.42\.2\.20" ssh-ed25519 /);
   });
 

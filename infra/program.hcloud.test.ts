@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
-import { SERVER_TYPES, IPV4_EUR_PER_HOUR } from "./pricing";
+import { IPV4_EUR_PER_HOUR, SERVER_TYPES } from "./pricing";
 import {
   byType,
   isWrappedSecret,
@@ -63,6 +63,7 @@ describe("hcloud target (mocked engine)", () => {
       assert.deepEqual(s.sshKeys, [named(run, "edgelab-hosts-ssh-key").id]);
     }
     assert.equal(named(run, "edgelab-hosts-ssh-key").inputs.publicKey, TEST_PUBLIC_KEY);
+    assert.deepEqual(sut.labels, { "edgelab-stack": "lab", "edgelab-run": run.outputs.runId, "edgelab-role": "sut" });
   });
 
   it("joins both servers to one private network in the location's zone, at fixed addresses", () => {
@@ -82,13 +83,21 @@ describe("hcloud target (mocked engine)", () => {
     const lg = rules("edgelab-hosts-loadgen-firewall");
     for (const rule of [...sut, ...lg]) assert.equal(rule.direction, "in");
     const ssh = (list: Record<string, unknown>[]) => list.filter((r) => r.port === "22");
-    assert.deepEqual(ssh(sut).map((r) => r.sourceIps), [cidrs]);
-    assert.deepEqual(lg.map((r) => [r.port, r.sourceIps]), [["22", cidrs]]);
+    assert.deepEqual(
+      ssh(sut).map((r) => r.sourceIps),
+      [cidrs],
+    );
+    assert.deepEqual(
+      lg.map((r) => [r.port, r.sourceIps]),
+      [["22", cidrs]],
+    );
     const app = sut.filter((r) => r.port !== "22");
     assert.deepEqual(app.map((r) => r.port).sort(), ["32768-60999", "8080"]);
     for (const rule of app) assert.deepEqual(rule.sourceIps, ["10.42.1.11/32"]);
     // each server carries its own firewall
-    assert.deepEqual(named(run, "edgelab-hosts-sut").inputs.firewallIds, [Number(named(run, "edgelab-hosts-sut-firewall").id)]);
+    assert.deepEqual(named(run, "edgelab-hosts-sut").inputs.firewallIds, [
+      Number(named(run, "edgelab-hosts-sut-firewall").id),
+    ]);
     assert.deepEqual(named(run, "edgelab-hosts-loadgen").inputs.firewallIds, [
       Number(named(run, "edgelab-hosts-loadgen-firewall").id),
     ]);
@@ -118,9 +127,15 @@ describe("hcloud target (mocked engine)", () => {
     const start = (name: string) => named(run, name).start;
     const sutSteps = ["base", "docker", "qemu", "go", "node", "ops", "code"].map((s) => `edgelab-sut-steps-${s}`);
     for (let i = 1; i < sutSteps.length; i++) {
-      assert.ok(start(sutSteps[i] as string) >= end(sutSteps[i - 1] as string), `${sutSteps[i]} after ${sutSteps[i - 1]}`);
+      assert.ok(
+        start(sutSteps[i] as string) >= end(sutSteps[i - 1] as string),
+        `${sutSteps[i]} after ${sutSteps[i - 1]}`,
+      );
     }
-    assert.ok(start("edgelab-sut-steps-base") >= end("edgelab-hosts-sut-network"), "after the server joined the network");
+    assert.ok(
+      start("edgelab-sut-steps-base") >= end("edgelab-hosts-sut-network"),
+      "after the server joined the network",
+    );
     assert.ok(start("edgelab-sut-steps-base") >= end("edgelab-sut-code-archive"), "after the code upload");
     assert.ok(start("edgelab-loadgen-access-authorize-sut") >= end("edgelab-sut-key-lab-key"));
     assert.ok(start("edgelab-sut-trust-trust-loadgen") >= end("edgelab-loadgen-key-host-key"));
@@ -146,10 +161,14 @@ describe("hcloud target (mocked engine)", () => {
       assert.deepEqual(c.inputs.triggers, [cell.id, runId]);
       const create = String(c.inputs.create);
       assert.match(create, new RegExp(`--resume ${runId} --cell ${cell.id} `));
-      assert.match(create, /--bind-address 10\.42\.1\.10 --load-ssh root@10\.42\.1\.11 --ssh-identity \/root\/\.ssh\/edgelab_lab/);
+      assert.match(
+        create,
+        /--bind-address 10\.42\.1\.10 --load-ssh root@10\.42\.1\.11 --ssh-identity \/root\/\.ssh\/edgelab_lab/,
+      );
       assert.match(create, /timeout --kill-after=60 \d+ node --import tsx lab\/runner\/cli\.ts/);
       assert.equal(c.inputs.addPreviousOutputInEnv, false);
-      if (i > 0) assert.ok(c.start >= (cells[i - 1] as Recorded).end, `${c.name} starts after the cell before it ended`);
+      if (i > 0)
+        assert.ok(c.start >= (cells[i - 1] as Recorded).end, `${c.name} starts after the cell before it ended`);
     });
   });
 
@@ -162,7 +181,8 @@ describe("hcloud target (mocked engine)", () => {
     assert.equal(run.outputs.resultsPath, `results/lab/${run.outputs.runId}`);
     assert.match(String(run.outputs.runId), /^lab-infra-test-paper-[0-9a-f]{8}$/);
     assert.match(String(run.outputs.sshCommand), /^ssh -i <your private key> -p 22 root@203\.0\.113\.\d+$/);
-    const perHour = (SERVER_TYPES.ccx13?.eurPerHour ?? 0) + (SERVER_TYPES.cpx32?.eurPerHour ?? 0) + 2 * IPV4_EUR_PER_HOUR;
+    const perHour =
+      (SERVER_TYPES.ccx13?.eurPerHour ?? 0) + (SERVER_TYPES.cpx32?.eurPerHour ?? 0) + 2 * IPV4_EUR_PER_HOUR;
     assert.equal(run.outputs.estimatedCostPerHourEur, Math.round(perHour * 10000) / 10000);
   });
 });

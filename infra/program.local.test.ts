@@ -38,6 +38,19 @@ describe("local target (mocked engine)", () => {
     }
   });
 
+  it("still publishes the revision's pinned versions and the artifact plan", () => {
+    assert.equal(run.outputs.revisionId, "infra-test");
+    assert.equal((run.outputs.pinnedVersions as Record<string, string>).nanos, "0.1.54");
+    const go = (run.outputs.artifacts as { runtime: string; nanosBuildCommand: string; dockerBase: string }[]).find(
+      (a) => a.runtime === "go",
+    );
+    assert.equal(
+      go?.nanosBuildCommand,
+      "ops build /opt/edgelab/bin/edgeapp-go -c config.json -i edgelab-go-infra-test --nanos-version 0.1.54",
+    );
+    assert.equal(go?.dockerBase, "golang:1.22.2-alpine -> scratch");
+  });
+
   it("summarises the results where the runner wrote them", () => {
     const summary = named(run, "edgelab-results-summary");
     assert.match(String(summary.inputs.create), /results\/here\//);

@@ -44,7 +44,10 @@ describe("static target (mocked engine)", () => {
       assert.match(String(c.inputs.create), /--resume my-run-1 --cell [0-9a-f]{16} --results results\/bench /);
       assert.match(String(c.inputs.create), /--bind-address 192\.168\.10\.2 --load-ssh root@192\.168\.10\.3 /);
     }
-    assert.match(String(unwrap(named(run, "edgelab-loadgen-access-authorize-sut").inputs.create)), /from="192\.168\.10\.2"/);
+    assert.match(
+      String(unwrap(named(run, "edgelab-loadgen-access-authorize-sut").inputs.create)),
+      /from="192\.168\.10\.2"/,
+    );
     assert.match(String(named(run, "edgelab-sut-trust-trust-loadgen").inputs.create), /192\.168\.10\.3 ssh-ed25519 /);
   });
 
@@ -57,7 +60,10 @@ describe("static target (mocked engine)", () => {
 
   it("cleans both lent hosts on destroy and pulls the results to results/<stack>/<runId>", () => {
     assert.match(String(named(run, "edgelab-sut-cleanup-on-destroy").inputs.delete), /root@sut\.example\.net/);
-    assert.match(String(named(run, "edgelab-loadgen-cleanup-on-destroy").inputs.delete), /-p 2222 root@lg\.example\.net/);
+    assert.match(
+      String(named(run, "edgelab-loadgen-cleanup-on-destroy").inputs.delete),
+      /-p 2222 root@lg\.example\.net/,
+    );
     assert.equal(run.outputs.resultsPath, "results/bench/my-run-1");
     assert.match(String(named(run, "edgelab-results-pull").inputs.create), /dest=results\/bench\/my-run-1/);
     assert.equal(run.outputs.estimatedCostPerHourEur, 0);

@@ -75,7 +75,9 @@ export function readStackConfig(stack: string = pulumi.getStack()): StackSetting
   if (plain.length > 0) {
     throw new ConfigError(
       `stack ${stack} (Pulumi.${stack}.yaml)`,
-      plain.map((k) => `${k} is stored in plain text: remove it and set it with \`pulumi config set --secret ${k} ...\``),
+      plain.map(
+        (k) => `${k} is stored in plain text: remove it and set it with \`pulumi config set --secret ${k} ...\``,
+      ),
     );
   }
 

@@ -52,8 +52,9 @@ export GO=/usr/local/bin/go
 export LAB_BUNDLE_DIR=${q(ENGINE_BUNDLE_DIR)}`;
 }
 
+/** The effective revision beside the lab's other generated files (build/ survives code updates). */
 function revisionFile(plan: LabPlan): string {
-  return `run/${plan.runId}.revision.yaml`;
+  return `build/pulumi/${plan.config.stack}/${plan.runId}.revision.yaml`;
 }
 
 const FAIL_WITH_LOG = `fail_with_log() {
@@ -72,7 +73,9 @@ mkdir -p ${q(logDir(plan))}`;
 
 /** Kinds the engine builds for this profile (plus the paper's images when they are built on the SUT). */
 export function artifactKinds(plan: LabPlan): string[] {
-  const kinds = ["binary"];
+  // The Nanos builder makes the binaries it packs itself: "binary" is for native cells.
+  const kinds: string[] = [];
+  if (plan.profile.platforms.includes("native")) kinds.push("binary");
   if (plan.needs.docker) kinds.push("docker-offline");
   if (plan.needs.docker && plan.config.paperImages === "on-sut") kinds.push("docker-paper");
   if (plan.needs.nanos) kinds.push("nanos");
@@ -81,7 +84,7 @@ export function artifactKinds(plan: LabPlan): string[] {
 
 /** The effective revision (JSON is YAML) where the runner reads it; written only when it changed. */
 function writeRevision(plan: LabPlan): string {
-  return `mkdir -p run
+  return `mkdir -p ${q(`build/pulumi/${plan.config.stack}`)}
 if ! cmp -s ${q(revisionFile(plan))} /dev/stdin 2>/dev/null ${heredoc(JSON.stringify(plan.runRevision))}
 then
   cat > ${q(`${revisionFile(plan)}.tmp`)} ${heredoc(JSON.stringify(plan.runRevision))}
@@ -142,7 +145,7 @@ const want = process.argv[2].split(",");
 const have = new Set(m.cells.map((c) => c.id));
 const missing = want.filter((id) => !have.has(id));
 if (missing.length > 0 || have.size !== want.length) {
-  console.error("run " + m.runId + " was planned with other cells (" + missing.length + " of " + want.length + " not in it): the revision or profile changed under the same run id; set ${plan.config.target === "local" ? "" : ""}edge-lab:runId to a new id");
+  console.error("run " + m.runId + " was planned with other cells (" + missing.length + " of " + want.length + " not in it): the revision or profile changed under the same run id; set edge-lab:runId to a new id");
   process.exit(1);
 }' "$run_dir/manifest.json" ${q(ids)}
   state=existing

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what the lab needs on a Debian 12 (bookworm) machine, as root:
-# Docker engine, Go 1.22 (bookworm-backports), shellcheck, QEMU. Safe to run again.
+# Docker engine, Go 1.22 (bookworm-backports), shellcheck, QEMU, Chromium, debootstrap. Safe to run again.
 # Used by .ci/run and by the README's quick start.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -21,7 +21,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends docker.io shellcheck ca-certificates qemu-system-x86 util-linux procps time chromium fonts-dejavu-core >/dev/null
+apt-get install -y -qq --no-install-recommends docker.io shellcheck ca-certificates qemu-system-x86 util-linux procps time chromium fonts-dejavu-core debootstrap >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-1.22-go >/dev/null
 
 # The Docker engine: start one unless one already answers (no systemd in containers and CI).

@@ -2,10 +2,17 @@
 # shellcheck shell=bash
 changes=()
 changed() { changes+=("$1"); echo "changed: $1"; }
-fail() { echo "FAILED: $*"; echo "$step: $*" >&4; exit 1; }
+failed_cleanly=0
+fail() {
+  echo "FAILED: $*"
+  echo "$step: $*" >&4
+  failed_cleanly=1
+  exit 1
+}
+# A failure the step explains (fail) says it in one line; any other shows the end of the log.
 on_exit() {
   local status=$?
-  if [ "$status" -ne 0 ]; then
+  if [ "$status" -ne 0 ] && [ "$failed_cleanly" = 0 ]; then
     { echo "$step failed (exit $status); the end of $log:"; tail -n 25 "$log"; } >&4
   fi
 }
@@ -64,8 +71,9 @@ packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # A fresh cloud server may still be upgrading itself: wait for dpkg's lock instead of failing.
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
     changed "packages ${missing[*]}"
   fi
 }

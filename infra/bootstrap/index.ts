@@ -2,20 +2,11 @@
  * The bootstrap of one host as an ordered list of steps: which steps a host gets follows from its
  * roles, the profile's platforms and whether the lab installs software there at all.
  */
-import { sha256 } from "./shell";
+
+import { hostFactsStep, preflightStep } from "./preflight";
 import type { StepOutput } from "./shell";
-import { preflightStep, hostFactsStep } from "./preflight";
-import {
-  baseStep,
-  codeStep,
-  dockerStep,
-  goBuildStep,
-  goStep,
-  k6Step,
-  nodeStep,
-  opsStep,
-  qemuStep,
-} from "./steps";
+import { sha256 } from "./shell";
+import { baseStep, codeStep, dockerStep, goBuildStep, goStep, k6Step, nodeStep, opsStep, qemuStep } from "./steps";
 import type { BootstrapContext, PreflightOptions } from "./types";
 
 export interface BootstrapStep {
@@ -27,7 +18,7 @@ export interface BootstrapStep {
 }
 
 export interface InstallOptions {
-  /** Install pinned software (false: this host is used as it is; only the preflight records it). */
+  /** Install pinned software (false: the host's own tools are used and the preflight records them; the code still goes there). */
   install: boolean;
   /** The profile runs Docker / Nanos cells. */
   docker: boolean;
@@ -45,7 +36,8 @@ function step(id: string, script: string, output: StepOutput = "status"): Bootst
  * trust of the load generator), so they are separate: see `finalSteps`.
  */
 export function installSteps(ctx: BootstrapContext, options: InstallOptions): BootstrapStep[] {
-  if (!options.install) return [];
+  // Without the install steps a remote host still needs the lab's code (its tools are the user's).
+  if (!options.install) return ctx.code ? [step("code", codeStep(ctx))] : [];
   const steps: BootstrapStep[] = [step("base", baseStep(ctx))];
   if (ctx.roles.sut) {
     if (options.docker) steps.push(step("docker", dockerStep(ctx)));

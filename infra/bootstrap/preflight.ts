@@ -53,7 +53,9 @@ export function preflightStep(ctx: BootstrapContext, options: PreflightOptions):
         `fi`,
       );
     } else {
-      lines.push(`if kvm_usable; then echo "info: KVM usable"; else echo "info: KVM not usable (not required by this stack)"; fi`);
+      lines.push(
+        `if kvm_usable; then echo "info: KVM usable"; else echo "info: KVM not usable (not required by this stack)"; fi`,
+      );
     }
     lines.push(
       `ensure cores "the profile's largest scenario needs ${options.minCores} CPUs, this host has $(nproc)" enough_cores ${options.minCores}`,
@@ -71,7 +73,7 @@ export function preflightStep(ctx: BootstrapContext, options: PreflightOptions):
   if (options.loadgen) {
     const target = `${options.loadgen.user}@${options.loadgen.address}`;
     lines.push(
-      `link_out=$(ssh -o BatchMode=yes -o ConnectTimeout=15 -i ${q(LAB_KEY_PATH)} ${q(target)} 'k6 version; /usr/bin/time --version >/dev/null && echo gnu-time-ok' 2>&1 || true)`,
+      `link_out=$(ssh -n -o BatchMode=yes -o ConnectTimeout=15 -i ${q(LAB_KEY_PATH)} ${q(target)} 'k6 version; /usr/bin/time --version >/dev/null && echo gnu-time-ok' 2>&1 || true)`,
       `expect "k6 on ${target}" ${q(v.k6)} "$(first_version "$link_out" 'k6 v')"`,
       `ensure "gnu time on ${target}" "the SUT cannot run /usr/bin/time on the load generator over ssh: $(printf '%s' "$link_out" | tail -n 1)" grep -q gnu-time-ok <<<"$link_out"`,
     );
@@ -81,8 +83,7 @@ export function preflightStep(ctx: BootstrapContext, options: PreflightOptions):
   lines.push(`fi`);
   const finish = options.strict
     ? `if [ "\${#failures[@]}" -gt 0 ]; then
-  printf '%s\\n' "\${failures[@]}" >&4
-  fail "\${#failures[@]} of $checked checks failed"
+  fail "\${#failures[@]} of $checked checks failed: $(IFS=';'; printf '%s' "\${failures[*]}" | sed 's/;/; /g')"
 fi
 value="preflight: ok ($checked checks, $skipped skipped)"`
     : `if [ "\${#failures[@]}" -gt 0 ]; then
@@ -129,5 +130,11 @@ value=$(printf '{"role":"%s","hostname":%s,"os":%s,"kernel":%s,"cpuModel":%s,"co
   "$kvm_device" "$kvm_access" "$(json "$clock")" "$code" \\
   "$(maybe go version)" "$(maybe node --version)" "$(maybe dockerd --version)" "$(maybe ops version)" "$nanos" \\
   "$(maybe qemu-system-x86_64 --version)" "$(maybe k6 version)")`;
-  return stepScript({ id: "host-facts", host: ctx.hostLabel, title: "host facts (one line of JSON)", body, output: "value" });
+  return stepScript({
+    id: "host-facts",
+    host: ctx.hostLabel,
+    title: "host facts (one line of JSON)",
+    body,
+    output: "value",
+  });
 }

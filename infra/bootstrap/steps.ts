@@ -24,7 +24,7 @@ export const LOADGEN_NOFILE = 1048576;
 
 const BASE_PACKAGES = ["ca-certificates", "curl", "tar", "gzip", "xz-utils", "procps", "iproute2", "openssh-client"];
 const SUT_PACKAGES = ["rsync", "util-linux", "iptables", "time"];
-/** GNU time (/usr/bin/time) measures k6's CPU for the generator-bound check; sshd serves the SUT's runner. */
+/** GNU time (/usr/bin/time) measures k6's CPU for the generator-bound check; sshd serves the SUT's runner (not on local). */
 const LOADGEN_PACKAGES = ["time", "openssh-server"];
 
 export const SSHD_HARDENING = `# edgelab: keys only, no passwords (written by the lab's bootstrap)
@@ -44,7 +44,7 @@ export function baseStep(ctx: BootstrapContext): string {
   const packages = [
     ...BASE_PACKAGES,
     ...(ctx.roles.sut ? SUT_PACKAGES : []),
-    ...(ctx.roles.loadgen ? LOADGEN_PACKAGES : []),
+    ...(ctx.roles.loadgen ? LOADGEN_PACKAGES.filter((p) => p !== "openssh-server" || !ctx.roles.sut) : []),
   ].filter((p, i, all) => all.indexOf(p) === i);
   // Local: this machine is both hosts; the SUT's pinned range would fight the generator's wider one.
   const sysctl: Record<string, string> = {
@@ -55,6 +55,8 @@ export function baseStep(ctx: BootstrapContext): string {
   };
   const sysctlFile = ctx.roles.loadgen ? "/etc/sysctl.d/60-edgelab-loadgen.conf" : "/etc/sysctl.d/60-edgelab-sut.conf";
   const body = `
+# On a fresh cloud server, let cloud-init finish (it writes sshd settings and may run apt).
+if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null 2>&1 || true; fi
 packages ${packages.map(q).join(" ")}
 ${
   ctx.hardenSsh
@@ -83,7 +85,9 @@ ${Object.entries(sysctl)
 ${
   ctx.roles.loadgen
     ? `if put_file /etc/security/limits.d/60-edgelab.conf 0644 ${heredoc(
-        ["*", "root"].flatMap((who) => ["soft", "hard"].map((kind) => `${who} ${kind} nofile ${LOADGEN_NOFILE}`)).join("\n"),
+        ["*", "root"]
+          .flatMap((who) => ["soft", "hard"].map((kind) => `${who} ${kind} nofile ${LOADGEN_NOFILE}`))
+          .join("\n"),
       )}
 then
   changed "open files limit"
@@ -178,7 +182,12 @@ if [ "$skip_heavy" = 1 ]; then
 else
   packages qemu-system-x86 qemu-utils
 fi`;
-  return stepScript({ id: "qemu", host: ctx.hostLabel, title: `QEMU (the paper's ${ctx.revision.versions.qemu})`, body });
+  return stepScript({
+    id: "qemu",
+    host: ctx.hostLabel,
+    title: `QEMU (the paper's ${ctx.revision.versions.qemu})`,
+    body,
+  });
 }
 
 /** A Go toolchain tarball unpacked into its own folder; `links` puts go and gofmt on PATH. */
@@ -229,7 +238,8 @@ export function nodeStep(ctx: BootstrapContext): string {
   const npmFile = `npm-${npm.version}.tgz`;
   const nodeDir = `${TOOLS_DIR}/node-${version}`;
   const npmDir = `${TOOLS_DIR}/npm-${npm.version}`;
-  const wrapper = (cli: string) => `#!/bin/sh\n# edgelab: npm ${npm.version} on the pinned Node\nexec /usr/local/bin/node ${npmDir}/bin/${cli} "$@"\n`;
+  const wrapper = (cli: string) =>
+    `#!/bin/sh\n# edgelab: npm ${npm.version} on the pinned Node\nexec /usr/local/bin/node ${npmDir}/bin/${cli} "$@"\n`;
   const body = `
 want=${q(version)}
 if [ "$(${q(`${nodeDir}/bin/node`)} --version 2>/dev/null || true)" != "v$want" ]; then
@@ -367,7 +377,7 @@ if [ "$(cat "$marker" 2>/dev/null || true)" != "$want" ] || [ ! -f ${q(`${lab}/p
   [ "$(digest_of sha256 "$archive")" = "$want" ] || fail "the code archive $archive is not the one uploaded (sha256 differs)"
   mkdir -p ${q(lab)}
   # Replace the code, keep what the lab made there: results, node_modules, build, .cache.
-  find ${q(lab)} -mindepth 1 -maxdepth 1 ! -name results ! -name node_modules ! -name build ! -name .cache ! -name run -exec rm -rf {} +
+  find ${q(lab)} -mindepth 1 -maxdepth 1 ! -name results ! -name node_modules ! -name build ! -name .cache -exec rm -rf {} +
   tar -xzf "$archive" -C ${q(lab)}
   printf '%s\\n' "$want" > "$marker"
   changed "lab code $want"
@@ -408,7 +418,13 @@ keyfile=/etc/ssh/ssh_host_ed25519_key.pub
 if [ ! -f "$keyfile" ]; then ssh-keygen -A; fi
 [ -f "$keyfile" ] || fail "no ed25519 host key at $keyfile"
 value=$(cut -d' ' -f1,2 "$keyfile")`;
-  return stepScript({ id: "host-key", host: ctx.hostLabel, title: "the host key the SUT will trust", body, output: "value" });
+  return stepScript({
+    id: "host-key",
+    host: ctx.hostLabel,
+    title: "the host key the SUT will trust",
+    body,
+    output: "value",
+  });
 }
 
 /** Validates the one-line public key text it is given, so nothing but a key reaches authorized_keys. */

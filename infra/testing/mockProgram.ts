@@ -45,7 +45,8 @@ function fakeStdout(name: string): string {
 }
 
 function resolveOutput(value: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(value)) return new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve));
+  if (pulumi.Output.isInstance(value))
+    return new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve));
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     return Promise.all(entries.map(async ([k, v]) => [k, await resolveOutput(v)] as const)).then(Object.fromEntries);
@@ -73,7 +74,8 @@ export async function runProgram(
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type.startsWith("command:")) state.stdout = fakeStdout(args.name);
         if (args.type === "hcloud:index/server:Server") state.ipv4Address = `203.0.113.${n % 250}`;
-        if (args.type === "docker:index/image:Image") state.repoDigest = `${String(args.inputs.imageName)}@sha256:${"0".repeat(64)}`;
+        if (args.type === "docker:index/image:Image")
+          state.repoDigest = `${String(args.inputs.imageName)}@sha256:${"0".repeat(64)}`;
         return { id, state };
       },
       call: (args) => args.inputs,
@@ -82,7 +84,7 @@ export async function runProgram(
     stack,
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
-  const program = (await import("../../index")) as unknown as Record<string, unknown>;
+  const program = (await import("../../index.js")) as unknown as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) outputs[key] = await resolveOutput(value);
   // Every resource hangs off the pull-back, which the outputs waited for; let the last ones settle.

@@ -26,7 +26,10 @@ export const DownloadSchema = z
     url: httpsUrl,
     file: bundleFile,
     sha256: sha256Hex.nullable(),
-    vendorChecksum: z.object({ url: httpsUrl, algorithm: z.enum(["md5", "sha256"]) }).strict().optional(),
+    vendorChecksum: z
+      .object({ url: httpsUrl, algorithm: z.enum(["md5", "sha256"]) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,0 +1,70 @@
+/**
+ * The stack files people start from: Pulumi.dev.yaml and every stack file shown in
+ * README.md pass the config checks (with the secrets the walkthrough sets), and
+ * Pulumi.dev.yaml holds no secret.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { loadRevision } from "../lab/config/revision";
+import { repoRoot } from "../lab/paths";
+import { type ConfigKey, NAMESPACE, parseLabConfig, readRaw } from "./config";
+import { planLab } from "./labPlan";
+import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from "./testing/mockProgram";
+
+/** What Pulumi hands the program: structured values as JSON strings, everything else as text. */
+function asPulumiPasses(config: Record<string, unknown>): Record<string, string> {
+  const project = parse(readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, { default?: unknown }>;
+  };
+  const withDefaults: Record<string, unknown> = {};
+  for (const [key, decl] of Object.entries(project.config))
+    if (decl.default !== undefined) withDefaults[key] = decl.default;
+  Object.assign(withDefaults, config);
+  return Object.fromEntries(
+    Object.entries(withDefaults).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]),
+  );
+}
+
+function check(name: string, config: Record<string, unknown>) {
+  const passed = asPulumiPasses(config);
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(passed)) {
+    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    raw[key.slice(NAMESPACE.length + 1)] = readRaw(key.slice(NAMESPACE.length + 1) as ConfigKey, value);
+  }
+  // What the walkthrough sets on the command line.
+  if (raw.target !== "local") raw.sshPrivateKey = TEST_PRIVATE_KEY;
+  if (raw.target === "hcloud" || raw.target === "hcloud-baremetal") raw.sshPublicKey ??= TEST_PUBLIC_KEY;
+  const lab = parseLabConfig(raw, name);
+  const revision = loadRevision(lab.revision);
+  for (const d of ["docker", "ops", "nanosKernel", "nanosCommon"] as const) {
+    if (revision.downloads) revision.downloads[d].sha256 ??= "0".repeat(64); // as after infra/pin.ts
+  }
+  return planLab(lab, revision);
+}
+
+describe("stack files", () => {
+  it("Pulumi.dev.yaml is a valid hcloud stack without a secret in it", () => {
+    const text = readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8");
+    assert.doesNotMatch(text, /secure:|PRIVATE KEY|hcloud:token:/);
+    const plan = check("dev", (parse(text) as { config: Record<string, unknown> }).config);
+    assert.equal(plan.config.target, "hcloud");
+    assert.equal(plan.cells.length, 180);
+  });
+
+  it("every stack file in the README is valid", () => {
+    const doc = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const blocks = [...doc.matchAll(/```yaml\n# (Pulumi\.([a-z]+)\.yaml)\n([\s\S]*?)```/g)];
+    assert.deepEqual(
+      blocks.map((b) => b[1]),
+      ["Pulumi.dev.yaml", "Pulumi.metal.yaml", "Pulumi.bench.yaml", "Pulumi.here.yaml"],
+    );
+    const targets = blocks.map(
+      (b) => check(b[2] as string, (parse(b[3] as string) as { config: Record<string, unknown> }).config).config.target,
+    );
+    assert.deepEqual(targets, ["hcloud", "hcloud-baremetal", "static", "local"]);
+  });
+});
