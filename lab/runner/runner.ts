@@ -1,10 +1,12 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type ArtifactKind, buildArtifacts } from "../../workloads/artifacts/build";
+import { type ArtifactKind, type ArtifactRecord, buildArtifacts } from "../../workloads/artifacts/build";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
 import { imageName as nanosImageName } from "../../workloads/artifacts/nanos";
 import { UsageError } from "../cli/args";
 import type { Profile } from "../config/profile";
 import type { Revision } from "../config/revision";
+import { run } from "../exec";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
 import { autocannonVersion } from "../load/fallback";
 import type { RemoteLoadHost } from "../load/remote";
@@ -98,26 +100,52 @@ async function versionsFound(): Promise<Record<string, string | null>> {
 }
 
 /** Build what the runnable cells need and say where each runtime's artifacts are. */
+/** Whether an artifact a run recorded is still there to be used (a file, or an image the daemon has). */
+async function stillPresent(record: ArtifactRecord): Promise<boolean> {
+  if (record.status !== "built") return false;
+  if (record.kind === "docker-offline" || record.kind === "docker-paper") {
+    return run("docker", ["image", "inspect", record.ref]).then(
+      () => true,
+      () => false,
+    );
+  }
+  return existsSync(record.ref);
+}
+
+/**
+ * The artifacts the runnable cells need. A resumed run reuses the ones it recorded when they are
+ * all still present, so every cell of a run measures the same builds (and the Pulumi lab, which
+ * resumes once per cell, does not rebuild per cell); otherwise they are built.
+ */
 async function prepareArtifacts(
   revision: Revision,
   cells: readonly Cell[],
   availability: Map<PlatformName, Availability>,
-): Promise<{ byRuntime: Map<Runtime, InstanceArtifacts>; records: Record<string, unknown>[] }> {
+  recorded: readonly ArtifactRecord[] = [],
+): Promise<{ byRuntime: Map<Runtime, InstanceArtifacts>; records: ArtifactRecord[] }> {
   const runnable = cells.filter((c) => availability.get(c.spec.platform)?.ok);
   const runtimes = [...new Set(runnable.map((c) => c.spec.runtime))];
   const kinds = [...new Set(runnable.map((c) => platformRegistry[c.spec.platform].artifactKind))] as ArtifactKind[];
   const byRuntime = new Map<Runtime, InstanceArtifacts>();
   if (runtimes.length === 0 || kinds.length === 0) return { byRuntime, records: [] };
-  const manifest = await buildArtifacts({ revision, runtimes, kinds });
+  const needed = runtimes.flatMap((runtime) =>
+    kinds
+      .filter((kind) => kind !== "nanos")
+      .map((kind) => recorded.find((a) => a.runtime === runtime && a.kind === kind)),
+  );
+  const reusable =
+    needed.every((a) => a !== undefined) &&
+    (await Promise.all(needed.map((a) => stillPresent(a as ArtifactRecord)))).every(Boolean);
+  const artifacts = reusable ? [...recorded] : (await buildArtifacts({ revision, runtimes, kinds })).artifacts;
   for (const runtime of runtimes) {
-    const ref = (kind: ArtifactKind) => manifest.artifacts.find((a) => a.runtime === runtime && a.kind === kind)?.ref;
+    const ref = (kind: ArtifactKind) => artifacts.find((a) => a.runtime === runtime && a.kind === kind)?.ref;
     byRuntime.set(runtime, {
       command: ref("binary") ? [ref("binary") as string] : [],
       dockerImage: ref("docker-offline") ?? "",
       nanosImage: nanosImageName(runtime, revision),
     });
   }
-  return { byRuntime, records: manifest.artifacts as unknown as Record<string, unknown>[] };
+  return { byRuntime, records: artifacts };
 }
 
 /**
@@ -180,7 +208,12 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   if (options.dryRun) return { runId, runDir, interrupted: false, results: [], ran: 0 };
 
   const kvm = await probeKvm();
-  const { byRuntime, records } = await prepareArtifacts(revision, todo, availability);
+  const { byRuntime, records } = await prepareArtifacts(
+    revision,
+    todo,
+    availability,
+    (existing?.artifacts ?? []) as unknown as ArtifactRecord[],
+  );
   const platformFacts = Object.fromEntries(
     [...availability].map(([name, a]) => [name, { ok: a.ok, reason: a.reason ?? null, facts: a.facts }]),
   );
@@ -202,7 +235,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
       host: hostFacts({ usable: kvm.usable, reason: kvm.reason }),
       versionsFound: await versionsFound(),
       platforms: platformFacts,
-      artifacts: records,
+      artifacts: records as unknown as Record<string, unknown>[],
       git: await gitState(),
       cells: cells.map((c) => ({ id: c.id, name: c.name })),
       resumes: [],
