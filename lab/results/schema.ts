@@ -1,0 +1,171 @@
+import { z } from "zod";
+import { ProfileSchema } from "../config/profile";
+import { RevisionSchema } from "../config/revision";
+import { LoadSummarySchema } from "../load/types";
+import { RUNTIMES, WORKLOADS } from "../model";
+import { CPU_MODES, DOCKER_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** How a cell ended. An experiment that OOMs, crashes or times out is a result, not an error. */
+export const CELL_STATUSES = ["ok", "oom", "crashed", "timeout", "skipped"] as const;
+export type CellStatus = (typeof CELL_STATUSES)[number];
+
+/** Marks that keep a cell out of silent averages: the report shows them. */
+export const CELL_FLAGS = ["generator-bound", "emulated", "cpu-limit-not-enforced", "memory-limit-not-enforced"] as const;
+
+const LoadSettings = z
+  .object({
+    executor: z.enum(["constant-vus", "constant-arrival-rate"]),
+    vus: z.number().int().positive(),
+    rate: z.number().int().positive().optional(),
+    warmupS: z.number().int().nonnegative(),
+    durationS: z.number().int().positive(),
+    requestTimeoutS: z.number().int().positive(),
+  })
+  .strict();
+
+export const CellSpecSchema = z
+  .object({
+    revision: z.string(),
+    runtime: z.enum(RUNTIMES),
+    platform: z.enum(PLATFORMS),
+    workload: z.enum([...WORKLOADS, "startup"]),
+    cpus: z.number().int().positive(),
+    memoryMB: z.number().int().positive(),
+    knobs: z
+      .object({
+        cpuMode: z.enum(CPU_MODES).optional(),
+        dockerNetwork: z.enum(DOCKER_NETWORKS).optional(),
+        nanosNetwork: z.enum(NANOS_NETWORKS).optional(),
+      })
+      .strict(),
+    load: LoadSettings.nullable(),
+    ttr: z.object({ launches: z.number().int().nonnegative(), timeoutS: z.number().int().positive() }).strict().nullable(),
+    allowEmulation: z.boolean(),
+    repetition: z.number().int().positive(),
+  })
+  .strict();
+
+const LimitRecord = z.object({ requested: z.number(), enforced: z.boolean(), how: z.string() }).strict();
+
+export const AppInfoSchema = z.object({
+  runtime: z.enum(RUNTIMES),
+  version: z.string(),
+  pid: z.number(),
+  uptimeMs: z.number(),
+  cpu: z.object({ seen: z.number(), cgroupQuotaCpus: z.number().nullable() }),
+  gomaxprocs: z.number().nullable(),
+  v8HeapLimitBytes: z.number().nullable(),
+  memory: z.object({
+    totalBytes: z.number(),
+    cgroupVersion: z.number().nullable(),
+    cgroupLimitBytes: z.number().nullable(),
+  }),
+});
+
+export const TtrSchema = z
+  .object({
+    launches: z.number().int().nonnegative(),
+    samplesMs: z.array(z.number().nonnegative()),
+    medianMs: z.number().nonnegative().nullable(),
+    minMs: z.number().nonnegative().nullable(),
+    maxMs: z.number().nonnegative().nullable(),
+  })
+  .strict();
+
+export const CellResultSchema = z
+  .object({
+    schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+    id: z.string().regex(/^[0-9a-f]{16}$/),
+    name: z.string(),
+    spec: CellSpecSchema,
+    status: z.enum(CELL_STATUSES),
+    reason: z.string().nullable(),
+    flags: z.array(z.enum(CELL_FLAGS)),
+    startedAt: z.string().datetime(),
+    finishedAt: z.string().datetime(),
+    wallS: z.number().nonnegative(),
+    ttr: TtrSchema.nullable(),
+    load: LoadSummarySchema.nullable(),
+    generator: z
+      .object({
+        cpuSeconds: z.number().nonnegative(),
+        wallSeconds: z.number().nonnegative(),
+        cores: z.number().nonnegative(),
+        coresAvailable: z.number().positive(),
+        bound: z.boolean(),
+      })
+      .strict()
+      .nullable(),
+    footprint: z
+      .object({
+        samples: z.number().int().positive(),
+        rssPeakBytes: z.number().nonnegative(),
+        rssMeanBytes: z.number().nonnegative(),
+        cgroupPeakBytes: z.number().nonnegative().nullable(),
+        cgroupMeanBytes: z.number().nonnegative().nullable(),
+      })
+      .strict()
+      .nullable(),
+    appInfo: AppInfoSchema.nullable(),
+    limits: z
+      .object({ cpu: LimitRecord, memoryMB: LimitRecord, network: z.string(), accelerator: z.string().nullable() })
+      .strict()
+      .nullable(),
+    exit: z
+      .object({ exitCode: z.number().nullable(), signal: z.string().nullable(), oomKilled: z.boolean() })
+      .strict()
+      .nullable(),
+    /** Where the cell's raw files are, relative to the run folder. */
+    rawDir: z.string(),
+  })
+  .strict();
+export type CellResult = z.output<typeof CellResultSchema>;
+
+export const HostFactsSchema = z
+  .object({
+    hostname: z.string(),
+    os: z.string(),
+    kernel: z.string(),
+    cpuModel: z.string(),
+    cores: z.number().int().positive(),
+    memoryBytes: z.number().positive(),
+    cgroupVersion: z.number().int().nullable(),
+    kvm: z.object({ usable: z.boolean(), reason: z.string().nullable() }),
+  })
+  .strict();
+export type HostFacts = z.output<typeof HostFactsSchema>;
+
+export const ManifestSchema = z
+  .object({
+    schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+    runId: z.string(),
+    createdAt: z.string().datetime(),
+    /** Where the run was made: the local runner or a Pulumi stack. */
+    origin: z.string(),
+    revision: RevisionSchema,
+    profileName: z.string(),
+    profile: ProfileSchema,
+    selection: z
+      .object({
+        runtimes: z.array(z.string()).optional(),
+        platforms: z.array(z.string()).optional(),
+        workloads: z.array(z.string()).optional(),
+        memoryMB: z.array(z.number()).optional(),
+      })
+      .strict(),
+    generatorPreference: z.enum(["k6", "autocannon"]).nullable(),
+    host: HostFactsSchema,
+    versionsFound: z.record(z.string(), z.string().nullable()),
+    platforms: z.record(
+      z.string(),
+      z.object({ ok: z.boolean(), reason: z.string().nullable(), facts: z.record(z.string(), z.unknown()) }),
+    ),
+    artifacts: z.array(z.record(z.string(), z.unknown())),
+    git: z.object({ commit: z.string().nullable(), dirty: z.boolean().nullable() }).strict(),
+    cells: z.array(z.object({ id: z.string(), name: z.string() }).strict()),
+    resumes: z.array(z.object({ at: z.string().datetime(), host: z.string() }).strict()),
+  })
+  .strict();
+export type Manifest = z.output<typeof ManifestSchema>;
