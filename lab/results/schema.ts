@@ -12,7 +12,12 @@ export const CELL_STATUSES = ["ok", "oom", "crashed", "timeout", "skipped"] as c
 export type CellStatus = (typeof CELL_STATUSES)[number];
 
 /** Marks that keep a cell out of silent averages: the report shows them. */
-export const CELL_FLAGS = ["generator-bound", "emulated", "cpu-limit-not-enforced", "memory-limit-not-enforced"] as const;
+export const CELL_FLAGS = [
+  "generator-bound",
+  "emulated",
+  "cpu-limit-not-enforced",
+  "memory-limit-not-enforced",
+] as const;
 
 const LoadSettings = z
   .object({
@@ -41,7 +46,10 @@ export const CellSpecSchema = z
       })
       .strict(),
     load: LoadSettings.nullable(),
-    ttr: z.object({ launches: z.number().int().nonnegative(), timeoutS: z.number().int().positive() }).strict().nullable(),
+    ttr: z
+      .object({ launches: z.number().int().nonnegative(), timeoutS: z.number().int().positive() })
+      .strict()
+      .nullable(),
     allowEmulation: z.boolean(),
     repetition: z.number().int().positive(),
   })

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cellId } from "../matrix";
-import { CELLS_DIR, readManifest } from "./store";
 import { type CellResult, CellResultSchema } from "./schema";
+import { CELLS_DIR, readManifest } from "./store";
 
 export interface RunValidation {
   runId: string;
@@ -23,7 +23,8 @@ export function validateRun(runDir: string): RunValidation {
   const problems: string[] = [];
   const cells: CellResult[] = [];
   const dir = join(runDir, CELLS_DIR);
-  for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : []) {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
+  for (const file of files.sort()) {
     const path = join(dir, file);
     let data: unknown;
     try {
@@ -49,6 +50,8 @@ export function validateRun(runDir: string): RunValidation {
   const recorded = new Set(cells.map((c) => c.id));
   const missing = manifest.cells.filter((c) => !recorded.has(c.id)).map((c) => c.name);
   const planned = new Set(manifest.cells.map((c) => c.id));
-  for (const cell of cells) if (!planned.has(cell.id)) problems.push(`cell ${cell.name} (${cell.id}) is not in the manifest`);
+  for (const cell of cells.filter((c) => !planned.has(c.id))) {
+    problems.push(`cell ${cell.name} (${cell.id}) is not in the manifest`);
+  }
   return { runId: manifest.runId, problems, missing, cells };
 }
