@@ -34,30 +34,47 @@ export interface HttpReply {
   body: string;
 }
 
-/**
- * One request on a fresh connection. Resolves as soon as a response arrives even when the server
- * closed early on a large upload (a 413 may come before the body is sent), which fetch reports
- * as a network error.
- */
-export function request(baseUrl: string, method: string, path: string, body?: Buffer): Promise<HttpReply> {
+/** How a request body is sent. */
+export type BodyMode =
+  | { kind: "none" }
+  | { kind: "sized"; body: Buffer }
+  | { kind: "chunked"; body: Buffer }
+  /** Headers that announce `length` bytes, and no body: a server must refuse from the header alone. */
+  | { kind: "declared"; length: number };
+
+/** One request on a fresh connection. */
+export function request(baseUrl: string, method: string, path: string, body?: Buffer | BodyMode): Promise<HttpReply> {
+  const mode: BodyMode = body === undefined ? { kind: "none" } : Buffer.isBuffer(body) ? { kind: "sized", body } : body;
   return new Promise((resolve, reject) => {
-    let responded = false;
     const req = http.request(`${baseUrl}${path}`, { method, agent: false, timeout: 30_000 }, (res) => {
-      responded = true;
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-      );
+      res.on("end", () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() });
+        req.destroy();
+      });
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timeout`)));
-    req.on("error", (error) => {
-      // EPIPE/ECONNRESET after the reply started are the server refusing the rest of the body.
-      if (!responded) reject(error);
-    });
-    if (body) req.setHeader("Content-Length", body.length);
-    req.end(body);
+    req.on("error", reject);
+    switch (mode.kind) {
+      case "none":
+        req.end();
+        break;
+      case "sized":
+        req.setHeader("Content-Length", mode.body.length);
+        req.end(mode.body);
+        break;
+      case "chunked":
+        req.setHeader("Transfer-Encoding", "chunked");
+        req.end(mode.body);
+        break;
+      case "declared":
+        // Sending the body would race the server's early 413 and end in EPIPE: send none.
+        req.setHeader("Content-Length", mode.length);
+        req.flushHeaders();
+        break;
+    }
   });
 }
 
@@ -148,11 +165,13 @@ export async function verifyContract(baseUrl: string, runtime: Runtime): Promise
     const reply = await request(baseUrl, "POST", "/compute", payload.body);
     expect(`POST /compute (${payload.name})`, reply, 200, `${referenceDigest(payload.body)}\n`);
   }
-  expect(
-    "POST /compute (limit + 1 byte)",
-    await request(baseUrl, "POST", "/compute", Buffer.alloc(MAX_BODY_BYTES + 1)),
-    413,
-  );
+  const declared = await request(baseUrl, "POST", "/compute", { kind: "declared", length: MAX_BODY_BYTES + 1 });
+  expect("POST /compute (Content-Length over the limit)", declared, 413);
+  const streamed = await request(baseUrl, "POST", "/compute", {
+    kind: "chunked",
+    body: Buffer.alloc(MAX_BODY_BYTES + 1),
+  });
+  expect("POST /compute (chunked body over the limit)", streamed, 413);
   expect("PUT /io", await request(baseUrl, "PUT", "/io"), 405);
   expect("DELETE /compute", await request(baseUrl, "DELETE", "/compute"), 405);
   expect("POST /info", await request(baseUrl, "POST", "/info"), 405);
