@@ -102,8 +102,3 @@ export async function labContainers(): Promise<string[]> {
   const { stdout } = await run("docker", ["ps", "-a", "--filter", `label=${RUN_LABEL}`, "--format", "{{.Names}}"]);
   return stdout.split("\n").filter((line) => line.trim() !== "");
 }
-
-/** Remove a container whatever its state; quiet when it is already gone. */
-export async function removeContainer(name: string): Promise<void> {
-  await run("docker", ["rm", "-f", name]).catch(() => undefined);
-}
