@@ -74,6 +74,24 @@ export function paperRow(x: Row, series: string, value: number, detail: string):
 
 export const byScaleNull = (field: string) => ({ field, type: "nominal", scale: null });
 
+/**
+ * The layer that draws each row's own marker (shape, fill, stroke and size come from the row, see
+ * markerStyle): the same in every figure, so a flagged or failed scenario looks alike everywhere.
+ */
+export function markerLayer(encoding: { x: unknown; xOffset: unknown; y: unknown; tooltip: unknown }) {
+  return {
+    transform: [{ filter: "datum.kind === 'point'" }],
+    mark: { type: "point" as const, strokeWidth: 2, opacity: 1 },
+    encoding: {
+      ...encoding,
+      shape: byScaleNull("shape"),
+      fill: byScaleNull("fill"),
+      stroke: byScaleNull("stroke"),
+      size: { field: "size", type: "quantitative", scale: null },
+    },
+  };
+}
+
 /** Marks are drawn in data order: the paper's diamonds first, so measured markers sit on top. */
 export function paperFirst(rows: Row[]): Row[] {
   const isPaper = (r: Row) => (r.shape === MARKER_SHAPES.paper ? 0 : 1);
@@ -156,20 +174,7 @@ export function pointLayers(
     mark: { type: "circle", opacity: 0, size: 1 },
     encoding: { x, xOffset, y, color },
   });
-  layers.push({
-    transform: [{ filter: "datum.kind === 'point'" }],
-    mark: { type: "point", strokeWidth: 2, opacity: 1 },
-    encoding: {
-      x,
-      xOffset,
-      y,
-      shape: byScaleNull("shape"),
-      fill: byScaleNull("fill"),
-      stroke: byScaleNull("stroke"),
-      size: { field: "size", type: "quantitative", scale: null },
-      tooltip,
-    },
-  });
+  layers.push(markerLayer({ x, xOffset, y, tooltip }));
   if (rows.some((r) => r.clipped)) {
     layers.push({
       transform: [{ filter: "datum.clipped === true" }],

@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "../artifacts";
 import type { PaperReference } from "../paperReference";
-import { byScaleNull, keyPanel, paperFirst } from "./points";
+import { keyPanel, markerLayer, paperFirst } from "./points";
 import { config, type Figure, markerStyle, PAPER_COLOR, paperValue, type Row, SCHEMA } from "./style";
 
 /** Fig. 2: artifact size per runtime and kind, with the paper's numbers. */
@@ -62,20 +62,7 @@ export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: Paper
     },
   ];
   if (rows.some((r) => r.kind === "point")) {
-    layers.push({
-      transform: [{ filter: "datum.kind === 'point'" }],
-      mark: { type: "point", strokeWidth: 2, opacity: 1 },
-      encoding: {
-        x,
-        xOffset,
-        y,
-        shape: byScaleNull("shape"),
-        fill: byScaleNull("fill"),
-        stroke: byScaleNull("stroke"),
-        size: { field: "size", type: "quantitative", scale: null },
-        tooltip,
-      },
-    });
+    layers.push(markerLayer({ x, xOffset, y, tooltip }));
   }
   return {
     id: "fig02-image-size",

@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { PaperReference } from "../paperReference";
 import { failedCount, type Scenario, scenarioNote } from "../scenarios";
-import { byScaleNull, keyPanel, paperFirst, paperRow } from "./points";
+import { keyPanel, markerLayer, paperFirst, paperRow } from "./points";
 import { config, type Figure, markerStyle, paperValue, type Row, SCHEMA, seriesColors } from "./style";
 
 /** Fig. 3: time to ready per runtime, platform and memory level: median, quartiles and range of every launch. */
@@ -99,20 +99,7 @@ export function ttrFigure(scenarios: readonly Scenario[], reference: PaperRefere
           mark: { type: "circle", opacity: 0, size: 1 },
           encoding: { x, xOffset, y, color },
         },
-        {
-          transform: [{ filter: "datum.kind === 'point'" }],
-          mark: { type: "point", strokeWidth: 2, opacity: 1 },
-          encoding: {
-            x,
-            xOffset,
-            y,
-            shape: byScaleNull("shape"),
-            fill: byScaleNull("fill"),
-            stroke: byScaleNull("stroke"),
-            size: { field: "size", type: "quantitative", scale: null },
-            tooltip,
-          },
-        },
+        markerLayer({ x, xOffset, y, tooltip }),
       ],
     };
   });
