@@ -1,6 +1,6 @@
 import { run } from "../exec";
 import { APP_PORT } from "../model";
-import { scriptHeader, shellQuote } from "./shell";
+import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
 /** Label on every container the lab starts, so leftovers of any run can be found. */
@@ -41,9 +41,15 @@ mem_ok=$(docker info --format '{{.MemoryLimit}}')
 swap_ok=$(docker info --format '{{.SwapLimit}}')
 mem_how="--memory=${memoryMB}m --memory-swap=${memoryMB}m"
 if [ "$swap_ok" != "true" ]; then mem_how="$mem_how (no swap accounting: the container may swap)"; fi
-printf '{"cpu":{"requested":%s,"enforced":true,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}\\n' \\
-  ${cpus} ${shellQuote(cpuHow(ctx))} ${memoryMB} "$mem_ok" "$mem_how" ${shellQuote(network)} > limits.json
-`;
+${writeLimitsJsonLine({
+  cpus: String(cpus),
+  cpuEnforced: "true",
+  cpuHow: shellQuote(cpuHow(ctx)),
+  memoryMB: String(memoryMB),
+  memoryEnforced: '"$mem_ok"',
+  memoryHow: '"$mem_how"',
+  network: shellQuote(network),
+})}`;
 }
 
 function startScript(ctx: InstanceContext): string {

@@ -1,5 +1,5 @@
 import { hasCommand } from "../exec";
-import { scriptHeader, shellQuote } from "./shell";
+import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
 /** cgroup folders the native platform creates, one per instance, under each hierarchy's root. */
@@ -57,9 +57,15 @@ ${memoryCgroupLines(ctx.instanceName, memoryMB)}
 host_cpus=$(nproc --all)
 cpu_enforced=false
 if [ ${cpus} -le "$host_cpus" ]; then cpu_enforced=true; fi
-printf '{"cpu":{"requested":%s,"enforced":%s,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}\\n' \\
-  ${cpus} "$cpu_enforced" ${shellQuote(`taskset -c ${ctx.cpuList} (affinity)`)} ${memoryMB} "$mem_enforced" "$mem_how" "host loopback" > limits.json
-echo "$cg" > cgroup.path
+${writeLimitsJsonLine({
+  cpus: String(cpus),
+  cpuEnforced: '"$cpu_enforced"',
+  cpuHow: shellQuote(`taskset -c ${ctx.cpuList} (affinity)`),
+  memoryMB: String(memoryMB),
+  memoryEnforced: '"$mem_enforced"',
+  memoryHow: '"$mem_how"',
+  network: shellQuote("host loopback"),
+})}echo "$cg" > cgroup.path
 `;
 }
 

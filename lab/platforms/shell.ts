@@ -15,3 +15,23 @@ cd ${shellQuote(workDir)}
 export function writeJsonLines(file: string, printfFormat: string, args: readonly string[]): string {
   return `printf ${shellQuote(`${printfFormat}\n`)} ${args.join(" ")} > ${shellQuote(file)}\n`;
 }
+
+/**
+ * The line writing limits.json (EnforcedLimits) for a platform without an accelerator. Every
+ * value is a shell word: a literal, or a "$variable" the script set while applying the limit.
+ */
+export function writeLimitsJsonLine(words: {
+  cpus: string;
+  cpuEnforced: string;
+  cpuHow: string;
+  memoryMB: string;
+  memoryEnforced: string;
+  memoryHow: string;
+  network: string;
+}): string {
+  return writeJsonLines(
+    "limits.json",
+    '{"cpu":{"requested":%s,"enforced":%s,"how":"%s"},"memoryMB":{"requested":%s,"enforced":%s,"how":"%s"},"network":"%s","accelerator":null}',
+    [words.cpus, words.cpuEnforced, words.cpuHow, words.memoryMB, words.memoryEnforced, words.memoryHow, words.network],
+  );
+}
