@@ -21,9 +21,11 @@ import { adHocContext } from "../lab/platforms/context";
 import { dockerPlatform } from "../lab/platforms/docker";
 import { type LaunchedInstance, launchInstance } from "../lab/platforms/instance";
 import { nativePlatform } from "../lab/platforms/native";
+import type { Platform } from "../lab/platforms/types";
 import { freePort } from "../lab/ports";
 import { waitForInstance } from "../lab/ready";
 import { buildArtifacts } from "../workloads/artifacts/build";
+import { binaryRecipe, dockerOfflineRecipe } from "../workloads/artifacts/recipes";
 import { verifyContract } from "../workloads/contract";
 
 interface Target {
@@ -68,7 +70,11 @@ runMain(async () => {
   const connections = positiveInt("connections", values.connections);
 
   const revision = loadRevision();
-  const manifest = await buildArtifacts({ revision, runtimes: ["go", "node"], kinds: ["binary", "docker-offline"] });
+  const manifest = await buildArtifacts({
+    revision,
+    runtimes: ["go", "node"],
+    recipes: [binaryRecipe, dockerOfflineRecipe],
+  });
   const find = (runtime: Runtime, kind: string) => {
     const a = manifest.artifacts.find((x) => x.runtime === runtime && x.kind === kind);
     if (!a?.size) throw new Error(`${runtime} ${kind} was not built`);
@@ -77,20 +83,19 @@ runMain(async () => {
   const workRoot = mkdtempSync(join(tmpdir(), "bench-artifacts-"));
   const launched: LaunchedInstance[] = [];
   let seq = 0;
-  const launchWith =
-    (platform: typeof nativePlatform, runtime: Runtime, artifacts: { command?: string[]; dockerImage?: string }) =>
-    async (port: number) => {
-      const ctx = adHocContext({
-        runtime,
-        artifacts,
-        hostPort: port,
-        workDir: join(workRoot, String(seq++)),
-        runId: "bench",
-      });
-      const instance = await launchInstance(platform, ctx);
-      launched.push(instance);
-      return instance;
-    };
+  const launchWith = (platform: Platform, runtime: Runtime, artifact: string) => async (port: number) => {
+    const ctx = adHocContext({
+      platform,
+      runtime,
+      artifact,
+      hostPort: port,
+      workDir: join(workRoot, String(seq++)),
+      runId: "bench",
+    });
+    const instance = await launchInstance(platform, ctx);
+    launched.push(instance);
+    return instance;
+  };
   const targets: Target[] = (["go", "node"] as const).flatMap((runtime) => {
     const binary = find(runtime, "binary");
     const image = find(runtime, "docker-offline");
@@ -100,14 +105,14 @@ runMain(async () => {
         platform: "native" as const,
         artifact: binary.ref,
         sizeBytes: binary.size,
-        launch: launchWith(nativePlatform, runtime, { command: [binary.ref] }),
+        launch: launchWith(nativePlatform, runtime, binary.ref),
       },
       {
         runtime,
         platform: "docker" as const,
         artifact: image.ref,
         sizeBytes: image.size,
-        launch: launchWith(dockerPlatform, runtime, { dockerImage: image.ref }),
+        launch: launchWith(dockerPlatform, runtime, image.ref),
       },
     ];
   });

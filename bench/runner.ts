@@ -21,6 +21,7 @@ import { waitForInstance, waitForReady } from "../lab/ready";
 import type { CellResult } from "../lab/results/schema";
 import { runLab } from "../lab/runner/runner";
 import { buildArtifacts } from "../workloads/artifacts/build";
+import { binaryRecipe } from "../workloads/artifacts/recipes";
 
 const fmt = (values: number[]) =>
   `median ${median(values).toFixed(2)}  (p10 ${quantile(values, 0.1).toFixed(2)}, p90 ${quantile(values, 0.9).toFixed(2)}, n=${values.length})`;
@@ -58,11 +59,12 @@ runMain(async () => {
   }
 
   // The probe against an instance that is already serving: the smallest TTR it can report.
-  const manifest = await buildArtifacts({ revision, runtimes: ["go"], kinds: ["binary"] });
+  const manifest = await buildArtifacts({ revision, runtimes: ["go"], recipes: [binaryRecipe] });
   const goBinary = manifest.artifacts[0]?.ref ?? "";
   const ctx = adHocContext({
     runtime: "go",
-    artifacts: { command: [goBinary] },
+    platform: nativePlatform,
+    artifact: goBinary,
     hostPort: await freePort(),
     workDir: mkdtempSync(join(tmpdir(), "bench-probe-")),
   });

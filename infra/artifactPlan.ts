@@ -1,7 +1,7 @@
 import type { Revision } from "../lab/config/revision";
 import { RUNTIMES, type Runtime } from "../lab/model";
 import { imageTag } from "../workloads/artifacts/dockerImages";
-import { nanosBuildPlan, type OpsConfig } from "../workloads/artifacts/nanos";
+import { nanosBuildPlan, nanosProgram, type OpsConfig } from "../workloads/artifacts/nanos";
 
 /** Where the lab keeps its files on a system under test. */
 export const SUT_LAB_DIR = "/opt/edgelab";
@@ -23,7 +23,12 @@ export interface RuntimeArtifactPlan {
 export function artifactPlan(revision: Revision, labDir = SUT_LAB_DIR): RuntimeArtifactPlan[] {
   return RUNTIMES.map((runtime) => {
     const binary = `${labDir}/bin/edgeapp-${runtime}`;
-    const nanos = nanosBuildPlan(revision, runtime, binary);
+    const program = nanosProgram(runtime, {
+      goBinary: binary,
+      nodeBinary: `${labDir}/bin/node`,
+      nodeApp: `${labDir}/workloads/node/app.js`,
+    });
+    const nanos = nanosBuildPlan(revision, runtime, program);
     return {
       runtime,
       toolchain: runtime === "go" ? `go ${revision.versions.go}` : `node ${revision.versions.node}`,

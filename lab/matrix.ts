@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import type { LoadSettings, Profile } from "./config/profile";
 import type { Runtime, Workload } from "./model";
-import type { Knobs, PlatformName } from "./platforms/types";
+import { knobsFor } from "./platforms/knobs";
+import { getPlatform } from "./platforms/registry";
+import type { KnobValues } from "./platforms/types";
 
 /** `startup` cells launch the instance N times for time to ready; the others put load on it. */
 export type CellWorkload = Workload | "startup";
@@ -10,12 +12,12 @@ export type CellWorkload = Workload | "startup";
 export interface CellSpec {
   revision: string;
   runtime: Runtime;
-  platform: PlatformName;
+  platform: string;
   workload: CellWorkload;
   cpus: number;
   memoryMB: number;
   /** Only the knobs that matter on this platform, so changing one re-runs only its cells. */
-  knobs: Partial<Knobs>;
+  knobs: KnobValues;
   /** Load cells: how the load is applied. */
   load: LoadSettings | null;
   /** Startup cells: launches and the per-launch limit. */
@@ -52,21 +54,10 @@ export function cellName(spec: CellSpec): string {
   return `${spec.runtime}-${spec.platform}-${spec.workload}-${spec.cpus}cpu-${spec.memoryMB}mb-r${spec.repetition}`;
 }
 
-function relevantKnobs(platform: PlatformName, knobs: Knobs): Partial<Knobs> {
-  switch (platform) {
-    case "native":
-      return {};
-    case "docker":
-      return { cpuMode: knobs.cpuMode, dockerNetwork: knobs.dockerNetwork };
-    case "nanos":
-      return { cpuMode: knobs.cpuMode, nanosNetwork: knobs.nanosNetwork };
-  }
-}
-
 /** What part of a profile to run (command-line filters); empty means all. */
 export interface Selection {
   runtimes?: readonly Runtime[];
-  platforms?: readonly PlatformName[];
+  platforms?: readonly string[];
   workloads?: readonly CellWorkload[];
   memoryMB?: readonly number[];
 }
@@ -86,18 +77,19 @@ export function expandMatrix(profile: Profile, revisionId: string, selection: Se
       if (selection.memoryMB?.length && !selection.memoryMB.includes(memoryMB)) continue;
       for (const runtime of keep(profile.runtimes, selection.runtimes)) {
         for (const workload of keep(workloads, selection.workloads)) {
-          for (const platform of keep(profile.platforms, selection.platforms)) {
+          for (const platform of keep(profile.platforms, selection.platforms).map(getPlatform)) {
             const spec: CellSpec = {
               revision: revisionId,
               runtime,
-              platform,
+              platform: platform.name,
               workload,
               cpus,
               memoryMB,
-              knobs: relevantKnobs(platform, profile.knobs),
+              knobs: knobsFor(platform, profile.knobs),
               load: workload === "startup" ? null : profile.load,
               ttr: workload === "startup" ? profile.ttr : null,
-              allowEmulation: platform === "nanos" ? profile.allowEmulation : false,
+              // Only a VM can be emulated; elsewhere the setting changes nothing and stays out of the id.
+              allowEmulation: platform.class.isolation === "vm" ? profile.allowEmulation : false,
               repetition,
             };
             cells.push({ id: cellId(spec), name: cellName(spec), spec });

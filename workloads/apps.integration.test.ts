@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadRevision } from "../lab/config/revision";
-import { run } from "../lab/exec";
+import { run, shellQuote } from "../lab/exec";
 import type { Runtime } from "../lab/model";
 import { adHocContext } from "../lab/platforms/context";
 import { dockerPlatform } from "../lab/platforms/docker";
@@ -23,6 +23,7 @@ import { type ArtifactManifest, buildArtifacts, nodeAppScript } from "./artifact
 import { goSourceDir } from "./artifacts/goBinary";
 import { findGoToolchain } from "./artifacts/goToolchain";
 import { ensurePinnedNode } from "./artifacts/nodeRuntime";
+import { binaryRecipe, dockerOfflineRecipe } from "./artifacts/recipes";
 import { verifyContract } from "./contract";
 
 const revision = loadRevision("paper-2025");
@@ -42,11 +43,20 @@ let dockerSkipReason: string | false = false;
 const workRoot = mkdtempSync(join(tmpdir(), "apps-it-"));
 const launched: LaunchedInstance[] = [];
 
+/** The native platform runs one executable: a command with arguments goes through a small wrapper. */
+function executable(argv: string[], port: number): string {
+  if (argv.length === 1) return argv[0] as string;
+  const wrapper = join(workRoot, `launch-${port}.sh`);
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${argv.map(shellQuote).join(" ")}\n`, { mode: 0o755 });
+  return wrapper;
+}
+
 function native(runtime: Runtime, command: () => string[]) {
   return async (port: number) => {
     const ctx = adHocContext({
       runtime,
-      artifacts: { command: command() },
+      platform: nativePlatform,
+      artifact: executable(command(), port),
       hostPort: port,
       workDir: join(workRoot, `${port}`),
     });
@@ -74,7 +84,8 @@ function dockerCase(runtime: Runtime, expectedVersion: () => string): Case {
     launch: async (port) => {
       const ctx = adHocContext({
         runtime,
-        artifacts: { dockerImage: artifact(runtime, "docker-offline") },
+        platform: dockerPlatform,
+        artifact: artifact(runtime, "docker-offline"),
         hostPort: port,
         workDir: join(workRoot, `${port}`),
         resources: limits,
@@ -122,7 +133,7 @@ describe("the apps, built and run", { timeout: 600_000 }, () => {
     manifest = await buildArtifacts({
       revision,
       runtimes: ["go", "node"],
-      kinds: dockerSkipReason ? ["binary"] : ["binary", "docker-offline"],
+      recipes: dockerSkipReason ? [binaryRecipe] : [binaryRecipe, dockerOfflineRecipe],
     });
     pinnedNodePath = (await ensurePinnedNode(revision)).path;
   });

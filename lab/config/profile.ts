@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { EXECUTORS } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
-import { CPU_MODES, DOCKER_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
+import { knobProblems } from "../platforms/knobs";
+import { allPlatforms, isPlatform, platformNames } from "../platforms/registry";
 
 const int = (min: number, max: number, what: string) =>
   z
@@ -40,20 +41,28 @@ export const LoadSettingsSchema = z
     path: ["rate"],
   });
 
-export const KnobsSchema = z
-  .object({
-    cpuMode: z.enum(CPU_MODES),
-    dockerNetwork: z.enum(DOCKER_NETWORKS),
-    nanosNetwork: z.enum(NANOS_NETWORKS),
-  })
-  .strict();
+/** Knob values by name; each platform declares its own (lab/platforms), unset ones take their default. */
+export const KnobsSchema = z.record(z.string(), z.string()).superRefine((knobs, ctx) => {
+  for (const { knob, allowed } of knobProblems(knobs, allPlatforms())) {
+    ctx.addIssue({ code: "custom", message: allowed, path: [knob] });
+  }
+});
+
+const PlatformNameSchema = z.string().superRefine((name, ctx) => {
+  if (!isPlatform(name)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `no such platform: use one of ${platformNames().join(", ")}`,
+    });
+  }
+});
 
 /** One named sweep: what the matrix spans and how each cell is measured. */
 export const ProfileSchema = z
   .object({
     description: z.string().min(1),
     runtimes: uniqueList(z.enum(RUNTIMES)),
-    platforms: uniqueList(z.enum(PLATFORMS)),
+    platforms: uniqueList(PlatformNameSchema),
     workloads: uniqueList(z.enum(WORKLOADS)),
     resources: uniqueList(ResourcesSchema),
     repetitions: int(1, 100, "repetitions"),
@@ -66,7 +75,7 @@ export const ProfileSchema = z
       })
       .strict(),
     knobs: KnobsSchema,
-    /** Run Nanos under TCG where KVM is unusable; such results are marked emulated. */
+    /** Run VM platforms under TCG where KVM is unusable; such results are marked emulated. */
     allowEmulation: z.boolean(),
   })
   .strict();

@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { Runtime } from "../model";
-import type { InstanceArtifacts, InstanceContext, Knobs, Resources } from "./types";
-
-/** The paper's settings: CFS quota, Docker port publishing, QEMU user-mode networking. */
-export const PAPER_KNOBS: Knobs = { cpuMode: "quota", dockerNetwork: "nat", nanosNetwork: "user" };
+import { knobsFor } from "./knobs";
+import type { InstanceContext, Platform, Resources } from "./types";
 
 /** The first `cpus` cores as a taskset/cpuset list ("0", "0-7"), capped at the host's cores. */
 export function cpuListFor(cpus: number, hostCores = availableParallelism()): string {
@@ -19,12 +17,14 @@ export function instanceName(runId: string, label: string): string {
 }
 
 export interface AdHocInstance {
+  platform: Platform;
   runtime: Runtime;
-  artifacts: Partial<InstanceArtifacts>;
+  /** What the platform's recipe built: a path or an image tag. */
+  artifact: string;
   hostPort: number;
   workDir: string;
   resources?: Resources;
-  knobs?: Partial<Knobs>;
+  knobs?: Readonly<Record<string, string>>;
   runId?: string;
 }
 
@@ -35,8 +35,8 @@ export function adHocContext(spec: AdHocInstance): InstanceContext {
   return {
     runtime: spec.runtime,
     resources,
-    knobs: { ...PAPER_KNOBS, ...spec.knobs },
-    artifacts: { command: [], dockerImage: "", nanosImage: "", ...spec.artifacts },
+    knobs: knobsFor(spec.platform, spec.knobs ?? {}),
+    artifact: spec.artifact,
     workDir: spec.workDir,
     instanceName: instanceName(runId, spec.runtime),
     hostPort: spec.hostPort,

@@ -1,7 +1,11 @@
+import { dockerOfflineRecipe } from "../../workloads/artifacts/recipes";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
+
+/** Docker: `nat` publishes the port through docker-proxy/NAT as the paper; `host` shares the host's stack. */
+export const DOCKER_NETWORKS = ["nat", "host"] as const;
 
 /** Label on every container the lab starts, so leftovers of any run can be found. */
 export const RUN_LABEL = "edgelab.run";
@@ -19,7 +23,7 @@ export function dockerRunArgs(ctx: InstanceContext): string[] {
   args.push(`--memory=${memoryMB}m`, `--memory-swap=${memoryMB}m`);
   if (ctx.knobs.dockerNetwork === "host") args.push("--network=host", "--env", `PORT=${ctx.hostPort}`);
   else args.push("--publish", `${ctx.bindAddress}:${ctx.hostPort}:${APP_PORT}`);
-  args.push(ctx.artifacts.dockerImage);
+  args.push(ctx.artifact);
   return args;
 }
 
@@ -84,7 +88,19 @@ exit 0
 
 export const dockerPlatform: Platform = {
   name: "docker",
-  artifactKind: "docker-offline",
+  description: "a container under runc: namespaces and cgroups on the host's Linux kernel",
+  class: { kernel: "linux", isolation: "process" },
+  knobs: {
+    dockerNetwork: {
+      values: DOCKER_NETWORKS,
+      default: "nat",
+      description: "nat: the port published through docker-proxy/NAT, as the paper; host: the host's network stack",
+    },
+  },
+  sharedKnobs: ["cpuMode"],
+  artifact: dockerOfflineRecipe,
+  ports: "free",
+  startCostS: 1,
   probeDuringStart: false,
   async checkAvailability(): Promise<Availability> {
     try {

@@ -25,8 +25,8 @@ function context(name: string, extra: Partial<InstanceContext>): InstanceContext
   return {
     runtime: "go",
     resources: { cpus: 1, memoryMB: 64 },
-    knobs: { cpuMode: "quota", dockerNetwork: "nat", nanosNetwork: "user" },
-    artifacts: { command: [], dockerImage: "", nanosImage: "edgelab-go-fake" },
+    knobs: { cpuMode: "quota", nanosNetwork: "user" },
+    artifact: "/root/.ops/images/edgelab-go-fake",
     workDir: join(work, name),
     instanceName: `edgelab-int-${name}-${process.pid}`,
     hostPort: 8080,

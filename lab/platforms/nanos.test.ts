@@ -33,8 +33,8 @@ function cell(network: "user" | "bridged", cpuMode: CpuMode, extra: Partial<Inst
   return {
     runtime: "go",
     resources: { cpus: 1, memoryMB: 128 },
-    knobs: { cpuMode, dockerNetwork: "nat", nanosNetwork: network },
-    artifacts: { command: [], dockerImage: "", nanosImage: "edgelab-go-r1" },
+    knobs: { cpuMode, nanosNetwork: network },
+    artifact: "/root/.ops/images/edgelab-go-r1",
     workDir: join(work, name),
     instanceName: name,
     hostPort: 8080,

@@ -1,11 +1,16 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { type OpsConfig, opsConfig } from "../../workloads/artifacts/nanos";
+import { nanosRecipe } from "../../workloads/artifacts/recipes";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { scriptHeader, shellQuote, writeJsonLines } from "./shell";
 import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, Platform } from "./types";
+
+/** Nanos: `user` is QEMU user-mode (slirp) as the paper; `bridged` a tap on a host bridge. */
+export const NANOS_NETWORKS = ["user", "bridged"] as const;
 
 /** `ops version` prints "Ops version: 0.1.43" and "Nanos version: 0.1.54" (the local kernel, latest.txt). */
 export function parseOpsVersion(output: string): { ops: string | null; nanos: string | null } {
@@ -146,8 +151,7 @@ function assertNanosContext(ctx: InstanceContext): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ctx.instanceName)) {
     throw new Error(`nanos: instance name ${JSON.stringify(ctx.instanceName)} must be letters, digits, _ . -`);
   }
-  if (ctx.artifacts.nanosImage === "")
-    throw new Error("nanos: artifacts.nanosImage is empty (build it with ops first)");
+  if (ctx.artifact === "") throw new Error("nanos: the artifact (the ops image) is empty (build it with ops first)");
 }
 
 /**
@@ -158,7 +162,7 @@ function assertNanosContext(ctx: InstanceContext): void {
  * appends to the config's Ports and 8080 would then be forwarded as well.
  */
 export function nanosInstanceConfig(ctx: InstanceContext): OpsConfig {
-  const network = ctx.knobs.nanosNetwork;
+  const network = ctx.knobs.nanosNetwork === "bridged" ? "bridged" : "user";
   const config = opsConfig({
     cpus: ctx.resources.cpus,
     memoryMB: ctx.resources.memoryMB,
@@ -176,7 +180,7 @@ export function nanosInstanceConfig(ctx: InstanceContext): OpsConfig {
  * the image's disk (ops build pinned it) and instance create passes no -kernel to QEMU.
  */
 export function opsCreateArgs(ctx: InstanceContext): string[] {
-  return ["instance", "create", ctx.artifacts.nanosImage, "-c", "config.json", "-i", ctx.instanceName, "-t", "onprem"];
+  return ["instance", "create", basename(ctx.artifact), "-c", "config.json", "-i", ctx.instanceName, "-t", "onprem"];
 }
 
 function networkDescription(ctx: InstanceContext): string {
@@ -335,7 +339,19 @@ ${tapCleanupLine(ctx)}exit 0
 
 export const nanosPlatform: Platform = {
   name: "nanos",
-  artifactKind: "nanos",
+  description: "the Nanos unikernel under QEMU, made and run by ops (the paper's unikernel)",
+  class: { kernel: "own", isolation: "vm" },
+  knobs: {
+    nanosNetwork: {
+      values: NANOS_NETWORKS,
+      default: "user",
+      description: "user: QEMU user-mode (slirp) with a port forward, as the paper; bridged: a tap on a host bridge",
+    },
+  },
+  sharedKnobs: ["cpuMode"],
+  artifact: nanosRecipe,
+  ports: "app",
+  startCostS: 1.5,
   probeDuringStart: true,
   async checkAvailability({ allowEmulation }): Promise<Availability> {
     return nanosAvailability(await gatherNanosHostFacts(), allowEmulation);

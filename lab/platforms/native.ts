@@ -1,3 +1,4 @@
+import { binaryRecipe } from "../../workloads/artifacts/recipes";
 import { hasCommand } from "../exec";
 import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
@@ -71,7 +72,7 @@ ${writeLimitsJsonLine({
 
 function startScript(ctx: InstanceContext): string {
   const { cpus, memoryMB } = ctx.resources;
-  const command = ctx.artifacts.command.map(shellQuote).join(" ");
+  const command = shellQuote(ctx.artifact);
   return `${scriptHeader(`native start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 cg=$(cat cgroup.path)
 launch=(taskset -c ${shellQuote(ctx.cpuList)} ${command})
@@ -149,7 +150,13 @@ exit 0
 
 export const nativePlatform: Platform = {
   name: "native",
-  artifactKind: "binary",
+  description: "the bare process on the host: affinity for CPUs, a memory cgroup (the floor under all others)",
+  class: { kernel: "linux", isolation: "none" },
+  knobs: {},
+  sharedKnobs: [],
+  artifact: binaryRecipe,
+  ports: "free",
+  startCostS: 0.3,
   probeDuringStart: true,
   async checkAvailability(): Promise<Availability> {
     for (const tool of ["taskset", "setsid", "nproc"]) {

@@ -14,37 +14,46 @@ import { adHocContext } from "./context";
 import { dockerRunArgs } from "./docker";
 import { footprintScript } from "./footprint";
 import { writeInstanceScripts } from "./instance";
-import { platformRegistry } from "./registry";
-import type { InstanceContext, Knobs, PlatformName } from "./types";
+import { allPlatforms, getPlatform } from "./registry";
+import type { InstanceContext, KnobValues } from "./types";
 
 const root = mkdtempSync(join(tmpdir(), "scripts-"));
 
-function context(platform: PlatformName, knobs: Partial<Knobs>, n: number): InstanceContext {
+/** An artifact reference with a space in it, as a path or a tag could have. */
+const ARTIFACT = "/opt/edge lab/artifacts/node";
+
+function context(platform: string, knobs: KnobValues, n: number): InstanceContext {
   return {
     ...adHocContext({
+      platform: getPlatform(platform),
       runtime: "node",
-      artifacts: {
-        command: ["/opt/edge lab/bin/edgeapp-node"],
-        dockerImage: "edgelab-node:paper-2025-offline",
-        nanosImage: "edgelab-node-paper-2025",
-      },
+      artifact: ARTIFACT,
       hostPort: 18080,
       workDir: join(root, `${platform}-${n}`, "work dir"),
       resources: { cpus: 1, memoryMB: 128 },
       knobs,
       runId: "shellcheck",
     }),
-    ...(knobs.nanosNetwork === "bridged" ? { bridgeName: "br-lab" } : {}),
+    ...(Object.values(knobs).includes("bridged") ? { bridgeName: "br-lab" } : {}),
   };
 }
 
-const variants: Array<[PlatformName, Partial<Knobs>]> = [
-  ["native", {}],
-  ["docker", { cpuMode: "quota", dockerNetwork: "nat" }],
-  ["docker", { cpuMode: "pinned", dockerNetwork: "host" }],
-  ["nanos", { cpuMode: "quota", nanosNetwork: "user" }],
-  ["nanos", { cpuMode: "pinned", nanosNetwork: "bridged" }],
-];
+/** Every platform at its defaults, then with every knob at each of its other values (cpuMode pinned). */
+function variantsOf(platformName: string): KnobValues[] {
+  const platform = getPlatform(platformName);
+  const defaults = Object.fromEntries(Object.entries(platform.knobs).map(([k, spec]) => [k, spec.default]));
+  const variants: KnobValues[] = [defaults];
+  for (const [knob, spec] of Object.entries(platform.knobs)) {
+    for (const value of spec.values) {
+      if (value !== spec.default) variants.push({ ...defaults, [knob]: value, cpuMode: "pinned" });
+    }
+  }
+  return variants;
+}
+
+const variants: Array<[string, KnobValues]> = allPlatforms().flatMap((p) =>
+  variantsOf(p.name).map((knobs): [string, KnobValues] => [p.name, knobs]),
+);
 
 describe("generated scripts", () => {
   variants.forEach(([platform, knobs], n) => {
@@ -52,7 +61,7 @@ describe("generated scripts", () => {
       const skip = await shellcheckSkip();
       if (skip) return t.skip(skip);
       const ctx = context(platform, knobs, n);
-      const paths = writeInstanceScripts(platformRegistry[platform].scripts(ctx), ctx.workDir);
+      const paths = writeInstanceScripts(getPlatform(platform).scripts(ctx), ctx.workDir);
       await run("shellcheck", ["--severity=style", ...Object.values(paths)]);
     });
   });
@@ -89,7 +98,7 @@ describe("docker run arguments", () => {
       "--publish",
       "127.0.0.1:18080:8080",
     ]);
-    assert.equal(args.at(-1), "edgelab-node:paper-2025-offline");
+    assert.equal(args.at(-1), ARTIFACT, "the image the recipe built");
   });
 
   it("pin cores and share the host network when asked", () => {

@@ -1,20 +1,31 @@
+import type { ArtifactRecipe } from "../../workloads/artifacts/build";
 import type { Runtime } from "../model";
-
-export const PLATFORMS = ["native", "docker", "nanos"] as const;
-export type PlatformName = (typeof PLATFORMS)[number];
+import type { SharedKnobName } from "./knobs";
 
 /** `quota`: a CFS quota as the paper (`--cpus`, VM vCPUs unpinned); `pinned`: dedicated cores (cpuset, taskset). */
 export const CPU_MODES = ["quota", "pinned"] as const;
 export type CpuMode = (typeof CPU_MODES)[number];
-/** Docker: `nat` publishes the port through docker-proxy/NAT as the paper; `host` shares the host's stack. */
-export const DOCKER_NETWORKS = ["nat", "host"] as const;
-/** Nanos: `user` is QEMU user-mode (slirp) as the paper; `bridged` a tap on a host bridge. */
-export const NANOS_NETWORKS = ["user", "bridged"] as const;
 
-export interface Knobs {
-  cpuMode: CpuMode;
-  dockerNetwork: (typeof DOCKER_NETWORKS)[number];
-  nanosNetwork: (typeof NANOS_NETWORKS)[number];
+/** A setting the lab varies and records: a closed set of values and the one the paper used. */
+export interface KnobSpec {
+  values: readonly [string, ...string[]];
+  /** The paper's setting, or the lab's where the paper had none. */
+  default: string;
+  description: string;
+}
+
+/** Knob values of one cell or instance, by knob name (e.g. { cpuMode: "quota", dockerNetwork: "nat" }). */
+export type KnobValues = Readonly<Record<string, string>>;
+
+/**
+ * Where a platform sits in the lab's 2 x 2 (DESIGN.md section 2), so the report and the analysis
+ * reason over classes and never over names. `kernel`: the app runs on a Linux kernel (the host's
+ * or a guest's) or on a kernel of the platform's own; `isolation`: a bare process, a sandboxed
+ * process on the host, or a virtual machine.
+ */
+export interface PlatformClass {
+  kernel: "linux" | "own";
+  isolation: "none" | "process" | "vm";
 }
 
 export interface Resources {
@@ -22,22 +33,14 @@ export interface Resources {
   memoryMB: number;
 }
 
-/** The artifacts a platform may run, as built by workloads/artifacts (paths on the SUT). */
-export interface InstanceArtifacts {
-  /** argv of the raw artifact: the static Go binary or Node single executable (or node + app.js). */
-  command: string[];
-  /** Docker image tag. */
-  dockerImage: string;
-  /** ops image name (under ~/.ops/images). */
-  nanosImage: string;
-}
-
 /** Everything a platform needs to write the scripts of one instance. */
 export interface InstanceContext {
   runtime: Runtime;
   resources: Resources;
-  knobs: Knobs;
-  artifacts: InstanceArtifacts;
+  /** The platform's own knobs and the shared ones it uses, defaults filled in. */
+  knobs: KnobValues;
+  /** What the platform's artifact recipe built for this runtime (ArtifactRecord.ref): a path or an image tag. */
+  artifact: string;
   /** Absolute folder for this instance's scripts and files (pid, limits, exit, logs). */
   workDir: string;
   /** Unique within the host: container, VM and cgroup name. */
@@ -50,14 +53,14 @@ export interface InstanceContext {
   runId: string;
   /** CPUs to pin to in `pinned` mode, as taskset/cpuset lists them ("0", "0-7"). */
   cpuList: string;
-  /** Nanos only: run under TCG when KVM is unusable (results are marked emulated). */
+  /** VM platforms only: run under TCG when KVM is unusable (results are marked emulated). */
   allowEmulation: boolean;
   /**
-   * Nanos only: the accelerator checkAvailability found (its facts.accelerator); default "kvm".
-   * "tcg" asks ops for no acceleration and is refused unless allowEmulation is set.
+   * VM platforms only: the accelerator checkAvailability found (its facts.accelerator); default
+   * "kvm". "tcg" is refused unless allowEmulation is set.
    */
   accelerator?: "kvm" | "tcg";
-  /** Nanos bridged networking only. */
+  /** Bridged VM networking only. */
   bridgeName?: string;
 }
 
@@ -109,8 +112,25 @@ export interface Availability {
   facts: Record<string, string | number | boolean | null>;
 }
 
+/**
+ * Everything a platform is. The matrix, the runner, the schemas, the ETA, the report and the Pulumi
+ * program read these fields and name no platform: adding one is a module and a registry line.
+ */
 export interface Platform {
-  name: PlatformName;
+  /** Lowercase letters, digits and dashes: it appears in cell names, folders and labels. */
+  name: string;
+  description: string;
+  class: PlatformClass;
+  /** Knobs of its own, named after it (dockerNetwork, nanosNetwork); names are unique in the registry. */
+  knobs: Readonly<Record<string, KnobSpec>>;
+  /** Lab-wide knobs (lab/platforms/knobs.ts) that change what it does. */
+  sharedKnobs: readonly SharedKnobName[];
+  /** How the artifact it runs is built and sized, once per runtime. */
+  artifact: ArtifactRecipe;
+  /** The host port an instance is reached on: any free one, or the app's own (ops forwards the same number). */
+  ports: "free" | "app";
+  /** Seconds one launch adds beyond the app's own start, for the plan's ETA. */
+  startCostS: number;
   /**
    * Whether time-to-ready probing may begin while `start` is still running. Docker's may not:
    * probing a container whose network does not exist yet stalls every connection for about a
@@ -118,8 +138,12 @@ export interface Platform {
    * launching it, and waiting for that would add the verification to the measured time.
    */
   probeDuringStart: boolean;
-  /** Which artifact it runs (workloads/artifacts ArtifactKind). */
-  artifactKind: "binary" | "docker-offline" | "nanos";
+  /** Its tools, versions and the accelerator it would use here; never starts anything lasting. */
   checkAvailability(options: { allowEmulation: boolean }): Promise<Availability>;
   scripts(context: InstanceContext): InstanceScripts;
+  /**
+   * Finds and ends what any lab run of this platform left behind on this host (containers,
+   * sandboxes, VMs, taps) and says what it removed. Runs before a sweep and after a cell.
+   */
+  cleanupLeftovers?(): Promise<string[]>;
 }

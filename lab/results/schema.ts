@@ -3,7 +3,6 @@ import { ProfileSchema } from "../config/profile";
 import { RevisionSchema } from "../config/revision";
 import { LoadSummarySchema } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
-import { CPU_MODES, DOCKER_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -34,17 +33,12 @@ export const CellSpecSchema = z
   .object({
     revision: z.string(),
     runtime: z.enum(RUNTIMES),
-    platform: z.enum(PLATFORMS),
+    /** A platform's name; a results folder stays readable after a platform leaves the registry. */
+    platform: z.string().regex(/^[a-z][a-z0-9-]*$/),
     workload: z.enum([...WORKLOADS, "startup"]),
     cpus: z.number().int().positive(),
     memoryMB: z.number().int().positive(),
-    knobs: z
-      .object({
-        cpuMode: z.enum(CPU_MODES).optional(),
-        dockerNetwork: z.enum(DOCKER_NETWORKS).optional(),
-        nanosNetwork: z.enum(NANOS_NETWORKS).optional(),
-      })
-      .strict(),
+    knobs: z.record(z.string(), z.string()),
     load: LoadSettings.nullable(),
     ttr: z
       .object({ launches: z.number().int().nonnegative(), timeoutS: z.number().int().positive() })

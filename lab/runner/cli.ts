@@ -5,14 +5,14 @@ import { GENERATORS, type GeneratorName } from "../load/types";
 import type { CellWorkload } from "../matrix";
 import { RUNTIMES, WORKLOADS } from "../model";
 import { repoRoot } from "../paths";
-import { PLATFORMS } from "../platforms/types";
+import { platformNames } from "../platforms/registry";
 import { runLab } from "./runner";
 
 const usage = `usage: npm run lab -- [options]
   --profile NAME        a profile of the revision (default quick; the paper's design is "paper")
   --revision ID|FILE    revision file (default ${DEFAULT_REVISION_ID})
   --runtime LIST        ${RUNTIMES.join(",")}
-  --platform LIST       ${PLATFORMS.join(",")}
+  --platform LIST       ${platformNames().join(",")}
   --workload LIST       ${[...WORKLOADS, "startup"].join(",")}
   --memory LIST         memory levels in MB to keep, e.g. 256,128
   --generator NAME      ${GENERATORS.join(" or ")} (default: k6 when installed)
@@ -124,7 +124,7 @@ runMain(async () => {
             profileName: values.profile ?? "quick",
             selection: {
               runtimes: values.runtime ? parseList("runtime", values.runtime, RUNTIMES) : undefined,
-              platforms: values.platform ? parseList("platform", values.platform, PLATFORMS) : undefined,
+              platforms: values.platform ? parseList("platform", values.platform, platformNames()) : undefined,
               workloads: values.workload
                 ? parseList<CellWorkload>("workload", values.workload, [...WORKLOADS, "startup"])
                 : undefined,

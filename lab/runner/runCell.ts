@@ -12,7 +12,8 @@ import { APP_PORT } from "../model";
 import { cpuListFor, instanceName } from "../platforms/context";
 import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
 import { type InstanceExit, type LaunchedInstance, launchInstance, SCRIPT_NAMES } from "../platforms/instance";
-import type { EnforcedLimits, InstanceArtifacts, InstanceContext, Platform } from "../platforms/types";
+import { knobsFor } from "../platforms/knobs";
+import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/types";
 import { freePort } from "../ports";
 import { waitForInstance } from "../ready";
 import type { CellResult, CellStatus } from "../results/schema";
@@ -24,8 +25,9 @@ export interface CellRunContext {
   runDir: string;
   runId: string;
   platform: Platform;
-  artifacts: InstanceArtifacts;
-  /** Nanos under TCG: the cell is marked emulated. */
+  /** What the platform's recipe built for the cell's runtime (a path or an image tag). */
+  artifact: string;
+  /** A VM under TCG: the cell is marked emulated. */
   emulated: boolean;
   generatorPreference?: GeneratorName;
   /** Where instances publish their port: loopback locally, the SUT's private address in a two-host lab. */
@@ -76,18 +78,17 @@ class CellWorkspace {
     const context: InstanceContext = {
       runtime: spec.runtime,
       resources: { cpus: spec.cpus, memoryMB: spec.memoryMB },
-      knobs: { cpuMode: "quota", dockerNetwork: "nat", nanosNetwork: "user", ...spec.knobs },
-      artifacts: this.ctx.artifacts,
+      knobs: knobsFor(this.ctx.platform, spec.knobs),
+      artifact: this.ctx.artifact,
       workDir,
       instanceName: instanceName(this.ctx.runId, label),
-      // ops forwards the same port number on host and guest, so Nanos keeps the app's port.
-      hostPort: this.ctx.platform.name === "nanos" ? APP_PORT : await freePort(),
+      hostPort: this.ctx.platform.ports === "app" ? APP_PORT : await freePort(),
       bindAddress: this.ctx.bindAddress,
       runId: this.ctx.runId,
       cpuList: cpuListFor(spec.cpus),
       allowEmulation: spec.allowEmulation,
       // Decided once by the platform's availability check: KVM, or TCG when emulation is allowed.
-      ...(this.ctx.platform.name === "nanos"
+      ...(this.ctx.platform.class.isolation === "vm"
         ? { accelerator: this.ctx.emulated ? ("tcg" as const) : ("kvm" as const) }
         : {}),
     };

@@ -1,12 +1,9 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type ArtifactKind, type ArtifactRecord, buildArtifacts } from "../../workloads/artifacts/build";
+import { type ArtifactRecord, artifactStillPresent, buildArtifacts } from "../../workloads/artifacts/build";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
-import { imageName as nanosImageName } from "../../workloads/artifacts/nanos";
 import { UsageError } from "../cli/args";
 import type { Profile } from "../config/profile";
 import type { Revision } from "../config/revision";
-import { run } from "../exec";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
 import { autocannonVersion } from "../load/fallback";
 import type { RemoteLoadHost } from "../load/remote";
@@ -14,8 +11,8 @@ import type { GeneratorName } from "../load/types";
 import { type Cell, expandMatrix, type Selection } from "../matrix";
 import type { Runtime } from "../model";
 import { probeKvm } from "../platforms/kvm";
-import { platformRegistry } from "../platforms/registry";
-import type { Availability, InstanceArtifacts, PlatformName } from "../platforms/types";
+import { allPlatforms, getPlatform } from "../platforms/registry";
+import type { Availability } from "../platforms/types";
 import type { CellResult, Manifest } from "../results/schema";
 import {
   cleanLeftovers,
@@ -80,10 +77,24 @@ function profileOf(revision: Revision, name: string): Profile {
   return profile;
 }
 
-async function checkPlatforms(names: readonly PlatformName[], allowEmulation: boolean) {
-  const availability = new Map<PlatformName, Availability>();
-  for (const name of names) availability.set(name, await platformRegistry[name].checkAvailability({ allowEmulation }));
+async function checkPlatforms(names: readonly string[], allowEmulation: boolean) {
+  const availability = new Map<string, Availability>();
+  for (const name of names) availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation }));
   return availability;
+}
+
+/** Ends what earlier runs of any platform left behind (a SIGKILLed runner, a failed start). */
+async function cleanPlatformLeftovers(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const platform of allPlatforms()) {
+    if (!platform.cleanupLeftovers) continue;
+    try {
+      removed.push(...(await platform.cleanupLeftovers()));
+    } catch (error) {
+      removed.push(`${platform.name}: cleanup failed: ${(error as Error).message}`);
+    }
+  }
+  return removed;
 }
 
 async function versionsFound(): Promise<Record<string, string | null>> {
@@ -99,19 +110,6 @@ async function versionsFound(): Promise<Record<string, string | null>> {
   };
 }
 
-/** Build what the runnable cells need and say where each runtime's artifacts are. */
-/** Whether an artifact a run recorded is still there to be used (a file, or an image the daemon has). */
-async function stillPresent(record: ArtifactRecord): Promise<boolean> {
-  if (record.status !== "built") return false;
-  if (record.kind === "docker-offline" || record.kind === "docker-paper") {
-    return run("docker", ["image", "inspect", record.ref]).then(
-      () => true,
-      () => false,
-    );
-  }
-  return existsSync(record.ref);
-}
-
 /**
  * The artifacts the runnable cells need. A resumed run reuses the ones it recorded when they are
  * all still present, so every cell of a run measures the same builds (and the Pulumi lab, which
@@ -120,32 +118,28 @@ async function stillPresent(record: ArtifactRecord): Promise<boolean> {
 async function prepareArtifacts(
   revision: Revision,
   cells: readonly Cell[],
-  availability: Map<PlatformName, Availability>,
+  availability: Map<string, Availability>,
   recorded: readonly ArtifactRecord[] = [],
-): Promise<{ byRuntime: Map<Runtime, InstanceArtifacts>; records: ArtifactRecord[] }> {
+): Promise<{ artifactOf: (runtime: Runtime, kind: string) => string | undefined; records: ArtifactRecord[] }> {
   const runnable = cells.filter((c) => availability.get(c.spec.platform)?.ok);
   const runtimes = [...new Set(runnable.map((c) => c.spec.runtime))];
-  const kinds = [...new Set(runnable.map((c) => platformRegistry[c.spec.platform].artifactKind))] as ArtifactKind[];
-  const byRuntime = new Map<Runtime, InstanceArtifacts>();
-  if (runtimes.length === 0 || kinds.length === 0) return { byRuntime, records: [] };
-  const needed = runtimes.flatMap((runtime) =>
-    kinds
-      .filter((kind) => kind !== "nanos")
-      .map((kind) => recorded.find((a) => a.runtime === runtime && a.kind === kind)),
-  );
-  const reusable =
-    needed.every((a) => a !== undefined) &&
-    (await Promise.all(needed.map((a) => stillPresent(a as ArtifactRecord)))).every(Boolean);
-  const artifacts = reusable ? [...recorded] : (await buildArtifacts({ revision, runtimes, kinds })).artifacts;
-  for (const runtime of runtimes) {
-    const ref = (kind: ArtifactKind) => artifacts.find((a) => a.runtime === runtime && a.kind === kind)?.ref;
-    byRuntime.set(runtime, {
-      command: ref("binary") ? [ref("binary") as string] : [],
-      dockerImage: ref("docker-offline") ?? "",
-      nanosImage: nanosImageName(runtime, revision),
-    });
+  const recipes = [
+    ...new Map(runnable.map((c) => getPlatform(c.spec.platform).artifact).map((r) => [r.kind, r])).values(),
+  ];
+  let records: ArtifactRecord[] = [];
+  if (runtimes.length > 0 && recipes.length > 0) {
+    const checks = runtimes.flatMap((runtime) =>
+      recipes.map((recipe) => {
+        const record = recorded.find((a) => a.runtime === runtime && a.kind === recipe.kind);
+        return record ? artifactStillPresent(recipe, record) : Promise.resolve(false);
+      }),
+    );
+    const reusable = (await Promise.all(checks)).every(Boolean);
+    records = reusable ? [...recorded] : (await buildArtifacts({ revision, runtimes, recipes })).artifacts;
   }
-  return { byRuntime, records: artifacts };
+  const artifactOf = (runtime: Runtime, kind: string) =>
+    records.find((a) => a.runtime === runtime && a.kind === kind && a.status === "built")?.ref;
+  return { artifactOf, records };
 }
 
 /**
@@ -159,6 +153,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
 
   const leftovers = await cleanLeftovers(options.resultsRoot);
   if (leftovers.length > 0) log(`removed ${leftovers.length} instance(s) an interrupted run left behind`);
+  for (const line of await cleanPlatformLeftovers()) log(`removed a leftover: ${line}`);
 
   let revision: Revision;
   let profileName: string;
@@ -208,7 +203,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   if (options.dryRun) return { runId, runDir, interrupted: false, results: [], ran: 0 };
 
   const kvm = await probeKvm();
-  const { byRuntime, records } = await prepareArtifacts(
+  const { artifactOf, records } = await prepareArtifacts(
     revision,
     todo,
     availability,
@@ -258,15 +253,16 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
     if (!available?.ok) {
       result = skippedCell(cell, available?.reason ?? `${cell.spec.platform}: not available`);
     } else {
-      const artifacts = byRuntime.get(cell.spec.runtime);
-      if (!artifacts) throw new Error(`no artifacts were built for ${cell.spec.runtime}`);
+      const platform = getPlatform(cell.spec.platform);
+      const artifact = artifactOf(cell.spec.runtime, platform.artifact.kind);
+      if (!artifact) throw new Error(`no ${platform.artifact.kind} artifact was built for ${cell.spec.runtime}`);
       try {
         result = await runCell({
           cell,
           runDir,
           runId,
-          platform: platformRegistry[cell.spec.platform],
-          artifacts,
+          platform,
+          artifact,
           emulated: available.facts.accelerator === "tcg",
           bindAddress: options.bindAddress ?? "127.0.0.1",
           ...(options.loadHost ? { loadHost: options.loadHost } : {}),

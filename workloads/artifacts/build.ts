@@ -1,29 +1,18 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Revision } from "../../lab/config/revision";
-import { hasCommand, run } from "../../lab/exec";
 import type { Runtime } from "../../lab/model";
 import { buildDir, repoRoot } from "../../lab/paths";
-import {
-  buildImage,
-  goOfflineImage,
-  goPaperImage,
-  type ImageSpec,
-  nodeOfflineImage,
-  nodePaperImage,
-  writeBuildContext,
-} from "./dockerImages";
-import { buildGoBinary } from "./goBinary";
-import { nanosBuildPlan, parseOpsBuildOutput, writeNanosInputs } from "./nanos";
-import { ensurePinnedNode } from "./nodeRuntime";
-import { buildNodeSea } from "./nodeSea";
-import { assembleNodeRootfs } from "./rootfs";
-import { type ArtifactSize, measureArtifactSize } from "./sizes";
+import { goPaperImage, nodePaperImage, writeBuildContext } from "./dockerImages";
+import { buildGoBinary, type GoBinary } from "./goBinary";
+import { ensurePinnedNode, type PinnedNode } from "./nodeRuntime";
+import { buildNodeSea, type NodeSea } from "./nodeSea";
+import type { ArtifactSize } from "./sizes";
 
 export const nodeAppScript = join(repoRoot, "workloads", "node", "app.js");
 
-export const ARTIFACT_KINDS = ["binary", "docker-offline", "docker-paper", "nanos"] as const;
-export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+/** A name for what a recipe makes ("binary", "docker-offline", "nanos", ...): the recipe's own. */
+export type ArtifactKind = string;
 
 export interface ArtifactRecord {
   runtime: Runtime;
@@ -39,8 +28,36 @@ export interface ArtifactRecord {
   notes: string[];
 }
 
-/** What a build step returns; `timed` adds runtime, kind and the build time. */
-type BuiltArtifact = Omit<ArtifactRecord, "runtime" | "kind" | "buildMs">;
+/** What a recipe returns; the builder adds runtime, kind and the build time. */
+export type BuiltArtifact = Omit<ArtifactRecord, "runtime" | "kind" | "buildMs">;
+
+/**
+ * What every recipe may start from, made at most once per build however many recipes ask:
+ * the static Go app, the pinned official Node binary, and its single executable.
+ */
+export interface BuildInputs {
+  revision: Revision;
+  /** build/artifacts/<revision id> unless the caller chose another folder. */
+  outDir: string;
+  nodeApp: string;
+  goBinary(): Promise<GoBinary>;
+  pinnedNode(): Promise<PinnedNode>;
+  nodeSea(): Promise<NodeSea>;
+}
+
+/** How one kind of artifact is made for a runtime. A platform names the recipe of what it runs. */
+export interface ArtifactRecipe {
+  kind: ArtifactKind;
+  build(runtime: Runtime, inputs: BuildInputs): Promise<BuiltArtifact>;
+  /** Whether a recorded artifact is still there to run (default: its ref is an existing path). */
+  present?(ref: string): Promise<boolean>;
+}
+
+/** Whether an artifact a run recorded can be used again as it is. */
+export async function artifactStillPresent(recipe: ArtifactRecipe, record: ArtifactRecord): Promise<boolean> {
+  if (record.status !== "built") return false;
+  return recipe.present ? recipe.present(record.ref) : existsSync(record.ref);
+}
 
 export interface ArtifactManifest {
   revision: string;
@@ -51,7 +68,7 @@ export interface ArtifactManifest {
 export interface BuildOptions {
   revision: Revision;
   runtimes: readonly Runtime[];
-  kinds: readonly ArtifactKind[];
+  recipes: readonly ArtifactRecipe[];
   /** Defaults to build/artifacts/<revision id>. */
   outDir?: string;
   log?: (line: string) => void;
@@ -61,146 +78,47 @@ export function artifactsDir(revision: Revision): string {
   return join(buildDir, "artifacts", revision.id);
 }
 
-function goVersionNotes(revision: Revision, goVersion: string): string[] {
-  return goVersion === revision.versions.go
-    ? []
-    : [`built with Go ${goVersion}, not the revision's ${revision.versions.go}`];
+function memo<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
+
+export function buildInputs(revision: Revision, outDir: string): BuildInputs {
+  const goBinary = memo(() => buildGoBinary(join(outDir, "bin")));
+  const pinnedNode = memo(() => ensurePinnedNode(revision));
+  const nodeSea = memo(async () => buildNodeSea(await pinnedNode(), nodeAppScript, join(outDir, "bin")));
+  return { revision, outDir, nodeApp: nodeAppScript, goBinary, pinnedNode, nodeSea };
 }
 
 /**
- * Builds what was asked, in dependency order, and writes build/artifacts/<rev>/manifest.json.
- * Each step is a function the local runner and the Pulumi program call too.
+ * Builds every recipe for every runtime and writes build/artifacts/<rev>/manifest.json. The local
+ * runner, the artifact CLI and the Pulumi program all build through here.
  */
 export async function buildArtifacts(options: BuildOptions): Promise<ArtifactManifest> {
-  const { revision, runtimes, kinds } = options;
+  const { revision, runtimes } = options;
   const outDir = options.outDir ?? artifactsDir(revision);
   const log = options.log ?? (() => {});
   mkdirSync(outDir, { recursive: true });
+  const inputs = buildInputs(revision, outDir);
+  const recipes = [...new Map(options.recipes.map((r) => [r.kind, r])).values()];
   const records: ArtifactRecord[] = [];
-  const wants = (kind: ArtifactKind) => kinds.includes(kind);
-
-  // Shared inputs, made once and only when something needs them.
-  let goBinary: Promise<Awaited<ReturnType<typeof buildGoBinary>>> | undefined;
-  const getGoBinary = () => {
-    goBinary ??= buildGoBinary(join(outDir, "bin"));
-    return goBinary;
-  };
-  let pinnedNode: ReturnType<typeof ensurePinnedNode> | undefined;
-  const getNode = () => {
-    pinnedNode ??= ensurePinnedNode(revision);
-    return pinnedNode;
-  };
-
-  let nodeSea: ReturnType<typeof buildNodeSea> | undefined;
-  const getNodeSea = () => {
-    nodeSea ??= getNode().then((node) => buildNodeSea(node, nodeAppScript, join(outDir, "bin")));
-    return nodeSea;
-  };
-
-  const timed = async (runtime: Runtime, kind: ArtifactKind, step: () => Promise<BuiltArtifact>) => {
-    log(`building ${runtime} ${kind} ...`);
-    const started = performance.now();
-    const record = { runtime, kind, ...(await step()), buildMs: Math.round(performance.now() - started) };
-    records.push(record);
-    log(`  ${record.status} ${record.ref}${record.size ? ` (${record.size.apparentBytes} bytes)` : ""}`);
-  };
-
-  const dockerImage = async (
-    spec: ImageSpec,
-    builtWith: Record<string, string>,
-    notes: string[],
-  ): Promise<BuiltArtifact> => {
-    const image = await buildImage(spec, join(outDir, "docker", `${spec.runtime}-${spec.flavor}`));
-    return {
-      ref: image.tag,
-      status: "built",
-      size: await measureArtifactSize({ kind: "docker-image", ref: image.tag }),
-      builtWith,
-      notes,
-    };
-  };
-
   for (const runtime of runtimes) {
-    if (wants("binary")) {
-      await timed(runtime, "binary", async (): Promise<BuiltArtifact> => {
-        if (runtime === "go") {
-          const bin = await getGoBinary();
-          return {
-            ref: bin.path,
-            status: "built",
-            size: await measureArtifactSize({ kind: "file", path: bin.path }),
-            builtWith: { go: bin.goVersion },
-            notes: goVersionNotes(revision, bin.goVersion),
-          };
-        }
-        const sea = await getNodeSea();
-        return {
-          ref: sea.path,
-          status: "built",
-          size: await measureArtifactSize({ kind: "file", path: sea.path }),
-          builtWith: { node: sea.nodeVersion },
-          notes: ["Node single executable application (SEA) of the official binary; the paper used pkg"],
-        };
-      });
+    for (const recipe of recipes) {
+      log(`building ${runtime} ${recipe.kind} ...`);
+      const started = performance.now();
+      const built = await recipe.build(runtime, inputs);
+      const record = { runtime, kind: recipe.kind, ...built, buildMs: Math.round(performance.now() - started) };
+      records.push(record);
+      log(`  ${record.status} ${record.ref}${record.size ? ` (${record.size.apparentBytes} bytes)` : ""}`);
     }
-
-    if (wants("docker-offline")) {
-      await timed(runtime, "docker-offline", async () => {
-        if (runtime === "go") {
-          const bin = await getGoBinary();
-          return dockerImage(
-            goOfflineImage(revision, bin.path),
-            { go: bin.goVersion },
-            goVersionNotes(revision, bin.goVersion),
-          );
-        }
-        const node = await getNode();
-        const rootfs = await assembleNodeRootfs(node.path, nodeAppScript, join(outDir, "node-rootfs"));
-        return dockerImage(nodeOfflineImage(revision, rootfs.dir, rootfs.entrypoint), { node: node.version }, [
-          `scratch image: node ${node.version} and ${rootfs.files.length - 2} shared libraries from this machine`,
-        ]);
-      });
-    }
-
-    // The paper's own Dockerfiles: the context is always written (the Pulumi program ships it
-    // to the SUT); building it needs a registry, so it is only built when asked for.
+    // The paper's own Dockerfiles: the context is always written (the Pulumi program ships it to
+    // the SUT); building the image needs a registry, so only the docker-paper recipe builds it.
     const paperSpec = runtime === "go" ? goPaperImage(revision) : nodePaperImage(revision, nodeAppScript);
-    if (wants("docker-paper")) {
-      await timed(runtime, "docker-paper", () =>
-        dockerImage(paperSpec, { [runtime]: revision.versions[runtime] }, ["built from the paper's base images"]),
-      );
-    } else {
-      writeBuildContext(paperSpec, join(outDir, "docker", `${runtime}-paper`));
-    }
-
-    if (wants("nanos")) {
-      await timed(runtime, "nanos", async (): Promise<BuiltArtifact> => {
-        const program = runtime === "go" ? (await getGoBinary()).path : (await getNodeSea()).path;
-        const plan = nanosBuildPlan(revision, runtime, program);
-        const inputs = writeNanosInputs(plan, join(outDir, "nanos", runtime));
-        const builtWith = { nanos: revision.versions.nanos, ops: revision.versions.ops };
-        if (!(await hasCommand("ops", ["version"]))) {
-          return {
-            ref: plan.imagePath,
-            status: "inputs-only",
-            size: null,
-            builtWith,
-            notes: [`ops not installed: config and build script written to ${inputs.dir}`],
-          };
-        }
-        const { stdout } = await run("bash", [inputs.buildScript], { timeoutMs: 900_000 });
-        const imagePath = parseOpsBuildOutput(stdout) ?? plan.imagePath;
-        return {
-          ref: imagePath,
-          status: "built",
-          size: await measureArtifactSize({ kind: "nanos-image", path: imagePath }),
-          builtWith,
-          notes: [],
-        };
-      });
-    }
+    writeBuildContext(paperSpec, join(outDir, "docker", `${runtime}-paper`));
   }
-
   const manifest: ArtifactManifest = { revision: revision.id, createdAt: new Date().toISOString(), artifacts: records };
   writeFileSync(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -1,35 +1,45 @@
 import { parseFlags, parseList, runMain } from "../../lab/cli/args";
 import { DEFAULT_REVISION_ID, loadRevision } from "../../lab/config/revision";
 import { RUNTIMES } from "../../lab/model";
-import { ARTIFACT_KINDS, type ArtifactKind, buildArtifacts } from "./build";
+import { allPlatforms, artifactRecipes, recipesOf } from "../../lab/platforms/registry";
+import { buildArtifacts } from "./build";
 
-const DEFAULT_KINDS: ArtifactKind[] = ["binary", "docker-offline", "nanos"];
+/** What the platforms run; docker-paper needs a reachable registry and is built only when asked for. */
+const defaultKinds = () => [...new Set(allPlatforms().map((p) => p.artifact.kind))];
 
-const usage = `usage: npm run build:artifacts -- [--revision ID|FILE] [--runtime go,node] [--kind ${ARTIFACT_KINDS.join(",")}]
-  default kinds: ${DEFAULT_KINDS.join(",")} (docker-paper needs a reachable registry)`;
+const usage =
+  () => `usage: npm run build:artifacts -- [--revision ID|FILE] [--runtime go,node] [--kind ${artifactRecipes()
+    .map((r) => r.kind)
+    .join(",")}]
+  default kinds: ${defaultKinds().join(",")} (docker-paper needs a reachable registry)`;
 
 function parseCommandLine() {
   return parseFlags(
     {
       revision: { type: "string", default: DEFAULT_REVISION_ID },
       runtime: { type: "string" },
-      kind: { type: "string", default: DEFAULT_KINDS.join(",") },
+      kind: { type: "string", default: defaultKinds().join(",") },
       help: { type: "boolean", short: "h", default: false },
     },
-    usage,
+    usage(),
   );
 }
 
 runMain(async () => {
   const values = parseCommandLine();
   if (values.help) {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(`${usage()}\n`);
     return;
   }
+  const kinds = parseList(
+    "kind",
+    values.kind,
+    artifactRecipes().map((r) => r.kind),
+  );
   const manifest = await buildArtifacts({
     revision: loadRevision(values.revision),
     runtimes: parseList("runtime", values.runtime, RUNTIMES),
-    kinds: parseList("kind", values.kind, ARTIFACT_KINDS),
+    recipes: recipesOf(kinds),
     log: (line) => process.stdout.write(`${line}\n`),
   });
   for (const a of manifest.artifacts) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -8,6 +8,7 @@ import { run } from "../../lab/exec";
 import { shellcheckSkip } from "../../lab/testing/requirements";
 import {
   nanosBuildPlan,
+  nanosProgram,
   OPS_CONFIG_KEYS,
   OPS_RUN_CONFIG_KEYS,
   opsConfig,
@@ -56,7 +57,7 @@ describe("ops config.json", () => {
 
 describe("ops build commands", () => {
   it("pin the Nanos kernel of the revision and name the image", () => {
-    const plan = nanosBuildPlan(revision, "go", "/lab/bin/edgeapp-go");
+    const plan = nanosBuildPlan(revision, "go", { path: "/lab/bin/edgeapp-go", args: [], files: [] });
     assert.deepEqual(plan.buildArgs, [
       "build",
       "/lab/bin/edgeapp-go",
@@ -84,13 +85,20 @@ describe("ops build commands", () => {
     const skip = await shellcheckSkip();
     if (skip) return t.skip(skip);
     const dir = mkdtempSync(join(tmpdir(), "nanos-"));
-    const inputs = writeNanosInputs(nanosBuildPlan(revision, "node", "/lab/bin/edge app"), dir);
+    const app = join(dir, "app.js");
+    writeFileSync(app, "// the app\n");
+    const program = nanosProgram("node", { goBinary: "", nodeBinary: "/lab/bin/edge node", nodeApp: app });
+    const inputs = writeNanosInputs(nanosBuildPlan(revision, "node", program), join(dir, "build"));
     const script = readFileSync(inputs.buildScript, "utf8");
     assert.match(
       script,
-      /^ops build '\/lab\/bin\/edge app' -c config\.json -i edgelab-node-paper-2025 --nanos-version 0\.1\.54$/m,
+      /^ops build '\/lab\/bin\/edge node' -c config\.json -i edgelab-node-paper-2025 --nanos-version 0\.1\.54$/m,
     );
-    assert.deepEqual(JSON.parse(readFileSync(inputs.configPath, "utf8")).RunConfig.Ports, ["8080"]);
+    const config = JSON.parse(readFileSync(inputs.configPath, "utf8"));
+    assert.deepEqual(config.RunConfig.Ports, ["8080"]);
+    assert.deepEqual(config.Args, ["app.js"], "node runs app.js");
+    assert.deepEqual(config.Files, ["app.js"], "app.js is packed beside it");
+    assert.equal(readFileSync(join(dir, "build", "app.js"), "utf8"), "// the app\n", "copied into the build folder");
     await run("shellcheck", ["--severity=style", inputs.buildScript]);
   });
 });

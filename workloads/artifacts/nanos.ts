@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Revision } from "../../lab/config/revision";
 import { shellQuote } from "../../lab/exec";
 import { APP_PORT, type Runtime } from "../../lab/model";
@@ -101,8 +101,20 @@ export interface OpsRunConfig {
 }
 
 export interface OpsConfig {
+  /** argv after the program: for Node, the script it runs. */
+  Args?: string[];
+  /** Files copied into the image root, relative to the build folder. */
+  Files?: string[];
   Env: Record<string, string>;
   RunConfig: OpsRunConfig;
+}
+
+/** What ops packs: an ELF, its arguments, and files beside it in the image root. */
+export interface NanosProgram {
+  path: string;
+  args: string[];
+  /** Host paths; each is copied into the build folder and lands at /<basename> in the image. */
+  files: string[];
 }
 
 /** The resource-rich scenario of the paper (8 CPUs, 2048 MB) over user-mode networking. */
@@ -157,10 +169,24 @@ export function parseOpsBuildOutput(output: string): string | undefined {
   return /Bootable image file:\s*(\S+)/.exec(output)?.[1];
 }
 
+/**
+ * What ops packs for a runtime. Node runs as the official `node` binary with app.js as its
+ * argument, never as the single executable: Nanos 0.1.54 looks for a program's headers in its
+ * first 4 KiB only, and postject moves the SEA's about 52 MB in (see ./elf.ts).
+ */
+export function nanosProgram(
+  runtime: Runtime,
+  paths: { goBinary: string; nodeBinary: string; nodeApp: string },
+): NanosProgram {
+  return runtime === "go"
+    ? { path: paths.goBinary, args: [], files: [] }
+    : { path: paths.nodeBinary, args: [basename(paths.nodeApp)], files: [paths.nodeApp] };
+}
+
 export interface NanosBuildPlan {
   runtime: Runtime;
-  /** The ELF ops packs: the static Go binary, or the Node single executable. */
-  program: string;
+  /** The ELF ops packs (the static Go binary, or the official node binary), its args and files. */
+  program: NanosProgram;
   imageName: string;
   imagePath: string;
   config: OpsConfig;
@@ -177,20 +203,23 @@ export interface NanosBuildPlan {
 export function nanosBuildPlan(
   revision: Revision,
   runtime: Runtime,
-  program: string,
+  program: NanosProgram,
   run: NanosRunSpec = PAPER_RICH_RUN,
   configPath = "config.json",
 ): NanosBuildPlan {
   const name = imageName(runtime, revision);
+  const config: OpsConfig = opsConfig(run);
+  if (program.args.length > 0) config.Args = [...program.args];
+  if (program.files.length > 0) config.Files = program.files.map((file) => basename(file));
   return {
     runtime,
     program,
     imageName: name,
     imagePath: opsImagePath(name),
-    config: opsConfig(run),
+    config,
     nanosVersion: revision.versions.nanos,
     opsVersion: revision.versions.ops,
-    buildArgs: ["build", program, "-c", configPath, "-i", name, "--nanos-version", revision.versions.nanos],
+    buildArgs: ["build", program.path, "-c", configPath, "-i", name, "--nanos-version", revision.versions.nanos],
   };
 }
 
@@ -215,6 +244,7 @@ export function writeNanosInputs(plan: NanosBuildPlan, dir: string): NanosInputs
   const configPath = join(dir, "config.json");
   const buildScript = join(dir, "build.sh");
   writeFileSync(configPath, `${JSON.stringify(plan.config, null, 2)}\n`);
+  for (const file of plan.program.files) copyFileSync(file, join(dir, basename(file)));
   writeFileSync(buildScript, nanosBuildScript(plan));
   chmodSync(buildScript, 0o755);
   return { dir, configPath, buildScript };

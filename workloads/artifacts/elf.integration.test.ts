@@ -1,0 +1,40 @@
+/**
+ * Every ELF the lab hands to ops passes the check Nanos's loader needs, and the Node single
+ * executable (which Nanos cannot load) fails it: built for real, as the Nanos recipe builds them.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadRevision } from "../../lab/config/revision";
+import { goSkip } from "../../lab/testing/requirements";
+import { buildInputs } from "./build";
+import { assertElfHeadersInFirstPage, NANOS_ELF_FIRST_PAGE, readElfProgramHeaders } from "./elf";
+import { nanosProgram } from "./nanos";
+
+const inputs = buildInputs(loadRevision(), mkdtempSync(join(tmpdir(), "elf-it-")));
+
+describe("the programs the Nanos recipe packs", { timeout: 600_000 }, () => {
+  it("the static Go app and the official node binary have their headers in the first page", async (t) => {
+    const skip = await goSkip();
+    if (skip) return t.skip(skip);
+    const paths = {
+      goBinary: (await inputs.goBinary()).path,
+      nodeBinary: (await inputs.pinnedNode()).path,
+      nodeApp: inputs.nodeApp,
+    };
+    for (const runtime of ["go", "node"] as const) {
+      const program = nanosProgram(runtime, paths);
+      assert.doesNotThrow(() => assertElfHeadersInFirstPage(program.path), `${runtime}: ${program.path}`);
+      assert.ok(readElfProgramHeaders(program.path).end <= NANOS_ELF_FIRST_PAGE);
+    }
+  });
+
+  it("the Node single executable does not, so it is never handed to ops", async () => {
+    const sea = await inputs.nodeSea();
+    const headers = readElfProgramHeaders(sea.path);
+    assert.ok(headers.offset > 1_000_000, `postject moved the headers to byte ${headers.offset}`);
+    assert.throws(() => assertElfHeadersInFirstPage(sea.path), /Nanos cannot load it/);
+  });
+});
