@@ -1,3 +1,4 @@
+import { FAILED_STATUSES } from "../lab/results/schema";
 import { failedCount, platformRank, REPETITION_METRICS, type Scenario } from "./scenarios";
 import { intervalsSeparate, type Summary } from "./stats";
 
@@ -55,9 +56,7 @@ const fmtMB = (levels: readonly number[]) => `${levels.join(", ")} MB`;
 
 function failureNote(s: Scenario | undefined): string {
   if (!s) return "no data";
-  const parts = (["oom", "crashed", "timeout"] as const)
-    .filter((k) => s.counts[k] > 0)
-    .map((k) => `${s.counts[k]} ${k}`);
+  const parts = FAILED_STATUSES.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`);
   return parts.length > 0 ? parts.join(", ") : s.counts.skipped > 0 ? "skipped" : "no ok repetition";
 }
 

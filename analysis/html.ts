@@ -2,13 +2,15 @@
  * report.html: one self-contained file (inline CSS and SVG, no script, no external URL), so it
  * opens offline, can be mailed, and shows the same thing in every browser.
  */
+
+import { CELL_STATUSES, FAILED_STATUSES } from "../lab/results/schema";
 import type { Analysis } from "./analyze";
 import type { ClaimVerdict } from "./claims";
 import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
 import { escapeHtml as e, meanCi, measuredText, num, ratioText } from "./format";
 import { type PaperComparisonRow, paperCellLabel, UNITS } from "./paperCompare";
 import type { RenderedFigure } from "./render";
-import { REPETITION_METRICS, type Scenario, scenarioLabel, scenarioNote } from "./scenarios";
+import { failedCount, REPETITION_METRICS, type Scenario, scenarioLabel, scenarioNote } from "./scenarios";
 
 export interface ReportMeta {
   name: string;
@@ -96,7 +98,10 @@ function glance(a: Analysis): string {
     card(cells.length, "cells read"),
     card(a.scenarios.length, "scenarios"),
     card(count("ok"), "ok"),
-    card(count("oom") + count("crashed") + count("timeout"), "oom / crashed / timeout"),
+    card(
+      FAILED_STATUSES.reduce((sum, status) => sum + count(status), 0),
+      FAILED_STATUSES.join(" / "),
+    ),
     card(count("skipped"), "skipped"),
     card(flagged, "flagged cells"),
     card(crossovers, "significant crossovers"),
@@ -229,15 +234,13 @@ function figureSection(figures: readonly RenderedFigure[], meta: ReportMeta): st
 /** Red: a repetition failed (or none ran ok); amber: flagged cells are in or were left out of the stats. */
 function rowClass(s: Scenario): string {
   if (s.basis === "none") return s.counts.skipped === s.cells.length ? "skipped" : "failed";
-  if (s.counts.oom + s.counts.crashed + s.counts.timeout > 0) return "failed";
+  if (failedCount(s) > 0) return "failed";
   if (s.basis === "flagged" || s.flaggedOk > 0) return "flagged";
   return "";
 }
 
 function statusText(s: Scenario): string {
-  const parts = (["ok", "oom", "crashed", "timeout", "skipped"] as const)
-    .filter((k) => s.counts[k] > 0)
-    .map((k) => `${s.counts[k]} ${k}`);
+  const parts = CELL_STATUSES.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`);
   return parts.join(", ");
 }
 

@@ -1,4 +1,5 @@
 /** report.md: the summary for a terminal, a pull request or a notebook; figures are linked, not inlined. */
+import { CELL_STATUSES } from "../lab/results/schema";
 import type { Analysis } from "./analyze";
 import { mdCell as c, meanCi, measuredText, num, ratioText } from "./format";
 import type { ReportMeta } from "./html";
@@ -24,7 +25,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     "",
   );
   out.push(
-    `${cells.length} cells in ${a.scenarios.length} scenarios: ${count("ok")} ok, ${count("oom")} oom, ${count("crashed")} crashed, ${count("timeout")} timeout, ${count("skipped")} skipped; ${cells.filter((x) => x.flags.length > 0).length} flagged.`,
+    `${cells.length} cells in ${a.scenarios.length} scenarios: ${CELL_STATUSES.map((status) => `${count(status)} ${status}`).join(", ")}; ${cells.filter((x) => x.flags.length > 0).length} flagged.`,
     "",
   );
   if (a.input.errors.length > 0) {

@@ -1,3 +1,4 @@
+import { knobsAtDefaults } from "../lab/platforms/registry";
 import type { ArtifactSize } from "./artifacts";
 import type { PaperMeasurement, PaperMetric, PaperReference } from "./paperReference";
 import { type RepetitionMetric, type Scenario, scenarioNote } from "./scenarios";
@@ -46,12 +47,9 @@ const PER_REPETITION: Partial<Record<PaperMetric, RepetitionMetric>> = {
   timeouts: "timeouts",
 };
 
-/** The paper's settings (quota CPUs, Docker NAT, Nanos user-mode): preferred when a run has variants. */
+/** Every knob at its default (the paper's setting, where the paper had one): preferred when a run has variants. */
 function paperLike(s: Scenario): boolean {
-  const k = s.spec.knobs;
-  return (
-    (k.cpuMode ?? "quota") === "quota" && (k.dockerNetwork ?? "nat") === "nat" && (k.nanosNetwork ?? "user") === "user"
-  );
+  return knobsAtDefaults(s.spec.knobs);
 }
 
 function pick(candidates: Scenario[]): Scenario | undefined {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type CellSpec, canonicalJson } from "../lab/matrix";
-import { CELL_STATUSES, type CellResult, type CellStatus } from "../lab/results/schema";
+import { platformNames } from "../lab/platforms/registry";
+import { CELL_STATUSES, type CellResult, type CellStatus, FAILED_STATUSES } from "../lab/results/schema";
 import type { LoadedCell } from "./read";
 import { type Distribution, distribution, type Summary, summarize } from "./stats";
 
@@ -81,10 +82,11 @@ function hashKey(spec: ScenarioSpec): string {
 }
 
 /** The platforms in the order the report shows them: the paper's two first. */
-export const PLATFORM_ORDER = ["docker", "nanos", "native"] as const;
+/** Platforms in registry order; one the registry does not know (an old results folder) comes last. */
 export const platformRank = (p: string) => {
-  const i = (PLATFORM_ORDER as readonly string[]).indexOf(p);
-  return i === -1 ? PLATFORM_ORDER.length : i;
+  const names = platformNames();
+  const i = names.indexOf(p);
+  return i === -1 ? names.length : i;
 };
 
 /** The settings that may tell two scenarios of one platform apart, flattened for labels. */
@@ -179,15 +181,13 @@ export function compareScenarios(a: Scenario, b: Scenario): number {
 
 /** Repetitions that did not finish ok (skipped ones were never attempted, so they are not failures). */
 export function failedCount(s: Scenario): number {
-  return s.counts.oom + s.counts.crashed + s.counts.timeout;
+  return FAILED_STATUSES.reduce((sum, status) => sum + s.counts[status], 0);
 }
 
 /** Why the scenario has no statistics or why they need care, for tables and tooltips. */
 export function scenarioNote(s: Scenario): string {
   const parts: string[] = [];
-  const failed = (["oom", "crashed", "timeout"] as const)
-    .filter((k) => s.counts[k] > 0)
-    .map((k) => `${s.counts[k]} ${k}`);
+  const failed = FAILED_STATUSES.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`);
   if (failed.length > 0) parts.push(failed.join(", "));
   if (s.counts.skipped > 0) {
     const reason = s.cells.find((c) => c.cell.status === "skipped")?.cell.reason;

@@ -1,9 +1,13 @@
 import http from "node:http";
 
 export interface ReadyResult {
-  /** Milliseconds from `since` to the first HTTP 200. */
+  /** Milliseconds from `since` (or the launch command's stamp, see waitForInstance) to the first HTTP 200. */
   elapsedMs: number;
   attempts: number;
+  /** performance.now() when the first HTTP 200 arrived. */
+  readyAt: number;
+  /** Where the clock started: the launch command's own stamp, or the harness spawning the start script. */
+  clock: "launch-command" | "harness";
 }
 
 /** One GET with no connection reuse; resolves to the status code, rejects on a network error. */
@@ -62,8 +66,8 @@ export function waitForReady(
       httpStatus(url, 5_000)
         .then((status) => {
           if (status === 200) {
-            const elapsedMs = performance.now() - since;
-            finish(() => resolve({ elapsedMs, attempts }));
+            const readyAt = performance.now();
+            finish(() => resolve({ elapsedMs: readyAt - since, attempts, readyAt, clock: "harness" }));
           }
         })
         .catch(() => undefined) // not listening yet
@@ -78,8 +82,11 @@ export function waitForReady(
 }
 
 /**
- * TTR of a launched instance, the clock at its launch command. Probing begins at once where the
- * platform allows it, otherwise when the launch command has returned; a failed launch rejects.
+ * TTR of a launched instance: from the stamp its start script wrote right before the launch
+ * command (`docker run`, `qemu ...`, the exec of the binary) to the first HTTP 200, so the lab's
+ * own wrappers stay off the clock. Without a stamp the clock starts where the harness spawned the
+ * start script (`clock: "harness"`). Probing begins at once where the platform allows it,
+ * otherwise when the launch command has returned; a failed launch rejects.
  */
 export async function waitForInstance(
   instance: {
@@ -88,20 +95,23 @@ export async function waitForInstance(
     started: Promise<void>;
     probeDuringStart: boolean;
     isAlive: () => boolean;
+    launchStamp: () => number | undefined;
   },
   path = "/io",
   timeoutMs = 30_000,
 ): Promise<ReadyResult> {
   if (!instance.probeDuringStart) await instance.started;
-  const ready = waitForReady(`${instance.baseUrl}${path}`, instance.launchedAt, {
+  const probing = waitForReady(`${instance.baseUrl}${path}`, instance.launchedAt, {
     timeoutMs,
     isAlive: instance.isAlive,
   });
-  if (!instance.probeDuringStart) return ready;
   // Whichever settles first: readiness, or the launch command failing.
   const launchFailure = instance.started.then(
     () => new Promise<never>(() => {}),
     (error: unknown) => Promise.reject(error),
   );
-  return Promise.race([ready, launchFailure]);
+  const ready = instance.probeDuringStart ? await Promise.race([probing, launchFailure]) : await probing;
+  const stamp = instance.launchStamp();
+  if (stamp === undefined || stamp < instance.launchedAt || stamp > ready.readyAt) return ready;
+  return { ...ready, elapsedMs: ready.readyAt - stamp, clock: "launch-command" };
 }

@@ -1,16 +1,29 @@
 import type { TopLevelSpec } from "vega-lite";
+import { allPlatforms } from "../../lab/platforms/registry";
 import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "../artifacts";
 import type { PaperReference } from "../paperReference";
 import { keyPanel, markerLayer, paperFirst } from "./points";
-import { config, type Figure, markerStyle, PAPER_COLOR, paperValue, type Row, SCHEMA } from "./style";
+import {
+  config,
+  type Figure,
+  KEY_COLOR,
+  markerStyle,
+  PAPER_COLOR,
+  paperValue,
+  platformColor,
+  type Row,
+  SCHEMA,
+} from "./style";
 
 /** Fig. 2: artifact size per runtime and kind, with the paper's numbers. */
 export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: PaperReference): Figure | null {
   if (sizes.length === 0) return null;
   const kinds = [...new Set(sizes.map((s) => s.kind))];
   const label = (kind: string) => ARTIFACT_KIND_LABELS[kind] ?? kind;
-  const kindColor = (kind: string) =>
-    kind === "binary" ? "#8c8c8c" : kind.startsWith("docker") ? "#1f77b4" : kind === "nanos" ? "#d95f02" : "#7570b3";
+  const kindColor = (kind: string) => {
+    const runsIt = allPlatforms().find((p) => p.artifact.kind === kind);
+    return (runsIt && platformColor(runsIt.name)) ?? KEY_COLOR;
+  };
   const domain = kinds.map(label);
   const range = kinds.map(kindColor);
   const rows: Row[] = sizes.map((s) => ({

@@ -10,6 +10,7 @@
  * key is drawn as a small chart of its own, with exactly the marks the figure uses.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { platformNames } from "../../lab/platforms/registry";
 import type { PaperReference } from "../paperReference";
 import { platformRank } from "../scenarios";
 
@@ -26,8 +27,15 @@ export interface Figure {
 export const FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif";
 export const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
-export const PLATFORM_COLORS: Record<string, string> = { docker: "#1f77b4", nanos: "#d95f02", native: "#2ca02c" };
-const EXTRA_COLORS = ["#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666"];
+/** One colour per registered platform, in registry order, so a platform looks the same in every report. */
+const PLATFORM_PALETTE = ["#2ca02c", "#1f77b4", "#d95f02", "#7570b3", "#e7298a", "#a6761d", "#17becf", "#bcbd22"];
+const EXTRA_COLORS = ["#66a61e", "#666666", "#8c564b"];
+
+/** The colour of a registered platform; undefined for anything else (a series with a variant, an unknown name). */
+export function platformColor(name: string): string | undefined {
+  const index = platformNames().indexOf(name);
+  return index === -1 ? undefined : PLATFORM_PALETTE[index % PLATFORM_PALETTE.length];
+}
 export const FAILED_COLOR = "#d62728";
 export const PAPER_COLOR = "#222222";
 export const KEY_COLOR = "#555555";
@@ -86,7 +94,7 @@ export function seriesColors(series: readonly string[]): SeriesColors {
     (a, b) => platformRank(a.split(" ")[0] ?? a) - platformRank(b.split(" ")[0] ?? b) || a.localeCompare(b),
   );
   let extra = 0;
-  const range = domain.map((s) => PLATFORM_COLORS[s] ?? EXTRA_COLORS[extra++ % EXTRA_COLORS.length] ?? KEY_COLOR);
+  const range = domain.map((s) => platformColor(s) ?? EXTRA_COLORS[extra++ % EXTRA_COLORS.length] ?? KEY_COLOR);
   return { domain, range, of: (s) => range[domain.indexOf(s)] ?? KEY_COLOR };
 }
 

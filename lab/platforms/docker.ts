@@ -1,4 +1,5 @@
 import { dockerOfflineRecipe } from "../../workloads/artifacts/recipes";
+import { LAUNCH_STAMP_LINE } from "../clock";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
@@ -59,6 +60,7 @@ ${writeLimitsJsonLine({
 function startScript(ctx: InstanceContext): string {
   const name = shellQuote(ctx.instanceName);
   return `${scriptHeader(`docker start: ${ctx.runtime}, ${ctx.resources.cpus} CPU, ${ctx.resources.memoryMB} MB`, ctx.workDir)}
+${LAUNCH_STAMP_LINE}
 docker ${dockerRunArgs(ctx).map(shellQuote).join(" ")} > container.id
 docker inspect --format '{{.State.Pid}}' ${name} > instance.pid
 `;

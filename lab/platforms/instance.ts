@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../exec";
+import { LAUNCH_STAMP_FILE, readLaunchStamp } from "../clock";
+import { CommandError, run } from "../exec";
 import type { InstanceContext, InstanceExitRecord, InstanceScripts, Platform } from "./types";
 
 export type InstanceExit = InstanceExitRecord;
@@ -9,13 +10,17 @@ export type InstanceExit = InstanceExitRecord;
 export interface LaunchedInstance {
   /** e.g. http://127.0.0.1:41234 */
   baseUrl: string;
-  /** performance.now() taken just before the launch command was issued: the start of TTR. */
+  /** performance.now() taken just before the start script was spawned. */
   launchedAt: number;
+  /** When the start script stamped its launch command (performance clock), once it has. */
+  launchStamp(): number | undefined;
   /**
    * Resolves once the launch command returned (for Docker, `docker run -d` is back, so the
    * container's network exists and probing cannot disturb it); rejects when the launch failed.
    */
   started: Promise<void>;
+  /** The platform's own words when its launch command failed (what the start script printed), once it has. */
+  launchError(): string | undefined;
   /** Whether time-to-ready probing may begin before `started` resolves (see Platform). */
   probeDuringStart: boolean;
   /** The host process that is the instance (app, container init or qemu), once known. */
@@ -75,6 +80,7 @@ export async function launchInstance(platform: Platform, ctx: InstanceContext): 
   const paths = writeInstanceScripts(platform.scripts(ctx), ctx.workDir);
   await run("bash", [paths.prepare], { timeoutMs: 120_000 });
   let pid: number | undefined;
+  rmSync(join(ctx.workDir, LAUNCH_STAMP_FILE), { force: true });
   const launchedAt = performance.now();
   const started = run("bash", [paths.start], { timeoutMs: 180_000 }).then(() => {
     const raw = readFileSync(join(ctx.workDir, "instance.pid"), "utf8").trim();
@@ -83,11 +89,17 @@ export async function launchInstance(platform: Platform, ctx: InstanceContext): 
       throw new Error(`${platform.name}: instance.pid holds ${JSON.stringify(raw)}`);
     pid = parsed;
   });
-  started.catch(() => undefined); // reported to whoever awaits `started`
+  let launchError: string | undefined;
+  started.catch((error: unknown) => {
+    // The start script's own output says what the platform refused; the command line adds nothing.
+    launchError = error instanceof CommandError ? error.stderr.trim() || error.message : String(error);
+  });
   const host = ctx.bindAddress === "0.0.0.0" ? "127.0.0.1" : ctx.bindAddress;
   return {
     baseUrl: `http://${host}:${ctx.hostPort}`,
     launchedAt,
+    launchError: () => launchError,
+    launchStamp: () => readLaunchStamp(join(ctx.workDir, LAUNCH_STAMP_FILE)),
     started,
     probeDuringStart: platform.probeDuringStart,
     pid: () => pid,

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { type OpsConfig, opsConfig } from "../../workloads/artifacts/nanos";
 import { nanosRecipe } from "../../workloads/artifacts/recipes";
+import { LAUNCH_STAMP_LINE } from "../clock";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
@@ -249,6 +250,7 @@ function startScript(ctx: InstanceContext): string {
 serial=${shellQuote(serialLogPath(name))}
 # ops starts qemu in the background and exits. qemu inherits ops's stdout and stderr: they go to
 # a file, because a pipe would stay open for as long as the VM runs.
+${LAUNCH_STAMP_LINE}
 if ! ${launch} > ops-create.log 2>&1 < /dev/null; then
   echo "nanos: ops instance create failed:" >&2
   cat ops-create.log >&2

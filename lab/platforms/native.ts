@@ -1,4 +1,5 @@
 import { binaryRecipe } from "../../workloads/artifacts/recipes";
+import { LAUNCH_STAMP_LINE } from "../clock";
 import { hasCommand } from "../exec";
 import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
@@ -75,14 +76,19 @@ function startScript(ctx: InstanceContext): string {
   const command = shellQuote(ctx.artifact);
   return `${scriptHeader(`native start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 cg=$(cat cgroup.path)
-launch=(taskset -c ${shellQuote(ctx.cpuList)} ${command})
+cpus=${shellQuote(ctx.cpuList)}
 
+# The supervisor joins the cgroup and takes the CPU affinity first, then stamps the launch and
+# execs the app: everything but the exec itself is off the time-to-ready clock.
 # shellcheck disable=SC2016 # the supervisor's own variables expand inside it, not here
 PORT=${ctx.hostPort} setsid bash -c '
   cg=$1
-  shift
+  cpus=$2
+  shift 2
   (
     if [ -n "$cg" ]; then echo "$BASHPID" > "$cg/cgroup.procs"; fi
+    taskset -p -c "$cpus" "$BASHPID" > /dev/null
+    ${LAUNCH_STAMP_LINE}
     exec "$@"
   ) &
   app=$!
@@ -90,7 +96,7 @@ PORT=${ctx.hostPort} setsid bash -c '
   status=0
   wait "$app" || status=$?
   echo "$status" > exit.code
-' supervise "$cg" "\${launch[@]}" > app.log 2>&1 < /dev/null &
+' supervise "$cg" "$cpus" ${command} > app.log 2>&1 < /dev/null &
 
 for _ in $(seq 1 2000); do
   [ -s instance.pid ] && exit 0

@@ -70,3 +70,12 @@ export function recipesOf(kinds: readonly string[]): ArtifactRecipe[] {
     return recipe;
   });
 }
+
+/** Whether every knob a cell records is at its default (the paper's setting where the paper had one). */
+export function knobsAtDefaults(knobs: Readonly<Record<string, string>>): boolean {
+  const catalogue = knobCatalogue(allPlatforms());
+  return Object.entries(knobs).every(([name, value]) => {
+    const known = catalogue.get(name);
+    return known === undefined || known.spec.default === value;
+  });
+}

@@ -7,8 +7,10 @@ import { RUNTIMES, WORKLOADS } from "../model";
 export const RESULTS_SCHEMA_VERSION = 1;
 
 /** How a cell ended. An experiment that OOMs, crashes or times out is a result, not an error. */
-export const CELL_STATUSES = ["ok", "oom", "crashed", "timeout", "skipped"] as const;
+export const CELL_STATUSES = ["ok", "oom", "crashed", "timeout", "failed-start", "skipped"] as const;
 export type CellStatus = (typeof CELL_STATUSES)[number];
+/** The statuses of a cell that was attempted and did not end ok (a skipped cell never ran). */
+export const FAILED_STATUSES = ["oom", "crashed", "timeout", "failed-start"] as const satisfies readonly CellStatus[];
 
 /** Marks that keep a cell out of silent averages: the report shows them. */
 export const CELL_FLAGS = [
@@ -68,6 +70,8 @@ export const AppInfoSchema = z.object({
 
 export const TtrSchema = z
   .object({
+    /** Where each sample's clock started: the launch command's own stamp, or the harness (older runs). */
+    clock: z.enum(["launch-command", "harness"]).optional(),
     launches: z.number().int().nonnegative(),
     samplesMs: z.array(z.number().nonnegative()),
     medianMs: z.number().nonnegative().nullable(),
@@ -167,7 +171,16 @@ export const ManifestSchema = z
     artifacts: z.array(z.record(z.string(), z.unknown())),
     git: z.object({ commit: z.string().nullable(), dirty: z.boolean().nullable() }).strict(),
     cells: z.array(z.object({ id: z.string(), name: z.string() }).strict()),
-    resumes: z.array(z.object({ at: z.string().datetime(), host: z.string() }).strict()),
+    /** The time-to-ready harness's floor on this host (lab/runner/harnessFloor.ts): a TTR near it is at the limit of what the lab can see. */
+    harness: z
+      .object({
+        ttrFloor: z.object({ medianMs: z.number().nonnegative(), samplesMs: z.array(z.number()) }).strict(),
+      })
+      .strict()
+      .optional(),
+    resumes: z.array(
+      z.object({ at: z.string().datetime(), host: z.string(), ttrFloorMs: z.number().optional() }).strict(),
+    ),
   })
   .strict();
 export type Manifest = z.output<typeof ManifestSchema>;

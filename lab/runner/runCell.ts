@@ -53,13 +53,18 @@ function readLimits(workDir: string): EnforcedLimits | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as EnforcedLimits) : null;
 }
 
-/** How an instance that stopped serving ended, from what its platform recorded. */
+/**
+ * How an instance that stopped serving ended, from what its platform recorded. A launch command
+ * that failed is a failed start with the platform's own error, never a timeout.
+ */
 export function classifyEnd(
   exit: InstanceExit,
   diedOnItsOwn: boolean,
   phase: string,
+  launchError?: string,
 ): { status: CellStatus; reason: string } {
   const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.exitCode ?? "unknown"}`;
+  if (launchError !== undefined) return { status: "failed-start", reason: `the launch failed: ${launchError}` };
   if (exit.oomKilled) return { status: "oom", reason: `OOM-killed ${phase} (${how})` };
   if (diedOnItsOwn) return { status: "crashed", reason: `the instance died ${phase} (${how})` };
   return { status: "timeout", reason: `the instance did not answer ${phase}` };
@@ -132,9 +137,14 @@ const emptyOutcome = (): Outcome => ({
   exit: null,
 });
 
-function ttrOf(samples: number[], launches: number): NonNullable<CellResult["ttr"]> {
+function ttrOf(
+  samples: number[],
+  launches: number,
+  clock: "launch-command" | "harness" = "launch-command",
+): NonNullable<CellResult["ttr"]> {
   const rounded = samples.map((s) => Math.round(s * 1000) / 1000);
   return {
+    clock,
     launches,
     samplesMs: rounded,
     medianMs: rounded.length ? median(rounded) : null,
@@ -147,11 +157,14 @@ function ttrOf(samples: number[], launches: number): NonNullable<CellResult["ttr
 async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outcome): Promise<void> {
   const ttr = ctx.cell.spec.ttr ?? { launches: 0, timeoutS: 60 };
   const samples: number[] = [];
+  let clock: "launch-command" | "harness" = "launch-command";
   for (let i = 1; i <= ttr.launches; i++) {
     if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
     const { instance, context } = await ws.launch(join(ws.rawDir, `launch-${i}`), `${ctx.cell.name}-l${i}`);
     try {
-      samples.push((await waitForInstance(instance, "/io", ttr.timeoutS * 1000)).elapsedMs);
+      const ready = await waitForInstance(instance, "/io", ttr.timeoutS * 1000);
+      samples.push(ready.elapsedMs);
+      if (ready.clock === "harness") clock = "harness";
     } catch (error) {
       if (ctx.signal.aborted) {
         await ws.abandon(instance, context);
@@ -159,15 +172,20 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
       }
       const diedOnItsOwn = !instance.isAlive();
       const exit = await ws.finish(instance, context);
-      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, `before it was ready (launch ${i})`), { exit });
-      outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      const launchError = instance.launchError();
+      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, `before it was ready (launch ${i})`, launchError), {
+        exit,
+      });
+      if (launchError === undefined) {
+        outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      }
       outcome.limits = readLimits(context.workDir);
       break;
     }
     outcome.exit = await ws.finish(instance, context);
     outcome.limits = readLimits(context.workDir);
   }
-  outcome.ttr = ttrOf(samples, ttr.launches);
+  outcome.ttr = ttrOf(samples, ttr.launches, clock);
 }
 
 function startFootprint(workDir: string, maxSeconds: number): ChildProcess {
@@ -194,14 +212,18 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
   let stopped = false;
   try {
     try {
-      outcome.ttr = ttrOf([(await waitForInstance(instance, "/io", 60_000)).elapsedMs], 1);
+      const ready = await waitForInstance(instance, "/io", 60_000);
+      outcome.ttr = ttrOf([ready.elapsedMs], 1, ready.clock);
     } catch (error) {
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
       const diedOnItsOwn = !instance.isAlive();
       const exit = await ws.finish(instance, context);
       stopped = true;
-      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, "before it was ready"), { exit });
-      outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      const launchError = instance.launchError();
+      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, "before it was ready", launchError), { exit });
+      if (launchError === undefined) {
+        outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      }
       return;
     }
     const check = await quickVerify(instance.baseUrl, ctx.cell.spec.runtime);

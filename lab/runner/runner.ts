@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ArtifactRecord, artifactStillPresent, buildArtifacts } from "../../workloads/artifacts/build";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
@@ -23,8 +25,10 @@ import {
   writeCellResult,
   writeManifest,
 } from "../results/store";
+import { measureHarnessFloor } from "./harnessFloor";
 import { estimateCellSeconds, formatDuration, progressLine, summaryTable } from "./report";
 import { CellInterrupted, runCell, skippedCell } from "./runCell";
+import { trialStart } from "./trial";
 
 export interface NewRun {
   kind: "new";
@@ -142,6 +146,48 @@ async function prepareArtifacts(
   return { artifactOf, records };
 }
 
+/** Start and stop one instance per platform that has cells to run; a platform that cannot is skipped with its error. */
+async function trialPlatforms(
+  cells: readonly Cell[],
+  availability: Map<string, Availability>,
+  artifactOf: (runtime: Runtime, kind: string) => string | undefined,
+  profile: Profile,
+  runId: string,
+  options: RunnerOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  const workRoot = mkdtempSync(join(tmpdir(), "edgelab-trial-"));
+  try {
+    for (const [name, found] of availability) {
+      const cell = cells.find((c) => c.spec.platform === name);
+      if (!found.ok || !cell) continue;
+      const platform = getPlatform(name);
+      const artifact = artifactOf(cell.spec.runtime, platform.artifact.kind);
+      if (!artifact) continue;
+      const outcome = await trialStart({
+        platform,
+        runtime: cell.spec.runtime,
+        artifact,
+        knobs: profile.knobs,
+        workDir: join(workRoot, name),
+        runId,
+        bindAddress: options.bindAddress ?? "127.0.0.1",
+        emulated: found.facts.accelerator === "tcg",
+        allowEmulation: profile.allowEmulation,
+        timeoutMs: profile.ttr.timeoutS * 1000,
+      });
+      if (outcome.ok) {
+        found.facts.trialTtrMs = Math.round(outcome.ttrMs * 1000) / 1000;
+      } else {
+        availability.set(name, { ok: false, reason: outcome.reason, facts: found.facts });
+        log(`  ${name.padEnd(7)} skipped: ${outcome.reason}`);
+      }
+    }
+  } finally {
+    rmSync(workRoot, { recursive: true, force: true });
+  }
+}
+
 /**
  * The local lab: plan, build, run every cell in order, record each result as it finishes.
  * Interrupting stops the current cell, removes its instance and leaves it unrecorded, so
@@ -209,11 +255,19 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
     availability,
     (existing?.artifacts ?? []) as unknown as ArtifactRecord[],
   );
+  // A single cell (the Pulumi lab's one command per cell) records its own failed start instead.
+  if (!options.onlyCells) await trialPlatforms(todo, availability, artifactOf, profile, runId, options, log);
+  const harness = options.planOnly ? undefined : { ttrFloor: await measureHarnessFloor() };
+  if (harness) log(`  time-to-ready harness floor: ${harness.ttrFloor.medianMs.toFixed(2)} ms (median)`);
   const platformFacts = Object.fromEntries(
     [...availability].map(([name, a]) => [name, { ok: a.ok, reason: a.reason ?? null, facts: a.facts }]),
   );
   if (existing) {
-    existing.resumes.push({ at: new Date().toISOString(), host: hostFacts(kvm).hostname });
+    existing.resumes.push({
+      at: new Date().toISOString(),
+      host: hostFacts(kvm).hostname,
+      ...(harness ? { ttrFloorMs: harness.ttrFloor.medianMs } : {}),
+    });
     writeManifest(runDir, existing);
   } else {
     createRunDir(options.resultsRoot, runId);
@@ -228,6 +282,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
       selection: { ...selection } as Manifest["selection"],
       generatorPreference: options.generatorPreference,
       host: hostFacts({ usable: kvm.usable, reason: kvm.reason }),
+      ...(harness ? { harness } : {}),
       versionsFound: await versionsFound(),
       platforms: platformFacts,
       artifacts: records as unknown as Record<string, unknown>[],

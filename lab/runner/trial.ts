@@ -1,0 +1,73 @@
+/**
+ * A platform counts as available only once it has started and stopped an instance here: a
+ * Docker engine that answers `docker info` but cannot start a container, a runtime whose sandbox
+ * cannot come up, or a VM that does not boot are found in seconds, before the sweep, with the
+ * platform's own error, instead of as a column of timeouts.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Runtime } from "../model";
+import { APP_PORT } from "../model";
+import { cpuListFor, instanceName } from "../platforms/context";
+import { type LaunchedInstance, launchInstance } from "../platforms/instance";
+import { knobsFor } from "../platforms/knobs";
+import type { InstanceContext, Platform } from "../platforms/types";
+import { freePort } from "../ports";
+import { waitForInstance } from "../ready";
+
+export interface TrialOptions {
+  platform: Platform;
+  runtime: Runtime;
+  artifact: string;
+  /** The profile's knobs: the trial runs the platform as the cells will. */
+  knobs: Readonly<Record<string, string>>;
+  workDir: string;
+  runId: string;
+  bindAddress: string;
+  emulated: boolean;
+  allowEmulation: boolean;
+  timeoutMs: number;
+}
+
+export type TrialOutcome = { ok: true; ttrMs: number } | { ok: false; reason: string };
+
+function lastLines(text: string, count = 5): string {
+  return text.trim().split("\n").slice(-count).join(" | ").slice(0, 500);
+}
+
+/** Start one instance with room to spare (1 CPU, 256 MB), wait for its first 200, stop it. */
+export async function trialStart(options: TrialOptions): Promise<TrialOutcome> {
+  const { platform } = options;
+  mkdirSync(options.workDir, { recursive: true });
+  const resources = { cpus: 1, memoryMB: 256 };
+  const context: InstanceContext = {
+    runtime: options.runtime,
+    resources,
+    knobs: knobsFor(platform, options.knobs),
+    artifact: options.artifact,
+    workDir: options.workDir,
+    instanceName: instanceName(options.runId, `trial-${platform.name}`),
+    hostPort: platform.ports === "app" ? APP_PORT : await freePort(),
+    bindAddress: options.bindAddress,
+    runId: options.runId,
+    cpuList: cpuListFor(resources.cpus),
+    allowEmulation: options.allowEmulation,
+    ...(platform.class.isolation === "vm"
+      ? { accelerator: options.emulated ? ("tcg" as const) : ("kvm" as const) }
+      : {}),
+  };
+  let instance: LaunchedInstance | undefined;
+  try {
+    instance = await launchInstance(platform, context);
+    const ready = await waitForInstance(instance, "/io", options.timeoutMs);
+    await instance.stop();
+    return { ok: true, ttrMs: ready.elapsedMs };
+  } catch (error) {
+    const launchError = instance?.launchError();
+    await instance?.cleanup();
+    const why = launchError ?? `${(error as Error).message}${instance ? `; log: ${lastLines(instance.output())}` : ""}`;
+    return { ok: false, reason: `${platform.name}: a trial instance did not start: ${lastLines(why)}` };
+  }
+}
+
+export const TRIAL_DIR = (runDir: string, platform: string) => join(runDir, "trials", platform);
