@@ -84,7 +84,7 @@ runMain(async () => {
   const launched: LaunchedInstance[] = [];
   let seq = 0;
   const launchWith = (platform: Platform, runtime: Runtime, artifact: string) => async (port: number) => {
-    const ctx = adHocContext({
+    const ctx = await adHocContext({
       platform,
       runtime,
       artifact,

@@ -61,7 +61,7 @@ runMain(async () => {
   // The probe against an instance that is already serving: the smallest TTR it can report.
   const manifest = await buildArtifacts({ revision, runtimes: ["go"], recipes: [binaryRecipe] });
   const goBinary = manifest.artifacts[0]?.ref ?? "";
-  const ctx = adHocContext({
+  const ctx = await adHocContext({
     runtime: "go",
     platform: nativePlatform,
     artifact: goBinary,

@@ -61,7 +61,7 @@ runMain(async () => {
   try {
     for (let i = 0; i < launches; i++) {
       independent.push(await spawnAndPoll(binary));
-      const ctx = adHocContext({
+      const ctx = await adHocContext({
         platform: nativePlatform,
         runtime: "go",
         artifact: binary,

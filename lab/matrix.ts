@@ -85,7 +85,7 @@ export function expandMatrix(profile: Profile, revisionId: string, selection: Se
               workload,
               cpus,
               memoryMB,
-              knobs: knobsFor(platform, profile.knobs),
+              knobs: knobsFor(platform, profile.knobs, runtime),
               load: workload === "startup" ? null : profile.load,
               ttr: workload === "startup" ? profile.ttr : null,
               // Only a VM can be emulated; elsewhere the setting changes nothing and stays out of the id.

@@ -53,7 +53,7 @@ function executable(argv: string[], port: number): string {
 
 function native(runtime: Runtime, command: () => string[]) {
   return async (port: number) => {
-    const ctx = adHocContext({
+    const ctx = await adHocContext({
       runtime,
       platform: nativePlatform,
       artifact: executable(command(), port),
@@ -82,7 +82,7 @@ function dockerCase(runtime: Runtime, expectedVersion: () => string): Case {
     expectedVersion,
     docker: limits,
     launch: async (port) => {
-      const ctx = adHocContext({
+      const ctx = await adHocContext({
         runtime,
         platform: dockerPlatform,
         artifact: artifact(runtime, "docker-offline"),

@@ -2,7 +2,7 @@ import { dockerOfflineRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
-import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
+import { envAssignments, scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
 /** Docker: `nat` publishes the port through docker-proxy/NAT as the paper; `host` shares the host's stack. */
@@ -22,6 +22,7 @@ export function dockerRunArgs(ctx: InstanceContext): string[] {
   const args = ["run", "--detach", "--name", ctx.instanceName, "--label", `${RUN_LABEL}=${ctx.runId}`];
   args.push(ctx.knobs.cpuMode === "pinned" ? `--cpuset-cpus=${ctx.cpuList}` : `--cpus=${cpus}`);
   args.push(`--memory=${memoryMB}m`, `--memory-swap=${memoryMB}m`);
+  for (const assignment of envAssignments(ctx.env)) args.push("--env", assignment);
   if (ctx.knobs.dockerNetwork === "host") args.push("--network=host", "--env", `PORT=${ctx.hostPort}`);
   else args.push("--publish", `${ctx.bindAddress}:${ctx.hostPort}:${APP_PORT}`);
   args.push(ctx.artifact);

@@ -35,6 +35,7 @@ function context(name: string, extra: Partial<InstanceContext>): InstanceContext
     cpuList: "0",
     allowEmulation: false,
     ...extra,
+    env: extra.env ?? {},
   };
 }
 

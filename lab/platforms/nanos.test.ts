@@ -44,6 +44,7 @@ function cell(network: "user" | "bridged", cpuMode: CpuMode, extra: Partial<Inst
     allowEmulation: false,
     bridgeName: network === "bridged" ? "br0" : undefined,
     ...extra,
+    env: extra.env ?? {},
   };
 }
 

@@ -171,6 +171,7 @@ export function nanosInstanceConfig(ctx: InstanceContext): OpsConfig {
     accel: acceleratorOf(ctx) === "kvm",
     bridgeName: ctx.bridgeName,
     tapName: network === "bridged" ? tapName(ctx.instanceName) : undefined,
+    env: ctx.env,
   });
   if (network === "user" && ctx.hostPort !== APP_PORT) config.RunConfig.Ports = [`${ctx.hostPort}-${APP_PORT}`];
   return config;

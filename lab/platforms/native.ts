@@ -1,7 +1,7 @@
 import { binaryRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
 import { hasCommand } from "../exec";
-import { scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
+import { envPrefix, scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
 /** cgroup folders the native platform creates, one per instance, under each hierarchy's root. */
@@ -81,7 +81,7 @@ cpus=${shellQuote(ctx.cpuList)}
 # The supervisor joins the cgroup and takes the CPU affinity first, then stamps the launch and
 # execs the app: everything but the exec itself is off the time-to-ready clock.
 # shellcheck disable=SC2016 # the supervisor's own variables expand inside it, not here
-PORT=${ctx.hostPort} setsid bash -c '
+${envPrefix({ ...ctx.env, PORT: String(ctx.hostPort) })} setsid bash -c '
   cg=$1
   cpus=$2
   shift 2

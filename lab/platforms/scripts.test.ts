@@ -22,9 +22,9 @@ const root = mkdtempSync(join(tmpdir(), "scripts-"));
 /** An artifact reference with a space in it, as a path or a tag could have. */
 const ARTIFACT = "/opt/edge lab/artifacts/node";
 
-function context(platform: string, knobs: KnobValues, n: number): InstanceContext {
+async function context(platform: string, knobs: KnobValues, n: number): Promise<InstanceContext> {
   return {
-    ...adHocContext({
+    ...(await adHocContext({
       platform: getPlatform(platform),
       runtime: "node",
       artifact: ARTIFACT,
@@ -33,7 +33,7 @@ function context(platform: string, knobs: KnobValues, n: number): InstanceContex
       resources: { cpus: 1, memoryMB: 128 },
       knobs,
       runId: "shellcheck",
-    }),
+    })),
     ...(Object.values(knobs).includes("bridged") ? { bridgeName: "br-lab" } : {}),
   };
 }
@@ -60,7 +60,7 @@ describe("generated scripts", () => {
     it(`${platform} ${JSON.stringify(knobs)}: prepare, start, stop and cleanup pass shellcheck`, async (t) => {
       const skip = await shellcheckSkip();
       if (skip) return t.skip(skip);
-      const ctx = context(platform, knobs, n);
+      const ctx = await context(platform, knobs, n);
       const paths = writeInstanceScripts(getPlatform(platform).scripts(ctx), ctx.workDir);
       await run("shellcheck", ["--severity=style", ...Object.values(paths)]);
     });
@@ -90,8 +90,8 @@ describe("generated scripts", () => {
 });
 
 describe("docker run arguments", () => {
-  it("cap swap at the memory limit and use a CFS quota as the paper", () => {
-    const args = dockerRunArgs(context("docker", { cpuMode: "quota", dockerNetwork: "nat" }, 90));
+  it("cap swap at the memory limit and use a CFS quota as the paper", async () => {
+    const args = dockerRunArgs(await context("docker", { cpuMode: "quota", dockerNetwork: "nat" }, 90));
     assert.ok(args.includes("--cpus=1"));
     assert.ok(args.includes("--memory=128m") && args.includes("--memory-swap=128m"));
     assert.deepEqual(args.slice(args.indexOf("--publish"), args.indexOf("--publish") + 2), [
@@ -101,8 +101,8 @@ describe("docker run arguments", () => {
     assert.equal(args.at(-1), ARTIFACT, "the image the recipe built");
   });
 
-  it("pin cores and share the host network when asked", () => {
-    const args = dockerRunArgs(context("docker", { cpuMode: "pinned", dockerNetwork: "host" }, 91));
+  it("pin cores and share the host network when asked", async () => {
+    const args = dockerRunArgs(await context("docker", { cpuMode: "pinned", dockerNetwork: "host" }, 91));
     assert.ok(args.includes("--cpuset-cpus=0"));
     assert.ok(!args.some((a) => a.startsWith("--cpus=")));
     assert.ok(args.includes("--network=host"));

@@ -2,6 +2,28 @@ import { shellQuote } from "../exec";
 
 export { shellQuote };
 
+/**
+ * `NAME=value` arguments for the app's environment (e.g. `docker run --env`). Names are checked,
+ * since a name cannot be quoted where it is a shell assignment.
+ */
+export function envAssignments(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).map(([name, value]) => {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name))
+      throw new Error(`environment variable name ${JSON.stringify(name)} is not allowed`);
+    return `${name}=${value}`;
+  });
+}
+
+/** The same as assignments a shell command line can start with: NAME='value' ... */
+export function envPrefix(env: Readonly<Record<string, string>>): string {
+  return envAssignments(env)
+    .map((assignment) => {
+      const at = assignment.indexOf("=");
+      return `${assignment.slice(0, at)}=${shellQuote(assignment.slice(at + 1))}`;
+    })
+    .join(" ");
+}
+
 /** The common head of every generated script: strict mode and a fixed working folder. */
 export function scriptHeader(purpose: string, workDir: string): string {
   return `#!/usr/bin/env bash

@@ -39,6 +39,8 @@ export interface InstanceContext {
   resources: Resources;
   /** The platform's own knobs and the shared ones it uses, defaults filled in. */
   knobs: KnobValues;
+  /** Environment the app must start with (from the runtime knobs: GOMAXPROCS, NODE_OPTIONS); every platform passes it on. */
+  env: Readonly<Record<string, string>>;
   /** What the platform's artifact recipe built for this runtime (ArtifactRecord.ref): a path or an image tag. */
   artifact: string;
   /** Absolute folder for this instance's scripts and files (pid, limits, exit, logs). */
@@ -113,7 +115,8 @@ export interface Availability {
 }
 
 /**
- * Everything a platform is. The matrix, the runner, the schemas, the ETA, the report and the Pulumi
+ * Everything a platform is. Its scripts honour the whole InstanceContext: the resources and
+ * knobs, and the app's environment (`env`), which must reach the app unchanged. The matrix, the runner, the schemas, the ETA, the report and the Pulumi
  * program read these fields and name no platform: adding one is a module and a registry line.
  */
 export interface Platform {

@@ -55,7 +55,13 @@ export async function measureHarnessFloor(launches = 7): Promise<HarnessFloor> {
     for (let i = 0; i < launches; i++) {
       const workDir = join(workRoot, String(i));
       mkdirSync(workDir);
-      const ctx = adHocContext({ platform: alreadyServing, runtime: "go", artifact: "", hostPort: port, workDir });
+      const ctx = await adHocContext({
+        platform: alreadyServing,
+        runtime: "go",
+        artifact: "",
+        hostPort: port,
+        workDir,
+      });
       const instance = await launchInstance(alreadyServing, ctx);
       const ready = await waitForInstance(instance, "/", 10_000);
       await instance.stop();

@@ -8,13 +8,10 @@ import { runLoad } from "../load/generator";
 import { type RemoteLoadHost, runRemoteLoad } from "../load/remote";
 import type { GeneratorName, LoadRun, LoadSpec } from "../load/types";
 import type { Cell } from "../matrix";
-import { APP_PORT } from "../model";
-import { cpuListFor, instanceName } from "../platforms/context";
+import { instanceContext } from "../platforms/context";
 import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
 import { type InstanceExit, type LaunchedInstance, launchInstance, SCRIPT_NAMES } from "../platforms/instance";
-import { knobsFor } from "../platforms/knobs";
 import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/types";
-import { freePort } from "../ports";
 import { waitForInstance } from "../ready";
 import type { CellResult, CellStatus } from "../results/schema";
 import { RESULTS_SCHEMA_VERSION } from "../results/schema";
@@ -80,23 +77,19 @@ class CellWorkspace {
   /** Launch one instance of this cell in `workDir`, registered for cleanup should the runner die. */
   async launch(workDir: string, label: string): Promise<{ instance: LaunchedInstance; context: InstanceContext }> {
     const { spec } = this.ctx.cell;
-    const context: InstanceContext = {
+    const context = await instanceContext({
+      platform: this.ctx.platform,
       runtime: spec.runtime,
-      resources: { cpus: spec.cpus, memoryMB: spec.memoryMB },
-      knobs: knobsFor(this.ctx.platform, spec.knobs),
       artifact: this.ctx.artifact,
       workDir,
-      instanceName: instanceName(this.ctx.runId, label),
-      hostPort: this.ctx.platform.ports === "app" ? APP_PORT : await freePort(),
-      bindAddress: this.ctx.bindAddress,
+      label,
+      resources: { cpus: spec.cpus, memoryMB: spec.memoryMB },
+      knobs: spec.knobs,
       runId: this.ctx.runId,
-      cpuList: cpuListFor(spec.cpus),
+      bindAddress: this.ctx.bindAddress,
+      emulated: this.ctx.emulated,
       allowEmulation: spec.allowEmulation,
-      // Decided once by the platform's availability check: KVM, or TCG when emulation is allowed.
-      ...(this.ctx.platform.class.isolation === "vm"
-        ? { accelerator: this.ctx.emulated ? ("tcg" as const) : ("kvm" as const) }
-        : {}),
-    };
+    });
     mkdirSync(workDir, { recursive: true });
     markActive(this.ctx.runDir, context.instanceName, join(workDir, SCRIPT_NAMES.cleanup));
     return { instance: await launchInstance(this.ctx.platform, context), context };

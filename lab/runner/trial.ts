@@ -7,12 +7,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Runtime } from "../model";
-import { APP_PORT } from "../model";
-import { cpuListFor, instanceName } from "../platforms/context";
+import { instanceContext } from "../platforms/context";
 import { type LaunchedInstance, launchInstance } from "../platforms/instance";
-import { knobsFor } from "../platforms/knobs";
-import type { InstanceContext, Platform } from "../platforms/types";
-import { freePort } from "../ports";
+import type { Platform } from "../platforms/types";
 import { waitForInstance } from "../ready";
 
 export interface TrialOptions {
@@ -39,23 +36,11 @@ function lastLines(text: string, count = 5): string {
 export async function trialStart(options: TrialOptions): Promise<TrialOutcome> {
   const { platform } = options;
   mkdirSync(options.workDir, { recursive: true });
-  const resources = { cpus: 1, memoryMB: 256 };
-  const context: InstanceContext = {
-    runtime: options.runtime,
-    resources,
-    knobs: knobsFor(platform, options.knobs),
-    artifact: options.artifact,
-    workDir: options.workDir,
-    instanceName: instanceName(options.runId, `trial-${platform.name}`),
-    hostPort: platform.ports === "app" ? APP_PORT : await freePort(),
-    bindAddress: options.bindAddress,
-    runId: options.runId,
-    cpuList: cpuListFor(resources.cpus),
-    allowEmulation: options.allowEmulation,
-    ...(platform.class.isolation === "vm"
-      ? { accelerator: options.emulated ? ("tcg" as const) : ("kvm" as const) }
-      : {}),
-  };
+  const context = await instanceContext({
+    ...options,
+    label: `trial-${platform.name}`,
+    resources: { cpus: 1, memoryMB: 256 },
+  });
   let instance: LaunchedInstance | undefined;
   try {
     instance = await launchInstance(platform, context);

@@ -88,6 +88,8 @@ export interface NanosRunSpec {
   accel: boolean;
   bridgeName?: string;
   tapName?: string;
+  /** The app's environment beyond PORT (runtime knobs: GOMAXPROCS, NODE_OPTIONS). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface OpsRunConfig {
@@ -149,7 +151,7 @@ export function opsConfig(spec: NanosRunSpec): OpsConfig {
     if (spec.bridgeName) runConfig.BridgeName = spec.bridgeName;
     if (spec.tapName) runConfig.TapName = spec.tapName;
   }
-  return { Env: { PORT: String(APP_PORT) }, RunConfig: runConfig };
+  return { Env: { ...spec.env, PORT: String(APP_PORT) }, RunConfig: runConfig };
 }
 
 export function imageName(runtime: Runtime, revision: Revision): string {
