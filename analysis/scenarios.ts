@@ -107,13 +107,13 @@ function seriesLabels(scenarios: readonly Scenario[]): void {
   for (const group of byPlatformWorkload.values()) {
     const fields = group.map((s) => variantFields(s.spec));
     const keys = [...new Set(fields.flatMap((f) => Object.keys(f)))];
-    const differing = keys.filter((k) => new Set(fields.map((f) => f[k])).size > 1);
+    // A knob only some scenarios have (a runtime's own: goMaxProcs, nodeHeap) differs only where it is set.
+    const differing = keys.filter((k) => new Set(fields.map((f) => f[k]).filter((v) => v !== undefined)).size > 1);
     group.forEach((s, i) => {
       const f = fields[i] ?? {};
+      const own = differing.filter((k) => f[k] !== undefined);
       s.series =
-        differing.length === 0
-          ? s.spec.platform
-          : `${s.spec.platform} (${differing.map((k) => `${k}=${f[k] ?? "-"}`).join(", ")})`;
+        own.length === 0 ? s.spec.platform : `${s.spec.platform} (${own.map((k) => `${k}=${f[k]}`).join(", ")})`;
     });
   }
 }
