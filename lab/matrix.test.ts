@@ -62,4 +62,48 @@ describe("the matrix", () => {
       ["node-docker-startup-1cpu-16mb-r1", "node-docker-io-1cpu-16mb-r1", "node-docker-compute-1cpu-16mb-r1"],
     );
   });
+
+  it("repeats each cell with each knob variant that applies to it, named by what it changes", () => {
+    const profile = {
+      ...quick,
+      platforms: ["native", "docker"],
+      resources: [{ cpus: 1, memoryMB: 128 }],
+      ttr: { ...quick.ttr, launches: 0 },
+      repetitions: 1,
+      knobVariants: [{ goMaxProcs: "cpus" }, { dockerNetwork: "host" }] as Record<string, string>[],
+    };
+    const names = expandMatrix(profile, revision.id, { workloads: ["io"] }).map((c) => c.name);
+    assert.deepEqual(names, [
+      "go-native-io-1cpu-128mb-r1",
+      "go-docker-io-1cpu-128mb-r1",
+      "go-native-io-1cpu-128mb-goMaxProcs-cpus-r1",
+      "go-docker-io-1cpu-128mb-goMaxProcs-cpus-r1",
+      "go-docker-io-1cpu-128mb-dockerNetwork-host-r1",
+      "node-native-io-1cpu-128mb-r1",
+      "node-docker-io-1cpu-128mb-r1",
+      "node-docker-io-1cpu-128mb-dockerNetwork-host-r1",
+    ]);
+  });
+
+  it("runs a resource level only for the runtimes and workloads it names", () => {
+    const profile = {
+      ...quick,
+      platforms: ["native"],
+      resources: [
+        { cpus: 1, memoryMB: 256, workloads: ["startup" as const, "io" as const] },
+        { cpus: 1, memoryMB: 16, runtimes: ["node" as const], workloads: ["compute" as const] },
+      ],
+      repetitions: 1,
+    };
+    assert.deepEqual(
+      expandMatrix(profile, revision.id).map((c) => c.name),
+      [
+        "go-native-startup-1cpu-256mb-r1",
+        "go-native-io-1cpu-256mb-r1",
+        "node-native-startup-1cpu-256mb-r1",
+        "node-native-io-1cpu-256mb-r1",
+        "node-native-compute-1cpu-16mb-r1",
+      ],
+    );
+  });
 });

@@ -50,8 +50,20 @@ export function cellId(spec: CellSpec): string {
   return createHash("sha256").update(canonicalJson(spec)).digest("hex").slice(0, 16);
 }
 
-export function cellName(spec: CellSpec): string {
-  return `${spec.runtime}-${spec.platform}-${spec.workload}-${spec.cpus}cpu-${spec.memoryMB}mb-r${spec.repetition}`;
+/**
+ * Readable and unique within a profile: a cell of a knob variant names the knobs it changes
+ * (go-docker-io-1cpu-128mb-goMaxProcs-cpus-r1).
+ */
+export function cellName(spec: CellSpec, changed: Readonly<Record<string, string>> = {}): string {
+  const variant = Object.entries(changed)
+    .map(([knob, value]) => `-${knob}-${value}`)
+    .join("");
+  return `${spec.runtime}-${spec.platform}-${spec.workload}-${spec.cpus}cpu-${spec.memoryMB}mb${variant}-r${spec.repetition}`;
+}
+
+/** The knobs of `variant` that differ from `base`. */
+function changedKnobs(base: Readonly<Record<string, string>>, variant: Readonly<Record<string, string>>) {
+  return Object.fromEntries(Object.entries(variant).filter(([knob, value]) => base[knob] !== value));
 }
 
 /** What part of a profile to run (command-line filters); empty means all. */
@@ -64,35 +76,48 @@ export interface Selection {
 
 /**
  * The cells of a profile, in run order: repetitions outermost (a partial run still covers every
- * scenario once), then resources, runtime, workload (startup first), platform innermost, so the
- * platforms compared in one scenario run close together in time.
+ * scenario once), then resources, runtime, workload (startup first), knob variant (the profile's
+ * own knobs first), platform innermost, so the platforms compared in one scenario run close
+ * together in time. A variant that changes nothing for a platform and runtime adds no cell.
  */
 export function expandMatrix(profile: Profile, revisionId: string, selection: Selection = {}): Cell[] {
   const keep = <T>(values: readonly T[], chosen?: readonly T[]) =>
     chosen && chosen.length > 0 ? values.filter((v) => chosen.includes(v)) : values;
   const workloads: CellWorkload[] = [...(profile.ttr.launches > 0 ? (["startup"] as const) : []), ...profile.workloads];
+  const variants = [{}, ...(profile.knobVariants ?? [])].map((v) => ({ ...profile.knobs, ...v }));
   const cells: Cell[] = [];
+  const seen = new Set<string>();
   for (let repetition = 1; repetition <= profile.repetitions; repetition++) {
-    for (const { cpus, memoryMB } of profile.resources) {
+    for (const level of profile.resources) {
+      const { cpus, memoryMB } = level;
       if (selection.memoryMB?.length && !selection.memoryMB.includes(memoryMB)) continue;
       for (const runtime of keep(profile.runtimes, selection.runtimes)) {
+        if (level.runtimes && !level.runtimes.includes(runtime)) continue;
         for (const workload of keep(workloads, selection.workloads)) {
-          for (const platform of keep(profile.platforms, selection.platforms).map(getPlatform)) {
-            const spec: CellSpec = {
-              revision: revisionId,
-              runtime,
-              platform: platform.name,
-              workload,
-              cpus,
-              memoryMB,
-              knobs: knobsFor(platform, profile.knobs, runtime),
-              load: workload === "startup" ? null : profile.load,
-              ttr: workload === "startup" ? profile.ttr : null,
-              // Only a VM can be emulated; elsewhere the setting changes nothing and stays out of the id.
-              allowEmulation: platform.class.isolation === "vm" ? profile.allowEmulation : false,
-              repetition,
-            };
-            cells.push({ id: cellId(spec), name: cellName(spec), spec });
+          if (level.workloads && !level.workloads.includes(workload)) continue;
+          for (const chosen of variants) {
+            for (const platform of keep(profile.platforms, selection.platforms).map(getPlatform)) {
+              const knobs = knobsFor(platform, chosen, runtime);
+              const spec: CellSpec = {
+                revision: revisionId,
+                runtime,
+                platform: platform.name,
+                workload,
+                cpus,
+                memoryMB,
+                knobs,
+                load: workload === "startup" ? null : profile.load,
+                ttr: workload === "startup" ? profile.ttr : null,
+                // Only a VM can be emulated; elsewhere the setting changes nothing and stays out of the id.
+                allowEmulation: platform.class.isolation === "vm" ? profile.allowEmulation : false,
+                repetition,
+              };
+              const id = cellId(spec);
+              if (seen.has(id)) continue;
+              seen.add(id);
+              const changed = changedKnobs(knobsFor(platform, profile.knobs, runtime), knobs);
+              cells.push({ id, name: cellName(spec, changed), spec });
+            }
           }
         }
       }

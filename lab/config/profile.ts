@@ -17,10 +17,16 @@ const uniqueList = <T extends z.ZodType>(item: T) =>
     .min(1, "expected at least one value")
     .refine((values) => new Set(values.map((v) => JSON.stringify(v))).size === values.length, "expected no repeats");
 
+/**
+ * One resource level. `runtimes` and `workloads` narrow it to the scenarios that matter there
+ * (e.g. Node alone at 64 MB; "startup" for time to ready); absent, it applies to all.
+ */
 export const ResourcesSchema = z
   .object({
     cpus: int(1, 256, "CPUs"),
     memoryMB: int(8, 1_048_576, "MB"),
+    runtimes: uniqueList(z.enum(RUNTIMES)).optional(),
+    workloads: uniqueList(z.enum([...WORKLOADS, "startup"])).optional(),
   })
   .strict();
 
@@ -75,6 +81,14 @@ export const ProfileSchema = z
       })
       .strict(),
     knobs: KnobsSchema,
+    /**
+     * Knob changes to run beside the profile's own knobs, one at a time (e.g. [{ goMaxProcs: cpus },
+     * { nodeHeap: fit }]): each cell is repeated with each change that applies to its platform and
+     * runtime, so a report can say what a difference is made of.
+     */
+    knobVariants: z
+      .array(KnobsSchema.refine((k) => Object.keys(k).length > 0, "expected at least one knob"))
+      .optional(),
     /** Run VM platforms under TCG where KVM is unusable; such results are marked emulated. */
     allowEmulation: z.boolean(),
   })

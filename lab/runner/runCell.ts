@@ -27,6 +27,8 @@ export interface CellRunContext {
   /** A VM under TCG: the cell is marked emulated. */
   emulated: boolean;
   generatorPreference?: GeneratorName;
+  /** How long a load cell's instance may take to answer (the profile's ttr.timeoutS). */
+  readyTimeoutS: number;
   /** Where instances publish their port: loopback locally, the SUT's private address in a two-host lab. */
   bindAddress: string;
   /** Load from another host over SSH (two-host lab); absent: the generator runs here. */
@@ -205,7 +207,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
   let stopped = false;
   try {
     try {
-      const ready = await waitForInstance(instance, "/io", 60_000);
+      const ready = await waitForInstance(instance, "/io", ctx.readyTimeoutS * 1000);
       outcome.ttr = ttrOf([ready.elapsedMs], 1, ready.clock);
     } catch (error) {
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");

@@ -318,6 +318,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
           runId,
           platform,
           artifact,
+          readyTimeoutS: profile.ttr.timeoutS,
           emulated: available.facts.accelerator === "tcg",
           bindAddress: options.bindAddress ?? "127.0.0.1",
           ...(options.loadHost ? { loadHost: options.loadHost } : {}),
