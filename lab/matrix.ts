@@ -95,7 +95,7 @@ export function expandMatrix(profile: Profile, revisionId: string, selection: Se
         if (level.runtimes && !level.runtimes.includes(runtime)) continue;
         for (const workload of keep(workloads, selection.workloads)) {
           if (level.workloads && !level.workloads.includes(workload)) continue;
-          for (const chosen of variants) {
+          for (const chosen of level.knobVariants === false ? variants.slice(0, 1) : variants) {
             for (const platform of keep(profile.platforms, selection.platforms).map(getPlatform)) {
               const knobs = knobsFor(platform, chosen, runtime);
               const spec: CellSpec = {

@@ -27,6 +27,8 @@ export const ResourcesSchema = z
     memoryMB: int(8, 1_048_576, "MB"),
     runtimes: uniqueList(z.enum(RUNTIMES)).optional(),
     workloads: uniqueList(z.enum([...WORKLOADS, "startup"])).optional(),
+    /** Whether the profile's knob variants run at this level too (default true): where a knob cannot matter, save the time. */
+    knobVariants: z.boolean().optional(),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { buildScenarios } from "../../analysis/scenarios";
 import { run } from "../exec";
 import { repoRoot } from "../paths";
 import { labContainers } from "../platforms/docker";
@@ -81,10 +82,12 @@ async function containersOf(runId: string): Promise<string[]> {
 }
 
 describe("npm run lab", { timeout: 900_000 }, () => {
-  it("runs the quick profile: native and docker, both runtimes and workloads, OOM recorded, results valid", async (t) => {
+  it("runs the quick profile: native and docker, both runtimes and workloads, OOM recorded, three repetitions, results valid", async (t) => {
     const skip = await dockerSkip();
     if (skip) return t.skip(skip);
-    const { code, output } = await lab(["--profile", "quick", "--run-id", "quick"]);
+    // The quick profile's 256 and 16 MB levels on the platforms every CI host has (the others have tests of their own).
+    const selection = ["--platform", "native,docker,nanos", "--memory", "256,16"];
+    const { code, output } = await lab(["--profile", "quick", "--run-id", "quick", ...selection]);
     assert.equal(code, 0, output);
     assert.match(output, /cells: 0 already recorded, \d+ to run/);
     assert.match(output, /estimated \d/);
@@ -94,30 +97,42 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     assert.deepEqual(report.problems, []);
     assert.deepEqual(report.missing, []);
     const byName = new Map(report.cells.map((c) => [c.name, c]));
-    for (const runtime of ["go", "node"]) {
-      for (const platform of ["native", "docker"]) {
-        for (const memory of [256, 128]) {
+    for (const repetition of [1, 2, 3]) {
+      for (const runtime of ["go", "node"]) {
+        for (const platform of ["native", "docker"]) {
           for (const workload of ["io", "compute"]) {
-            const cell = byName.get(`${runtime}-${platform}-${workload}-1cpu-${memory}mb-r1`);
-            assert.equal(cell?.status, "ok", `${runtime} ${platform} ${workload} ${memory}: ${cell?.reason}`);
+            const cell = byName.get(`${runtime}-${platform}-${workload}-1cpu-256mb-r${repetition}`);
+            assert.equal(cell?.status, "ok", `${cell?.name}: ${cell?.reason}`);
             assert.ok((cell?.load?.requests ?? 0) > 0);
             assert.equal(cell?.load?.failedRequests, 0);
-            assert.equal(cell?.appInfo?.memory.cgroupLimitBytes, memory * 1024 * 1024, "the app saw its memory limit");
+            assert.equal(cell?.appInfo?.memory.cgroupLimitBytes, 256 * 1024 * 1024, "the app saw its memory limit");
             assert.ok((cell?.footprint?.samples ?? 0) > 0, "footprint sampled during the load");
             assert.equal(cell?.limits?.memoryMB.enforced, true);
+            assert.equal(cell?.ttr?.clock, "launch-command");
           }
-          const startup = byName.get(`${runtime}-${platform}-startup-1cpu-${memory}mb-r1`);
+          const startup = byName.get(`${runtime}-${platform}-startup-1cpu-256mb-r${repetition}`);
           assert.equal(startup?.status, "ok", startup?.reason ?? "");
           assert.equal(startup?.ttr?.samplesMs.length, 3);
-        }
-        for (const workload of ["io", "compute"]) {
-          const starved = byName.get(`${runtime}-${platform}-${workload}-1cpu-16mb-r1`);
+          const starved = byName.get(`${runtime}-${platform}-compute-1cpu-16mb-r${repetition}`);
           if (runtime === "node") {
             assert.equal(starved?.status, "oom", `${starved?.name}: ${starved?.status} ${starved?.reason}`);
             assert.equal(starved?.exit?.oomKilled, true);
+            const fitted = byName.get(`node-${platform}-compute-1cpu-16mb-nodeHeap-fit-r${repetition}`);
+            assert.equal(fitted?.spec.knobs.nodeHeap, "fit", "the nodeHeap variant ran beside the default");
           } else assert.equal(starved?.status, "ok", `${starved?.name}: ${starved?.reason}`);
         }
       }
+    }
+    // Three repetitions give every ok scenario a 95% interval: what the report's figures draw.
+    const scenarios = buildScenarios(report.cells.map((cell) => ({ cell, file: "", runId: "quick" })));
+    const withLoad = scenarios.filter((s) => s.spec.workload !== "startup" && s.basis !== "none");
+    assert.ok(withLoad.length > 0);
+    for (const s of withLoad) {
+      const throughput = s.metrics.throughputRps;
+      assert.ok(
+        throughput && throughput.n >= 3 && throughput.ciLow !== null,
+        `${s.series} ${s.spec.workload} has an interval`,
+      );
     }
     const nanos = report.cells.filter((c) => c.spec.platform === "nanos");
     assert.ok(nanos.length > 0);
@@ -157,7 +172,7 @@ describe("npm run lab", { timeout: 900_000 }, () => {
         "--workload",
         "io",
         "--memory",
-        "128,256",
+        "256",
       ];
       const { child, output } = startLab(args);
       // Let two cells finish, then interrupt while the third is under load.
@@ -176,16 +191,20 @@ describe("npm run lab", { timeout: 900_000 }, () => {
       } else assert.equal(gotSignal, "SIGKILL");
 
       const before = cellFiles(runId);
-      assert.ok(before.length >= 2 && before.length < 8, `recorded before the interruption: ${before.length}`);
+      const total = 12; // 3 repetitions x 2 runtimes x 2 platforms
+      assert.ok(before.length >= 2 && before.length < total, `recorded before the interruption: ${before.length}`);
       const stamps = new Map(before.map((f) => [f, statSync(join(resultsRoot, runId, "cells", f)).mtimeMs]));
 
       const resumed = await lab(["--resume", runId]);
       assert.equal(resumed.code, 0, resumed.output);
       if (signal === "SIGKILL")
         assert.match(resumed.output, /removed \d+ instance\(s\) an interrupted run left behind/);
-      assert.match(resumed.output, new RegExp(`cells: ${before.length} already recorded, ${8 - before.length} to run`));
+      assert.match(
+        resumed.output,
+        new RegExp(`cells: ${before.length} already recorded, ${total - before.length} to run`),
+      );
       const after = cellFiles(runId);
-      assert.equal(after.length, 8);
+      assert.equal(after.length, total);
       for (const [file, mtime] of stamps) {
         assert.equal(statSync(join(resultsRoot, runId, "cells", file)).mtimeMs, mtime, `${file} was rewritten`);
       }
