@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { EXECUTORS } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
-import { CPU_MODES, DOCKER_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
+import {
+  CPU_MODES,
+  DOCKER_NETWORKS,
+  GVISOR_NETWORKS,
+  GVISOR_PLATFORMS,
+  NANOS_NETWORKS,
+  PLATFORMS,
+} from "../platforms/types";
 
 const int = (min: number, max: number, what: string) =>
   z
@@ -45,6 +52,8 @@ export const KnobsSchema = z
     cpuMode: z.enum(CPU_MODES),
     dockerNetwork: z.enum(DOCKER_NETWORKS),
     nanosNetwork: z.enum(NANOS_NETWORKS),
+    gvisorNetwork: z.enum(GVISOR_NETWORKS).default("netstack"),
+    gvisorPlatform: z.enum(GVISOR_PLATFORMS).default("systrap"),
   })
   .strict();
 

@@ -4,7 +4,13 @@ import type { Runtime } from "../model";
 import type { InstanceArtifacts, InstanceContext, Knobs, Resources } from "./types";
 
 /** The paper's settings: CFS quota, Docker port publishing, QEMU user-mode networking. */
-export const PAPER_KNOBS: Knobs = { cpuMode: "quota", dockerNetwork: "nat", nanosNetwork: "user" };
+export const PAPER_KNOBS: Knobs = {
+  cpuMode: "quota",
+  dockerNetwork: "nat",
+  nanosNetwork: "user",
+  gvisorNetwork: "netstack",
+  gvisorPlatform: "systrap",
+};
 
 /** The first `cpus` cores as a taskset/cpuset list ("0", "0-7"), capped at the host's cores. */
 export function cpuListFor(cpus: number, hostCores = availableParallelism()): string {

@@ -1,6 +1,6 @@
 import type { Runtime } from "../model";
 
-export const PLATFORMS = ["native", "docker", "nanos"] as const;
+export const PLATFORMS = ["native", "docker", "nanos", "gvisor"] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
 
 /** `quota`: a CFS quota as the paper (`--cpus`, VM vCPUs unpinned); `pinned`: dedicated cores (cpuset, taskset). */
@@ -10,11 +10,19 @@ export type CpuMode = (typeof CPU_MODES)[number];
 export const DOCKER_NETWORKS = ["nat", "host"] as const;
 /** Nanos: `user` is QEMU user-mode (slirp) as the paper; `bridged` a tap on a host bridge. */
 export const NANOS_NETWORKS = ["user", "bridged"] as const;
+/** gVisor: `netstack` is its own user-space TCP stack; `host` runs runsc with --network=host (the kernel's stack). */
+export const GVISOR_NETWORKS = ["netstack", "host"] as const;
+/** gVisor: how the Sentry intercepts system calls (runsc --platform). */
+export const GVISOR_PLATFORMS = ["systrap", "ptrace", "kvm"] as const;
 
 export interface Knobs {
   cpuMode: CpuMode;
   dockerNetwork: (typeof DOCKER_NETWORKS)[number];
   nanosNetwork: (typeof NANOS_NETWORKS)[number];
+  /** gVisor only; absent: "netstack". */
+  gvisorNetwork?: (typeof GVISOR_NETWORKS)[number];
+  /** gVisor only; absent: "systrap". */
+  gvisorPlatform?: (typeof GVISOR_PLATFORMS)[number];
 }
 
 export interface Resources {
@@ -120,6 +128,8 @@ export interface Platform {
   probeDuringStart: boolean;
   /** Which artifact it runs (workloads/artifacts ArtifactKind). */
   artifactKind: "binary" | "docker-offline" | "nanos";
+  /** Find and end what any lab run of this platform left behind; returns what it removed. */
+  cleanupLeftovers?(): Promise<string[]>;
   checkAvailability(options: { allowEmulation: boolean }): Promise<Availability>;
   scripts(context: InstanceContext): InstanceScripts;
 }

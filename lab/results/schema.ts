@@ -3,7 +3,14 @@ import { ProfileSchema } from "../config/profile";
 import { RevisionSchema } from "../config/revision";
 import { LoadSummarySchema } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
-import { CPU_MODES, DOCKER_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
+import {
+  CPU_MODES,
+  DOCKER_NETWORKS,
+  GVISOR_NETWORKS,
+  GVISOR_PLATFORMS,
+  NANOS_NETWORKS,
+  PLATFORMS,
+} from "../platforms/types";
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -43,6 +50,8 @@ export const CellSpecSchema = z
         cpuMode: z.enum(CPU_MODES).optional(),
         dockerNetwork: z.enum(DOCKER_NETWORKS).optional(),
         nanosNetwork: z.enum(NANOS_NETWORKS).optional(),
+        gvisorNetwork: z.enum(GVISOR_NETWORKS).optional(),
+        gvisorPlatform: z.enum(GVISOR_PLATFORMS).optional(),
       })
       .strict(),
     load: LoadSettings.nullable(),

@@ -9,7 +9,7 @@ import { type RemoteLoadHost, runRemoteLoad } from "../load/remote";
 import type { GeneratorName, LoadRun, LoadSpec } from "../load/types";
 import type { Cell } from "../matrix";
 import { APP_PORT } from "../model";
-import { cpuListFor, instanceName } from "../platforms/context";
+import { cpuListFor, instanceName, PAPER_KNOBS } from "../platforms/context";
 import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
 import { type InstanceExit, type LaunchedInstance, launchInstance, SCRIPT_NAMES } from "../platforms/instance";
 import type { EnforcedLimits, InstanceArtifacts, InstanceContext, Platform } from "../platforms/types";
@@ -76,7 +76,7 @@ class CellWorkspace {
     const context: InstanceContext = {
       runtime: spec.runtime,
       resources: { cpus: spec.cpus, memoryMB: spec.memoryMB },
-      knobs: { cpuMode: "quota", dockerNetwork: "nat", nanosNetwork: "user", ...spec.knobs },
+      knobs: { ...PAPER_KNOBS, ...spec.knobs },
       artifacts: this.ctx.artifacts,
       workDir,
       instanceName: instanceName(this.ctx.runId, label),
