@@ -388,7 +388,9 @@ export const gvisorPlugin = {
   cleanupLeftovers: () => cleanupLeftovers(),
   host: {
     installScript: `apt-get install -y --no-install-recommends jq busybox-static
-if ! apt-get install -y --no-install-recommends runsc; then apt-get install -y --no-install-recommends -t "$(. /etc/os-release; echo "$VERSION_CODENAME")-backports" runsc; fi
+# Debian 12 carries runsc in bookworm-backports only.
+codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
+if ! apt-get install -y --no-install-recommends runsc; then apt-get install -y --no-install-recommends -t "$codename-backports" runsc; fi
 ${shellFile("register-runtimes.sh")}`,
     preflightScript: `runsc --version | head -n 1
 docker info --format '{{json .Runtimes}}' | jq -e '${JSON.stringify(ALL_RUNTIME_NAMES)} - keys | length == 0' >/dev/null`,
