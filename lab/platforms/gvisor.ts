@@ -94,7 +94,12 @@ export function chooseNetwork(
 
 let detected: NetworkDetection | undefined;
 
-/** Forget the detection (tests). */
+/** The detection the last availability check made, if any. */
+export function currentDetection(): NetworkDetection | undefined {
+  return detected;
+}
+
+/** Replace or forget the detection (tests). */
 export function resetDetection(value?: NetworkDetection): void {
   detected = value;
 }
@@ -239,7 +244,7 @@ async function ensureProbeImage(): Promise<void> {
 }
 
 /** A trial that takes longer has hung (runsc create with --platform=kvm and no usable /dev/kvm does). */
-const TRIAL_DEADLINE_S = 15;
+const TRIAL_DEADLINE_S = 10;
 
 /** One `docker run --rm` of `busybox true` under a runtime; null when it worked, else why not. */
 export async function trialRun(runtime: string): Promise<string | null> {
