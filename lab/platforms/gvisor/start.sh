@@ -9,4 +9,10 @@ if ! docker "${DOCKER_RUN_ARGS[@]}" >/dev/null 2>start.err; then
   cat start.err >&2
   exit 1
 fi
-docker inspect --format '{{.State.Pid}}' "$CONTAINER" > instance.pid
+pid=$(docker inspect --format '{{.State.Pid}}' "$CONTAINER")
+if [ "$pid" = 0 ]; then
+  # It ended between its start and now (a sandbox OOM-killed at once does): say how.
+  echo "gvisor: the container ended right after its start: $(docker inspect --format 'exit {{.State.ExitCode}}, OOMKilled={{.State.OOMKilled}}, {{.State.Error}}' "$CONTAINER")" >&2
+  exit 1
+fi
+printf '%s\n' "$pid" > instance.pid

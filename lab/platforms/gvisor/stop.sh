@@ -15,7 +15,10 @@ docker_bounded rm -f "$CONTAINER" >/dev/null 2>&1 || true
 if [ -n "$id" ]; then gvisor_end_container_processes "$id" >/dev/null || true; fi
 oom=false
 if [ -n "$state" ]; then oom=${state#* }; fi
-if [ "$oom" != true ] && [ -n "$id" ] && dmesg 2>/dev/null | grep -F "oom-kill:" | grep -qF "$id"; then
+# The log is read whole first: `dmesg | grep -q` would end dmesg with SIGPIPE, and pipefail
+# would turn a match into a failure.
+kernel_log=$(dmesg 2>/dev/null || true)
+if [ "$oom" != true ] && [ -n "$id" ] && grep -F "oom-kill:" <<<"$kernel_log" | grep -F "$id" >/dev/null; then
   oom=true
   echo "gvisor: the kernel OOM-killed a process of the container's memory cgroup" >> app.log
 fi
