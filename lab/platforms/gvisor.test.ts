@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
@@ -14,6 +14,7 @@ import {
   gvisorPlugin,
   gvisorRunArgs,
   gvisorScripts,
+  isStaticElf,
   leftoversScript,
   parseRunscVersion,
   resetDetection,
@@ -60,6 +61,13 @@ describe("gvisor facts parsing", () => {
       trialFailure("docker: Error response from daemon: unknown or invalid runtime name: runsc-x.\n"),
       "unknown or invalid runtime name: runsc-x.",
     );
+  });
+
+  it("tells a static ELF (runs FROM scratch) from a dynamic one", (t) => {
+    if (!existsSync("/bin/busybox")) return t.skip("busybox-static is not installed");
+    assert.equal(isStaticElf(readFileSync("/bin/busybox")), true);
+    assert.equal(isStaticElf(readFileSync(process.execPath)), false, "node needs its dynamic loader");
+    assert.equal(isStaticElf(Buffer.from("#!/bin/sh\n")), false);
   });
 
   it("names one runtime per knob combination", () => {

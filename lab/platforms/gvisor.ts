@@ -5,7 +5,7 @@
  * underneath. The shell lives in lab/platforms/gvisor/*.sh, fed by variables set at its head.
  */
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandError, run } from "../exec";
@@ -220,15 +220,28 @@ export async function cleanupLeftovers(options: { runId?: string } = {}): Promis
 export const PROBE_IMAGE = "edgelab-gvisor-probe:busybox";
 const BUSYBOX = "/bin/busybox";
 
+/** True for a 64-bit little-endian ELF without an interpreter (PT_INTERP): it runs FROM scratch. */
+export function isStaticElf(bytes: Buffer): boolean {
+  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7f454c46 || bytes[4] !== 2 || bytes[5] !== 1) return false;
+  const phoff = Number(bytes.readBigUInt64LE(0x20));
+  const phentsize = bytes.readUInt16LE(0x36);
+  const phnum = bytes.readUInt16LE(0x38);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 4 > bytes.length) return false;
+    if (bytes.readUInt32LE(at) === 3) return false; // PT_INTERP: needs a dynamic loader
+  }
+  return true;
+}
+
 async function ensureProbeImage(): Promise<void> {
   const present = await run("docker", ["image", "inspect", PROBE_IMAGE]).then(
     () => true,
     () => false,
   );
   if (present) return;
-  const { stdout } = await run("file", ["-L", BUSYBOX]).catch(() => ({ stdout: "" }));
-  if (!/statically linked/.test(stdout)) {
-    throw new Error(`${BUSYBOX} is missing or not static (install busybox-static): ${stdout.trim()}`);
+  if (!existsSync(BUSYBOX) || !isStaticElf(readFileSync(BUSYBOX))) {
+    throw new Error(`${BUSYBOX} is missing or not a static binary: install busybox-static`);
   }
   const context = mkdtempSync(join(tmpdir(), "gvisor-probe-"));
   try {
