@@ -59,7 +59,10 @@ describe("the matrix", () => {
     const cells = expandMatrix(quick, revision.id, { runtimes: ["node"], platforms: ["docker"], memoryMB: [16] });
     assert.deepEqual(
       cells.map((c) => c.name),
-      ["node-docker-startup-1cpu-16mb-r1", "node-docker-io-1cpu-16mb-r1", "node-docker-compute-1cpu-16mb-r1"],
+      [1, 2, 3].flatMap((r) => [
+        `node-docker-compute-1cpu-16mb-r${r}`,
+        `node-docker-compute-1cpu-16mb-nodeHeap-fit-r${r}`,
+      ]),
     );
   });
 
@@ -94,6 +97,7 @@ describe("the matrix", () => {
         { cpus: 1, memoryMB: 16, runtimes: ["node" as const], workloads: ["compute" as const] },
       ],
       repetitions: 1,
+      knobVariants: [],
     };
     assert.deepEqual(
       expandMatrix(profile, revision.id).map((c) => c.name),

@@ -11,25 +11,48 @@ export const DOCKER_NETWORKS = ["nat", "host"] as const;
 /** Label on every container the lab starts, so leftovers of any run can be found. */
 export const RUN_LABEL = "edgelab.run";
 
+/** How a container reaches the network: published through docker-proxy/NAT, or the host's stack. */
+export type ContainerNetwork = "nat" | "host";
+
+export interface ContainerRunOptions {
+  network: ContainerNetwork;
+  /** A Docker runtime other than the default (gVisor's runsc runtimes). */
+  runtime?: string;
+  /** Extra environment for the app (after PORT in host mode). */
+  env?: Readonly<Record<string, string>>;
+  /** Arguments that go right before the image (e.g. --cidfile). */
+  extra?: readonly string[];
+}
+
 /**
- * `docker run` arguments for one instance. CPU: `--cpus` is a CFS quota (the paper's setting),
- * `--cpuset-cpus` pins cores. Memory: --memory-swap equal to --memory, because with --memory
- * alone a container may swap and the memory pressure under test would leak into swap. Network:
- * `nat` publishes through docker-proxy/NAT as the paper did; `host` shares the host's stack.
+ * `docker run` arguments for one container instance, shared by every platform built on Docker
+ * (docker, gvisor) so their CPU and memory knobs are the very same. CPU: `--cpus` is a CFS quota
+ * (the paper's setting), `--cpuset-cpus` pins cores. Memory: --memory-swap equal to --memory,
+ * because with --memory alone a container may swap and the memory pressure under test would leak
+ * into swap. Network: `nat` publishes through docker-proxy/NAT as the paper did; `host` shares the
+ * host's stack.
  */
-export function dockerRunArgs(ctx: InstanceContext): string[] {
+export function containerRunArgs(ctx: InstanceContext, image: string, options: ContainerRunOptions): string[] {
   const { cpus, memoryMB } = ctx.resources;
   const args = ["run", "--detach", "--name", ctx.instanceName, "--label", `${RUN_LABEL}=${ctx.runId}`];
+  if (options.runtime) args.push(`--runtime=${options.runtime}`);
   args.push(ctx.knobs.cpuMode === "pinned" ? `--cpuset-cpus=${ctx.cpuList}` : `--cpus=${cpus}`);
   args.push(`--memory=${memoryMB}m`, `--memory-swap=${memoryMB}m`);
-  for (const assignment of envAssignments(ctx.env)) args.push("--env", assignment);
-  if (ctx.knobs.dockerNetwork === "host") args.push("--network=host", "--env", `PORT=${ctx.hostPort}`);
+  // The app's environment from the runtime knobs, then what the platform adds (gVisor's marker).
+  for (const assignment of envAssignments({ ...ctx.env, ...options.env })) args.push("--env", assignment);
+  if (options.network === "host") args.push("--network=host", "--env", `PORT=${ctx.hostPort}`);
   else args.push("--publish", `${ctx.bindAddress}:${ctx.hostPort}:${APP_PORT}`);
-  args.push(ctx.artifact);
+  args.push(...(options.extra ?? []), image);
   return args;
 }
 
-function cpuHow(ctx: InstanceContext): string {
+/** `docker run` arguments for one docker (runc) instance. */
+export function dockerRunArgs(ctx: InstanceContext): string[] {
+  return containerRunArgs(ctx, ctx.artifact, { network: ctx.knobs.dockerNetwork === "host" ? "host" : "nat" });
+}
+
+/** How the CPU limit of a container instance is applied, for limits.json. */
+export function containerCpuHow(ctx: InstanceContext): string {
   return ctx.knobs.cpuMode === "pinned"
     ? `--cpuset-cpus=${ctx.cpuList} (pinned cores)`
     : `--cpus=${ctx.resources.cpus} (CFS quota)`;
@@ -50,7 +73,7 @@ if [ "$swap_ok" != "true" ]; then mem_how="$mem_how (no swap accounting: the con
 ${writeLimitsJsonLine({
   cpus: String(cpus),
   cpuEnforced: "true",
-  cpuHow: shellQuote(cpuHow(ctx)),
+  cpuHow: shellQuote(containerCpuHow(ctx)),
   memoryMB: String(memoryMB),
   memoryEnforced: '"$mem_ok"',
   memoryHow: '"$mem_how"',

@@ -149,4 +149,9 @@ export interface Platform {
    * sandboxes, VMs, taps) and says what it removed. Runs before a sweep and after a cell.
    */
   cleanupLeftovers?(): Promise<string[]>;
+  /**
+   * What a Pulumi host (Debian 12 / Ubuntu 24.04, as root) runs for this platform beyond the lab's
+   * common packages: an idempotent install, and a preflight that fails when the platform cannot run.
+   */
+  host?: { installScript: string; preflightScript: string };
 }

@@ -19,9 +19,15 @@ function lab(...args: string[]) {
 
 describe("npm run lab: bad input", () => {
   const cases: Array<[string[], RegExp]> = [
-    [["--platform", "docker,lxc"], /^--platform "docker,lxc": lxc not allowed; use any of native, docker, nanos$/m],
+    [
+      ["--platform", "docker,lxc"],
+      /^--platform "docker,lxc": lxc not allowed; use any of native, docker, gvisor, nanos$/m,
+    ],
     [["--memory", "256,12x"], /^--memory "256,12x": "12x" is not allowed; use whole MB like 256,128$/m],
-    [["--profile", "fancy"], /^profile "fancy" is not in revision paper-2025: use one of paper, quick$/m],
+    [
+      ["--profile", "fancy"],
+      /^profile "fancy" is not in revision paper-2025: use one of paper, quick, attribution, paper-attribution$/m,
+    ],
     [["--generator", "wrk"], /^--generator "wrk" is not allowed: use k6 or autocannon$/m],
     [["--resume", "x", "--profile", "paper"], /^--resume takes the run's own settings: drop --profile$/m],
     [["--cell", "abc"], /^--cell picks cells of an existing run: use it with --resume RUN_ID$/m],
@@ -42,6 +48,6 @@ describe("npm run lab: bad input", () => {
   it("--dry-run prints the plan and an estimate, and runs nothing", () => {
     const r = lab("--dry-run", "--platform", "native", "--memory", "128");
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /6 cells: 0 already recorded, 6 to run, 0 skipped; estimated \d+s/);
+    assert.match(r.stdout, /9 cells: 0 already recorded, 9 to run, 0 skipped; estimated \d+s/);
   });
 });

@@ -221,7 +221,19 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       }
       return;
     }
-    const check = await quickVerify(instance.baseUrl, ctx.cell.spec.runtime);
+    let check: Awaited<ReturnType<typeof quickVerify>>;
+    try {
+      check = await quickVerify(instance.baseUrl, ctx.cell.spec.runtime);
+    } catch (error) {
+      // The instance went away during the check (a sandbox OOM-killed by its first /compute does).
+      if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
+      const diedOnItsOwn = !instance.isAlive();
+      const exit = await ws.finish(instance, context);
+      stopped = true;
+      Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, "during the contract check"), { exit });
+      outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      return;
+    }
     outcome.appInfo = (check.info as AppInfo | undefined) ?? null;
     if (check.problems.length > 0) {
       outcome.status = "crashed";
