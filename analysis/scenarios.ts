@@ -26,7 +26,8 @@ function metricValue(cell: CellResult, metric: RepetitionMetric): number | null 
   const load = cell.load;
   switch (metric) {
     case "throughputRps":
-      return load?.throughputRps ?? null;
+      // Ok replies only: a refused request is not throughput (the failures are their own metric).
+      return load?.okThroughputRps ?? null;
     case "latencyMeanMs":
       return load?.latencyMs.mean ?? null;
     case "jitterMs":
