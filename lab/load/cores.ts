@@ -52,6 +52,8 @@ export function generatorBoundReasons(
   okThroughputRps: number,
   cpu: Pick<GeneratorCpu, "cores" | "coresAvailable">,
   ceilingRps: number | null,
+  /** False when the generator did not saturate while its ceiling was measured (the ceiling is a lower bound). */
+  ceilingSaturated = true,
 ): string[] {
   const reasons: string[] = [];
   if (cpu.cores / cpu.coresAvailable > GENERATOR_BOUND_FRACTION) {
@@ -61,7 +63,8 @@ export function generatorBoundReasons(
   }
   if (ceilingRps !== null && ceilingRps > 0 && okThroughputRps >= GENERATOR_BOUND_FRACTION * ceilingRps) {
     reasons.push(
-      `${Math.round(okThroughputRps)} ok req/s is ${Math.round((100 * okThroughputRps) / ceilingRps)}% of the generator's ceiling of ${Math.round(ceilingRps)}`,
+      `${Math.round(okThroughputRps)} ok req/s is ${Math.round((100 * okThroughputRps) / ceilingRps)}% of the generator's ceiling of ${Math.round(ceilingRps)}` +
+        (ceilingSaturated ? "" : " (a lower bound: the generator did not saturate while it was measured)"),
     );
   }
   return reasons;

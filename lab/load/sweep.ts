@@ -113,7 +113,12 @@ async function oneRun(
     ? await runRemoteLoad(input.spec, outDir, input.loadHost, { signal: input.signal, generator: name })
     : await runLoad(input.spec, outDir, { signal: input.signal, generator: name, cores });
   const ceiling = ceilingFor(input.generators.ceilings, name, input.spec.workload, cores.count);
-  const boundReasons = generatorBoundReasons(run.summary.okThroughputRps, run.generatorCpu, ceiling?.okRps ?? null);
+  const boundReasons = generatorBoundReasons(
+    run.summary.okThroughputRps,
+    run.generatorCpu,
+    ceiling?.okRps ?? null,
+    ceiling?.saturated ?? true,
+  );
   return {
     run,
     record: {

@@ -127,7 +127,7 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     const manifest = JSON.parse(readFileSync(join(resultsRoot, "quick", "manifest.json"), "utf8"));
     assert.equal(manifest.revision.versions.node, "24.3.0");
     assert.ok(manifest.host.cores >= 1 && manifest.host.kernel && manifest.host.cpuModel);
-    assert.ok(["k6", "autocannon"].includes(report.cells.find((c) => c.load)?.load?.generator ?? ""));
+    assert.ok(["k6", "wrk", "autocannon"].includes(report.cells.find((c) => c.load)?.load?.generator ?? ""));
     assert.deepEqual(await containersOf("quick"), []);
     assert.deepEqual(livePids("quick"), []);
   });
