@@ -166,6 +166,35 @@ console.log(JSON.stringify(args));`,
     assert.ok(log.includes(join(repoRoot, "k6", "load.js")), log);
   });
 
+  it("keeps k6's per-request warnings out of load.log, counted, and the command in load-command.sh", async () => {
+    const noisy = stub(
+      "k6-noisy",
+      `const line = 'time="2026-11-30T02:19:16Z" level=warning msg="Request Failed" error="dial tcp 127.0.0.1:9: connect: connection refused"';
+for (let i = 0; i < 5000; i++) console.error(line);
+const latencyMs = { mean: null, stddev: null, min: null, p50: null, p90: null, p95: null, p99: null, max: null };
+require("node:fs").writeFileSync(env.SUMMARY_PATH, JSON.stringify({
+  generator: "k6", generatorVersion: env.K6_VERSION, url: env.TARGET_URL + "/" + env.WORKLOAD,
+  workload: env.WORKLOAD, executor: env.EXECUTOR, vus: +env.VUS, rate: +env.RATE, warmupS: +env.WARMUP_S,
+  durationS: +env.DURATION_S, requests: 5000, failedRequests: 5000, timeouts: 0, droppedIterations: 0,
+  throughputRps: 5000, okThroughputRps: 0, latencyMs }));
+console.log(JSON.stringify({ requests: 5000, failed: 5000 }));`,
+    );
+    const outDir = join(dir, "noisy");
+    const result = await runLoad(spec, outDir, { binary: noisy });
+    assert.equal(result.suppressedLogLines, 5000);
+    const log = readFileSync(join(outDir, LOG_FILE), "utf8").trimEnd().split("\n");
+    assert.deepEqual(log.slice(0, 2), [
+      '{"requests":5000,"failed":5000}',
+      "[lab] 5000 per-request line(s) left out of this log; the first was:",
+    ]);
+    assert.equal(log.length, 3);
+    const command = readFileSync(join(outDir, COMMAND_FILE), "utf8");
+    assert.ok(
+      command.includes(`${noisy} run --quiet --no-color --no-usage-report -e TARGET_URL=http://127.0.0.1:9`),
+      command,
+    );
+  });
+
   it("names the generator, the exit code and the end of load.log when k6 fails", async () => {
     const fails = stub("k6-fails", `console.error("script error: boom"); process.exit(107);`);
     await assert.rejects(runLoad(spec, join(dir, "fails"), { binary: fails }), (e: unknown) => {
