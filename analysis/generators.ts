@@ -16,7 +16,8 @@ function side(generator: string, okRps: number, failed: number, bound: boolean):
 }
 
 export function crossCheckRows(cells: readonly CellResult[]): CrossCheckRow[] {
-  return cells.flatMap((cell) => {
+  const byName = [...cells].sort((a, b) => a.name.localeCompare(b.name));
+  return byName.flatMap((cell) => {
     const cross = cell.crossCheck;
     if (!cell.load || !cross) return [];
     const firstBound = cell.generator?.bound ?? false;
