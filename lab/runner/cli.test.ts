@@ -25,6 +25,7 @@ describe("npm run lab: bad input", () => {
     [["--generator", "ab"], /^--generator "ab" is not allowed: use k6, wrk, autocannon, auto$/m],
     [["--cross-check", "auto"], /^--cross-check "auto" is not allowed: use k6, wrk, autocannon$/m],
     [["--resume", "x", "--profile", "paper"], /^--resume takes the run's own settings: drop --profile$/m],
+    [["--resume", "x", "--generator", "wrk"], /^--resume takes the run's own settings: drop --generator$/m],
     [["--cell", "abc"], /^--cell picks cells of an existing run: use it with --resume RUN_ID$/m],
     [["--bind-address", "localhost"], /^--bind-address "localhost" is not allowed: use an IPv4 address/m],
     [["--resume", "no-such-run"], /no-such-run is not a run folder: manifest\.json is missing/],

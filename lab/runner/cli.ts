@@ -105,7 +105,18 @@ runMain(async () => {
   if (loadSsh !== undefined && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.:_-]+$/.test(loadSsh)) {
     throw new UsageError(`--load-ssh ${JSON.stringify(loadSsh)} is not allowed: use user@host`);
   }
-  const selectionFlags = ["profile", "revision", "runtime", "platform", "workload", "memory", "run-id"] as const;
+  // A resumed run keeps its generators and their ceilings from its manifest, like its selection.
+  const selectionFlags = [
+    "profile",
+    "revision",
+    "runtime",
+    "platform",
+    "workload",
+    "memory",
+    "run-id",
+    "generator",
+    "cross-check",
+  ] as const;
   if (values.resume !== undefined) {
     const clash = selectionFlags.filter((flag) => values[flag] !== undefined);
     if (clash.length > 0) {
