@@ -235,11 +235,13 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
     [...availability].map(([name, a]) => [name, { ok: a.ok, reason: a.reason ?? null, facts: a.facts }]),
   );
   if (!existing) createRunDir(options.resultsRoot, runId);
-  // Before the first cell: the generators and their ceilings, kept in the manifest (a resume reuses them).
-  const loadCells = runnable.filter((c) => c.spec.workload !== "startup");
+  // Before the first cell: the generators and their ceilings, kept in the manifest (a resume reuses
+  // them). A plan-only run leaves them to its first resume, which knows where the load runs.
+  // Every load cell of the run, not only this invocation's: a resume of one cell records ceilings for all.
+  const loadCells = cells.filter((c) => c.spec.workload !== "startup" && availability.get(c.spec.platform)?.ok);
   const generators: SweepGenerators | undefined =
     existing?.generators ??
-    (loadCells.length === 0
+    (loadCells.length === 0 || options.planOnly
       ? undefined
       : await prepareGenerators({
           choice: options.generatorPreference ?? profile.generator ?? "auto",
