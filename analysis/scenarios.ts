@@ -9,7 +9,7 @@ export type ScenarioSpec = Omit<CellSpec, "repetition">;
 
 /** Per-repetition metrics that get a mean and a confidence interval. */
 export const REPETITION_METRICS = {
-  throughputRps: { label: "Throughput", unit: "req/s", higherIsBetter: true },
+  throughputRps: { label: "Ok throughput", unit: "req/s", higherIsBetter: true },
   latencyMeanMs: { label: "Mean latency", unit: "ms", higherIsBetter: false },
   jitterMs: { label: "Jitter (latency std dev)", unit: "ms", higherIsBetter: false },
   p99Ms: { label: "p99 latency", unit: "ms", higherIsBetter: false },
