@@ -258,9 +258,9 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
           if (!existing) rmSync(runDir, { recursive: true, force: true });
           throw error;
         }));
+  if (existing && generators && !existing.generators) existing.generators = generators;
   if (existing) {
     existing.resumes.push({ at: new Date().toISOString(), host: hostFacts(kvm).hostname });
-    if (generators && !existing.generators) existing.generators = generators;
     writeManifest(runDir, existing);
   } else {
     writeManifest(runDir, {
