@@ -16,17 +16,17 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { median } from "simple-statistics";
 import { parseFlags, parseList, positiveInt, runMain } from "../lab/cli/args";
-import { loadRevision } from "../lab/config/revision";
 import { installedGenerators, measureCeilings } from "../lab/load/calibrate";
 import type { Ceiling } from "../lab/load/ceiling";
 import { coresBesideApp } from "../lab/load/cores";
 import { runLoad } from "../lab/load/generator";
 import { generatorRegistry } from "../lab/load/registry";
 import { GENERATORS, type GeneratorName } from "../lab/load/types";
+import { buildDir } from "../lab/paths";
 import { cpuListFor } from "../lab/platforms/context";
 import { freePort } from "../lab/ports";
 import { waitForReady } from "../lab/ready";
-import { buildArtifacts } from "../workloads/artifacts/build";
+import { buildGoBinary } from "../workloads/artifacts/goBinary";
 
 const TARGETS = ["responder", "go"] as const;
 const WORKLOADS = ["io", "compute"] as const;
@@ -43,9 +43,7 @@ interface Row {
 
 /** The native Go app pinned to the app's core(s), as in a 1-CPU cell. */
 async function startGoApp(): Promise<{ baseUrl: string; child: ChildProcess }> {
-  const built = await buildArtifacts({ revision: loadRevision(), runtimes: ["go"], kinds: ["binary"] });
-  const binary = built.artifacts.find((a) => a.runtime === "go" && a.kind === "binary")?.ref;
-  if (!binary) throw new Error("the Go app was not built");
+  const { path: binary } = await buildGoBinary(join(buildDir, "load", "bin"));
   const port = await freePort();
   const child = spawn("taskset", ["-c", cpuListFor(1), binary], {
     env: { ...process.env, PORT: String(port) },

@@ -74,10 +74,7 @@ export const ProfileSchema = z
     /** The load generator: k6, wrk, autocannon, or auto (the highest ceiling measured here). Default auto. */
     generator: z.enum(GENERATOR_CHOICES).optional(),
     /** Cells also loaded by a second generator, right after the first, to compare the two. */
-    crossCheck: CrossCheckSelectionSchema.extend({
-      runtimes: uniqueList(z.enum(RUNTIMES)).optional(),
-      platforms: uniqueList(z.enum(PLATFORMS)).optional(),
-    }).optional(),
+    crossCheck: CrossCheckSelectionSchema.extend({ runtimes: uniqueList(z.enum(RUNTIMES)).optional() }).optional(),
   })
   .strict();
 
