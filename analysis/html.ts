@@ -8,6 +8,7 @@ import type { Analysis } from "./analyze";
 import type { ClaimVerdict } from "./claims";
 import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
 import { escapeHtml as e, meanCi, measuredText, num, ratioText } from "./format";
+import { crossCheckRows } from "./generators";
 import { type PaperComparisonRow, paperCellLabel, UNITS } from "./paperCompare";
 import type { RenderedFigure } from "./render";
 import { failedCount, REPETITION_METRICS, type Scenario, scenarioLabel, scenarioNote } from "./scenarios";
@@ -250,7 +251,7 @@ function loadStatsSection(scenarios: readonly Scenario[]): string {
   const rows = load.map((s) => {
     const m = s.metrics;
     const flags = s.flags.length > 0 ? s.flags.map((f) => badge(f, "warn")).join(" ") : "";
-    return `<tr class="${rowClass(s)}"><td class="key">${e(scenarioLabel(s.spec))}</td><td>${e(s.series)}</td><td>${e(statusText(s))}</td><td class="n">${s.used.length}</td><td class="n">${e(meanCi(m.throughputRps))}</td><td class="n">${e(meanCi(m.latencyMeanMs))}</td><td class="n">${e(meanCi(m.jitterMs))}</td><td class="n">${e(meanCi(m.p99Ms))}</td><td class="n">${e(meanCi(m.rssPeakMiB))}</td><td class="n">${num(m.timeouts?.mean)}</td><td>${flags} <span class="muted">${e(scenarioNote(s))}</span></td></tr>`;
+    return `<tr class="${rowClass(s)}"><td class="key">${e(scenarioLabel(s.spec))}</td><td>${e(s.series)}</td><td>${e(statusText(s))}</td><td class="n">${s.used.length}</td><td class="n">${e(meanCi(m.throughputRps))}</td><td class="n">${e(meanCi(m.failedRequests))}</td><td class="n">${e(meanCi(m.latencyMeanMs))}</td><td class="n">${e(meanCi(m.jitterMs))}</td><td class="n">${e(meanCi(m.p99Ms))}</td><td class="n">${e(meanCi(m.rssPeakMiB))}</td><td class="n">${num(m.timeouts?.mean)}</td><td>${flags} <span class="muted">${e(scenarioNote(s))}</span></td></tr>`;
   });
   const u = (k: keyof typeof REPETITION_METRICS) => `${REPETITION_METRICS[k].label} (${REPETITION_METRICS[k].unit})`;
   return table(
@@ -260,6 +261,7 @@ function loadStatsSection(scenarios: readonly Scenario[]): string {
       "repetitions",
       "n used",
       u("throughputRps"),
+      u("failedRequests"),
       u("latencyMeanMs"),
       u("jitterMs"),
       u("p99Ms"),
@@ -268,8 +270,18 @@ function loadStatsSection(scenarios: readonly Scenario[]): string {
       "flags and notes",
     ],
     rows,
-    [3, 4, 5, 6, 7, 8, 9],
+    [3, 4, 5, 6, 7, 8, 9, 10],
   );
+}
+
+/** Cells loaded by two generators, side by side. */
+function crossCheckSection(a: Analysis): string {
+  const rows = crossCheckRows(a.input.cells.map((x) => x.cell)).map(
+    (r) =>
+      `<tr><td class="key">${e(r.cell)}</td><td>${e(r.first)}</td><td>${e(r.second)}</td><td class="n">${e(r.gap)}</td><td>${r.verdict.startsWith("disagree") ? badge(r.verdict, "warn") : e(r.verdict)}</td></tr>`,
+  );
+  if (rows.length === 0) return "";
+  return `<h2 id="cross-checks">Load generator cross-checks</h2>\n${table(["cell", "first generator", "second generator", "gap", "verdict"], rows, [3])}`;
 }
 
 function ttrSection(scenarios: readonly Scenario[]): string {
@@ -358,6 +370,7 @@ ${figureSection(figures, meta)}
 <h2 id="stats">Statistics per scenario (load)</h2>
 <p class="muted">Mean [95% CI] over the repetitions used. Tidy data: <a href="${e(meta.csvFile)}">${e(meta.csvFile)}</a> (one row per repetition), <a href="${e(meta.scenariosCsvFile)}">${e(meta.scenariosCsvFile)}</a> (one row per scenario).</p>
 ${loadStatsSection(a.scenarios)}
+${crossCheckSection(a)}
 <h2 id="ttr">Time to ready</h2>
 ${ttrSection(a.scenarios)}
 <h2 id="artifacts">Artifacts</h2>

@@ -2,6 +2,7 @@
 import { CELL_STATUSES } from "../lab/results/schema";
 import type { Analysis } from "./analyze";
 import { mdCell as c, meanCi, measuredText, num, ratioText } from "./format";
+import { crossCheckRows } from "./generators";
 import type { ReportMeta } from "./html";
 import { paperCellLabel } from "./paperCompare";
 import type { RenderedFigure } from "./render";
@@ -123,7 +124,8 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
         "scenario",
         "platform",
         "n used",
-        "throughput (req/s)",
+        "ok throughput (req/s)",
+        "failed requests",
         "mean latency (ms)",
         "jitter (ms)",
         "p99 (ms)",
@@ -135,6 +137,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
         s.series,
         String(s.used.length),
         meanCi(s.metrics.throughputRps),
+        meanCi(s.metrics.failedRequests),
         meanCi(s.metrics.latencyMeanMs),
         meanCi(s.metrics.jitterMs),
         meanCi(s.metrics.p99Ms),
@@ -144,5 +147,16 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     ),
     "",
   );
+  const crossChecks = crossCheckRows(cells);
+  if (crossChecks.length > 0) {
+    out.push(`## Load generator cross-checks`, "");
+    out.push(
+      mdTable(
+        ["cell", "first generator", "second generator", "gap", "verdict"],
+        crossChecks.map((r) => [r.cell, r.first, r.second, r.gap, r.verdict]),
+      ),
+      "",
+    );
+  }
   return `${out.join("\n")}\n`;
 }

@@ -10,7 +10,7 @@ export type ScenarioSpec = Omit<CellSpec, "repetition">;
 
 /** Per-repetition metrics that get a mean and a confidence interval. */
 export const REPETITION_METRICS = {
-  throughputRps: { label: "Throughput", unit: "req/s", higherIsBetter: true },
+  throughputRps: { label: "Ok throughput", unit: "req/s", higherIsBetter: true },
   latencyMeanMs: { label: "Mean latency", unit: "ms", higherIsBetter: false },
   jitterMs: { label: "Jitter (latency std dev)", unit: "ms", higherIsBetter: false },
   p99Ms: { label: "p99 latency", unit: "ms", higherIsBetter: false },
@@ -27,7 +27,8 @@ function metricValue(cell: CellResult, metric: RepetitionMetric): number | null 
   const load = cell.load;
   switch (metric) {
     case "throughputRps":
-      return load?.throughputRps ?? null;
+      // Ok replies only: a refused request is not throughput (the failures are their own metric).
+      return load?.okThroughputRps ?? null;
     case "latencyMeanMs":
       return load?.latencyMs.mean ?? null;
     case "jitterMs":

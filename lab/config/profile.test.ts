@@ -57,4 +57,34 @@ describe("profiles", () => {
       ),
     );
   });
+
+  it("name their load generator: quick takes the highest ceiling here, paper keeps k6", () => {
+    const profiles = loadRevision("paper-2025").profiles;
+    assert.equal(profiles.quick?.generator, "auto");
+    assert.equal(profiles.paper?.generator, "k6");
+    assert.deepEqual(
+      problems((p) => {
+        p.generator = "ab";
+      }),
+      ['generator = "ab" is not allowed: Invalid option: expected one of "k6"|"wrk"|"autocannon"|"auto"'],
+    );
+  });
+
+  it("pick cross-checked cells by generator and settings", () => {
+    assert.deepEqual(
+      problems((p) => {
+        p.crossCheck = { generator: "autocannon", runtimes: ["go"], workloads: ["io"] };
+        p.load = { ...(p.load as object), threads: 4 };
+      }),
+      [],
+    );
+    const [runtime] = problems((p) => {
+      p.crossCheck = { generator: "wrk", runtimes: ["rust"] };
+    });
+    assert.match(runtime ?? "", /^crossCheck\.runtimes\.0 = "rust" is not allowed/);
+    const [generator] = problems((p) => {
+      p.crossCheck = { generator: "auto" };
+    });
+    assert.match(generator ?? "", /^crossCheck\.generator = "auto" is not allowed/);
+  });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { EXECUTORS } from "../load/types";
+import { CrossCheckSelectionSchema } from "../load/crossCheck";
+import { EXECUTORS, GENERATOR_CHOICES } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
 import { knobProblems } from "../platforms/knobs";
 import { allPlatforms, isPlatform, platformNames } from "../platforms/registry";
@@ -37,6 +38,8 @@ export const LoadSettingsSchema = z
     executor: z.enum(EXECUTORS),
     /** Connections (k6 VUs): the paper used 100. */
     vus: int(1, 100_000, "connections"),
+    /** wrk's threads (default one per core it has); the paper's wrk used 4. */
+    threads: int(1, 1024, "threads").optional(),
     /** Requests per second, for constant-arrival-rate only. */
     rate: int(1, 10_000_000, "requests per second").optional(),
     warmupS: int(0, 3600, "seconds"),
@@ -93,6 +96,10 @@ export const ProfileSchema = z
       .optional(),
     /** Run VM platforms under TCG where KVM is unusable; such results are marked emulated. */
     allowEmulation: z.boolean(),
+    /** The load generator: k6, wrk, autocannon, or auto (the highest ceiling measured here). Default auto. */
+    generator: z.enum(GENERATOR_CHOICES).optional(),
+    /** Cells also loaded by a second generator, right after the first, to compare the two. */
+    crossCheck: CrossCheckSelectionSchema.extend({ runtimes: uniqueList(z.enum(RUNTIMES)).optional() }).optional(),
   })
   .strict();
 

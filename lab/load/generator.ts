@@ -1,36 +1,39 @@
 /**
- * One load run with whichever generator this machine has: k6 when `k6 version` works, else the
- * autocannon fallback. Both run as a child process so the generator's own CPU use can be read
- * from /proc (Linux) and a cell where the generator, not the app, was the bottleneck is flagged.
+ * One load run on this machine with any generator of the registry. The generator runs as a child
+ * process, pinned to the cores it was given, so its own CPU use can be read from /proc (Linux) and
+ * a cell where the generator, not the app, was the bottleneck is flagged. A warm-up the generator
+ * cannot do inside its measured run (wrk) is a separate run before it whose figures are not read.
  */
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { run } from "../exec";
+import { run, shellQuote } from "../exec";
 import { repoRoot } from "../paths";
-import { k6Argv, parseK6Version, readK6Summary, validateLoadSpec } from "./k6";
-import {
-  GENERATOR_BOUND_FRACTION,
-  type GeneratorCpu,
-  type GeneratorName,
-  type LoadRun,
-  type LoadSpec,
-  type LoadSummary,
-} from "./types";
+import { accountCpu, coresBesideApp, type GeneratorCores, pinnedArgv } from "./cores";
+import { validateLoadSpec } from "./k6";
+import { FilteredLog } from "./logSink";
+import type { CommandTarget, LoadGenerator } from "./plugin";
+import { generatorRegistry } from "./registry";
+import type { GeneratorName, LoadRun, LoadSpec, LoadSummary } from "./types";
 
 export const SUMMARY_FILE = "load-summary.json";
 export const LOG_FILE = "load.log";
+/** The exact commands of the run, replayable from the repository root: `bash load-command.sh`. */
+export const COMMAND_FILE = "load-command.sh";
+/** The generator's own summary file, where it differs from the lab's (wrk's raw figures). */
+export const GENERATOR_SUMMARY_FILE = "generator-summary.json";
 const SAMPLE_MS = 250;
 const KILL_GRACE_MS = 2_000;
 
 export interface RunLoadOptions {
   signal?: AbortSignal;
-  /** 'autocannon' forces the fallback; otherwise k6 is used when it is installed. */
-  prefer?: GeneratorName;
-  /** The k6 command (default "k6" on PATH). */
-  k6Binary?: string;
+  /** The generator (default k6). */
+  generator?: GeneratorName;
+  /** Its program, when not the one on PATH (tests use stand-ins). */
+  binary?: string;
+  /** The cores it runs on (default: those beside a 1-CPU app). */
+  cores?: GeneratorCores;
   /** Called with the generator's pid once it is started (tests check it is gone after an abort). */
   onSpawn?: (pid: number) => void;
 }
@@ -59,36 +62,24 @@ function cpuTicks(pid: number): number | null {
   }
 }
 
-interface Command {
-  generator: GeneratorName;
-  command: string;
-  args: string[];
+/** The generator's version, or null when it does not answer like itself (not installed). */
+export async function probeVersion(generator: LoadGenerator, binary?: string): Promise<string | null> {
+  const [command, ...args] = generator.versionCommand(binary);
+  if (command === undefined) return null;
+  // Some exit non-zero after printing it (`wrk -v` exits 1): read whatever was printed.
+  const printed = await run(command, args, { timeoutMs: 10_000 }).then(
+    ({ stdout, stderr }) => `${stdout}\n${stderr}`,
+    (error: unknown) => (error instanceof Error && "stderr" in error ? String(error.stderr) : ""),
+  );
+  return generator.parseVersion(printed);
 }
 
-/** k6 if it answers `k6 version` (and the caller did not ask for the fallback), else autocannon. */
-async function chooseCommand(spec: LoadSpec, summaryPath: string, opts: RunLoadOptions): Promise<Command> {
-  const k6 = opts.k6Binary ?? "k6";
-  if (opts.prefer !== "autocannon") {
-    const version = await run(k6, ["version"], { timeoutMs: 10_000 }).then(
-      ({ stdout }) => ({ text: parseK6Version(stdout) }),
-      () => null,
-    );
-    if (version) {
-      const scriptPath = join(repoRoot, "k6", "load.js");
-      return { generator: "k6", command: k6, args: k6Argv(spec, { scriptPath, summaryPath, k6Version: version.text }) };
-    }
-  }
-  // The fallback CLI runs on this Node with tsx's loader, given by absolute URL so cwd does not matter.
-  const args = [
-    "--import",
-    pathToFileURL(require.resolve("tsx")).href,
-    join(repoRoot, "lab", "load", "fallbackCli.ts"),
-    ...["--url", spec.baseUrl, "--workload", spec.workload, "--executor", spec.executor],
-    ...["--vus", String(spec.vus), "--warmup", String(spec.warmupS), "--duration", String(spec.durationS)],
-    ...["--timeout", String(spec.requestTimeoutS), "--summary", summaryPath],
-  ];
-  if (spec.executor === "constant-arrival-rate") args.push("--rate", String(spec.rate));
-  return { generator: "autocannon", command: process.execPath, args };
+/** How this machine starts a TypeScript file: this Node with tsx's loader, by absolute URL so cwd does not matter. */
+export const LOCAL_TS_NODE = [process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href];
+
+/** One command line per run, for load-command.sh and the cell's record. */
+export function commandText(argvs: readonly (readonly string[])[]): string {
+  return argvs.map((argv) => argv.map(shellQuote).join(" ")).join("\n");
 }
 
 function logTail(logPath: string, lines = 20): string {
@@ -99,32 +90,19 @@ function logTail(logPath: string, lines = 20): string {
   }
 }
 
-/**
- * Run the generator for spec and read its summary. Output goes to outDir: load-summary.json and
- * load.log (the generator's stdout and stderr).
- *
- * generatorCpu covers the child's whole life (start-up and warm-up included) up to its last
- * /proc sample, so cores is an average over the run, close to the measured phase's for runs of
- * more than a few seconds; the last <= 250 ms before exit are not seen.
- */
-export async function runLoad(spec: LoadSpec, outDir: string, opts: RunLoadOptions = {}): Promise<LoadRun> {
-  validateLoadSpec(spec);
-  opts.signal?.throwIfAborted();
-  const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
-  const summaryPath = join(dir, SUMMARY_FILE);
-  const logPath = join(dir, LOG_FILE);
-  // A summary left by an earlier run must never pass for this one's.
-  rmSync(summaryPath, { force: true });
-  const [{ generator, command, args }, ticksPerSecond] = await Promise.all([
-    chooseCommand(spec, summaryPath, opts),
-    clkTck(),
-  ]);
-  opts.signal?.throwIfAborted();
+interface ChildRun {
+  exit: { code: number | null; signal: NodeJS.Signals | null };
+  cpuTicks: number;
+  wallSeconds: number;
+}
 
-  const logFd = openSync(logPath, "w");
-  const child = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", logFd, logFd] });
-  closeSync(logFd); // the child holds its own copy
+/** Run argv with its output through the log, sampling its CPU; the signal kills it. */
+async function runChild(argv: readonly string[], log: FilteredLog, opts: RunLoadOptions): Promise<ChildRun> {
+  const [command, ...args] = argv;
+  if (command === undefined) throw new Error("empty generator command");
+  const child: ChildProcess = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.on("data", (chunk: Buffer) => log.write(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
   const spawnedAt = performance.now();
   let last = { ticks: 0, at: spawnedAt };
   const sample = () => {
@@ -135,56 +113,116 @@ export async function runLoad(spec: LoadSpec, outDir: string, opts: RunLoadOptio
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   sample();
   const sampler = setInterval(sample, SAMPLE_MS);
-
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
     child.kill("SIGTERM");
     killTimer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
   };
   opts.signal?.addEventListener("abort", onAbort, { once: true });
-
-  let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
-    exit = await new Promise((resolveExit, reject) => {
+    const exit = await new Promise<ChildRun["exit"]>((resolveExit, reject) => {
       child.once("error", reject);
-      child.once("exit", (code, signal) => resolveExit({ code, signal }));
+      // "close", not "exit": the output pipes are drained into the log by then.
+      child.once("close", (code, signal) => resolveExit({ code, signal }));
     });
+    return { exit, cpuTicks: last.ticks, wallSeconds: (last.at - spawnedAt) / 1000 };
   } catch (error) {
-    throw new Error(`${generator}: could not start ${command}: ${(error as Error).message}`);
+    throw new Error(`could not start ${command}: ${(error as Error).message}`);
   } finally {
     clearInterval(sampler);
     clearTimeout(killTimer);
     opts.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * Run the generator for spec and read its summary. Output goes to outDir: load-summary.json (the
+ * lab's LoadSummary), load.log (the generator's stdout and stderr, per-request lines counted, not
+ * kept) and load-command.sh (the exact commands).
+ *
+ * generatorCpu covers the measured run's whole life (start-up included, the separate warm-up not)
+ * up to its last /proc sample, so cores is an average close to the measured phase's for runs of
+ * more than a few seconds; the last <= 250 ms before exit are not seen.
+ */
+export async function runLoad(spec: LoadSpec, outDir: string, opts: RunLoadOptions = {}): Promise<LoadRun> {
+  validateLoadSpec(spec);
+  opts.signal?.throwIfAborted();
+  const generator = generatorRegistry[opts.generator ?? "k6"];
+  const cores = opts.cores ?? coresBesideApp(1);
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const summaryPath = join(dir, SUMMARY_FILE);
+  const ownSummaryPath = join(dir, GENERATOR_SUMMARY_FILE);
+  const logPath = join(dir, LOG_FILE);
+  // A summary left by an earlier run must never pass for this one's.
+  rmSync(summaryPath, { force: true });
+  rmSync(ownSummaryPath, { force: true });
+  const [version, ticksPerSecond] = await Promise.all([probeVersion(generator, opts.binary), clkTck()]);
+  opts.signal?.throwIfAborted();
+  if (version === null) {
+    throw new Error(
+      `${generator.name} is not installed here (${opts.binary ?? "on PATH"}): ${generator.install.howTo}`,
+    );
+  }
+  const target: CommandTarget = {
+    labDir: repoRoot,
+    summaryPath: ownSummaryPath,
+    version,
+    cores: cores.count,
+    tsNode: LOCAL_TS_NODE,
+    ...(opts.binary ? { binary: opts.binary } : {}),
+  };
+  const commands = generator.commands(spec, target);
+  const warmup = commands.warmup ? pinnedArgv(cores, commands.warmup) : null;
+  const measure = pinnedArgv(cores, commands.measure);
+  const commandLine = commandText(warmup ? [warmup, measure] : [measure]);
+  writeFileSync(
+    join(dir, COMMAND_FILE),
+    `#!/usr/bin/env bash\n# ${generator.name} ${version}: this cell's load, as the lab ran it (from the repository root).\nset -euo pipefail\n${commandLine}\n`,
+  );
+
+  const log = new FilteredLog(logPath, generator.perRequestLogLine);
+  let measured: ChildRun;
+  let suppressedLogLines: number;
+  try {
+    if (warmup) {
+      log.write("[lab] warm-up run (not counted)\n");
+      await runChild(warmup, log, opts);
+      opts.signal?.throwIfAborted();
+      log.write("[lab] measured run\n");
+    }
+    measured = await runChild(measure, log, opts);
+  } catch (error) {
+    throw new Error(`${generator.name}: ${(error as Error).message}`);
+  } finally {
+    suppressedLogLines = log.close();
+  }
   // Rejected only now, so an aborted run never leaves its generator behind.
   opts.signal?.throwIfAborted();
 
+  const { exit } = measured;
   const failure = (what: string) =>
     new Error(
-      `${generator} ${what} (exit ${exit.code ?? `signal ${exit.signal}`}); end of ${logPath}:\n${logTail(logPath)}`,
+      `${generator.name} ${what} (exit ${exit.code ?? `signal ${exit.signal}`}); end of ${logPath}:\n${logTail(logPath)}`,
     );
-  if (exit.code !== 0) throw failure("failed");
-  if (!existsSync(summaryPath)) throw failure(`wrote no ${SUMMARY_FILE}`);
+  const summaryText = existsSync(ownSummaryPath) ? readFileSync(ownSummaryPath, "utf8") : null;
   let summary: LoadSummary;
   try {
-    summary = readK6Summary(summaryPath);
+    summary = generator.parseOutput({ summaryText, log: readFileSync(logPath, "utf8") }, spec, version);
   } catch (error) {
+    if (exit.code !== 0) throw failure("failed");
+    if (summaryText === null) throw failure(`wrote no ${SUMMARY_FILE}`);
     throw failure(`wrote an invalid summary: ${(error as Error).message}`);
   }
+  writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
 
-  const wallSeconds = (last.at - spawnedAt) / 1000;
-  const cpuSeconds = last.ticks / ticksPerSecond;
-  const generatorCpu: GeneratorCpu = {
-    cpuSeconds,
-    wallSeconds,
-    cores: wallSeconds > 0 ? cpuSeconds / wallSeconds : 0,
-    // k6 spreads VUs over every core; autocannon (without workers) has one event loop.
-    coresAvailable: generator === "k6" ? os.availableParallelism() : 1,
-  };
-  return {
-    summary,
-    generatorCpu,
-    generatorBound: generatorCpu.cores / generatorCpu.coresAvailable > GENERATOR_BOUND_FRACTION,
-    rawFiles: [SUMMARY_FILE, LOG_FILE],
-  };
+  const cpu = accountCpu(
+    measured.cpuTicks / ticksPerSecond,
+    measured.wallSeconds,
+    generator.usableCores(cores.count, spec),
+  );
+  const { bound, ...generatorCpu } = cpu;
+  const rawFiles = [SUMMARY_FILE, LOG_FILE, COMMAND_FILE];
+  if (summaryText !== null) rawFiles.splice(1, 0, GENERATOR_SUMMARY_FILE);
+  return { summary, generatorCpu, generatorBound: bound, rawFiles, commandLine, suppressedLogLines };
 }

@@ -4,7 +4,17 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { repoRoot } from "../paths";
-import { k6Argv, k6CommandLine, LoadSpecError, parseK6Version, readK6Summary, validateLoadSpec } from "./k6";
+import {
+  k6Argv,
+  k6CommandLine,
+  k6Generator,
+  LoadSpecError,
+  parseK6Output,
+  parseK6Version,
+  readK6Summary,
+  validateLoadSpec,
+} from "./k6";
+import { filterLogText } from "./logSink";
 import type { LoadSpec } from "./types";
 
 const spec: LoadSpec = {
@@ -190,5 +200,42 @@ describe("readK6Summary", () => {
       () => readK6Summary(missing),
       (e: unknown) => e instanceof Error && e.message.includes(missing),
     );
+  });
+});
+
+describe("parseK6Output (real k6 v1.3.0 output, fixtures/k6-1.3.0)", () => {
+  const fixtures = join(__dirname, "fixtures", "k6-1.3.0");
+  const captured = (name: string) => ({
+    summaryText: readFileSync(join(fixtures, name, "load-summary.json"), "utf8"),
+    log: "",
+  });
+  const cellSpec: LoadSpec = { ...spec, vus: 16, warmupS: 1, durationS: 3 };
+
+  it("keeps a healthy Go /io cell as k6 wrote it", () => {
+    const summary = parseK6Output(captured("ok-go-io"), cellSpec, "1.3.0");
+    assert.equal(summary.requests, 34742);
+    assert.equal(summary.okThroughputRps, 11580.666666666666);
+    assert.equal(summary.latencyMs.p99, 8.330485999999965);
+    assert.equal(parseK6Version(readFileSync(join(fixtures, "k6-version.txt"), "utf8")), "1.3.0");
+  });
+
+  it("gives the OOM-killed Node cell null latency and ok throughput 0, not the refused connections' 0 ms", () => {
+    const raw = JSON.parse(captured("oom-node-io").summaryText);
+    assert.equal(raw.latencyMs.mean, 0, "what the old load.js wrote");
+    const summary = parseK6Output(captured("oom-node-io"), cellSpec, "1.3.0");
+    assert.equal(summary.okThroughputRps, 0);
+    assert.equal(summary.failedRequests, 47588);
+    assert.deepEqual(Object.values(summary.latencyMs), [null, null, null, null, null, null, null, null]);
+  });
+
+  it("counts k6's per-request warnings out of load.log", () => {
+    const excerpt = readFileSync(join(fixtures, "oom-node-io", "load.log.excerpt"), "utf8");
+    const { text, dropped } = filterLogText(excerpt, k6Generator.perRequestLogLine);
+    const warnings = excerpt.split("\n").filter((l) => l.includes('msg="Request Failed"')).length;
+    assert.ok(warnings > 50, `${warnings} warnings in the excerpt`);
+    assert.equal(dropped, warnings);
+    assert.doesNotMatch(text.split("\n").slice(0, -1).join("\n"), /Request Failed/);
+    assert.match(text, new RegExp(`\\[lab\\] ${warnings} per-request line\\(s\\) left out`));
+    assert.match(text, /^\{"requests":47588,"throughputRps":15862.666666666666,"failed":47588\}$/m, "the rest is kept");
   });
 });

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, parseOrThrow } from "../config/errors";
 import { shellQuote } from "../exec";
+import type { CapturedOutput, LoadGenerator } from "./plugin";
 import { EXECUTORS, type LoadSpec, type LoadSummary, LoadSummarySchema } from "./types";
 
 function describeValue(value: unknown): string {
@@ -29,7 +30,7 @@ export class LoadSpecError extends Error {
 
 const WORKLOADS = ["io", "compute"] as const;
 
-function wholeNumber(spec: LoadSpec, field: "vus" | "rate" | "durationS" | "warmupS", min: 0 | 1): void {
+function wholeNumber(spec: LoadSpec, field: "vus" | "rate" | "durationS" | "warmupS" | "threads", min: 0 | 1): void {
   const value = spec[field];
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
     throw new LoadSpecError(field, value, `a whole number of ${min} or more`);
@@ -59,6 +60,7 @@ export function validateLoadSpec(spec: LoadSpec): void {
     throw new LoadSpecError("executor", spec.executor, EXECUTORS.join(" or "));
   }
   wholeNumber(spec, "vus", 1);
+  if (spec.threads !== undefined) wholeNumber(spec, "threads", 1);
   // rate is ignored by constant-vus, so it is only checked where it matters.
   if (spec.executor === "constant-arrival-rate") wholeNumber(spec, "rate", 1);
   wholeNumber(spec, "warmupS", 0);
@@ -121,7 +123,7 @@ export function parseK6Version(output: string): string | null {
   return match?.[1] ?? null;
 }
 
-/** Read and check a summary file (k6/load.js's format, which the fallback writes too). */
+/** Read and check a summary file (k6/load.js's format, which the autocannon CLI writes too). */
 export function readK6Summary(path: string): LoadSummary {
   let text: string;
   try {
@@ -129,11 +131,61 @@ export function readK6Summary(path: string): LoadSummary {
   } catch (error) {
     throw new ConfigError(path, [`cannot read the load summary: ${(error as Error).message}`]);
   }
+  return parseSummaryText(text, `load summary ${path}`);
+}
+
+/** Check a summary in k6/load.js's format; `what` names it in errors. */
+export function parseSummaryText(text: string, what: string): LoadSummary {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(path, [`not JSON: ${(error as Error).message}`]);
+    throw new ConfigError(what, [`not JSON: ${(error as Error).message}`]);
   }
-  return parseOrThrow(LoadSummarySchema, data, `load summary ${path}`);
+  return parseOrThrow(LoadSummarySchema, data, what);
 }
+
+/**
+ * k6/load.js's summary as the lab keeps it. Latency describes ok replies only: a summary with no
+ * ok reply has none, whatever it says (a load.js before that rule summed refused connections as
+ * ~0 ms durations and reported a mean of 0).
+ */
+export function parseK6Output(output: CapturedOutput, _spec: LoadSpec, version: string | null): LoadSummary {
+  if (output.summaryText === null) throw new ConfigError("k6 summary", ["k6/load.js wrote no summary: see load.log"]);
+  const summary = parseSummaryText(output.summaryText, "k6 summary");
+  const ok = summary.requests - summary.failedRequests;
+  const latencyMs =
+    ok > 0
+      ? summary.latencyMs
+      : { mean: null, stddev: null, min: null, p50: null, p90: null, p95: null, p99: null, max: null };
+  return { ...summary, generatorVersion: summary.generatorVersion ?? version, latencyMs };
+}
+
+/** k6 prints this once per failed request, whatever --quiet says. */
+export const K6_REQUEST_FAILED_LINE = /level=warning msg="Request Failed"/;
+
+export const k6Generator: LoadGenerator = {
+  name: "k6",
+  install: {
+    pinnedDownload: "xk6",
+    howTo: "build the pinned k6 with xk6 (the Pulumi lab's bootstrap does; see the revision's downloads)",
+  },
+  versionCommand: (binary) => [binary ?? "k6", "version"],
+  parseVersion: parseK6Version,
+  commands: (spec, target) => ({
+    // load.js runs the warm-up as its own scenario and reports only the measured one.
+    warmup: null,
+    measure: [
+      target.binary ?? "k6",
+      ...k6Argv(spec, {
+        scriptPath: `${target.labDir}/k6/load.js`,
+        summaryPath: target.summaryPath,
+        k6Version: target.version,
+      }),
+    ],
+  }),
+  parseOutput: parseK6Output,
+  // Go schedules VUs over every core it is given.
+  usableCores: (given) => given,
+  perRequestLogLine: K6_REQUEST_FAILED_LINE,
+};

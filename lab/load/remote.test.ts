@@ -7,6 +7,7 @@ import { run } from "../exec";
 import { shellcheckSkip } from "../testing/requirements";
 import { parseRemoteOutput, remoteLoadScript, runRemoteLoad } from "./remote";
 import type { LoadSpec } from "./types";
+import { wrkGenerator } from "./wrk";
 
 const spec: LoadSpec = {
   baseUrl: "http://10.0.1.2:8080",
@@ -26,8 +27,28 @@ describe("load from the load generator over SSH", () => {
       script,
       /k6 run --quiet --no-color --no-usage-report -e TARGET_URL=http:\/\/10\.0\.1\.2:8080 -e WORKLOAD=io/,
     );
-    assert.match(script, /"SUMMARY_PATH=\$dir\/summary\.json" \/opt\/edgelab\/k6\/load\.js/);
+    assert.match(script, /^cd "\$dir"$/m);
+    assert.match(script, / -e SUMMARY_PATH=summary\.json \/opt\/edgelab\/k6\/load\.js/);
     assert.match(script, /\/usr\/bin\/time -f '%e %U %S'/);
+  });
+
+  it("runs wrk with a separate warm-up and only the measured run timed, every word quoted", () => {
+    const script = remoteLoadScript(
+      { ...spec, workload: "compute", baseUrl: "http://10.0.1.2:8080" },
+      { ...host, cores: 4 },
+      wrkGenerator,
+    );
+    const lines = script.split("\n");
+    const warmup = lines.find((l) => l.startsWith("env LAB_WRK_SUMMARY= "));
+    assert.ok(warmup?.includes("--duration=10s"), script);
+    const measured = lines.find((l) => l.startsWith("/usr/bin/time "));
+    assert.ok(measured?.includes("env LAB_WRK_SUMMARY=summary.json LAB_WRK_METHOD=POST"), measured);
+    assert.ok(measured?.includes("--threads=4 --connections=100 --duration=30s --timeout=10s"), measured);
+    assert.ok(
+      measured?.includes("--script=/opt/edgelab/lab/load/wrk/summary.lua http://10.0.1.2:8080/compute"),
+      measured,
+    );
+    assert.match(script, /^version=\$\(wrk -v 2>&1/m);
   });
 
   it("generates a script that passes shellcheck", async (t) => {
@@ -35,6 +56,8 @@ describe("load from the load generator over SSH", () => {
     if (skip) return t.skip(skip);
     const path = join(mkdtempSync(join(tmpdir(), "remote-")), "load.sh");
     writeFileSync(path, remoteLoadScript({ ...spec, executor: "constant-arrival-rate", rate: 5000 }, host));
+    await run("shellcheck", ["--severity=style", path]);
+    writeFileSync(path, remoteLoadScript({ ...spec, workload: "compute" }, host, wrkGenerator));
     await run("shellcheck", ["--severity=style", path]);
   });
 
@@ -54,7 +77,7 @@ describe("load from the load generator over SSH", () => {
     );
     assert.deepEqual(out, {
       log: "running",
-      version: "1.3.0",
+      versionLine: "k6 v1.3.0 (commit/abc, go1.24.6, linux/amd64)",
       time: { elapsed: 31.02, user: 20.5, sys: 4.3 },
       cores: 4,
       status: 0,
@@ -89,6 +112,8 @@ echo done
       assert.equal(result.summary.generatorVersion, "1.3.0");
       assert.ok(result.generatorCpu.coresAvailable >= 1);
       assert.ok(existsSync(join(outDir, "load-summary.json")) && existsSync(join(outDir, "load.log")));
+      assert.ok(existsSync(join(outDir, "load-command.sh")));
+      assert.match(result.commandLine, /^k6 run --quiet .* \/opt\/edgelab\/k6\/load\.js$/);
     } finally {
       process.env.PATH = saved;
     }

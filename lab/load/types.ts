@@ -4,8 +4,11 @@ import { z } from "zod";
 export const EXECUTORS = ["constant-vus", "constant-arrival-rate"] as const;
 export type Executor = (typeof EXECUTORS)[number];
 
-export const GENERATORS = ["k6", "autocannon"] as const;
+export const GENERATORS = ["k6", "wrk", "autocannon"] as const;
 export type GeneratorName = (typeof GENERATORS)[number];
+/** What a profile or the command line may ask for: a generator, or `auto` (the highest ceiling here). */
+export const GENERATOR_CHOICES = [...GENERATORS, "auto"] as const;
+export type GeneratorChoice = (typeof GENERATOR_CHOICES)[number];
 
 /** What one load run must do; the same for every generator. */
 export interface LoadSpec {
@@ -15,6 +18,8 @@ export interface LoadSpec {
   executor: Executor;
   /** Connections (k6: VUs). */
   vus: number;
+  /** wrk's threads (default one per core the generator has); the other generators ignore it. */
+  threads?: number;
   /** Requests per second for constant-arrival-rate; ignored otherwise. */
   rate?: number;
   /** Run but never counted. */
@@ -25,6 +30,18 @@ export interface LoadSpec {
 }
 
 const nullableMs = z.number().nonnegative().nullable();
+
+/** Failed requests by kind, where the generator tells them apart (wrk does; k6/load.js and autocannon do not). */
+export const LoadErrorsSchema = z
+  .object({
+    connect: z.number().int().nonnegative(),
+    read: z.number().int().nonnegative(),
+    write: z.number().int().nonnegative(),
+    timeout: z.number().int().nonnegative(),
+    /** Replies that came back with an error status (wrk: status 400 or more). */
+    status: z.number().int().nonnegative(),
+  })
+  .strict();
 
 /**
  * One load run's figures, in the field names of k6/load.js's handleSummary. Every generator's
@@ -47,6 +64,8 @@ export const LoadSummarySchema = z
     droppedIterations: z.number().int().nonnegative(),
     throughputRps: z.number().nonnegative(),
     okThroughputRps: z.number().nonnegative(),
+    errors: LoadErrorsSchema.optional(),
+    /** Latency of ok responses only: null when there was none. */
     latencyMs: z.object({
       mean: nullableMs,
       stddev: nullableMs,
@@ -67,7 +86,10 @@ export interface GeneratorCpu {
   wallSeconds: number;
   /** cpuSeconds / wallSeconds: 1.0 = one core fully busy. */
   cores: number;
-  /** Cores the generator can use (k6 all of the machine's; the fallback one). */
+  /**
+   * Cores the generator could actually use: those it was given (not the ones the app holds),
+   * capped by what the generator itself can drive (autocannon one event loop, wrk its threads).
+   */
   coresAvailable: number;
 }
 
@@ -78,6 +100,10 @@ export interface LoadRun {
   generatorBound: boolean;
   /** Files the run left in its output folder (raw summaries, logs), relative to it. */
   rawFiles: string[];
+  /** The exact shell command(s) that ran, warm-up first: replayable from the repository root. */
+  commandLine: string;
+  /** Per-request log lines (k6's "Request Failed") counted and left out of load.log. */
+  suppressedLogLines: number;
 }
 
 /** Above this share of its usable CPU the generator, not the app, may be the bottleneck. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { ProfileSchema } from "../config/profile";
 import { RevisionSchema } from "../config/revision";
-import { LoadSummarySchema } from "../load/types";
+import { CrossCheckRecordSchema, GeneratorRecordSchema, SweepGeneratorsSchema } from "../load/record";
+import { GENERATOR_CHOICES, LoadSummarySchema } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -15,6 +16,8 @@ export const FAILED_STATUSES = ["oom", "crashed", "timeout", "failed-start"] as 
 /** Marks that keep a cell out of silent averages: the report shows them. */
 export const CELL_FLAGS = [
   "generator-bound",
+  /** A cross-check's two generators differ by more than 10% and neither was generator-bound. */
+  "generators-disagree",
   "emulated",
   "cpu-limit-not-enforced",
   "memory-limit-not-enforced",
@@ -24,6 +27,7 @@ const LoadSettings = z
   .object({
     executor: z.enum(["constant-vus", "constant-arrival-rate"]),
     vus: z.number().int().positive(),
+    threads: z.number().int().positive().optional(),
     rate: z.number().int().positive().optional(),
     warmupS: z.number().int().nonnegative(),
     durationS: z.number().int().positive(),
@@ -94,16 +98,9 @@ export const CellResultSchema = z
     wallS: z.number().nonnegative(),
     ttr: TtrSchema.nullable(),
     load: LoadSummarySchema.nullable(),
-    generator: z
-      .object({
-        cpuSeconds: z.number().nonnegative(),
-        wallSeconds: z.number().nonnegative(),
-        cores: z.number().nonnegative(),
-        coresAvailable: z.number().positive(),
-        bound: z.boolean(),
-      })
-      .strict()
-      .nullable(),
+    generator: GeneratorRecordSchema.nullable(),
+    /** The same load by a second generator, right after the first (cross-checked cells only). */
+    crossCheck: CrossCheckRecordSchema.nullable().optional(),
     footprint: z
       .object({
         samples: z.number().int().positive(),
@@ -161,7 +158,9 @@ export const ManifestSchema = z
         memoryMB: z.array(z.number()).optional(),
       })
       .strict(),
-    generatorPreference: z.enum(["k6", "autocannon"]).nullable(),
+    generatorPreference: z.enum(GENERATOR_CHOICES).nullable(),
+    /** Generators used and their ceilings (runs before generators were plugins have none). */
+    generators: SweepGeneratorsSchema.optional(),
     host: HostFactsSchema,
     versionsFound: z.record(z.string(), z.string().nullable()),
     platforms: z.record(

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { parseFlags, parseList, runMain, UsageError } from "../cli/args";
 import { DEFAULT_REVISION_ID, loadRevision } from "../config/revision";
-import { GENERATORS, type GeneratorName } from "../load/types";
+import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../load/types";
 import type { CellWorkload } from "../matrix";
 import { RUNTIMES, WORKLOADS } from "../model";
 import { repoRoot } from "../paths";
@@ -15,7 +15,10 @@ const usage = `usage: npm run lab -- [options]
   --platform LIST       ${platformNames().join(",")}
   --workload LIST       ${[...WORKLOADS, "startup"].join(",")}
   --memory LIST         memory levels in MB to keep, e.g. 256,128
-  --generator NAME      ${GENERATORS.join(" or ")} (default: k6 when installed)
+  --generator NAME      ${GENERATOR_CHOICES.join(", ")} (default: the profile's, else auto =
+                        the highest ceiling measured here before the sweep)
+  --cross-check NAME    also load every load cell with this generator (${GENERATORS.join(", ")}), right
+                        after the first, and compare (default: the profile's crossCheck cells)
   --results DIR         results root (default results/)
   --run-id ID           name the new run (default: time, profile and a random suffix)
   --resume RUN_ID       finish an interrupted run: only cells without a result run
@@ -39,6 +42,7 @@ function options() {
       workload: { type: "string" },
       memory: { type: "string" },
       generator: { type: "string" },
+      "cross-check": { type: "string" },
       results: { type: "string", default: "results" },
       "run-id": { type: "string" },
       resume: { type: "string" },
@@ -75,14 +79,18 @@ runMain(async () => {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  let generator: GeneratorName | null = null;
+  let generator: GeneratorChoice | null = null;
   if (values.generator !== undefined) {
-    if (!(GENERATORS as readonly string[]).includes(values.generator)) {
+    if (!(GENERATOR_CHOICES as readonly string[]).includes(values.generator)) {
       throw new UsageError(
-        `--generator ${JSON.stringify(values.generator)} is not allowed: use ${GENERATORS.join(" or ")}`,
+        `--generator ${JSON.stringify(values.generator)} is not allowed: use ${GENERATOR_CHOICES.join(", ")}`,
       );
     }
-    generator = values.generator as GeneratorName;
+    generator = values.generator as GeneratorChoice;
+  }
+  const crossCheck = values["cross-check"];
+  if (crossCheck !== undefined && !(GENERATORS as readonly string[]).includes(crossCheck)) {
+    throw new UsageError(`--cross-check ${JSON.stringify(crossCheck)} is not allowed: use ${GENERATORS.join(", ")}`);
   }
   if (values.cell !== undefined && values.resume === undefined) {
     throw new UsageError("--cell picks cells of an existing run: use it with --resume RUN_ID");
@@ -97,7 +105,18 @@ runMain(async () => {
   if (loadSsh !== undefined && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.:_-]+$/.test(loadSsh)) {
     throw new UsageError(`--load-ssh ${JSON.stringify(loadSsh)} is not allowed: use user@host`);
   }
-  const selectionFlags = ["profile", "revision", "runtime", "platform", "workload", "memory", "run-id"] as const;
+  // A resumed run keeps its generators and their ceilings from its manifest, like its selection.
+  const selectionFlags = [
+    "profile",
+    "revision",
+    "runtime",
+    "platform",
+    "workload",
+    "memory",
+    "run-id",
+    "generator",
+    "cross-check",
+  ] as const;
   if (values.resume !== undefined) {
     const clash = selectionFlags.filter((flag) => values[flag] !== undefined);
     if (clash.length > 0) {
@@ -134,6 +153,7 @@ runMain(async () => {
           },
     resultsRoot: resolve(repoRoot, values.results),
     generatorPreference: generator,
+    ...(crossCheck ? { crossCheck: crossCheck as GeneratorName } : {}),
     dryRun: values["dry-run"],
     planOnly: values["plan-only"],
     ...(values.cell ? { onlyCells: values.cell.split(",").map((c) => c.trim()) } : {}),

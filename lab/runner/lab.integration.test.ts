@@ -142,7 +142,10 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     const manifest = JSON.parse(readFileSync(join(resultsRoot, "quick", "manifest.json"), "utf8"));
     assert.equal(manifest.revision.versions.node, "24.3.0");
     assert.ok(manifest.host.cores >= 1 && manifest.host.kernel && manifest.host.cpuModel);
-    assert.ok(["k6", "autocannon"].includes(report.cells.find((c) => c.load)?.load?.generator ?? ""));
+    assert.ok(["k6", "wrk", "autocannon"].includes(report.cells.find((c) => c.load)?.load?.generator ?? ""));
+    // The generators' ceilings were measured before the sweep; each load cell keeps its command.
+    assert.ok(manifest.generators.ceilings.length > 0, JSON.stringify(manifest.generators));
+    for (const cell of report.cells.filter((c) => c.load)) assert.ok(cell.generator?.commandLine, cell.name);
     assert.deepEqual(await containersOf("quick"), []);
     assert.deepEqual(livePids("quick"), []);
   });

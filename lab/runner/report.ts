@@ -18,12 +18,22 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
+/** Ok throughput first, failures beside it: an OOM-killed app's refused requests are not throughput. */
+export function loadFigures(load: NonNullable<CellResult["load"]>): string {
+  const failed = load.failedRequests > 0 ? ` (${load.failedRequests} failed)` : "";
+  return `${Math.round(load.okThroughputRps)} ok req/s${failed}`;
+}
+
 function figures(result: CellResult): string {
   if (result.status === "skipped") return result.reason ?? "";
   const parts: string[] = [];
   if (result.load) {
-    parts.push(`${Math.round(result.load.throughputRps)} req/s`);
+    parts.push(`${loadFigures(result.load)}${result.generator?.name ? ` [${result.generator.name}]` : ""}`);
     if (result.load.latencyMs.p99 !== null) parts.push(`p99 ${result.load.latencyMs.p99.toFixed(2)} ms`);
+  }
+  if (result.crossCheck) {
+    const gap = result.crossCheck.gap === null ? "" : `, ${Math.round(100 * result.crossCheck.gap)}% apart`;
+    parts.push(`cross-check ${loadFigures(result.crossCheck.load)} [${result.crossCheck.load.generator}${gap}]`);
   }
   if (result.ttr?.medianMs !== null && result.ttr?.medianMs !== undefined) {
     parts.push(
@@ -42,11 +52,27 @@ export function progressLine(done: number, total: number, result: CellResult, re
 
 /** The end-of-run table: one row per cell. */
 export function summaryTable(results: readonly CellResult[]): string {
-  const header = ["cell", "status", "req/s", "p99 ms", "TTR ms", "peak RSS MB", "flags"];
+  const header = [
+    "cell",
+    "status",
+    "ok req/s",
+    "failed",
+    "gen",
+    "cross-check",
+    "p99 ms",
+    "TTR ms",
+    "peak RSS MB",
+    "flags",
+  ];
   const rows = results.map((r) => [
     r.name,
     r.status,
-    r.load ? String(Math.round(r.load.throughputRps)) : "-",
+    r.load ? String(Math.round(r.load.okThroughputRps)) : "-",
+    r.load ? String(r.load.failedRequests) : "-",
+    r.load?.generator ?? "-",
+    r.crossCheck
+      ? `${r.crossCheck.load.generator} ${Math.round(r.crossCheck.load.okThroughputRps)}${r.crossCheck.disagrees ? " (disagrees)" : ""}`
+      : "-",
     r.load?.latencyMs.p99 != null ? r.load.latencyMs.p99.toFixed(2) : "-",
     r.ttr?.medianMs != null ? r.ttr.medianMs.toFixed(1) : "-",
     r.footprint ? (r.footprint.rssPeakBytes / 1048576).toFixed(1) : "-",

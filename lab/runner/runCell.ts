@@ -4,9 +4,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { max, median, min } from "simple-statistics";
 import { type AppInfo, quickVerify } from "../../workloads/contract";
-import { runLoad } from "../load/generator";
-import { type RemoteLoadHost, runRemoteLoad } from "../load/remote";
-import type { GeneratorName, LoadRun, LoadSpec } from "../load/types";
+import type { SweepGenerators } from "../load/record";
+import type { RemoteLoadHost } from "../load/remote";
+import { type CellLoadOutput, runCellLoad } from "../load/sweep";
+import type { LoadSpec } from "../load/types";
 import type { Cell } from "../matrix";
 import { instanceContext } from "../platforms/context";
 import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
@@ -26,9 +27,10 @@ export interface CellRunContext {
   artifact: string;
   /** A VM under TCG: the cell is marked emulated. */
   emulated: boolean;
-  generatorPreference?: GeneratorName;
   /** How long a load cell's instance may take to answer (the profile's ttr.timeoutS). */
   readyTimeoutS: number;
+  /** The sweep's generators and their ceilings (lab/load/sweep.ts). */
+  generators: SweepGenerators;
   /** Where instances publish their port: loopback locally, the SUT's private address in a two-host lab. */
   bindAddress: string;
   /** Load from another host over SSH (two-host lab); absent: the generator runs here. */
@@ -126,6 +128,7 @@ const emptyOutcome = (): Outcome => ({
   ttr: null,
   load: null,
   generator: null,
+  crossCheck: null,
   footprint: null,
   appInfo: null,
   limits: null,
@@ -244,24 +247,29 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     const deadlineMs = (load.warmupS + load.durationS + load.requestTimeoutS + 60) * 1000;
     const sampler = startFootprint(context.workDir, load.warmupS + load.durationS + 30);
     const guard = AbortSignal.any([ctx.signal, AbortSignal.timeout(deadlineMs)]);
-    let loadRun: LoadRun | undefined;
+    let loadRun: CellLoadOutput | undefined;
     const loadSpec: LoadSpec = {
       baseUrl: instance.baseUrl,
       workload,
       executor: load.executor,
       vus: load.vus,
+      ...(load.threads !== undefined ? { threads: load.threads } : {}),
       ...(load.rate !== undefined ? { rate: load.rate } : {}),
       warmupS: load.warmupS,
       durationS: load.durationS,
       requestTimeoutS: load.requestTimeoutS,
     };
     try {
-      loadRun = ctx.loadHost
-        ? await runRemoteLoad(loadSpec, ws.rawDir, ctx.loadHost, { signal: guard })
-        : await runLoad(loadSpec, ws.rawDir, {
-            signal: guard,
-            ...(ctx.generatorPreference ? { prefer: ctx.generatorPreference } : {}),
-          });
+      loadRun = await runCellLoad({
+        spec: loadSpec,
+        cell: { ...ctx.cell.spec, workload },
+        rawDir: ws.rawDir,
+        runDir: ctx.runDir,
+        generators: ctx.generators,
+        ...(ctx.loadHost ? { loadHost: ctx.loadHost } : {}),
+        signal: guard,
+        isAlive: () => instance.isAlive(),
+      });
     } catch (error) {
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
       if (!guard.aborted) throw error;
@@ -272,9 +280,10 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     }
     outcome.footprint = readFootprint(join(context.workDir, FOOTPRINT_FILE));
     if (loadRun) {
-      outcome.load = loadRun.summary;
-      outcome.generator = { ...loadRun.generatorCpu, bound: loadRun.generatorBound };
-      if (loadRun.generatorBound) outcome.flags.push("generator-bound");
+      outcome.load = loadRun.load;
+      outcome.generator = loadRun.generator;
+      outcome.crossCheck = loadRun.crossCheck;
+      outcome.flags.push(...loadRun.flags);
     }
     const diedOnItsOwn = !instance.isAlive();
     const exit = await ws.finish(instance, context);

@@ -7,9 +7,13 @@ import { UsageError } from "../cli/args";
 import type { Profile } from "../config/profile";
 import type { Revision } from "../config/revision";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
-import { autocannonVersion } from "../load/fallback";
+import { autocannonVersion } from "../load/autocannon";
+import { probeVersion } from "../load/generator";
+import type { SweepGenerators } from "../load/record";
 import type { RemoteLoadHost } from "../load/remote";
-import type { GeneratorName } from "../load/types";
+import { prepareGenerators } from "../load/sweep";
+import type { GeneratorChoice, GeneratorName } from "../load/types";
+import { wrkGenerator } from "../load/wrk";
 import { type Cell, expandMatrix, type Selection } from "../matrix";
 import type { Runtime } from "../model";
 import { probeKvm } from "../platforms/kvm";
@@ -46,7 +50,10 @@ export interface ResumedRun {
 export interface RunnerOptions {
   run: NewRun | ResumedRun;
   resultsRoot: string;
-  generatorPreference: GeneratorName | null;
+  /** The command line's generator (overrides the profile's). */
+  generatorPreference: GeneratorChoice | null;
+  /** Cross-check every load cell with this generator (overrides the profile's selection). */
+  crossCheck?: GeneratorName;
   /** Print the plan and stop. */
   dryRun?: boolean;
   /** Create the run (manifest, artifacts) without running a cell: the Pulumi lab's first step. */
@@ -108,6 +115,7 @@ async function versionsFound(): Promise<Record<string, string | null>> {
     go: go?.version ?? null,
     docker: await versionOf("docker", ["version", "--format", "{{.Server.Version}}"]),
     k6: await versionOf("k6", ["version"]),
+    wrk: await probeVersion(wrkGenerator),
     autocannon: autocannonVersion(),
     ops: await versionOf("ops", ["version"]),
     qemu: await versionOf("qemu-system-x86_64", ["--version"]),
@@ -188,6 +196,15 @@ async function trialPlatforms(
   }
 }
 
+/** For a run with no load cell (startup only): never used to load anything. */
+const NO_GENERATORS: SweepGenerators = {
+  choice: "auto",
+  primary: "k6",
+  crossCheck: null,
+  ceilings: [],
+  note: "no load cell",
+};
+
 /**
  * The local lab: plan, build, run every cell in order, record each result as it finishes.
  * Interrupting stops the current cell, removes its instance and leaves it unrecorded, so
@@ -262,6 +279,31 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   const platformFacts = Object.fromEntries(
     [...availability].map(([name, a]) => [name, { ok: a.ok, reason: a.reason ?? null, facts: a.facts }]),
   );
+  if (!existing) createRunDir(options.resultsRoot, runId);
+  // Before the first cell: the generators and their ceilings, kept in the manifest (a resume reuses
+  // them). A plan-only run leaves them to its first resume, which knows where the load runs.
+  // Every load cell of the run, not only this invocation's: a resume of one cell records ceilings for all.
+  const loadCells = cells.filter((c) => c.spec.workload !== "startup" && availability.get(c.spec.platform)?.ok);
+  const generators: SweepGenerators | undefined =
+    existing?.generators ??
+    (loadCells.length === 0 || options.planOnly
+      ? undefined
+      : await prepareGenerators({
+          choice: options.generatorPreference ?? profile.generator ?? "auto",
+          crossCheck: options.crossCheck ? { generator: options.crossCheck } : (profile.crossCheck ?? null),
+          load: profile.load,
+          workloads: [...new Set(loadCells.map((c) => c.spec.workload as "io" | "compute"))],
+          appCpus: [...new Set(loadCells.map((c) => c.spec.cpus))],
+          remote: options.loadHost !== undefined,
+          outDir: join(runDir, "calibration"),
+          signal,
+          log,
+        }).catch((error: unknown) => {
+          // A run that never got its manifest is no run: leave no folder that --resume would trip on.
+          if (!existing) rmSync(runDir, { recursive: true, force: true });
+          throw error;
+        }));
+  if (existing && generators && !existing.generators) existing.generators = generators;
   if (existing) {
     existing.resumes.push({
       at: new Date().toISOString(),
@@ -270,7 +312,6 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
     });
     writeManifest(runDir, existing);
   } else {
-    createRunDir(options.resultsRoot, runId);
     writeManifest(runDir, {
       schemaVersion: 1,
       runId,
@@ -281,6 +322,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
       profile,
       selection: { ...selection } as Manifest["selection"],
       generatorPreference: options.generatorPreference,
+      ...(generators ? { generators } : {}),
       host: hostFacts({ usable: kvm.usable, reason: kvm.reason }),
       ...(harness ? { harness } : {}),
       versionsFound: await versionsFound(),
@@ -322,7 +364,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
           emulated: available.facts.accelerator === "tcg",
           bindAddress: options.bindAddress ?? "127.0.0.1",
           ...(options.loadHost ? { loadHost: options.loadHost } : {}),
-          ...(options.generatorPreference ? { generatorPreference: options.generatorPreference } : {}),
+          generators: generators ?? NO_GENERATORS,
           signal,
         });
       } catch (error) {

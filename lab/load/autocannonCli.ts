@@ -1,15 +1,15 @@
 /**
- * The fallback generator as a program, so runLoad can treat it like k6: a child process it can
- * time, sample and kill, which writes the same summary file.
+ * The autocannon generator as a program, so runLoad can treat it like k6 and wrk: a child process
+ * it can time, sample and kill, which writes the same summary file.
  *
- *   tsx lab/load/fallbackCli.ts --url http://127.0.0.1:8080 --workload io --executor constant-vus \
+ *   tsx lab/load/autocannonCli.ts --url http://127.0.0.1:8080 --workload io --executor constant-vus \
  *       --vus 32 [--rate N] --warmup 1 --duration 3 --timeout 10 --summary out.json
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { runMain, UsageError } from "../cli/args";
-import { runFallbackLoad } from "./fallback";
+import { runAutocannonLoad } from "./autocannon";
 import { LoadSpecError, validateLoadSpec } from "./k6";
 import type { LoadSpec } from "./types";
 
@@ -19,6 +19,8 @@ const FLAG_OF: Record<keyof LoadSpec, string> = {
   workload: "workload",
   executor: "executor",
   vus: "vus",
+  // Not a flag: autocannon has no threads; the spec built here never sets it.
+  threads: "threads",
   rate: "rate",
   warmupS: "warmup",
   durationS: "duration",
@@ -75,12 +77,12 @@ async function main(): Promise<void> {
       process.exitCode = 128 + number;
     });
   }
-  let summary: Awaited<ReturnType<typeof runFallbackLoad>>;
+  let summary: Awaited<ReturnType<typeof runAutocannonLoad>>;
   try {
-    summary = await runFallbackLoad(spec, { signal: controller.signal });
+    summary = await runAutocannonLoad(spec, { signal: controller.signal });
   } catch (error) {
     if (!controller.signal.aborted) throw error;
-    process.stderr.write("fallbackCli: aborted by a signal; no summary written\n");
+    process.stderr.write("autocannonCli: aborted by a signal; no summary written\n");
     return;
   }
   mkdirSync(dirname(summaryPath), { recursive: true });

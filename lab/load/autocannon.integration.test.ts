@@ -1,7 +1,6 @@
 /**
- * runLoad end to end with real child processes: the autocannon fallback against the real Node app
- * (as a sweep cell on a machine without k6), its CLI's usage errors, and the k6 branch with a
- * stand-in binary.
+ * runLoad end to end with real child processes: autocannon against the real Node app, its CLI's
+ * usage errors, and the k6 plugin with a stand-in binary (k6 is not installable here).
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -13,13 +12,14 @@ import { after, before, describe, it } from "node:test";
 import { repoRoot } from "../paths";
 import { freePort } from "../ports";
 import { waitForReady } from "../ready";
-import { LOG_FILE, runLoad, SUMMARY_FILE } from "./generator";
+import { coresBesideApp } from "./cores";
+import { COMMAND_FILE, GENERATOR_SUMMARY_FILE, LOG_FILE, runLoad, SUMMARY_FILE } from "./generator";
 import { type LoadSpec, LoadSummarySchema } from "./types";
 
-describe("runLoad with the autocannon fallback", () => {
+describe("runLoad with autocannon", () => {
   // Started directly rather than through lab/platforms, which this test does not exercise.
   let app: { baseUrl: string; child: ChildProcess };
-  const outRoot = mkdtempSync(join(os.tmpdir(), "load-fallback-"));
+  const outRoot = mkdtempSync(join(os.tmpdir(), "load-autocannon-"));
   const spec = (workload: LoadSpec["workload"]): LoadSpec => ({
     baseUrl: app.baseUrl,
     workload,
@@ -52,7 +52,7 @@ describe("runLoad with the autocannon fallback", () => {
   for (const workload of ["io", "compute"] as const) {
     it(`measures /${workload}`, async () => {
       const outDir = join(outRoot, workload);
-      const result = await runLoad(spec(workload), outDir, { prefer: "autocannon" });
+      const result = await runLoad(spec(workload), outDir, { generator: "autocannon" });
       const { summary, generatorCpu } = result;
       assert.deepEqual(LoadSummarySchema.parse(summary), summary);
       assert.equal(summary.generator, "autocannon");
@@ -67,7 +67,8 @@ describe("runLoad with the autocannon fallback", () => {
       assert.ok(Math.abs(summary.throughputRps - nominal) / nominal < 0.15, `${summary.throughputRps} vs ${nominal}`);
       assert.ok(generatorCpu.cores > 0, JSON.stringify(generatorCpu));
       assert.equal(generatorCpu.coresAvailable, 1);
-      assert.deepEqual(result.rawFiles, [SUMMARY_FILE, LOG_FILE]);
+      assert.deepEqual(result.rawFiles, [SUMMARY_FILE, GENERATOR_SUMMARY_FILE, LOG_FILE, COMMAND_FILE]);
+      assert.ok(result.commandLine.includes("autocannonCli.ts"), result.commandLine);
       for (const file of result.rawFiles) assert.ok(existsSync(join(outDir, file)), `${file} exists`);
     });
   }
@@ -82,7 +83,7 @@ describe("runLoad with the autocannon fallback", () => {
       const longRun = { ...spec("io"), durationS: 30 };
       await assert.rejects(
         runLoad(longRun, join(outRoot, `aborted-${abortAfterMs}`), {
-          prefer: "autocannon",
+          generator: "autocannon",
           signal: controller.signal,
           onSpawn: (p) => {
             pid = p;
@@ -98,7 +99,7 @@ describe("runLoad with the autocannon fallback", () => {
   }
 
   it("exits 2 naming the flag, the value and what is allowed", () => {
-    const cli = join(repoRoot, "lab", "load", "fallbackCli.ts");
+    const cli = join(repoRoot, "lab", "load", "autocannonCli.ts");
     const args = ["--url", app.baseUrl, "--workload", "io", "--executor", "constant-vus", "--vus", "many"];
     args.push("--warmup", "0", "--duration", "1", "--timeout", "1", "--summary", join(outRoot, "never.json"));
     const result = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], { cwd: repoRoot, encoding: "utf8" });
@@ -153,24 +154,54 @@ console.log(JSON.stringify(args));`,
 
   it("runs k6 with k6Argv and reads its summary", async () => {
     const outDir = join(dir, "ok");
-    const result = await runLoad(spec, outDir, { k6Binary: writesSummary });
+    const result = await runLoad(spec, outDir, { binary: writesSummary });
     assert.equal(result.summary.generator, "k6");
     assert.equal(result.summary.generatorVersion, "1.3.0");
     assert.equal(result.summary.rate, 50);
     assert.equal(result.summary.url, "http://127.0.0.1:9/compute");
-    assert.equal(result.generatorCpu.coresAvailable, os.availableParallelism());
+    // Its cores are those beside a 1-CPU app, not the whole machine's (bug 1 of issue 9).
+    assert.equal(result.generatorCpu.coresAvailable, coresBesideApp(1).count);
     assert.ok(result.generatorCpu.cpuSeconds > 0, JSON.stringify(result.generatorCpu));
     const log = readFileSync(join(outDir, LOG_FILE), "utf8");
     assert.ok(log.includes(join(repoRoot, "k6", "load.js")), log);
   });
 
+  it("keeps k6's per-request warnings out of load.log, counted, and the command in load-command.sh", async () => {
+    const noisy = stub(
+      "k6-noisy",
+      `const line = 'time="2026-11-30T02:19:16Z" level=warning msg="Request Failed" error="dial tcp 127.0.0.1:9: connect: connection refused"';
+for (let i = 0; i < 5000; i++) console.error(line);
+const latencyMs = { mean: null, stddev: null, min: null, p50: null, p90: null, p95: null, p99: null, max: null };
+require("node:fs").writeFileSync(env.SUMMARY_PATH, JSON.stringify({
+  generator: "k6", generatorVersion: env.K6_VERSION, url: env.TARGET_URL + "/" + env.WORKLOAD,
+  workload: env.WORKLOAD, executor: env.EXECUTOR, vus: +env.VUS, rate: +env.RATE, warmupS: +env.WARMUP_S,
+  durationS: +env.DURATION_S, requests: 5000, failedRequests: 5000, timeouts: 0, droppedIterations: 0,
+  throughputRps: 5000, okThroughputRps: 0, latencyMs }));
+console.log(JSON.stringify({ requests: 5000, failed: 5000 }));`,
+    );
+    const outDir = join(dir, "noisy");
+    const result = await runLoad(spec, outDir, { binary: noisy });
+    assert.equal(result.suppressedLogLines, 5000);
+    const log = readFileSync(join(outDir, LOG_FILE), "utf8").trimEnd().split("\n");
+    assert.deepEqual(log.slice(0, 2), [
+      '{"requests":5000,"failed":5000}',
+      "[lab] 5000 per-request line(s) left out of this log; the first was:",
+    ]);
+    assert.equal(log.length, 3);
+    const command = readFileSync(join(outDir, COMMAND_FILE), "utf8");
+    assert.ok(
+      command.includes(`${noisy} run --quiet --no-color --no-usage-report -e TARGET_URL=http://127.0.0.1:9`),
+      command,
+    );
+  });
+
   it("names the generator, the exit code and the end of load.log when k6 fails", async () => {
     const fails = stub("k6-fails", `console.error("script error: boom"); process.exit(107);`);
-    await assert.rejects(runLoad(spec, join(dir, "fails"), { k6Binary: fails }), (e: unknown) => {
+    await assert.rejects(runLoad(spec, join(dir, "fails"), { binary: fails }), (e: unknown) => {
       const message = e instanceof Error ? e.message : "";
       return /^k6 failed \(exit 107\)/.test(message) && message.includes("script error: boom");
     });
     const silent = stub("k6-silent", "process.exit(0);");
-    await assert.rejects(runLoad(spec, join(dir, "silent"), { k6Binary: silent }), /k6 wrote no load-summary\.json/);
+    await assert.rejects(runLoad(spec, join(dir, "silent"), { binary: silent }), /k6 wrote no load-summary\.json/);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The load generator where k6 is not installed (this machine, CI): autocannon driven through its
- * programmatic API, reporting the same LoadSummary as k6/load.js so results line up.
+ * autocannon as a load generator (an npm dependency, so it is everywhere the lab is): driven
+ * through its programmatic API by autocannonCli.ts, reporting the same LoadSummary as k6/load.js.
  *
  * Differences from k6 worth knowing when reading its figures:
  * - autocannon runs on one event loop, so it saturates one core long before k6 does; runLoad
@@ -17,7 +17,8 @@
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
-import { validateLoadSpec } from "./k6";
+import { parseSummaryText, validateLoadSpec } from "./k6";
+import type { LoadGenerator } from "./plugin";
 import type { LoadSpec, LoadSummary } from "./types";
 
 type Latency = LoadSummary["latencyMs"];
@@ -162,7 +163,7 @@ export function autocannonVersion(): string {
 }
 
 /** Warm up (not counted), then measure; rejects with the signal's reason when aborted. */
-export async function runFallbackLoad(spec: LoadSpec, opts: { signal?: AbortSignal } = {}): Promise<LoadSummary> {
+export async function runAutocannonLoad(spec: LoadSpec, opts: { signal?: AbortSignal } = {}): Promise<LoadSummary> {
   validateLoadSpec(spec);
   const { signal } = opts;
   signal?.throwIfAborted();
@@ -192,3 +193,44 @@ export async function runFallbackLoad(spec: LoadSpec, opts: { signal?: AbortSign
     latencyMs: recorder.summary(),
   };
 }
+
+/** The CLI's flags for one run (autocannonCli.ts parses them back). */
+export function autocannonCliFlags(spec: LoadSpec, summaryPath: string): string[] {
+  const flags = [
+    ...["--url", spec.baseUrl, "--workload", spec.workload, "--executor", spec.executor],
+    ...["--vus", String(spec.vus), "--warmup", String(spec.warmupS), "--duration", String(spec.durationS)],
+    ...["--timeout", String(spec.requestTimeoutS), "--summary", summaryPath],
+  ];
+  if (spec.executor === "constant-arrival-rate") flags.push("--rate", String(spec.rate));
+  return flags;
+}
+
+export const autocannonGenerator: LoadGenerator = {
+  name: "autocannon",
+  install: { npmPackage: "autocannon", howTo: "run npm ci in the lab's folder (autocannon is a dependency)" },
+  // The version is the installed package's; asking Node keeps the probe a command like the others'.
+  versionCommand: () => [
+    process.execPath,
+    "-p",
+    `require(${JSON.stringify(require.resolve("autocannon/package.json"))}).version`,
+  ],
+  parseVersion: (output) => /^(\d+\.\d+\.\d+\S*)\s*$/m.exec(output)?.[1] ?? null,
+  commands: (spec, target) => {
+    validateLoadSpec(spec);
+    return {
+      // The CLI warms up itself and counts only the measured window.
+      warmup: null,
+      measure: [
+        ...target.tsNode,
+        `${target.labDir}/lab/load/autocannonCli.ts`,
+        ...autocannonCliFlags(spec, target.summaryPath),
+      ],
+    };
+  },
+  parseOutput: (output) => {
+    if (output.summaryText === null) throw new Error("autocannonCli wrote no summary: see load.log");
+    return parseSummaryText(output.summaryText, "autocannon summary");
+  },
+  // One event loop: one core, whatever it is given.
+  usableCores: () => 1,
+};

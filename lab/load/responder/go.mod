@@ -1,0 +1,3 @@
+module edgelab/responder
+
+go 1.22
