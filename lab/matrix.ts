@@ -60,6 +60,8 @@ function relevantKnobs(platform: PlatformName, knobs: Knobs): Partial<Knobs> {
       return { cpuMode: knobs.cpuMode, dockerNetwork: knobs.dockerNetwork };
     case "nanos":
       return { cpuMode: knobs.cpuMode, nanosNetwork: knobs.nanosNetwork };
+    case "microvm":
+      return { cpuMode: knobs.cpuMode, microvmNetwork: knobs.microvmNetwork ?? "user" };
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { EXECUTORS } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
-import { CPU_MODES, DOCKER_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
+import { CPU_MODES, DOCKER_NETWORKS, MICROVM_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
 
 const int = (min: number, max: number, what: string) =>
   z
@@ -45,6 +45,7 @@ export const KnobsSchema = z
     cpuMode: z.enum(CPU_MODES),
     dockerNetwork: z.enum(DOCKER_NETWORKS),
     nanosNetwork: z.enum(NANOS_NETWORKS),
+    microvmNetwork: z.enum(MICROVM_NETWORKS).optional(),
   })
   .strict();
 

@@ -74,6 +74,10 @@ function processAlive(pid: number): boolean {
 export async function launchInstance(platform: Platform, ctx: InstanceContext): Promise<LaunchedInstance> {
   const paths = writeInstanceScripts(platform.scripts(ctx), ctx.workDir);
   await run("bash", [paths.prepare], { timeoutMs: 120_000 });
+  const host = ctx.bindAddress === "0.0.0.0" ? "127.0.0.1" : ctx.bindAddress;
+  // A guest on a bridge is reached on its own address, which prepare leased and wrote here.
+  const endpointFile = join(ctx.workDir, "endpoint");
+  const endpoint = existsSync(endpointFile) ? readFileSync(endpointFile, "utf8").trim() : `${host}:${ctx.hostPort}`;
   let pid: number | undefined;
   const launchedAt = performance.now();
   const started = run("bash", [paths.start], { timeoutMs: 180_000 }).then(() => {
@@ -84,9 +88,8 @@ export async function launchInstance(platform: Platform, ctx: InstanceContext): 
     pid = parsed;
   });
   started.catch(() => undefined); // reported to whoever awaits `started`
-  const host = ctx.bindAddress === "0.0.0.0" ? "127.0.0.1" : ctx.bindAddress;
   return {
-    baseUrl: `http://${host}:${ctx.hostPort}`,
+    baseUrl: `http://${endpoint}`,
     launchedAt,
     started,
     probeDuringStart: platform.probeDuringStart,

@@ -1,4 +1,5 @@
 import { dockerPlatform } from "./docker";
+import { microvmPlatform } from "./microvm";
 import { nanosPlatform } from "./nanos";
 import { nativePlatform } from "./native";
 import type { Platform, PlatformName } from "./types";
@@ -8,4 +9,5 @@ export const platformRegistry: Record<PlatformName, Platform> = {
   native: nativePlatform,
   docker: dockerPlatform,
   nanos: nanosPlatform,
+  microvm: microvmPlatform,
 };

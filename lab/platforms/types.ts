@@ -1,6 +1,6 @@
 import type { Runtime } from "../model";
 
-export const PLATFORMS = ["native", "docker", "nanos"] as const;
+export const PLATFORMS = ["native", "docker", "nanos", "microvm"] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
 
 /** `quota`: a CFS quota as the paper (`--cpus`, VM vCPUs unpinned); `pinned`: dedicated cores (cpuset, taskset). */
@@ -10,11 +10,15 @@ export type CpuMode = (typeof CPU_MODES)[number];
 export const DOCKER_NETWORKS = ["nat", "host"] as const;
 /** Nanos: `user` is QEMU user-mode (slirp) as the paper; `bridged` a tap on a host bridge. */
 export const NANOS_NETWORKS = ["user", "bridged"] as const;
+/** Linux microVM: `user` is QEMU user-mode (slirp) with a host port forward; `bridged` a tap on the lab's bridge. */
+export const MICROVM_NETWORKS = ["user", "bridged"] as const;
 
 export interface Knobs {
   cpuMode: CpuMode;
   dockerNetwork: (typeof DOCKER_NETWORKS)[number];
   nanosNetwork: (typeof NANOS_NETWORKS)[number];
+  /** Default "user". */
+  microvmNetwork?: (typeof MICROVM_NETWORKS)[number];
 }
 
 export interface Resources {
@@ -30,6 +34,8 @@ export interface InstanceArtifacts {
   dockerImage: string;
   /** ops image name (under ~/.ops/images). */
   nanosImage: string;
+  /** Linux microVM: the folder holding vmlinuz and initrd.img. */
+  microvmImage?: string;
 }
 
 /** Everything a platform needs to write the scripts of one instance. */
@@ -119,7 +125,9 @@ export interface Platform {
    */
   probeDuringStart: boolean;
   /** Which artifact it runs (workloads/artifacts ArtifactKind). */
-  artifactKind: "binary" | "docker-offline" | "nanos";
+  artifactKind: "binary" | "docker-offline" | "nanos" | "microvm";
   checkAvailability(options: { allowEmulation: boolean }): Promise<Availability>;
   scripts(context: InstanceContext): InstanceScripts;
+  /** Find and end what any lab run of this platform left behind; returns what it removed. */
+  cleanupLeftovers?(): Promise<string[]>;
 }

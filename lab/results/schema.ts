@@ -3,7 +3,7 @@ import { ProfileSchema } from "../config/profile";
 import { RevisionSchema } from "../config/revision";
 import { LoadSummarySchema } from "../load/types";
 import { RUNTIMES, WORKLOADS } from "../model";
-import { CPU_MODES, DOCKER_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
+import { CPU_MODES, DOCKER_NETWORKS, MICROVM_NETWORKS, NANOS_NETWORKS, PLATFORMS } from "../platforms/types";
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -43,6 +43,7 @@ export const CellSpecSchema = z
         cpuMode: z.enum(CPU_MODES).optional(),
         dockerNetwork: z.enum(DOCKER_NETWORKS).optional(),
         nanosNetwork: z.enum(NANOS_NETWORKS).optional(),
+        microvmNetwork: z.enum(MICROVM_NETWORKS).optional(),
       })
       .strict(),
     load: LoadSettings.nullable(),

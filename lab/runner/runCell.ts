@@ -87,9 +87,8 @@ class CellWorkspace {
       cpuList: cpuListFor(spec.cpus),
       allowEmulation: spec.allowEmulation,
       // Decided once by the platform's availability check: KVM, or TCG when emulation is allowed.
-      ...(this.ctx.platform.name === "nanos"
-        ? { accelerator: this.ctx.emulated ? ("tcg" as const) : ("kvm" as const) }
-        : {}),
+      // VM platforms read it; the others ignore it.
+      accelerator: this.ctx.emulated ? ("tcg" as const) : ("kvm" as const),
     };
     mkdirSync(workDir, { recursive: true });
     markActive(this.ctx.runDir, context.instanceName, join(workDir, SCRIPT_NAMES.cleanup));

@@ -143,6 +143,7 @@ async function prepareArtifacts(
       command: ref("binary") ? [ref("binary") as string] : [],
       dockerImage: ref("docker-offline") ?? "",
       nanosImage: nanosImageName(runtime, revision),
+      microvmImage: ref("microvm") ?? "",
     });
   }
   return { byRuntime, records: artifacts };

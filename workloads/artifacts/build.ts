@@ -14,6 +14,7 @@ import {
   writeBuildContext,
 } from "./dockerImages";
 import { buildGoBinary } from "./goBinary";
+import { microvmArtifactRecipe } from "./microvm";
 import { nanosBuildPlan, parseOpsBuildOutput, writeNanosInputs } from "./nanos";
 import { ensurePinnedNode } from "./nodeRuntime";
 import { buildNodeSea } from "./nodeSea";
@@ -22,7 +23,7 @@ import { type ArtifactSize, measureArtifactSize } from "./sizes";
 
 export const nodeAppScript = join(repoRoot, "workloads", "node", "app.js");
 
-export const ARTIFACT_KINDS = ["binary", "docker-offline", "docker-paper", "nanos"] as const;
+export const ARTIFACT_KINDS = ["binary", "docker-offline", "docker-paper", "nanos", "microvm"] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 export interface ArtifactRecord {
@@ -199,6 +200,18 @@ export async function buildArtifacts(options: BuildOptions): Promise<ArtifactMan
         };
       });
     }
+  }
+
+  for (const runtime of runtimes.filter(() => wants("microvm"))) {
+    await timed(runtime, "microvm", () =>
+      microvmArtifactRecipe.build(runtime, {
+        revision,
+        outDir,
+        goBinary: getGoBinary,
+        pinnedNode: getNode,
+        nodeApp: nodeAppScript,
+      }),
+    );
   }
 
   const manifest: ArtifactManifest = { revision: revision.id, createdAt: new Date().toISOString(), artifacts: records };
