@@ -146,18 +146,23 @@ export function qemuArgs(ctx: InstanceContext): string[] {
   ];
 }
 
+/** No option ROM: the guest boots from -kernel, so iPXE would only cost boot time. */
+function virtioNetDevice(ctx: InstanceContext): string {
+  return `virtio-net-pci,netdev=net0,mac=${vmMacAddress(ctx.instanceName)},romfile=`;
+}
+
 /** The user-mode network: a forward from the bind address's host port to the app's port in the guest. */
 export function userNetworkArgs(ctx: InstanceContext): string[] {
   return [
     ...["-netdev", `user,id=net0,hostfwd=tcp:${ctx.bindAddress}:${ctx.hostPort}-:${APP_PORT}`],
-    ...["-device", `virtio-net-pci,netdev=net0,mac=${vmMacAddress(ctx.instanceName)}`],
+    ...["-device", virtioNetDevice(ctx)],
   ];
 }
 
 export function bridgedNetworkArgs(ctx: InstanceContext): string[] {
   return [
     ...["-netdev", `tap,id=net0,ifname=${vmTapName(ctx.instanceName)},script=no,downscript=no`],
-    ...["-device", `virtio-net-pci,netdev=net0,mac=${vmMacAddress(ctx.instanceName)}`],
+    ...["-device", virtioNetDevice(ctx)],
   ];
 }
 

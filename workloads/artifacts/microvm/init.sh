@@ -42,7 +42,8 @@ done < /lib/modules/microvm/load-order
 address=10.0.2.15/24
 gateway=10.0.2.2
 port=8080
-for word in $(cat /proc/cmdline); do
+read -r cmdline < /proc/cmdline
+for word in $cmdline; do
   case "$word" in
     microvm.ip=*) address=${word#microvm.ip=} ;;
     microvm.gw=*) gateway=${word#microvm.gw=} ;;
