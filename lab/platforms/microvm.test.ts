@@ -118,21 +118,21 @@ describe("microvm qemu command line", () => {
 
 describe("the serial console (captured from real guests under TCG)", () => {
   it("an OOM kill by the guest kernel", () => {
-    const log = fixture("microvm-serial-go-80m-oom.log");
+    const log = fixture("microvm-serial-go-80m-oom.txt");
     assert.equal(serialLogShowsOom(log), true);
     assert.deepEqual(parseAppExit(log), { exitCode: null, signal: 9 });
     assert.equal(parseGuestMemTotalKb(log), 44636);
   });
 
   it("a guest stopped by the lab: no OOM, no app exit", () => {
-    const log = fixture("microvm-serial-go-128m-stopped.log");
+    const log = fixture("microvm-serial-go-128m-stopped.txt");
     assert.equal(serialLogShowsOom(log), false);
     assert.equal(parseAppExit(log), null);
     assert.equal(parseGuestMemTotalKb(log), 93788);
   });
 
   it("a guest whose initramfs does not fit in its memory: the kernel panics while unpacking it", () => {
-    const log = fixture("microvm-serial-node-192m-initramfs.log");
+    const log = fixture("microvm-serial-node-192m-initramfs.txt");
     assert.match(log, /Kernel panic - not syncing: System is deadlocked on memory/);
     assert.equal(parseAppExit(log), null);
     assert.equal(serialLogShowsOom(log), true);

@@ -74,7 +74,14 @@ export function initramfsEntries(
       mode: 0o644,
       data: Buffer.from(app.command.map((a) => `${a}\n`).join("")),
     },
-    ...app.files.map((f): NewcEntry => ({ type: "file", path: f.path.replace(/^\/+/, ""), mode: f.mode, data: readFileSync(f.source) })),
+    ...app.files.map(
+      (f): NewcEntry => ({
+        type: "file",
+        path: f.path.replace(/^\/+/, ""),
+        mode: f.mode,
+        data: readFileSync(f.source),
+      }),
+    ),
   ];
   for (const argument of app.command) {
     if (argument.includes("\n"))
