@@ -99,7 +99,7 @@ export function expandMatrix(profile: Profile, revisionId: string, selection: Se
               knobs: relevantKnobs(platform, profile.knobs),
               load: workload === "startup" ? null : profile.load,
               ttr: workload === "startup" ? profile.ttr : null,
-              allowEmulation: platform === "nanos" ? profile.allowEmulation : false,
+              allowEmulation: platform === "nanos" || platform === "microvm" ? profile.allowEmulation : false,
               repetition,
             };
             cells.push({ id: cellId(spec), name: cellName(spec), spec });

@@ -158,7 +158,8 @@ export async function buildMicrovm(runtime: Runtime, inputs: BuildInputs): Promi
   const cpio = writeNewc(initramfsEntries(kernel, app, readFileSync(INIT_SCRIPT), busybox));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, INITRD_FILE), gzipSync(cpio, { level: 9 }));
+  // Level 6: level 9 saves 0.4% of the Node initramfs for almost three times the build time.
+  writeFileSync(join(dir, INITRD_FILE), gzipSync(cpio, { level: 6 }));
   writeFileSync(join(dir, KERNEL_FILE), readFileSync(kernel.vmlinuz));
   rmSync(join(root, `${runtime}-staging`), { recursive: true, force: true });
   return {
