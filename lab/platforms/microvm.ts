@@ -261,6 +261,13 @@ ${launch} > qemu.log 2>&1 < /dev/null &
 pid=$!
 echo "$pid" > instance.pid.tmp && mv instance.pid.tmp instance.pid
 ${oursFunction(ctx)}
+# Until the forked shell has exec'd qemu, its command line is this script's: wait for qemu's.
+alive() { state=$(sed -n 's/.*) \\(.\\).*/\\1/p' "/proc/$pid/stat" 2>/dev/null); [ -n "$state" ] && [ "$state" != Z ]; }
+for _ in $(seq 1 250); do
+  ours && break
+  alive || break
+  sleep 0.02
+done
 # QEMU fails at once on bad options or a host port already in use: catch that here.
 for _ in $(seq 1 10); do
   ours || break
@@ -430,6 +437,13 @@ export const microvmPluginFacts = {
   description: "Linux guest (Debian cloud kernel, lab-built initramfs) under QEMU q35 with virtio-net",
   sharedKnobs: ["cpuMode"],
   ports: "free",
-  /** Seconds per launch beyond the app's own start, for the ETA (TCG boots took ~5 s for Go here). */
+  /** Seconds per launch beyond the app's own start, for the ETA (TCG boots took 5-15 s for Go here). */
   startCostS: 6,
+  host: {
+    // The kernel is not installed: the build fetches its .deb with apt-get download (Debian's
+    // linux-image-cloud-amd64; Ubuntu names its VM kernels differently, see KERNEL_METAPACKAGE).
+    installScript:
+      "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends qemu-system-x86 busybox-static iproute2 util-linux",
+    preflightScript: `${QEMU_X86} --version >/dev/null && test -x /bin/busybox && command -v ip >/dev/null && command -v flock >/dev/null && test -r /dev/kvm -a -w /dev/kvm`,
+  },
 } as const;
