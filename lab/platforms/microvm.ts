@@ -9,6 +9,7 @@ import { INITRD_FILE, KERNEL_FILE } from "../../workloads/artifacts/microvm";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
+import { detectAcceleratorLines, pinAllThreadsLine } from "./qemuShell";
 import { scriptHeader, shellQuote, writeJsonLines } from "./shell";
 import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, Platform } from "./types";
 import {
@@ -249,8 +250,6 @@ function startScript(ctx: InstanceContext, vmnet: VmnetSettings): string {
     "-append",
     append,
   ].join(" ");
-  // KVM is opened within milliseconds of qemu starting: wait up to 5 s for it; under TCG look once.
-  const polls = accelerator === "kvm" ? 100 : 1;
   const { cpus, memoryMB } = ctx.resources;
   return `${scriptHeader(`microvm start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB, ${accelerator}`, ctx.workDir)}
 # Launched under taskset, qemu and every thread it ever starts are born on the pinned cores.
@@ -278,15 +277,7 @@ if ! ours; then
   cat qemu.log >&2
   exit 1
 fi
-# The accelerator in use: a KVM guest shows up as an anon_inode:kvm-vm descriptor of qemu.
-has_kvm_vm() { [ -n "$(find "/proc/$pid/fd" -maxdepth 1 -lname 'anon_inode:kvm-vm' -print -quit 2>/dev/null)" ]; }
-accel=tcg
-for _ in $(seq 1 ${polls}); do
-  if has_kvm_vm; then accel=kvm; break; fi
-  ours || break
-  sleep 0.05
-done
-${
+${detectAcceleratorLines(accelerator, "ours")}${
   accelerator === "kvm"
     ? `if [ "$accel" != kvm ]; then
   echo "microvm: qemu $pid runs without KVM; refusing to measure an emulated VM (set allowEmulation to accept TCG)" >&2
@@ -295,7 +286,7 @@ ${
 fi
 `
     : ""
-}${pinned ? `# Re-applied to every existing thread (vCPUs, I/O, slirp) in case anything moved them.\ntaskset -a -p -c ${cpuList} "$pid" > /dev/null\n` : ""}${limitsLine(ctx, vmnet)}`;
+}${pinned ? pinAllThreadsLine(ctx.cpuList) : ""}${limitsLine(ctx, vmnet)}`;
 }
 
 /** Shell: exit.json and guest.json from the serial log; OOM from the patterns above. */
