@@ -30,7 +30,9 @@ describe("profiles", () => {
       problems((p) => {
         p.platforms = ["docker", "firecracker"];
       }),
-      ['platforms.1 = "firecracker" is not allowed: Invalid option: expected one of "native"|"docker"|"nanos"|"microvm"'],
+      [
+        'platforms.1 = "firecracker" is not allowed: Invalid option: expected one of "native"|"docker"|"nanos"|"microvm"',
+      ],
     );
     const [memory] = problems((p) => {
       p.resources = [{ cpus: 1, memoryMB: 4 }];

@@ -19,7 +19,10 @@ function lab(...args: string[]) {
 
 describe("npm run lab: bad input", () => {
   const cases: Array<[string[], RegExp]> = [
-    [["--platform", "docker,lxc"], /^--platform "docker,lxc": lxc not allowed; use any of native, docker, nanos, microvm$/m],
+    [
+      ["--platform", "docker,lxc"],
+      /^--platform "docker,lxc": lxc not allowed; use any of native, docker, nanos, microvm$/m,
+    ],
     [["--memory", "256,12x"], /^--memory "256,12x": "12x" is not allowed; use whole MB like 256,128$/m],
     [["--profile", "fancy"], /^profile "fancy" is not in revision paper-2025: use one of paper, quick$/m],
     [["--generator", "wrk"], /^--generator "wrk" is not allowed: use k6 or autocannon$/m],
