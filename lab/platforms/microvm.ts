@@ -11,7 +11,14 @@ import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { detectAcceleratorLines, pinAllThreadsLine } from "./qemuShell";
 import { scriptHeader, shellQuote, writeJsonLines } from "./shell";
-import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, Platform } from "./types";
+import {
+  type Availability,
+  type EnforcedLimits,
+  type InstanceContext,
+  type InstanceScripts,
+  MICROVM_NETWORKS,
+  type Platform,
+} from "./types";
 import {
   DEFAULT_VMNET,
   sweepLabNetwork,
@@ -24,7 +31,8 @@ import {
   vmTapName,
 } from "./vmnet";
 
-export const MICROVM_NETWORK_VALUES = ["user", "bridged"] as const;
+/** Declared in types.ts while the current interface types its knobs there. */
+export const MICROVM_NETWORK_VALUES = MICROVM_NETWORKS;
 export type MicrovmNetwork = (typeof MICROVM_NETWORK_VALUES)[number];
 
 /** The platform's own knobs, as the plugin interface declares them. */
@@ -42,8 +50,8 @@ export const MICROVM_QEMU_MARK = "edgelab-microvm";
 
 /**
  * The guest kernel's command line. `rootfstype=ramfs`: without a root= the initramfs is unpacked
- * into a tmpfs capped at half of RAM, which the Node initramfs (about 135 MB) does not fit below
- * about -m 512M; ramfs has no cap (it is RAM either way, and there is no swap). `panic=-1` with
+ * into a tmpfs capped at half of RAM, which the Node initramfs (about 135 MB) did not fit at
+ * -m 320M here; ramfs has no cap (it is RAM either way, and there is no swap). `panic=-1` with
  * QEMU's -no-reboot ends QEMU should the guest kernel panic; `quiet` keeps the slow serial
  * console short (errors, OOM kills included, are still printed).
  */
