@@ -79,6 +79,10 @@ function processAlive(pid: number): boolean {
 export async function launchInstance(platform: Platform, ctx: InstanceContext): Promise<LaunchedInstance> {
   const paths = writeInstanceScripts(platform.scripts(ctx), ctx.workDir);
   await run("bash", [paths.prepare], { timeoutMs: 120_000 });
+  const host = ctx.bindAddress === "0.0.0.0" ? "127.0.0.1" : ctx.bindAddress;
+  // A guest on a bridge is reached on its own address, which prepare leased and wrote here.
+  const endpointFile = join(ctx.workDir, "endpoint");
+  const endpoint = existsSync(endpointFile) ? readFileSync(endpointFile, "utf8").trim() : `${host}:${ctx.hostPort}`;
   let pid: number | undefined;
   rmSync(join(ctx.workDir, LAUNCH_STAMP_FILE), { force: true });
   const launchedAt = performance.now();
@@ -94,9 +98,8 @@ export async function launchInstance(platform: Platform, ctx: InstanceContext): 
     // The start script's own output says what the platform refused; the command line adds nothing.
     launchError = error instanceof CommandError ? error.stderr.trim() || error.message : String(error);
   });
-  const host = ctx.bindAddress === "0.0.0.0" ? "127.0.0.1" : ctx.bindAddress;
   return {
-    baseUrl: `http://${host}:${ctx.hostPort}`,
+    baseUrl: `http://${endpoint}`,
     launchedAt,
     launchError: () => launchError,
     launchStamp: () => readLaunchStamp(join(ctx.workDir, LAUNCH_STAMP_FILE)),

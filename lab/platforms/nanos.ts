@@ -7,6 +7,7 @@ import { LAUNCH_STAMP_LINE } from "../clock";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
+import { detectAcceleratorLines, pinAllThreadsLine } from "./qemuShell";
 import { scriptHeader, shellQuote, writeJsonLines } from "./shell";
 import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, Platform } from "./types";
 
@@ -245,8 +246,6 @@ function startScript(ctx: InstanceContext): string {
   // Launched under taskset, qemu and every thread it ever starts are born on the pinned cores.
   const launch = `${pinned ? `taskset -c ${cpuList} ` : ""}ops ${opsCreateArgs(ctx).map(shellQuote).join(" ")}`;
   const { cpus, memoryMB } = ctx.resources;
-  // KVM is opened within milliseconds of qemu starting: wait up to 5 s for it; under TCG look once.
-  const polls = accelerator === "kvm" ? 100 : 1;
   return `${scriptHeader(`nanos start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB, ${accelerator}`, ctx.workDir)}
 serial=${shellQuote(serialLogPath(name))}
 # ops starts qemu in the background and exits. qemu inherits ops's stdout and stderr: they go to
@@ -272,15 +271,7 @@ if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
   exit 1
 fi
 echo "$pid" > instance.pid.tmp && mv instance.pid.tmp instance.pid
-${pinned ? `# Re-applied to every existing thread (vCPUs, I/O, slirp) in case anything moved them.\ntaskset -a -p -c ${cpuList} "$pid" > /dev/null\n` : ""}# The accelerator in use: a KVM guest shows up as an anon_inode:kvm-vm descriptor of qemu.
-has_kvm_vm() { [ -n "$(find "/proc/$pid/fd" -maxdepth 1 -lname 'anon_inode:kvm-vm' -print -quit 2>/dev/null)" ]; }
-accel=tcg
-for _ in $(seq 1 ${polls}); do
-  if has_kvm_vm; then accel=kvm; break; fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.05
-done
-${
+${pinned ? pinAllThreadsLine(ctx.cpuList) : ""}${detectAcceleratorLines(accelerator, 'kill -0 "$pid" 2>/dev/null')}${
   accelerator === "kvm"
     ? `if [ "$accel" != kvm ]; then
   # QEMU falls back to TCG silently, and ops asks for KVM only when /proc/cpuinfo lists vmx or svm.

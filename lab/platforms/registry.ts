@@ -3,12 +3,13 @@ import { dockerPaperRecipe } from "../../workloads/artifacts/recipes";
 import { dockerPlatform } from "./docker";
 import { gvisorPlatform } from "./gvisor";
 import { knobCatalogue } from "./knobs";
+import { microvmPlatform } from "./microvm";
 import { nanosPlatform } from "./nanos";
 import { nativePlatform } from "./native";
 import type { Platform } from "./types";
 
 /** Every platform the lab knows, in the order reports list them. Adding one is a module plus a line here. */
-const PLATFORMS: readonly Platform[] = [nativePlatform, dockerPlatform, gvisorPlatform, nanosPlatform];
+const PLATFORMS: readonly Platform[] = [nativePlatform, dockerPlatform, gvisorPlatform, microvmPlatform, nanosPlatform];
 
 /**
  * The registry. Tests may add a platform of their own (`registerPlatform`) and run it through the

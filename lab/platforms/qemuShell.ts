@@ -1,0 +1,29 @@
+/**
+ * Shell shared by the platforms that run QEMU (nanos, microvm): which accelerator the running
+ * qemu really uses, and pinning every one of its threads. Both expect `$pid` to be qemu's pid.
+ */
+import { shellQuote } from "./shell";
+
+/**
+ * Sets `accel` to kvm or tcg from what qemu has open: a KVM guest shows up as an
+ * anon_inode:kvm-vm descriptor. KVM is opened within milliseconds of qemu starting, so when KVM
+ * is expected it waits up to 5 s for it; under TCG it looks once. `stillRunning` is a shell
+ * condition that is false once qemu is gone.
+ */
+export function detectAcceleratorLines(expected: "kvm" | "tcg", stillRunning: string): string {
+  const polls = expected === "kvm" ? 100 : 1;
+  return `# The accelerator in use: a KVM guest shows up as an anon_inode:kvm-vm descriptor of qemu.
+has_kvm_vm() { [ -n "$(find "/proc/$pid/fd" -maxdepth 1 -lname 'anon_inode:kvm-vm' -print -quit 2>/dev/null)" ]; }
+accel=tcg
+for _ in $(seq 1 ${polls}); do
+  if has_kvm_vm; then accel=kvm; break; fi
+  ${stillRunning} || break
+  sleep 0.05
+done
+`;
+}
+
+/** Re-pins every existing qemu thread (vCPUs, I/O, slirp) in case anything moved them. */
+export function pinAllThreadsLine(cpuList: string): string {
+  return `# Re-applied to every existing thread (vCPUs, I/O, slirp) in case anything moved them.\ntaskset -a -p -c ${shellQuote(cpuList)} "$pid" > /dev/null\n`;
+}
