@@ -47,13 +47,20 @@ function degradation(high: Scenario, low: Scenario): Degradation {
   const lowFailed = low.basis === "none" && failedCount(low) > 0;
   if (lowFailed && high.basis !== "none") {
     const fails = FAILED_STATUSES.filter((k) => low.counts[k] > 0).map((k) => `${low.counts[k]} ${k}`);
-    return { degrades: true, text: `${label}: fails at ${low.spec.memoryMB} MB (${fails.join(", ")}), runs at ${high.spec.memoryMB} MB` };
+    return {
+      degrades: true,
+      text: `${label}: fails at ${low.spec.memoryMB} MB (${fails.join(", ")}), runs at ${high.spec.memoryMB} MB`,
+    };
   }
   const h = okValues(high);
   const l = okValues(low);
   if (h.length === 0 || l.length === 0) return { degrades: null, text: `${label}: no ok repetition at one level` };
   const r = ratioOfMeans({ values: l }, { values: h });
-  if (!r || r.high === null) return { degrades: null, text: `${label}: ${low.spec.memoryMB}/${high.spec.memoryMB} MB throughput ${ratioText(r)} (no interval: n < 2)` };
+  if (!r || r.high === null)
+    return {
+      degrades: null,
+      text: `${label}: ${low.spec.memoryMB}/${high.spec.memoryMB} MB throughput ${ratioText(r)} (no interval: n < 2)`,
+    };
   return {
     degrades: r.high < 1,
     text: `${label}: throughput at ${low.spec.memoryMB} MB / at ${high.spec.memoryMB} MB = ${ratioText(r)}`,
@@ -69,10 +76,20 @@ function ownKernelDegradesNode(scenarios: readonly Scenario[], isolation: "proce
   const owns = platformsOfClass(scenarios, own);
   const linuxes = platformsOfClass(scenarios, linux);
   if (owns.length === 0 || linuxes.length === 0) {
-    const lacking = [owns.length === 0 ? classText(own) : "", linuxes.length === 0 ? classText(linux) : ""].filter((x) => x);
-    return { id, question, verdict: "not measured", evidence: [], note: `no platform of class ${lacking.join(" nor ")} ran` };
+    const lacking = [owns.length === 0 ? classText(own) : "", linuxes.length === 0 ? classText(linux) : ""].filter(
+      (x) => x,
+    );
+    return {
+      id,
+      question,
+      verdict: "not measured",
+      evidence: [],
+      note: `no platform of class ${lacking.join(" nor ")} ran`,
+    };
   }
-  const base = scenarios.filter((s) => s.spec.runtime === "node" && s.spec.workload !== "startup" && ran(s) && knobsAtDefaults(s.spec.knobs));
+  const base = scenarios.filter(
+    (s) => s.spec.runtime === "node" && s.spec.workload !== "startup" && ran(s) && knobsAtDefaults(s.spec.knobs),
+  );
   const evidence: string[] = [];
   const answers: boolean[] = [];
   let undetermined = 0;
@@ -80,7 +97,8 @@ function ownKernelDegradesNode(scenarios: readonly Scenario[], isolation: "proce
   for (const situation of situations) {
     const [workload, cpusText] = situation.split("|");
     const cpus = Number(cpusText);
-    const at = (p: string) => base.filter((s) => s.spec.platform === p && s.spec.workload === workload && s.spec.cpus === cpus);
+    const at = (p: string) =>
+      base.filter((s) => s.spec.platform === p && s.spec.workload === workload && s.spec.cpus === cpus);
     const involved = [...owns, ...linuxes];
     const levelSets = involved.map((p) => new Set(at(p).map((s) => s.spec.memoryMB)));
     const common = [...(levelSets[0] ?? [])].filter((m) => levelSets.every((set) => set.has(m))).sort((x, y) => y - x);
@@ -103,7 +121,13 @@ function ownKernelDegradesNode(scenarios: readonly Scenario[], isolation: "proce
     answers.push(ownDegrades.every((d) => d) && linuxDegrades.every((d) => !d));
   }
   if (evidence.length === 0) {
-    return { id, question, verdict: "not measured", evidence, note: "Node did not run at two common memory levels on both classes" };
+    return {
+      id,
+      question,
+      verdict: "not measured",
+      evidence,
+      note: "Node did not run at two common memory levels on both classes",
+    };
   }
   const verdict: AnalogueVerdictKind =
     answers.length === 0 ? "undetermined" : answers.every((x) => x) ? "yes" : answers.every((x) => !x) ? "no" : "mixed";
@@ -140,7 +164,9 @@ function goMaxProcsInContainer(scenarios: readonly Scenario[]): AnalogueVerdict 
   const id = "local-gomaxprocs-linux-process";
   const question = `Does GOMAXPROCS = CPU limit change Go's throughput in a Linux-kernel container (${classText(linuxProcess)}) under a CPU limit?`;
   const platforms = platformsOfClass(scenarios, linuxProcess);
-  const go = scenarios.filter((s) => s.spec.runtime === "go" && s.spec.workload !== "startup" && ran(s) && platforms.includes(s.spec.platform));
+  const go = scenarios.filter(
+    (s) => s.spec.runtime === "go" && s.spec.workload !== "startup" && ran(s) && platforms.includes(s.spec.platform),
+  );
   const evidence: string[] = [];
   const significant: boolean[] = [];
   for (const variant of go.filter((s) => s.spec.knobs.goMaxProcs === "cpus")) {
@@ -170,11 +196,20 @@ function goMaxProcsInContainer(scenarios: readonly Scenario[]): AnalogueVerdict 
       question,
       verdict: "not measured",
       evidence,
-      note: platforms.length === 0 ? `no platform of class ${classText(linuxProcess)} ran` : "no goMaxProcs=cpus variant ran there",
+      note:
+        platforms.length === 0
+          ? `no platform of class ${classText(linuxProcess)} ran`
+          : "no goMaxProcs=cpus variant ran there",
     };
   }
   const verdict: AnalogueVerdictKind =
-    significant.length === 0 ? "undetermined" : significant.every((x) => x) ? "yes" : significant.some((x) => x) ? "mixed" : "no";
+    significant.length === 0
+      ? "undetermined"
+      : significant.every((x) => x)
+        ? "yes"
+        : significant.some((x) => x)
+          ? "mixed"
+          : "no";
   return { id, question, verdict, evidence, note: "yes = the 95% interval of the change excludes 0" };
 }
 

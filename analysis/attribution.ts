@@ -42,7 +42,12 @@ export interface KnobChange {
   value: string;
 }
 
-export type Effect = "closes" | "widens" | "reverses" | "opens" | "no significant change" | "undetermined";
+/**
+ * closes / widens / reverses: a significant change of a significant base gap; opens: a change
+ * from no significant gap to a significant one; shifts: a significant change between two gaps
+ * neither of which is significant on its own.
+ */
+export type Effect = "closes" | "widens" | "reverses" | "opens" | "shifts" | "no significant change" | "undetermined";
 
 export interface GapRow {
   /** null: the paper's settings. */
@@ -181,7 +186,11 @@ export const shareText = (s: GapRow["share"]) => {
   return `${pct(s.value)} [${Math.round(100 * s.low)}, ${Math.round(100 * s.high)}]`;
 };
 export const ratioText = (r: Estimate | null) =>
-  !r ? "–" : r.low === null || r.high === null ? `${r.value.toFixed(2)}×` : `${r.value.toFixed(2)}× [${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`;
+  !r
+    ? "–"
+    : r.low === null || r.high === null
+      ? `${r.value.toFixed(2)}×`
+      : `${r.value.toFixed(2)}× [${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`;
 
 function failureText(s: Scenario | null, side: string): string {
   if (!s) return `${side}: not run with this knob`;
@@ -223,6 +232,8 @@ function sentenceFor(row: Omit<GapRow, "sentence">, base: GapRow, p: Pair, metri
       return `${phrase} reverses the ${name}: ${estimateText(base.gap, unit)} becomes ${estimateText(row.gap, unit)} (${shareText(s)} of the gap closed)`;
     case "opens":
       return `${phrase} opens the ${name}, where the paper's settings showed no significant difference: ${estimateText(base.gap, unit)} becomes ${estimateText(row.gap, unit)}`;
+    case "shifts":
+      return `${phrase} shifts the ${name} by ${estimateText(row.delta, unit)}, though neither gap is significant on its own (${estimateText(base.gap, unit)} becomes ${estimateText(row.gap, unit)})`;
     case "no significant change":
       return `${phrase}: no significant change in the ${name} (change ${estimateText(row.delta, unit)})`;
     case "undetermined":
@@ -246,7 +257,13 @@ function attributeMetric(
 ): MetricAttribution {
   const a0 = group(sa.base, metric);
   const b0 = group(sb.base, metric);
-  const gap0 = a0 && b0 ? linearCombination([{ group: a0, weight: 1 }, { group: b0, weight: -1 }]) : null;
+  const gap0 =
+    a0 && b0
+      ? linearCombination([
+          { group: a0, weight: 1 },
+          { group: b0, weight: -1 },
+        ])
+      : null;
   const baseNote = gap0?.low === null ? "fewer than two ok repetitions on a side" : "";
   const baseRow: Omit<GapRow, "sentence"> = {
     change: null,
@@ -317,7 +334,7 @@ function attributeMetric(
               );
         partial.significant = excludesZero(delta);
         if (!partial.significant) partial.effect = "no significant change";
-        else if (!excludesZero(gap0)) partial.effect = "opens";
+        else if (!excludesZero(gap0)) partial.effect = excludesZero(partial.gap) ? "opens" : "shifts";
         else {
           const share = -delta.value / gap0.value;
           partial.effect = share > 1 ? "reverses" : share > 0 ? "closes" : "widens";
@@ -337,7 +354,8 @@ function countOutcome(s: Scenario): OutcomeCount {
 
 const outcomeText = (c: OutcomeCount) => {
   const failed = Object.entries(c.failed).map(([k, n]) => `${n} ${k}`);
-  return `${c.ok}/${c.n} ok${failed.length > 0 ? ` (${failed.join(", ")})` : ""}`;
+  // "0/3 (3 oom)" reads better than "0/3 ok (3 oom)".
+  return `${c.ok}/${c.n}${c.ok > 0 || failed.length === 0 ? " ok" : ""}${failed.length > 0 ? ` (${failed.join(", ")})` : ""}`;
 };
 
 /** Where a knob changes whether repetitions fail: counts, never a significance claim. */

@@ -105,10 +105,23 @@ export function attributionMarkdown(a: Attribution): string {
     out.push("This run has no knob variant beside the paper's settings on two platforms: nothing to attribute.", "");
   }
   for (const s of a.scenarios) {
-    out.push(`### ${titleOf(s)}`, "", mdTable(headers(s), rowsOf(s).map((r) => r.cells)), "");
+    out.push(
+      `### ${titleOf(s)}`,
+      "",
+      mdTable(
+        headers(s),
+        rowsOf(s).map((r) => r.cells),
+      ),
+      "",
+    );
   }
   if (a.outcomes.length > 0) {
-    out.push("### Outcomes: where a knob changes whether repetitions fail", "", ...a.outcomes.map((o) => `- ${o.sentence}`), "");
+    out.push(
+      "### Outcomes: where a knob changes whether repetitions fail",
+      "",
+      ...a.outcomes.map((o) => `- ${o.sentence}`),
+      "",
+    );
   }
   out.push(`Method: ${ATTRIBUTION_METHOD}`, "");
   return out.join("\n");
@@ -117,7 +130,9 @@ export function attributionMarkdown(a: Attribution): string {
 export function attributionHtml(a: Attribution): string {
   const parts: string[] = [`<h2 id="explain">What explains the gap</h2>`];
   if (a.scenarios.length === 0 && a.outcomes.length === 0) {
-    parts.push(`<p class="muted">This run has no knob variant beside the paper's settings on two platforms: nothing to attribute.</p>`);
+    parts.push(
+      `<p class="muted">This run has no knob variant beside the paper's settings on two platforms: nothing to attribute.</p>`,
+    );
   }
   for (const s of a.scenarios) {
     const head = headers(s)

@@ -26,7 +26,11 @@ function decisive(d: DecisionRow): boolean {
 
 const capitalised = (s: string) => `${s[0]?.toUpperCase() ?? ""}${s.slice(1)}`;
 
-export function findings(attribution: Attribution, pairs: readonly PairComparison[], scenarios: readonly Scenario[]): Finding[] {
+export function findings(
+  attribution: Attribution,
+  pairs: readonly PairComparison[],
+  scenarios: readonly Scenario[],
+): Finding[] {
   const out: Finding[] = significantSentences(attribution).map((text) => ({ kind: "attribution", text }));
   for (const o of attribution.outcomes) if (o.differs) out.push({ kind: "outcome", text: o.sentence });
   // Platform differences at the paper's settings only: the variants are the attribution's business.
@@ -53,5 +57,8 @@ export function findings(attribution: Attribution, pairs: readonly PairCompariso
 export function summaryLines(list: readonly Finding[], limit = 5): string[] {
   if (list.length === 0) return [NO_FINDING];
   if (list.length <= limit) return list.map((f) => f.text);
-  return [...list.slice(0, limit - 1).map((f) => f.text), `... and ${list.length - limit + 1} more finding(s) in the report`];
+  return [
+    ...list.slice(0, limit - 1).map((f) => f.text),
+    `... and ${list.length - limit + 1} more finding(s) in the report`,
+  ];
 }

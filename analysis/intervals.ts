@@ -41,7 +41,11 @@ export function meanVariance(group: Group): number | null {
 function satterthwaite(parts: { v: number; n: number }[]): number {
   const total = parts.reduce((sum, p) => sum + p.v, 0);
   const denominator = parts.reduce((sum, p) => sum + (p.v * p.v) / (p.n - 1), 0);
-  if (denominator === 0) return Math.max(1, parts.reduce((sum, p) => sum + p.n - 1, 0));
+  if (denominator === 0)
+    return Math.max(
+      1,
+      parts.reduce((sum, p) => sum + p.n - 1, 0),
+    );
   return (total * total) / denominator;
 }
 
