@@ -38,16 +38,27 @@ export function findings(
   const variantSeries = new Set(scenarios.filter((s) => !knobsAtDefaults(s.spec.knobs)).map((s) => s.series));
   const atPaperSettings = (series: string) => baseSeries.has(series) && !variantSeries.has(series);
   const basePairs = pairs.filter((p) => atPaperSettings(p.a) && atPaperSettings(p.b));
+  // At the paper's settings the knob part of a series label ("docker (nodeHeap=default)") says nothing.
+  const platformOf = new Map(scenarios.map((s) => [s.series, s.spec.platform]));
+  const plain = (text: string, p: { a: string; b: string }) =>
+    [p.a, p.b].reduce((t, series) => t.split(series).join(platformOf.get(series) ?? series), text);
   for (const p of basePairs.filter((x) => x.crossovers.length > 0)) {
     out.push({
       kind: "platform",
-      text: `${capitalised(p.runtime)} ${p.workload} at ${p.cpus} CPU${p.cpus > 1 ? "s" : ""}, ${p.metric === "throughputRps" ? "throughput" : "mean latency"}: ${p.summary}`,
+      text: plain(
+        `${capitalised(p.runtime)} ${p.workload} at ${p.cpus} CPU${p.cpus > 1 ? "s" : ""}, ${p.metric === "throughputRps" ? "throughput" : "mean latency"}: ${p.summary}`,
+        p,
+      ),
     });
   }
   for (const d of decisionRows(basePairs).filter(decisive)) {
+    const [a = "", b = ""] = d.platforms.split(" vs ");
     out.push({
       kind: "platform",
-      text: `${capitalised(d.runtime)} ${d.aspect} at ${d.resources}, ${d.platforms}: ${d.choice.startsWith("trade-off") ? d.choice : `${d.choice} is better`} (${d.evidence})`,
+      text: plain(
+        `${capitalised(d.runtime)} ${d.aspect} at ${d.resources}, ${d.platforms}: ${d.choice.startsWith("trade-off") ? d.choice : `${d.choice} is better`} (${d.evidence})`,
+        { a, b },
+      ),
     });
   }
   return out;
