@@ -185,6 +185,11 @@ describe("attribution: outcomes", () => {
     const base = at64?.metrics.find((m) => m.metric === "throughput")?.base;
     assert.equal(base?.gap, null);
     assert.match(base?.sentence ?? "", /undetermined .*nanos: 0 usable repetition\(s\) \(3 oom\)/);
+    // With the knob both sides ran: that gap is shown; its change from the base cannot be formed.
+    const fit = at64?.metrics.find((m) => m.metric === "throughput")?.changes[0];
+    assert.ok(fit?.gap?.low != null && fit.gap.low < 0 && (fit.gap.high ?? 0) > 0, "no gap with nodeHeap=fit");
+    assert.equal(fit.delta, null);
+    assert.match(fit.sentence, /undetermined .*\(nanos at the paper's settings: 0 usable repetition\(s\) \(3 oom\)\)$/);
     const analogue = a.analogues.find((x) => x.id === "local-node-heap-fit-failures");
     assert.equal(analogue?.verdict, "yes");
   });

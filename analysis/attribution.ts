@@ -300,19 +300,23 @@ function attributeMetric(
       effect: "undetermined",
       note: "",
     };
-    if (!a0 || !b0 || !ak || !bk) {
-      partial.note = [
-        !a0 || !ak ? failureText(ak ? sa.base : sak, p.a) : "",
-        !b0 || !bk ? failureText(bk ? sb.base : sbk, p.b) : "",
-      ]
-        .filter((x) => x)
-        .join("; ");
-    } else {
+    if (ak && bk) {
       partial.gap = linearCombination([
         { group: ak, weight: 1 },
         { group: bk, weight: -1 },
       ]);
       partial.ratio = ratioOfMeans(ak, bk);
+    }
+    // The groups the change needs: both settings of a platform the knob touches, the base of one it does not.
+    const missing = [
+      !ak ? failureText(sak, touches.a ? `${p.a} with ${changeKey(change)}` : p.a) : "",
+      touches.a && !a0 ? failureText(sa.base, `${p.a} at the paper's settings`) : "",
+      !bk ? failureText(sbk, touches.b ? `${p.b} with ${changeKey(change)}` : p.b) : "",
+      touches.b && !b0 ? failureText(sb.base, `${p.b} at the paper's settings`) : "",
+    ].filter((x) => x);
+    if (!a0 || !b0 || !ak || !bk) {
+      partial.note = [...new Set(missing)].join("; ");
+    } else {
       // Only the groups that differ enter the change: an untouched platform's base cancels out.
       const terms: Term[] = [];
       if (touches.a) terms.push({ group: ak, weight: 1 }, { group: a0, weight: -1 });
