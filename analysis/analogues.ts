@@ -67,12 +67,17 @@ function degradation(high: Scenario, low: Scenario): Degradation {
   };
 }
 
-/** Does a kernel of its own degrade Node under memory pressure where a Linux kernel with the same isolation does not? */
-function ownKernelDegradesNode(scenarios: readonly Scenario[], isolation: "process" | "vm"): AnalogueVerdict {
-  const own: PlatformClass = { kernel: "own", isolation };
-  const linux: PlatformClass = { kernel: "linux", isolation };
-  const id = `local-own-kernel-node-memory-${isolation}`;
-  const question = `Does a kernel of its own (${classText(own)}) degrade Node under memory pressure where a Linux kernel (${classText(linux)}) does not?`;
+/**
+ * Does class `own` degrade Node under memory pressure where class `linux` does not? (Named for the
+ * kernel question; also asked for a VM against a process on the same kind of kernel.)
+ */
+function degradesNodeWhereOtherDoesNot(
+  scenarios: readonly Scenario[],
+  id: string,
+  question: string,
+  own: PlatformClass,
+  linux: PlatformClass,
+): AnalogueVerdict {
   const owns = platformsOfClass(scenarios, own);
   const linuxes = platformsOfClass(scenarios, linux);
   if (owns.length === 0 || linuxes.length === 0) {
@@ -214,9 +219,26 @@ function goMaxProcsInContainer(scenarios: readonly Scenario[]): AnalogueVerdict 
 }
 
 export function checkAnalogues(scenarios: readonly Scenario[], attribution: Attribution): AnalogueVerdict[] {
+  const own = (isolation: "process" | "vm"): PlatformClass => ({ kernel: "own", isolation });
+  const linux = (isolation: "process" | "vm"): PlatformClass => ({ kernel: "linux", isolation });
+  const kernelQuestion = (isolation: "process" | "vm") =>
+    degradesNodeWhereOtherDoesNot(
+      scenarios,
+      `local-own-kernel-node-memory-${isolation}`,
+      `Does a kernel of its own (${classText(own(isolation))}) degrade Node under memory pressure where a Linux kernel (${classText(linux(isolation))}) does not?`,
+      own(isolation),
+      linux(isolation),
+    );
   return [
-    ownKernelDegradesNode(scenarios, "process"),
-    ownKernelDegradesNode(scenarios, "vm"),
+    kernelQuestion("process"),
+    kernelQuestion("vm"),
+    degradesNodeWhereOtherDoesNot(
+      scenarios,
+      "local-vm-node-memory-linux",
+      `Does a virtual machine (${classText(linux("vm"))}) degrade Node under memory pressure where a container on the same kind of kernel (${classText(linux("process"))}) does not?`,
+      linux("vm"),
+      linux("process"),
+    ),
     nodeHeapFailures(scenarios, attribution),
     goMaxProcsInContainer(scenarios),
   ];
