@@ -434,10 +434,13 @@ export function attribute(scenarios: readonly Scenario[]): Attribution {
   return { scenarios: result, outcomes: outcomeChanges(all) };
 }
 
-/** The sentences of every significant change, throughput first. */
-export function significantSentences(a: Attribution): string[] {
+/** The sentences of every significant change of one metric (or of all, throughput first). */
+export function significantSentences(
+  a: Attribution,
+  metrics: readonly AttributionMetric[] = ["throughput", "latency"],
+): string[] {
   const out: string[] = [];
-  for (const metric of Object.keys(ATTRIBUTION_METRICS) as AttributionMetric[]) {
+  for (const metric of metrics) {
     for (const s of a.scenarios) {
       for (const row of s.metrics.find((m) => m.metric === metric)?.changes ?? []) {
         if (row.significant) out.push(row.sentence);

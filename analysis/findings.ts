@@ -31,7 +31,12 @@ export function findings(
   pairs: readonly PairComparison[],
   scenarios: readonly Scenario[],
 ): Finding[] {
-  const out: Finding[] = significantSentences(attribution).map((text) => ({ kind: "attribution", text }));
+  // Throughput changes first, then failures, then platform differences; latency (with a fixed number of
+  // connections mostly the mirror of throughput) last, so a five-line summary shows the most.
+  const out: Finding[] = significantSentences(attribution, ["throughput"]).map((text) => ({
+    kind: "attribution",
+    text,
+  }));
   for (const o of attribution.outcomes) if (o.differs) out.push({ kind: "outcome", text: o.sentence });
   // Platform differences at the paper's settings only: the variants are the attribution's business.
   const baseSeries = new Set(scenarios.filter((s) => knobsAtDefaults(s.spec.knobs)).map((s) => s.series));
@@ -61,6 +66,7 @@ export function findings(
       ),
     });
   }
+  for (const text of significantSentences(attribution, ["latency"])) out.push({ kind: "attribution", text });
   return out;
 }
 
