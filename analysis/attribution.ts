@@ -222,12 +222,19 @@ function sentenceFor(row: Omit<GapRow, "sentence">, base: GapRow, p: Pair, metri
   }
   const phrase = changePhrase(row.change);
   const s = row.share;
-  const shareInterval = s?.bounded && s.low !== null && s.high !== null;
   switch (row.effect) {
     case "closes":
       return `${phrase} closes ${shareText(s)} of the ${name}`;
-    case "widens":
-      return `${phrase} widens the ${name} by ${s ? pct(-s.value) : "?"}${shareInterval && s?.low != null && s.high != null ? ` [${Math.round(-100 * s.high)}, ${Math.round(-100 * s.low)}]` : ""} (${estimateText(base.gap, unit)} becomes ${estimateText(row.gap, unit)})`;
+    case "widens": {
+      // Widening by x% is closing by -x%: the interval flips.
+      const widened = s && {
+        value: -s.value,
+        low: s.high === null ? null : -s.high,
+        high: s.low === null ? null : -s.low,
+        bounded: s.bounded,
+      };
+      return `${phrase} widens the ${name} by ${shareText(widened)} (${estimateText(base.gap, unit)} becomes ${estimateText(row.gap, unit)})`;
+    }
     case "reverses":
       return `${phrase} reverses the ${name}: ${estimateText(base.gap, unit)} becomes ${estimateText(row.gap, unit)} (${shareText(s)} of the gap closed)`;
     case "opens":
