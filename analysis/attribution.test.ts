@@ -66,6 +66,16 @@ describe("attribution: a knob with a known effect", () => {
       /^GOMAXPROCS = CPU limit closes (79|80|81)% \[\d+, \d+\] of the Go io docker-nanos throughput gap at 1 CPU, 512 MB$/,
     );
     assert.ok(a.findings.some((f) => f.kind === "attribution" && f.text === row.sentence));
+    assert.ok(
+      a.findings.some(
+        (f) =>
+          f.kind === "platform" &&
+          /^Go io docker-nanos throughput gap at 1 CPU, 512 MB: -\d+,\d{3} \[.*\] req\/s at the paper's settings$/.test(
+            f.text,
+          ),
+      ),
+      "the base gap is a finding",
+    );
   });
 
   it("says 'widens' and 'reverses' when that is what happens", () => {

@@ -456,3 +456,15 @@ export function significantSentences(
   }
   return out;
 }
+
+/** The gaps at the paper's settings whose Welch interval excludes 0, in the scenarios the run attributes. */
+export function significantBaseGaps(a: Attribution, metrics: readonly AttributionMetric[] = ["throughput"]): string[] {
+  const out: string[] = [];
+  for (const metric of metrics) {
+    for (const s of a.scenarios) {
+      const base = s.metrics.find((m) => m.metric === metric)?.base;
+      if (base && excludesZero(base.gap)) out.push(base.sentence);
+    }
+  }
+  return out;
+}

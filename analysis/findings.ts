@@ -4,7 +4,7 @@
  * from platform differences the crossover/decision code calls significant at the paper's settings.
  */
 import { knobsAtDefaults } from "../lab/platforms/registry";
-import { type Attribution, significantSentences } from "./attribution";
+import { type Attribution, significantBaseGaps, significantSentences } from "./attribution";
 import type { PairComparison } from "./crossover";
 import { type DecisionRow, decisionRows } from "./decision";
 import type { Scenario } from "./scenarios";
@@ -38,6 +38,8 @@ export function findings(
     text,
   }));
   for (const o of attribution.outcomes) if (o.differs) out.push({ kind: "outcome", text: o.sentence });
+  // The gaps the attribution starts from (Welch intervals: they can separate where the crossover's per-platform intervals overlap).
+  for (const text of significantBaseGaps(attribution)) out.push({ kind: "platform", text });
   // Platform differences at the paper's settings only: the variants are the attribution's business.
   const baseSeries = new Set(scenarios.filter((s) => knobsAtDefaults(s.spec.knobs)).map((s) => s.series));
   const variantSeries = new Set(scenarios.filter((s) => !knobsAtDefaults(s.spec.knobs)).map((s) => s.series));
