@@ -144,7 +144,10 @@ export function attributionHtml(a: Attribution): string {
           `<tr${r.significant ? ' class="significant"' : ""}>${r.cells.map((c, i) => `<td${i >= 2 && i <= 7 ? ' class="n"' : ""}>${r.significant && i === 8 ? `<strong>${e(c)}</strong>` : e(c)}</td>`).join("")}</tr>`,
       )
       .join("\n");
-    parts.push(`<h3>${e(titleOf(s))}</h3>`, `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`);
+    parts.push(
+      `<h3>${e(titleOf(s))}</h3>`,
+      `<table class="explain"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`,
+    );
   }
   if (a.outcomes.length > 0) {
     parts.push(

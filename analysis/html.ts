@@ -40,6 +40,8 @@ tr.flagged td { background: #fff8e1; }
 tr.failed td { background: #ffebe9; }
 tr.skipped td { color: var(--muted); }
 tr.significant td { background: #dafbe1; }
+table.explain td.n { white-space: normal; }
+table.explain td:last-child { min-width: 280px; }
 ul.findings li { margin: 3px 0; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 11.5px; font-weight: 600; white-space: nowrap; }
 .b-ok { background: #dafbe1; color: var(--ok); } .b-bad { background: #ffebe9; color: var(--bad); }
