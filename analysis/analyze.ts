@@ -1,7 +1,10 @@
+import { type AnalogueVerdict, checkAnalogues } from "./analogues";
 import { type ArtifactSize, artifactSizes } from "./artifacts";
+import { type Attribution, attribute } from "./attribution";
 import { type ClaimVerdict, checkClaims } from "./claims";
 import { comparePlatforms, type PairComparison } from "./crossover";
 import { type DecisionRow, decisionRows, staticDecisionRows } from "./decision";
+import { type Finding, findings } from "./findings";
 import { type Measures, measuresFromRun } from "./measures";
 import { comparePaper, type PaperComparisonRow } from "./paperCompare";
 import type { PaperReference } from "./paperReference";
@@ -18,6 +21,12 @@ export interface Analysis {
   measures: Measures;
   paperRows: PaperComparisonRow[];
   claims: ClaimVerdict[];
+  /** What explains each gap: the knob changes against the paper's settings. */
+  attribution: Attribution;
+  /** Local analogues of the paper's claims, asked over platform classes. */
+  analogues: AnalogueVerdict[];
+  /** The significant findings in words, for the report's first screen. */
+  findings: Finding[];
   reference: PaperReference;
   /** Warnings from reading plus those found while analysing. */
   warnings: string[];
@@ -43,6 +52,8 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
   const { sizes, warnings: artifactWarnings } = artifactSizes(input.runs);
   const pairs = comparePlatforms(scenarios);
   const measures = measuresFromRun(scenarios, sizes);
+  const attribution = attribute(scenarios);
+  const platformsRun = new Set(scenarios.filter((s) => s.counts.skipped < s.cells.length).map((s) => s.spec.platform));
   return {
     input,
     scenarios,
@@ -51,7 +62,10 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
     decisions: [...decisionRows(pairs), ...staticDecisionRows(scenarios, sizes)],
     measures,
     paperRows: comparePaper(reference, measures),
-    claims: checkClaims(reference.claims, measures),
+    claims: checkClaims(reference.claims, measures, platformsRun),
+    attribution,
+    analogues: checkAnalogues(scenarios, attribution),
+    findings: findings(attribution, pairs, scenarios),
     reference,
     warnings: [...input.warnings, ...artifactWarnings, ...neverRan(scenarios)],
   };

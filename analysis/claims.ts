@@ -345,7 +345,12 @@ export const CLAIM_CHECKS: Record<string, Check> = {
 };
 
 /** Run every claim's check; a claim without a check, or without the data, is "not measured". */
-export function checkClaims(claims: readonly PaperClaim[], measures: Measures): ClaimVerdict[] {
+export function checkClaims(
+  claims: readonly PaperClaim[],
+  measures: Measures,
+  /** Platforms with at least one cell run; a claim about one that did not run is "not measured here". */
+  platformsRun?: ReadonlySet<string>,
+): ClaimVerdict[] {
   return claims.map((claim) => {
     const check = CLAIM_CHECKS[claim.id];
     if (!check) {
@@ -364,13 +369,20 @@ export function checkClaims(claims: readonly PaperClaim[], measures: Measures): 
     const notes = [result.note ?? ""];
     if (flagged.length > 0) notes.push(`from flagged cells: ${flagged.join(", ")}`);
     if (inputs.missing.length > 0) {
+      const absent = [...new Set(inputs.missing.map((m) => m.query.platform))].filter(
+        (p) => platformsRun !== undefined && !platformsRun.has(p),
+      );
+      const here =
+        absent.length > 0
+          ? `not measured here: no platform named ${absent.join(" or ")} ran (see the local analogues for what this run can test); `
+          : "";
       return {
         claim,
         verdict: "not measured",
         detail: "",
         inputs: inputs.used,
         missing: inputs.missing.map((m) => m.label),
-        note: `this run has no ${inputs.missing.map((m) => `${m.label}${measures.explain ? ` (${measures.explain(m.query)})` : ""}`).join(", ")}`,
+        note: `${here}this run has no ${inputs.missing.map((m) => `${m.label}${measures.explain ? ` (${measures.explain(m.query)})` : ""}`).join(", ")}`,
       };
     }
     return {

@@ -2,6 +2,7 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runMain, UsageError } from "../lab/cli/args";
 import { repoRoot } from "../lab/paths";
+import { summaryLines } from "./findings";
 import { newestRun } from "./read";
 import { generateReport } from "./report";
 
@@ -60,6 +61,8 @@ runMain(async () => {
       ...a.pairs
         .filter((p) => p.crossovers.length > 0)
         .map((p) => `crossover: ${p.runtime} ${p.workload} ${p.cpus} CPU ${p.metric}: ${p.summary}`),
+      "findings:",
+      ...summaryLines(a.findings, 5).map((line) => `  ${line}`),
       `paper claims: ${verdict("reproduced")} reproduced, ${verdict("not reproduced")} not reproduced, ${verdict("not measured")} not measured`,
       `${result.figures.length} figures`,
       `report: ${result.html}`,

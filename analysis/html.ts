@@ -7,6 +7,7 @@ import { CELL_STATUSES, FAILED_STATUSES } from "../lab/results/schema";
 import type { Analysis } from "./analyze";
 import type { ClaimVerdict } from "./claims";
 import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
+import { analoguesHtml, attributionHtml, findingsHtml } from "./explainReport";
 import { escapeHtml as e, meanCi, measuredText, num, ratioText } from "./format";
 import { crossCheckRows } from "./generators";
 import { type PaperComparisonRow, paperCellLabel, UNITS } from "./paperCompare";
@@ -39,6 +40,10 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowra
 tr.flagged td { background: #fff8e1; }
 tr.failed td { background: #ffebe9; }
 tr.skipped td { color: var(--muted); }
+tr.significant td { background: #dafbe1; }
+table.explain td.n { white-space: normal; }
+table.explain td:last-child { min-width: 280px; }
+ul.findings li { margin: 3px 0; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 11.5px; font-weight: 600; white-space: nowrap; }
 .b-ok { background: #dafbe1; color: var(--ok); } .b-bad { background: #ffebe9; color: var(--bad); }
 .b-na { background: #eaeef2; color: var(--muted); } .b-warn { background: #fff8c5; color: var(--warn); }
@@ -348,14 +353,16 @@ export function renderHtml(a: Analysis, figures: readonly RenderedFigure[], meta
 <main>
 <h1>Unikernels vs containers under memory pressure: ${e(meta.name)}</h1>
 <p class="sub">Run(s) ${e(runIds)} · generated ${e(meta.generatedAt)} · reproduces “${e(a.reference.paper)}”</p>
-<nav><a href="#glance">At a glance</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Paper vs run</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#runs">Runs</a></nav>
+<nav><a href="#findings">Findings</a><a href="#glance">At a glance</a><a href="#explain">What explains the gap</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Paper vs run</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#runs">Runs</a></nav>
+${findingsHtml(a.findings)}
 <h2 id="glance">At a glance</h2>
 ${glance(a)}
 ${problems(a)}
-<h3>Findings</h3>
+<h3>Significant crossovers</h3>
 ${findings}
 ${repetitionNote}
 ${METHOD}
+${attributionHtml(a.attribution)}
 <h2 id="crossovers">Crossovers per runtime and workload</h2>
 ${crossoverSection(a.pairs)}
 <h2 id="decision">Decision table (in the spirit of the paper's section VI)</h2>
@@ -363,6 +370,7 @@ ${decisionSection(a)}
 <h2 id="paper">The paper beside this run</h2>
 <h3>Claims</h3>
 ${claimsSection(a)}
+${analoguesHtml(a.analogues)}
 <h3>Published numbers</h3>
 ${paperTableSection(a)}
 <h2 id="figures">Figures</h2>

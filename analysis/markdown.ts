@@ -1,6 +1,7 @@
 /** report.md: the summary for a terminal, a pull request or a notebook; figures are linked, not inlined. */
 import { CELL_STATUSES } from "../lab/results/schema";
 import type { Analysis } from "./analyze";
+import { analoguesMarkdown, attributionMarkdown, findingsMarkdown } from "./explainReport";
 import { mdCell as c, meanCi, measuredText, num, ratioText } from "./format";
 import { crossCheckRows } from "./generators";
 import type { ReportMeta } from "./html";
@@ -29,11 +30,13 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     `${cells.length} cells in ${a.scenarios.length} scenarios: ${CELL_STATUSES.map((status) => `${count(status)} ${status}`).join(", ")}; ${cells.filter((x) => x.flags.length > 0).length} flagged.`,
     "",
   );
+  out.push(findingsMarkdown(a.findings));
   if (a.input.errors.length > 0) {
     out.push(`## Files that could not be used`, "", ...a.input.errors.map((x) => `- ${x}`), "");
   }
   if (a.warnings.length > 0) out.push(`## Warnings`, "", ...a.warnings.map((x) => `- ${x}`), "");
 
+  out.push(attributionMarkdown(a.attribution));
   out.push(`## Crossovers`, "");
   if (a.pairs.length === 0) out.push("No load scenarios with two platforms to compare.", "");
   else {
@@ -85,6 +88,8 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     ),
     "",
   );
+
+  out.push(analoguesMarkdown(a.analogues));
 
   const measured = a.paperRows.filter((r) => r.measured);
   out.push(

@@ -30,7 +30,9 @@ describe("profiles", () => {
       problems((p) => {
         p.platforms = ["docker", "firecracker"];
       }),
-      ['platforms.1 = "firecracker" is not allowed: no such platform: use one of native, docker, gvisor, microvm, nanos'],
+      [
+        'platforms.1 = "firecracker" is not allowed: no such platform: use one of native, docker, gvisor, microvm, nanos',
+      ],
     );
     const [memory] = problems((p) => {
       p.resources = [{ cpus: 1, memoryMB: 4 }];

@@ -23,6 +23,7 @@ const usage = `usage: npm run lab -- [options]
   --run-id ID           name the new run (default: time, profile and a random suffix)
   --resume RUN_ID       finish an interrupted run: only cells without a result run
   --dry-run             print the plan and stop
+  --no-report           do not make the report (reports/<runId>) after the run
 two-host lab (what the Pulumi program runs on the system under test):
   --plan-only           create the run (manifest, artifacts) and run no cell
   --cell LIST           with --resume: run only these cells (ids or names)
@@ -47,6 +48,7 @@ function options() {
       "run-id": { type: "string" },
       resume: { type: "string" },
       "dry-run": { type: "boolean", default: false },
+      "no-report": { type: "boolean", default: false },
       "plan-only": { type: "boolean", default: false },
       cell: { type: "string" },
       "bind-address": { type: "string" },
@@ -171,4 +173,11 @@ runMain(async () => {
     signal: controller.signal,
   });
   if (outcome.interrupted) process.exit(130);
+  if (!values["dry-run"] && !values["plan-only"] && !values["no-report"]) {
+    // Loaded only here, and never fatal: a report problem prints one line and the run's exit code stands.
+    const report = await import("../../analysis/afterRun.js")
+      .then((m) => m.reportAfterRun(outcome.runDir, resolve(repoRoot, "reports")))
+      .catch((error: unknown) => ({ ok: false, lines: [`report not made: ${String(error).split("\n")[0]}`] }));
+    (report.ok ? process.stdout : process.stderr).write(`${report.lines.join("\n")}\n`);
+  }
 });

@@ -1,0 +1,24 @@
+/**
+ * What `npm run lab` prints after a completed run: where the report is and at most five lines of
+ * findings. Never throws: a report that cannot be made is one line, and the run's exit code stands.
+ */
+import { summaryLines } from "./findings";
+import { generateReport } from "./report";
+
+export async function reportAfterRun(runDir: string, reportsRoot: string): Promise<{ ok: boolean; lines: string[] }> {
+  try {
+    const result = await generateReport({ runDirs: [runDir], reportsRoot });
+    return {
+      ok: true,
+      lines: [
+        `report: ${result.html}`,
+        `summary: ${result.markdown}`,
+        "findings:",
+        ...summaryLines(result.analysis.findings, 5).map((line) => `  ${line}`),
+      ],
+    };
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    return { ok: false, lines: [`report not made (${reason}); make it with: npm run report -- ${runDir}`] };
+  }
+}
