@@ -8,13 +8,13 @@
  */
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadRevision, revisionPath } from "./lab/config/revision";
-import { repoRoot } from "./lab/paths";
 import { artifactPlan } from "./infra/artifactPlan";
 import { EdgeLab } from "./infra/lab";
 import { pairSummary, planLab, usedDownloads } from "./infra/labPlan";
-import { getProgramFetcher, lockDownloads } from "./infra/lock";
+import { lockDownloads, programDownloadSettings } from "./infra/lock";
 import { readStackConfig } from "./infra/stackConfig";
+import { loadRevision, revisionPath } from "./lab/config/revision";
+import { repoRoot } from "./lab/paths";
 
 /** A revision id or a path (relative to the project) as a file. */
 function revisionFileOf(idOrPath: string): string {
@@ -31,7 +31,7 @@ async function main(): Promise<Record<string, unknown>> {
     revisionFile: file,
     names: usedDownloads(settings.config, pinned),
     bundleDir: settings.config.bundleDir ? resolve(repoRoot, settings.config.bundleDir) : null,
-    fetcher: getProgramFetcher(),
+    ...programDownloadSettings(),
     log: (line) => pulumi.log.info(line),
   });
   const revision = pinned.downloads ? { ...pinned, downloads: lock.downloads } : pinned;

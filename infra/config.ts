@@ -7,17 +7,17 @@
  */
 import { z } from "zod";
 import { ConfigError, describeIssues } from "../lab/config/errors";
+import { PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
 import { NETWORK } from "./providers/common";
 import { HCLOUD_KEYS } from "./providers/hcloud";
 import { BAREMETAL_KEYS } from "./providers/hcloudBaremetal";
 import { type KeyDef, type KeyKind, NAMESPACE } from "./providers/keys";
-import { PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
 import { SCALEWAY_KEYS } from "./providers/scaleway";
 import { STATIC_KEYS } from "./providers/static";
 
-export { NAMESPACE, NETWORK, TARGETS, type Target };
-export { type HostConfig, HostSchema } from "./providers/keys";
 export { LOCATIONS, type Location } from "./providers/hetzner";
+export { type HostConfig, HostSchema } from "./providers/keys";
+export { NAMESPACE, NETWORK, TARGETS, type Target };
 
 export const PAPER_IMAGE_MODES = ["docker-provider", "on-sut", "off"] as const;
 /** More pairs than this is a typo more often than a plan. */

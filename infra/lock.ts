@@ -52,18 +52,18 @@ export const httpFetch: Fetcher = async (url) => {
   return Buffer.from(await response.arrayBuffer());
 };
 
-let programFetcher: Fetcher = httpFetch;
-/** The fetcher the program locks with (tests serve stand-in downloads on localhost through it). */
-export function setProgramFetcher(fetcher: Fetcher): void {
-  programFetcher = fetcher;
+let programDownloads: { fetcher: Fetcher; cacheDir?: string } = { fetcher: httpFetch };
+/** How the program fetches and where it keeps files (tests serve stand-ins on localhost, cache elsewhere). */
+export function setProgramDownloads(settings: { fetcher: Fetcher; cacheDir?: string }): void {
+  programDownloads = settings;
 }
-export function getProgramFetcher(): Fetcher {
-  return programFetcher;
+export function programDownloadSettings(): { fetcher: Fetcher; cacheDir?: string } {
+  return programDownloads;
 }
 
 /** revisions/paper-2025.yaml -> revisions/paper-2025.lock.json */
 export function lockPathOf(revisionFile: string): string {
-  return revisionFile.replace(/\.ya?ml$/, "") + ".lock.json";
+  return `${revisionFile.replace(/\.ya?ml$/, "")}.lock.json`;
 }
 
 export function readLock(path: string, revisionId: string): LockFile {

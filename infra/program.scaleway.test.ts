@@ -121,7 +121,7 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     const plain = JSON.stringify(run.resources.map((r) => withoutSecrets(r.inputs)));
     assert.ok(!plain.includes(SECRET) && !plain.includes("TESTONLY"), "no credential in a plain input");
     assert.ok(!JSON.stringify(run.outputs).includes(SECRET), "no credential in an output");
-    const { readStackConfig } = await import("./stackConfig");
+    const { readStackConfig } = await import("./stackConfig.js");
     const settings = readStackConfig("metal");
     assert.ok(await pulumi.isSecret(settings.credentials.secretKey as pulumi.Output<string>));
     assert.ok(await pulumi.isSecret(settings.privateKey as pulumi.Output<string>));
@@ -141,7 +141,7 @@ describe("scaleway target with three pairs (mocked engine)", () => {
       const before = scenarioPair.get(key);
       assert.ok(before === undefined || before === pairOf(r), `scenario ${key} stays on one pair`);
       scenarioPair.set(key, pairOf(r));
-      assert.match(String(r.inputs.create), new RegExp(`"pair": r\\.pair|process\\.argv\\[2\\]\\)\\) \\{ r\\.pair`));
+      assert.match(String(r.inputs.create), /"pair": r\.pair|process\.argv\[2\]\)\) \{ r\.pair/);
     }
     assert.deepEqual([...seen.keys()].sort(), cells.map((c) => c.id).sort(), "every cell runs");
     assert.deepEqual([...new Set(seen.values())].sort(), [1, 2, 3], "three pairs share the work");

@@ -4,8 +4,9 @@
  * host itself where the provider has no firewall for bare metal. Same rules as Hetzner's firewalls:
  * SSH only from the operator's networks, the app ports only from the load generator.
  */
-import type { FirewallRule } from "../providers/common";
+
 import { STATE_DIR } from "../layout";
+import type { FirewallRule } from "../providers/common";
 import { heredoc, q, stepScript } from "./shell";
 
 /** The VLAN interface the lab's private network arrives on. */

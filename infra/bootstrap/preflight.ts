@@ -135,7 +135,7 @@ for name in ${ctx.aptPackages.length > 0 ? ctx.aptPackages.map(q).join(" ") : '"
   [ -n "$name" ] || continue
   # shellcheck disable=SC2016
   version=$(dpkg-query -W -f='\${Status} \${Version}\\n' "$name" 2>/dev/null | sed -n 's/^install ok installed //p')
-  if [ -n "$version" ]; then packages_json+="$sep\"$name\":$(json "$version")"; else packages_json+="$sep\"$name\":null"; fi
+  if [ -n "$version" ]; then packages_json+="$sep"$name":$(json "$version")"; else packages_json+="$sep"$name":null"; fi
   sep=","
 done
 packages_json+="}"

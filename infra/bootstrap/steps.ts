@@ -158,7 +158,7 @@ fi`;
       const v = apt.packages[n]?.version;
       return v !== null && v !== undefined && isGlob(v);
     })
-    .map((n) => `${q(n)}) pattern=${q((apt.packages[n]?.version as string).slice(0, -1))} ;;`)
+    .map((n) => `${q(n)}) pattern=${q(String(apt.packages[n]?.version ?? "").slice(0, -1))} ;;`)
     .join("\n    ");
   const held = names.filter((n) => apt.packages[n]?.version !== null);
   const checks = names

@@ -3,10 +3,11 @@
  * open only to the operator's networks and the app ports only to the pair's load generator.
  * Hetzner Cloud has no KVM: Nanos cells are recorded as skipped (or run emulated when allowed).
  */
-import { keyName, missingKeys, openSshProblems } from "./keys";
+
 import { cloudHostPlan, firewallRules, pairAddresses, pairPrefix } from "./common";
-import { HETZNER_KEYS, HetznerBase, hetznerCredentials, SUT_SERVER_TYPE_KEY } from "./hetzner";
 import { hourlyCostEur, PRICES_AS_OF, SERVER_TYPES } from "./hcloudPricing";
+import { HETZNER_KEYS, HetznerBase, hetznerCredentials, SUT_SERVER_TYPE_KEY } from "./hetzner";
+import { keyName, missingKeys, openSshProblems } from "./keys";
 import type { HostProvider } from "./types";
 
 export const HCLOUD_KEYS = { ...HETZNER_KEYS, sutServerType: SUT_SERVER_TYPE_KEY } as const;

@@ -4,6 +4,9 @@
  * the user's.
  */
 import { z } from "zod";
+import { cloudHostPlan, firewallRules, NETWORK, providedHost, providedHostPlan } from "./common";
+import { hourlyCostEur, PRICES_AS_OF } from "./hcloudPricing";
+import { HETZNER_KEYS, HetznerBase, hetznerCredentials, LOCATIONS } from "./hetzner";
 import {
   cidr,
   type HostConfig,
@@ -14,9 +17,6 @@ import {
   missingKeys,
   openSshProblems,
 } from "./keys";
-import { cloudHostPlan, firewallRules, NETWORK, providedHost, providedHostPlan } from "./common";
-import { HETZNER_KEYS, HetznerBase, hetznerCredentials, LOCATIONS } from "./hetzner";
-import { hourlyCostEur, PRICES_AS_OF } from "./hcloudPricing";
 import type { HostProvider } from "./types";
 
 export const BAREMETAL_KEYS = {

@@ -8,9 +8,9 @@ import { z } from "zod";
 import { ConfigError } from "../../lab/config/errors";
 import type { LabConfig } from "../config";
 import type { LabHost } from "../hostCommand";
-import type { HostPlan } from "./types";
 import { cloudInit, connection, type FirewallRule, labelValue, NETWORK } from "./common";
 import { CLOUD_KEYS, type KeyDef, SSH_KEYS } from "./keys";
+import type { HostPlan } from "./types";
 
 /** Hetzner Cloud locations and their network zones (a vSwitch subnet exists in eu-central only). */
 export const LOCATIONS = {

@@ -60,6 +60,7 @@ export async function runProgram(
   config: Record<string, string>,
   secretKeys: string[],
   stack = "test",
+  options: { preview?: boolean } = {},
 ): Promise<ProgramRun> {
   const resources: Recorded[] = [];
   await pulumi.runtime.setMocks(
@@ -101,6 +102,7 @@ export async function runProgram(
     },
     "edge-lab",
     stack,
+    options.preview ?? false,
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
   const module = (await import("../../index.js")) as unknown as { default: () => Promise<Record<string, unknown>> };

@@ -38,7 +38,7 @@ export const DownloadSchema = z
 export const AptRepositorySchema = z
   .object({
     url: z.string().regex(/^(https:\/\/|file:\/)\S+$/, "expected an https URL (or file:/ for a local test repository)"),
-    suite: z.string().regex(/^[A-Za-z0-9._\/-]+$/, "expected a suite like noble"),
+    suite: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a suite like noble"),
     components: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1),
     key: z
       .object({
