@@ -57,6 +57,7 @@ const COMMON_KEYS = {
 
 /** Every key of every provider (a key two providers share has one definition). */
 const ALL_KEYS = {
+  ...COMMON_KEYS,
   ...HCLOUD_KEYS,
   ...BAREMETAL_KEYS,
   ...SCALEWAY_KEYS,

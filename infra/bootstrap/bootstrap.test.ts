@@ -136,7 +136,15 @@ describe("generated scripts", () => {
       changed((r) => {
         r.versions.docker = "28.3.2";
       }),
-      ["docker", "preflight"],
+      ["apt", "preflight"],
+      "the Docker version is checked by the apt step (its daemon) and the preflight",
+    );
+    assert.deepEqual(
+      changed((r) => {
+        if (r.downloads?.apt.packages["docker-ce"])
+          r.downloads.apt.packages["docker-ce"].version = "5:28.3.2-1~ubuntu.24.04~noble";
+      }),
+      ["apt", "preflight"],
     );
     assert.deepEqual(
       changed((r) => {

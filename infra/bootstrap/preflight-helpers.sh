@@ -51,7 +51,7 @@ enough_cores() { [ "$(nproc)" -ge "$1" ]; }
 expect_package() {
   local have
   # shellcheck disable=SC2016
-  have=$(dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^install ok installed //p')
+  have=$(dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p')
   checked=$((checked + 1))
   # shellcheck disable=SC2254
   case "$2" in

@@ -131,11 +131,12 @@ code=null
 if [ -f ${q(`${STATE_DIR}/code.sha256`)} ]; then code=$(json "$(cat ${q(`${STATE_DIR}/code.sha256`)})"); fi
 packages_json="{"
 sep=""
-for name in ${ctx.aptPackages.length > 0 ? ctx.aptPackages.map(q).join(" ") : '""'}; do
-  [ -n "$name" ] || continue
+package_names=(${ctx.aptPackages.map(q).join(" ")})
+for name in "\${package_names[@]}"; do
   # shellcheck disable=SC2016
-  version=$(dpkg-query -W -f='\${Status} \${Version}\\n' "$name" 2>/dev/null | sed -n 's/^install ok installed //p')
-  if [ -n "$version" ]; then packages_json+="$sep"$name":$(json "$version")"; else packages_json+="$sep"$name":null"; fi
+  version=$(dpkg-query -W -f='\${Status} \${Version}\\n' "$name" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p')
+  if [ -n "$version" ]; then entry=$(json "$version"); else entry=null; fi
+  packages_json+=$(printf '%s"%s":%s' "$sep" "$name" "$entry")
   sep=","
 done
 packages_json+="}"

@@ -4,6 +4,8 @@
  * revision change re-runs exactly the steps whose script changed. Every step checks what is there
  * first and changes only what differs, so running it again prints "unchanged".
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { APP_PORT } from "../../lab/model";
 import { ENGINE_BUNDLE_DIR, LAB_KEY_COMMENT, LAB_KEY_PATH, STATE_DIR, TOOLS_DIR } from "../layout";
 import { heredoc, integrityHex, q, stepScript } from "./shell";
@@ -174,10 +176,10 @@ fi`;
     .join("\n");
   const docker = names.includes("docker-ce");
   const body = `
-installed_version() { dpkg-query -W -f='\${Status} \${Version}\n' "$1" 2>/dev/null | sed -n 's/^install ok installed //p'; }
+installed_version() { dpkg-query -W -f='\${Status} \${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
 key_fingerprint() { gpg --batch --quiet --with-colons --show-keys "$1" 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }'; }
 index_stale=0
-${repos.length > 0 ? "packages gnupg" : ""}
+${repos.length > 0 ? "packages gpg" : ""}
 ${repoLines}
 wanted=()
 globbed=()
@@ -202,7 +204,8 @@ if [ "\${#wanted[@]}" -gt 0 ]; then
 fi
 ${
   held.length > 0
-    ? `for name in ${held.map(q).join(" ")}; do
+    ? `held=(${held.map(q).join(" ")})
+for name in "\${held[@]}"; do
   if ! apt-mark showhold | grep -qx "$name"; then apt-mark hold "$name" >/dev/null; changed "hold $name"; fi
 done`
     : ""
@@ -329,47 +332,41 @@ fi
   return stepScript({ id: "node", host: ctx.hostLabel, title: `Node ${version} and npm ${npm.version}`, body });
 }
 
-/** ops of the pinned version (the binary, not the installer) and the Nanos kernel pinned by ~/.ops/<ver> + latest.txt. */
+/** ops.sh: the ops install shared with install-ops.sh (a researcher's own KVM machine). */
+const OPS_SH = readFileSync(join(__dirname, "ops.sh"), "utf8")
+  .split("\n")
+  .filter((line) => !line.startsWith("# shellcheck"))
+  .join("\n")
+  .trim();
+
+/**
+ * ops of the pinned version (the binary, not the installer), kept off the network, and the Nanos
+ * kernel and ops' common files pre-seeded from the locked files: the code of ops.sh, fed the
+ * revision's (and its lock's) values.
+ */
 export function opsStep(ctx: BootstrapContext): string {
   const { ops, nanosKernel, nanosCommon } = ctx.downloads;
-  const opsVersion = ctx.revision.versions.ops;
-  const nanos = ctx.revision.versions.nanos;
-  const opsDir = `${TOOLS_DIR}/ops-${opsVersion}`;
+  const v = ctx.revision.versions;
+  const env: Record<string, string> = {
+    OPS_VERSION: v.ops,
+    OPS_FILE: ops.file,
+    OPS_URL: ops.url,
+    OPS_SHA256: ops.sha256 ?? "",
+    NANOS_VERSION: v.nanos,
+    KERNEL_FILE: nanosKernel.file,
+    KERNEL_URL: nanosKernel.url,
+    KERNEL_SHA256: nanosKernel.sha256 ?? "",
+    COMMON_FILE: nanosCommon.file,
+    COMMON_URL: nanosCommon.url,
+    COMMON_SHA256: nanosCommon.sha256 ?? "",
+  };
   const body = `
-want=${q(opsVersion)}
-if [ "$(first_version "$(${q(`${opsDir}/ops`)} version 2>/dev/null || true)" 'Ops version: *')" != "$want" ]; then
-  fetch ops ${q(ops.file)} ${q(ops.url)} sha256 ${q(ops.sha256 ?? "")}
-  mkdir -p ${q(opsDir)}
-  install -m 0755 "$tools/downloads/"${q(ops.file)} ${q(`${opsDir}/ops`)}
-  changed "ops $want"
-fi
-link ${q(`${opsDir}/ops`)} /usr/local/bin/ops
-ops_home="\${HOME:-/root}/.ops"
-kernel_dir="$ops_home/"${q(nanos)}
-if [ ! -s "$kernel_dir/kernel.img" ]; then
-  fetch nanos-kernel ${q(nanosKernel.file)} ${q(nanosKernel.url)} sha256 ${q(nanosKernel.sha256 ?? "")}
-  rm -rf "$kernel_dir.new"
-  mkdir -p "$kernel_dir.new"
-  tar -xzf "$tools/downloads/"${q(nanosKernel.file)} -C "$kernel_dir.new"
-  if [ ! -f "$kernel_dir.new/kernel.img" ] && [ -f "$kernel_dir.new/stage3.img" ]; then
-    mv "$kernel_dir.new/stage3.img" "$kernel_dir.new/kernel.img"
-  fi
-  [ -s "$kernel_dir.new/kernel.img" ] || fail "the Nanos ${nanos} release has no kernel.img"
-  rm -rf "$kernel_dir"
-  mv "$kernel_dir.new" "$kernel_dir"
-  changed "nanos kernel ${nanos}"
-fi
-# ops uses the kernel named in latest.txt unless --nanos-version says otherwise: pin both ways.
-if printf '%s\\n' ${q(nanos)} | put_file "$ops_home/latest.txt" 0644; then
-  changed "latest.txt ${nanos}"
-fi
-fetch nanos-common ${q(nanosCommon.file)} ${q(nanosCommon.url)} sha256 ${q(nanosCommon.sha256 ?? "")}
-if ! cmp -s "$tools/downloads/"${q(nanosCommon.file)} "$ops_home/common.tar.gz" 2>/dev/null; then
-  install -m 0644 "$tools/downloads/"${q(nanosCommon.file)} "$ops_home/common.tar.gz"
-  changed "ops common files"
-fi
-[ "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')" = "$want" ] || fail "ops does not report version $want"`;
-  return stepScript({ id: "ops", host: ctx.hostLabel, title: `ops ${opsVersion} and the Nanos ${nanos} kernel`, body });
+${Object.entries(env)
+  .map(([k, value]) => `${k}=${q(value)}`)
+  .join("\n")}
+OPS_HOME="\${HOME:-/root}/.ops"
+${OPS_SH}`;
+  return stepScript({ id: "ops", host: ctx.hostLabel, title: `ops ${v.ops} and the Nanos ${v.nanos} kernel`, body });
 }
 
 /** k6 of the pinned version: from the bundle when it holds a pinned binary, otherwise built with xk6. */
