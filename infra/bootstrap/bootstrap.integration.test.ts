@@ -453,4 +453,51 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
       /lab: the key at file:\/\/\/mnt\/edgelab-repo\/key\.asc has fingerprint [0-9A-F]{40}, the revision names 0{40}: refusing it/,
     );
   });
+
+  it("install-ops.sh: the same ops install on a researcher's machine, or one line saying why not", async (t) => {
+    if (skip) return t.skip(skip);
+    const script = "/opt/edgelab/infra/bootstrap/install-ops.sh";
+    // This container has no /dev/kvm: one line, and nothing installed.
+    const refused = await exec(sut, `bash ${script}`);
+    assert.match(refused, /^ops: not installed: \/dev\/kvm is missing here [^\n]*$/);
+    const d = revision.downloads as NonNullable<Revision["downloads"]>;
+    const env = {
+      LAB_SKIP_KVM_CHECK: "1",
+      LAB_BUNDLE_DIR: "/opt/edgelab-bundle",
+      LAB_OFFLINE: "1",
+      LAB_TOOLS_DIR: "/opt/edgelab-own-tools",
+      OPS_HOME: "/root/.ops-own",
+      OPS_VERSION: revision.versions.ops,
+      OPS_FILE: d.ops.file,
+      OPS_URL: d.ops.url,
+      OPS_SHA256: d.ops.sha256 ?? "",
+      NANOS_VERSION: revision.versions.nanos,
+      KERNEL_FILE: d.nanosKernel.file,
+      KERNEL_URL: d.nanosKernel.url,
+      KERNEL_SHA256: d.nanosKernel.sha256 ?? "",
+      COMMON_FILE: d.nanosCommon.file,
+      COMMON_URL: d.nanosCommon.url,
+      COMMON_SHA256: d.nanosCommon.sha256 ?? "",
+    };
+    const withEnv = `${Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join(" ")} bash ${script}`;
+    assert.match(
+      await exec(sut, withEnv),
+      /^ops: changed \(ops 0\.1\.43 .*nanos kernel 0\.1\.54 .*\): ops 0\.1\.43, Nanos kernel 0\.1\.54 in \/root\/\.ops-own$/,
+    );
+    assert.match(
+      await exec(sut, withEnv),
+      /^ops: unchanged \(ops 0\.1\.43, Nanos kernel 0\.1\.54 in \/root\/\.ops-own\)$/,
+    );
+    assert.equal(
+      await exec(sut, "cat /root/.ops-own/latest.txt && readlink /usr/local/bin/ops && ops version | head -n 1"),
+      "0.1.54\n/opt/edgelab-own-tools/ops-0.1.43/ops\nOps version: 0.1.43",
+    );
+    // A file that is not the locked one is refused, as on the hosts.
+    await assert.rejects(
+      exec(sut, withEnv.replace(`KERNEL_SHA256='${env.KERNEL_SHA256}'`, `KERNEL_SHA256='${"0".repeat(64)}'`)),
+      /nanos-kernel: nanos-release-linux-0\.1\.54\.tar\.gz from the bundle .* has sha256 [0-9a-f]{64}, the revision pins 0{64}: refusing it/,
+    );
+  });
 });

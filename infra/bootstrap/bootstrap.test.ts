@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadRevision, type Revision } from "../../lab/config/revision";
 import { run } from "../../lab/exec";
+import { repoRoot } from "../../lab/paths";
 import { shellcheckSkip } from "../../lab/testing/requirements";
 import { parseLabConfig } from "../config";
 import { contextFor } from "../lab";
@@ -112,6 +113,19 @@ describe("generated scripts", () => {
       [files.slice(0, half), files.slice(half)].map((part) =>
         run("shellcheck", ["--severity=style", "--shell=bash", ...part], { timeoutMs: 120_000 }),
       ),
+    );
+  });
+
+  it("install-ops.sh and the ops.sh it shares with the hosts' ops step pass shellcheck", async (t) => {
+    const skip = await shellcheckSkip();
+    if (skip) return t.skip(skip);
+    await run(
+      "shellcheck",
+      ["--severity=style", "--shell=bash", "-x", "infra/bootstrap/install-ops.sh", "infra/bootstrap/ops.sh"],
+      {
+        cwd: repoRoot,
+        timeoutMs: 60_000,
+      },
     );
   });
 

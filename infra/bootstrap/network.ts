@@ -98,7 +98,8 @@ if [ "$file_changed" = 1 ] || ! nft list table inet edgelab >/dev/null 2>&1; the
   nft -f ${q(FIREWALL_FILE)} || fail "could not apply the lab's firewall (CAP_NET_ADMIN?)"
   changed "firewall applied"
 fi
-nft list chain inet edgelab input | grep -q 'policy drop' || fail "the lab's input chain is not in place"
+input_chain=$(nft list chain inet edgelab input 2>&1 || true)
+grep -q 'policy drop' <<<"$input_chain" || fail "the lab's input chain is not in place"
 printf '%s\\n' "$(digest_of sha256 ${q(FIREWALL_FILE)})" > ${q(`${STATE_DIR}/firewall.sha256`)}`;
   return stepScript({
     id: "host-firewall",

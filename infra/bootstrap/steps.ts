@@ -205,8 +205,10 @@ fi
 ${
   held.length > 0
     ? `held=(${held.map(q).join(" ")})
+# Read once: grep -q closing the pipe early would fail the pipeline under pipefail.
+on_hold=$(apt-mark showhold)
 for name in "\${held[@]}"; do
-  if ! apt-mark showhold | grep -qx "$name"; then apt-mark hold "$name" >/dev/null; changed "hold $name"; fi
+  if ! grep -qx "$name" <<<"$on_hold"; then apt-mark hold "$name" >/dev/null; changed "hold $name"; fi
 done`
     : ""
 }
