@@ -38,8 +38,7 @@ before(async () => {
     const data = Buffer.from(`stand-in ${name}`);
     server.serve(d[name].url, data);
     const vc = d[name].vendorChecksum;
-    if (vc)
-      server.serve(vc.url, Buffer.from(`${require("node:crypto").createHash("md5").update(data).digest("hex")}  x\n`));
+    if (vc) server.serve(vc.url, Buffer.from(`${createHash("md5").update(data).digest("hex")}  ${d[name].file}\n`));
   }
   setProgramDownloads({ fetcher: server.fetcher, cacheDir: join(dir, "cache") });
   const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };

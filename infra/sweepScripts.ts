@@ -323,6 +323,13 @@ rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/k6
 rm -rf ${options.removeLabDir ? `${q(REMOTE_LAB_DIR)} ` : ""}${q(TOOLS_DIR)} ${q(REMOTE_BUNDLE_DIR)} ${q(STATE_DIR)} ${q(LOG_DIR)}
 rm -rf /root/.ops/images/edgelab-* /root/.ops/instances
 rm -f /etc/sysctl.d/60-edgelab-sut.conf /etc/sysctl.d/60-edgelab-loadgen.conf /etc/security/limits.d/60-edgelab.conf
+# The lab's apt sources and keys (the packages stay: apt-mark unhold lets the distribution update them).
+apt-mark unhold docker-ce docker-ce-cli qemu-system-x86 qemu-utils runsc wrk >/dev/null 2>&1
+rm -f /etc/apt/sources.list.d/edgelab-*.sources /etc/apt/keyrings/edgelab-*.asc
+# The host firewall and private link of providers without a firewall for bare metal.
+systemctl disable --now edgelab-firewall.service 2>/dev/null
+nft delete table inet edgelab 2>/dev/null
+rm -f /etc/systemd/system/edgelab-firewall.service /etc/edgelab/firewall.nft /etc/netplan/60-edgelab-private.yaml
 rm -f ${q(LAB_KEY_PATH)} ${q(`${LAB_KEY_PATH}.pub`)}
 if [ -f /root/.ssh/authorized_keys ]; then sed -i ${q(`/ ${LAB_KEY_COMMENT}$/d`)} /root/.ssh/authorized_keys; fi
 true

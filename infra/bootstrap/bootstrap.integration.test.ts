@@ -17,7 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -285,6 +285,10 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     const revisionPath = join(work, "revision.yaml");
     writeFileSync(revisionPath, stringify(revision));
     const archive = buildCodeArchive(repoRoot, join(work, "code.tgz"));
+    mkdirSync(join(work, "checkout", "infra", "bootstrap"), { recursive: true });
+    for (const file of ["install-ops.sh", "ops.sh", "helpers.sh"]) {
+      copyFileSync(join(repoRoot, "infra", "bootstrap", file), join(work, "checkout", "infra", "bootstrap", file));
+    }
 
     const start = async (role: string, sysctls: string[]): Promise<Box> => {
       const name = `edgelab-bt-${role}-${suffix}`;
@@ -456,7 +460,8 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
 
   it("install-ops.sh: the same ops install on a researcher's machine, or one line saying why not", async (t) => {
     if (skip) return t.skip(skip);
-    const script = "/opt/edgelab/infra/bootstrap/install-ops.sh";
+    // As in a checkout: install-ops.sh beside the helpers and ops.sh it sources.
+    const script = "/mnt/edgelab-test/checkout/infra/bootstrap/install-ops.sh";
     // This container has no /dev/kvm: one line, and nothing installed.
     const refused = await exec(sut, `bash ${script}`);
     assert.match(refused, /^ops: not installed: \/dev\/kvm is missing here [^\n]*$/);
