@@ -2,8 +2,7 @@
  * The hosts of every pair, made by the stack's host provider (infra/providers/): this component
  * names no provider; it hands the plan and the secrets to the one the target names.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import * as pulumiRuntime from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { LabHost } from "./hostCommand";
 import type { LabPlan } from "./labPlan";
 import { providerOf } from "./providers";
@@ -18,7 +17,7 @@ export interface LabHostsArgs {
   credentials: Record<string, pulumi.Output<string>>;
 }
 
-export class LabHosts extends pulumiRuntime.ComponentResource {
+export class LabHosts extends pulumi.ComponentResource {
   readonly pairs: PairOfHosts[];
   /** The first pair's hosts. */
   readonly sut: LabHost;

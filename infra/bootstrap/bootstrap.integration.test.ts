@@ -30,6 +30,7 @@ import { buildCodeArchive, tarGz } from "../codeArchive";
 import { parseLabConfig } from "../config";
 import { contextFor } from "../lab";
 import { type LabPlan, planLab } from "../labPlan";
+import { firewallRules } from "../providers/common";
 import { type AptRepo, buildAptRepo, type StandInPackage } from "../testing/aptRepo";
 import { TEST_PRIVATE_KEY, TEST_REVISION } from "../testing/mockProgram";
 import {
@@ -43,6 +44,7 @@ import {
   type PreflightOptions,
   trustStep,
 } from ".";
+import { hostFirewallStep } from "./network";
 
 /** Bump the suffix when the image's recipe changes. */
 export const IMAGE = "edgelab-bootstrap-test:bookworm-minbase-1";
@@ -300,6 +302,9 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
         "--hostname",
         `${role}-test`,
         ...sysctls.flatMap((s) => ["--sysctl", s]),
+        // The host firewall step (providers without a firewall for bare metal) loads nftables rules.
+        "--cap-add",
+        "NET_ADMIN",
         "-v",
         `${bundle}:/opt/edgelab-bundle:ro`,
         "-v",
@@ -456,6 +461,32 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
       exec(sut, apt?.script ?? ""),
       /lab: the key at file:\/\/\/mnt\/edgelab-repo\/key\.asc has fingerprint [0-9A-F]{40}, the revision names 0{40}: refusing it/,
     );
+  });
+
+  it("host firewall: the app port answers the load generator only; a second run changes nothing", async (t) => {
+    if (skip) return t.skip(skip);
+    await exec(sut, "command -v busybox >/dev/null || apt-get install -y -qq busybox >/dev/null");
+    await exec(
+      sut,
+      "mkdir -p /tmp/www && echo edgelab-fw-ok > /tmp/www/index.html && { busybox httpd -f -p 8080 -h /tmp/www >/dev/null 2>&1 & echo $! > /tmp/www.pid; }",
+    );
+    const probe = `curl -s --max-time 4 http://${sut.ip}:8080/index.html || echo blocked`;
+    assert.equal(await exec(lg, probe), "edgelab-fw-ok", "reachable before the firewall");
+    const rules = firewallRules({ sshAllowedCidrs: ["198.51.100.7/32"], loadgenAddress: lg.ip });
+    const step = hostFirewallStep("sut", rules.sut);
+    try {
+      assert.match(await exec(sut, step), /^host-firewall: changed \(.*firewall applied\)$/);
+      assert.equal(await exec(sut, step), "host-firewall: unchanged");
+      assert.equal(await exec(lg, probe), "edgelab-fw-ok", "the load generator reaches the app port");
+      const { stdout } = await run("bash", ["-c", probe], { timeoutMs: 30_000 });
+      assert.equal(stdout.trim(), "blocked", "this machine (not the load generator) does not");
+      assert.match(
+        await exec(sut, "nft list chain inet edgelab input"),
+        /tcp dport 22 ip saddr 198\.51\.100\.7 accept/,
+      );
+    } finally {
+      await exec(sut, 'nft delete table inet edgelab 2>/dev/null; kill "$(cat /tmp/www.pid)" || true');
+    }
   });
 
   it("install-ops.sh: the same ops install on a researcher's machine, or one line saying why not", async (t) => {
