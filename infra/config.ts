@@ -7,15 +7,10 @@
  */
 import { z } from "zod";
 import { ConfigError, describeIssues } from "../lab/config/errors";
-import { PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
+import { PROVIDER_KEYS, PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
 import { NETWORK } from "./providers/common";
-import { HCLOUD_KEYS } from "./providers/hcloud";
-import { BAREMETAL_KEYS } from "./providers/hcloudBaremetal";
 import { type KeyDef, type KeyKind, NAMESPACE } from "./providers/keys";
-import { SCALEWAY_KEYS } from "./providers/scaleway";
-import { STATIC_KEYS } from "./providers/static";
 
-export { LOCATIONS, type Location } from "./providers/hetzner";
 export { type HostConfig, HostSchema } from "./providers/keys";
 export { NAMESPACE, NETWORK, TARGETS, type Target };
 
@@ -56,14 +51,7 @@ const COMMON_KEYS = {
 } as const satisfies Record<string, KeyDef>;
 
 /** Every key of every provider (a key two providers share has one definition). */
-const ALL_KEYS = {
-  ...COMMON_KEYS,
-  ...HCLOUD_KEYS,
-  ...BAREMETAL_KEYS,
-  ...SCALEWAY_KEYS,
-  ...STATIC_KEYS,
-  ...COMMON_KEYS,
-} as const;
+const ALL_KEYS = { ...COMMON_KEYS, ...PROVIDER_KEYS, ...COMMON_KEYS } as const;
 
 type Shape<T extends Record<string, KeyDef>> = { [K in keyof T]: T[K]["schema"] };
 const shape = Object.fromEntries(Object.entries(ALL_KEYS).map(([k, d]) => [k, d.schema])) as Shape<typeof ALL_KEYS>;

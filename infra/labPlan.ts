@@ -195,10 +195,10 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const npmCache = bundleDir !== null && existsSync(resolve(bundleDir, "npm-cache"));
 
   // Where the SUTs have no KVM, Nanos cells are recorded as skipped: calibrate on a cell that runs.
-  const hetznerCloudSut = !providerPlan.kvm;
+  const noKvm = !providerPlan.kvm;
   const cellSeconds = (c: Cell) => estimateCellSeconds(c) + CELL_OVERHEAD_S;
   const shards = shardCells(cells, config.pairs, cellSeconds);
-  const calibration = calibrationCell(cells, config.pairs, (c) => !hetznerCloudSut || c.spec.platform !== "nanos");
+  const calibration = calibrationCell(cells, config.pairs, (c) => !noKvm || c.spec.platform !== "nanos");
   const perPair = providerPlan.pairEurPerHour;
   const bootstrapHours = hours(BOOTSTRAP_ESTIMATE_S);
   const pairs: PairPlan[] = shards.map((shard) => {
@@ -240,8 +240,8 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     pairs,
     hosts: first.hosts,
     calibration,
-    // Without KVM at all (Hetzner Cloud) the nanos cells are recorded as skipped instead.
-    needs: { docker, nanos, requireKvm: nanos && !profile.allowEmulation && !hetznerCloudSut, minCores, k6FromBundle },
+    // On SUTs without KVM at all (the provider says so) the nanos cells are recorded as skipped instead.
+    needs: { docker, nanos, requireKvm: nanos && !profile.allowEmulation && !noKvm, minCores, k6FromBundle },
     aptPackages: {
       sut: aptPackagesFor(downloads.apt.packages, "sut", profile.platforms),
       loadgen: aptPackagesFor(downloads.apt.packages, "loadgen", profile.platforms),
