@@ -21,9 +21,37 @@ root=$(cd "$here/../.." && pwd)
 step=ops
 say() { echo "ops: $*"; }
 
+# /dev/kvm existing is not enough (some hosts expose it and cannot run a guest): the firmware of a
+# tiny KVM guest must get to print its banner on the debug port, as the lab's own probe checks.
+kvm_runs_a_guest() {
+  local probe status code
+  probe=$(mktemp -d)
+  # In a subshell whose stderr is dropped: a QEMU that aborts makes the shell report it there.
+  (timeout 10 qemu-system-x86_64 -machine q35,accel=kvm -cpu max -smp 1 -m 16 -nodefaults -no-user-config \
+    -display none -monitor none -serial none -chardev "file,id=fw,path=$probe/fw" \
+    -device isa-debugcon,iobase=0x402,chardev=fw >"$probe/err" 2>&1 && code=0 || code=$?
+  echo "$code" >"$probe/status") 2>/dev/null || true
+  status=$(cat "$probe/status" 2>/dev/null || echo unknown)
+  if [ -s "$probe/fw" ]; then
+    rm -rf "$probe"
+    return 0
+  fi
+  kvm_error=$(grep -m 1 . "$probe/err" || echo "exit $status")
+  rm -rf "$probe"
+  return 1
+}
 if [ "${LAB_SKIP_KVM_CHECK:-0}" != 1 ]; then
   if [ ! -e /dev/kvm ]; then
     say "not installed: /dev/kvm is missing here (no hardware virtualisation), so the Nanos cells cannot run on this machine"
+    exit 0
+  fi
+  if ! command -v qemu-system-x86_64 >/dev/null; then
+    say "not installed: QEMU is missing (apt-get install qemu-system-x86), so /dev/kvm cannot be checked and Nanos cannot run"
+    exit 0
+  fi
+  kvm_error=""
+  if ! kvm_runs_a_guest; then
+    say "not installed: /dev/kvm is here but cannot run a guest ($kvm_error), so the Nanos cells cannot run on this machine"
     exit 0
   fi
 fi
