@@ -79,7 +79,9 @@ describe("scaleway target with an instance load generator (mocked engine)", () =
     const provider = byType(run, "pulumi:providers:scaleway")[0];
     assert.ok(provider);
     assert.equal(unwrap(provider.inputs.secretKey), "scw-secret-from-the-environment-TESTONLY");
-    assert.ok(!JSON.stringify(run.resources.map((r) => withoutSecrets(r.inputs))).includes('"scw-secret-from-the-environment'));
+    assert.ok(
+      !JSON.stringify(run.resources.map((r) => withoutSecrets(r.inputs))).includes('"scw-secret-from-the-environment'),
+    );
     const step = named(run, "edgelab-loadgen-steps-base");
     assert.match(String((unwrap(step.inputs.connection) as Record<string, unknown>).host), /^198\.51\.100\.\d+$/);
     assert.equal(run.outputs.estimatedCostPerHourEur, null, "no dated price for instances: unknown, not invented");

@@ -181,6 +181,16 @@ key_fingerprint() { gpg --batch --quiet --with-colons --show-keys "$1" 2>/dev/nu
 index_stale=0
 ${repos.length > 0 ? "packages gpg" : ""}
 ${repoLines}
+${
+  docker
+    ? `# On a host lent to the lab, never replace another Docker behind the user's back.
+for other in docker.io podman-docker; do
+  if [ -n "$(installed_version "$other")" ]; then
+    fail "another Docker is installed ($other $(installed_version "$other")): the lab installs docker-ce ${apt.packages["docker-ce"]?.version ?? ""}; remove it first (apt-get remove $other)"
+  fi
+done`
+    : ""
+}
 wanted=()
 globbed=()
 ${pkgLines}
