@@ -1,58 +1,91 @@
 /**
- * The Pulumi program: the lab on Hetzner Cloud, on bare metal beside a Hetzner load generator, on
- * two machines you have, or on this machine (`edge-lab:target`). It provisions the hosts,
- * bootstraps them with the revision's pinned versions, builds the artifacts on the SUT, runs every
- * cell of the profile one after another with the engine's own runner, and pulls the results back
- * into results/<stack>/<runId>/. See README.md ("The Pulumi lab").
+ * The Pulumi program: the lab on Scaleway bare metal, on Hetzner Cloud, beside your own bare-metal
+ * server, on two machines you have, or on this machine (`edge-lab:target`), with one or more host
+ * pairs (`edge-lab:pairs`). It locks the revision's unpinned downloads on first use, provisions
+ * the hosts, bootstraps them with the revision's pinned versions, builds the artifacts on each SUT,
+ * runs each pair's cells one after another with the engine's own runner, and pulls the results
+ * back into results/<stack>/<runId>/. See README.md ("The Pulumi lab").
  */
+import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { artifactPlan } from "./infra/artifactPlan";
 import { EdgeLab } from "./infra/lab";
-import { planLab } from "./infra/labPlan";
-import { PRICES_AS_OF } from "./infra/pricing";
+import { pairSummary, planLab, usedDownloads } from "./infra/labPlan";
+import { lockDownloads, programDownloadSettings } from "./infra/lock";
 import { readStackConfig } from "./infra/stackConfig";
-import { loadRevision } from "./lab/config/revision";
+import { loadRevision, revisionPath } from "./lab/config/revision";
+import { repoRoot } from "./lab/paths";
 
-const settings = readStackConfig();
-const revision = loadRevision(settings.config.revision);
-const plan = planLab(settings.config, revision);
-for (const warning of plan.warnings) pulumi.log.warn(warning);
+/** A revision id or a path (relative to the project) as a file. */
+function revisionFileOf(idOrPath: string): string {
+  return idOrPath.endsWith(".yaml") || idOrPath.includes("/") ? resolve(repoRoot, idOrPath) : revisionPath(idOrPath);
+}
 
-const lab = new EdgeLab("edgelab", {
-  plan,
-  ...(settings.privateKey ? { privateKey: settings.privateKey } : {}),
-  ...(settings.hcloudToken ? { hcloudToken: settings.hcloudToken } : {}),
-});
+async function main(): Promise<Record<string, unknown>> {
+  const settings = readStackConfig();
+  const file = revisionFileOf(settings.config.revision);
+  const pinned = loadRevision(file);
+  // Nothing to pin by hand: files the revision names without a sha256 are locked on first use.
+  const lock = await lockDownloads({
+    revision: pinned,
+    revisionFile: file,
+    names: usedDownloads(settings.config, pinned),
+    bundleDir: settings.config.bundleDir ? resolve(repoRoot, settings.config.bundleDir) : null,
+    ...programDownloadSettings(),
+    log: (line) => pulumi.log.info(line),
+  });
+  const revision = pinned.downloads ? { ...pinned, downloads: lock.downloads } : pinned;
+  const plan = planLab(settings.config, revision);
+  for (const warning of plan.warnings) pulumi.log.warn(warning);
+  for (const line of pairSummary(plan)) pulumi.log.info(line);
 
-const sut = lab.hosts.sut;
-const loadgen = lab.hosts.loadgen;
+  const lab = new EdgeLab("edgelab", {
+    plan,
+    ...(settings.privateKey ? { privateKey: settings.privateKey } : {}),
+    credentials: settings.credentials,
+  });
+  const sut = lab.hosts.sut;
+  const loadgen = lab.hosts.loadgen;
+  const endpoint = (h: typeof sut) => ({ address: h.address, labAddress: h.labAddress, user: h.plan.user });
+  return {
+    target: plan.config.target,
+    revisionId: revision.id,
+    pinnedVersions: revision.versions,
+    lockFile: lock.path,
+    artifacts: artifactPlan(revision),
+    profile: plan.profileName,
+    runId: plan.runId,
+    hosts: { sut: endpoint(sut), loadgen: loadgen ? endpoint(loadgen) : null },
+    /** Every pair: its hosts, its cells, its hours and its cost. */
+    pairs: lab.pairs.map((p) => ({
+      pair: p.pair.index,
+      sut: endpoint(p.sut),
+      loadgen: p.loadgen ? endpoint(p.loadgen) : null,
+      cells: p.pair.cells.length,
+      calibrationCell: p.pair.calibration?.id ?? plan.calibration?.id ?? null,
+      estimatedSweepHours: p.pair.sweepHours,
+      estimatedRunCostEur: p.pair.runEur,
+    })),
+    /** Log in to the (first) SUT (with the private key you configured; it is never printed). */
+    sshCommand: sut.connection
+      ? pulumi.interpolate`ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address}`
+      : "(local target: this machine)",
+    /** Copy the (first pair's) results by hand, e.g. after an interrupted `pulumi up`. */
+    pullCommand: sut.connection
+      ? pulumi.interpolate`mkdir -p ${lab.resultsPath} && ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address} '${sut.plan.user === "root" ? "" : "sudo -n "}tar -C /opt/edgelab/${lab.resultsPath} -czf - .' | tar -xzf - -C ${lab.resultsPath}`
+      : "(local target: the results are written here directly)",
+    resultsPath: lab.resultsPath,
+    cells: plan.cells.length,
+    cellCounts: lab.counts,
+    planned: lab.sweep.planned,
+    preflight: lab.preflight,
+    hostFacts: lab.hostFacts,
+    artifactSizes: lab.artifacts.sizes,
+    estimatedCostPerHourEur: plan.cost.perHourEur,
+    estimatedRunHours: Math.round((plan.cost.sweepHours + plan.cost.bootstrapHours) * 100) / 100,
+    estimatedRunCostEur: plan.cost.runEur,
+    pricesAsOf: plan.cost.pricesAsOf,
+  };
+}
 
-export const target = plan.config.target;
-export const revisionId = revision.id;
-export const pinnedVersions = revision.versions;
-export const artifacts = artifactPlan(revision);
-export const profile = plan.profileName;
-export const runId = plan.runId;
-export const hosts = {
-  sut: { address: sut.address, labAddress: sut.labAddress, user: sut.plan.user },
-  loadgen: loadgen ? { address: loadgen.address, labAddress: loadgen.labAddress, user: loadgen.plan.user } : null,
-};
-/** Log in to the SUT (with the private key you configured; it is never printed). */
-export const sshCommand = sut.connection
-  ? pulumi.interpolate`ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address}`
-  : "(local target: this machine)";
-/** Copy the results by hand, e.g. after an interrupted `pulumi up`. */
-export const pullCommand = sut.connection
-  ? pulumi.interpolate`mkdir -p ${lab.pullBack.resultsPath} && ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address} '${sut.plan.user === "root" ? "" : "sudo -n "}tar -C /opt/edgelab/${lab.pullBack.resultsPath} -czf - .' | tar -xzf - -C ${lab.pullBack.resultsPath}`
-  : "(local target: the results are written here directly)";
-export const resultsPath = lab.pullBack.resultsPath;
-export const cells = plan.cells.length;
-export const cellCounts = lab.pullBack.counts;
-export const planned = lab.sweep.planned;
-export const preflight = lab.preflight;
-export const hostFacts = lab.hostFacts;
-export const artifactSizes = lab.artifacts.sizes;
-export const estimatedCostPerHourEur = plan.cost.perHourEur;
-export const estimatedRunHours = Math.round((plan.cost.sweepHours + plan.cost.bootstrapHours) * 100) / 100;
-export const estimatedRunCostEur = plan.cost.runEur;
-export const pricesAsOf = PRICES_AS_OF;
+export = main;

@@ -62,7 +62,7 @@ describe("stack config: accepted", () => {
 describe("stack config: every class of bad input", () => {
   it("a missing target", () => {
     assert.deepEqual(problems({}), [
-      "edge-lab:target is missing: set it to one of hcloud, hcloud-baremetal, static, local",
+      "edge-lab:target is missing: set it to one of hcloud, hcloud-baremetal, scaleway, static, local",
     ]);
   });
 
@@ -163,6 +163,75 @@ describe("stack config: every class of bad input", () => {
     assert.match(stat, /edge-lab:loadgen is missing/);
   });
 
+  it("scaleway: its own keys, the load generator's kind, and the keys it needs", () => {
+    const scw = {
+      target: "scaleway",
+      sshAllowedCidrs: ["198.51.100.7/32"],
+      sshPublicKey: TEST_PUBLIC_KEY,
+      sshPrivateKey: TEST_PRIVATE_KEY,
+    };
+    const c = parseLabConfig(scw, "metal");
+    assert.deepEqual(
+      [c.zone, c.sutOffer, c.loadgenKind, c.loadgenOffer, c.pairs],
+      ["nl-ams-1", "EM-B112X-SSD", "elasticmetal", "EM-B112X-SSD", 1],
+    );
+    assert.match(
+      problems({ target: "scaleway" }).join("\n"),
+      /edge-lab:sshAllowedCidrs is missing: target scaleway needs it \(SSH is opened only to these networks, on the hosts' own firewall\)/,
+    );
+    assert.match(
+      problems({ ...scw, zone: "us-east-1" }).join("\n"),
+      /edge-lab:zone = "us-east-1" is not allowed: expected a Scaleway zone like nl-ams-1/,
+    );
+    assert.match(
+      problems({ ...scw, sutOffer: "ccx33" }).join("\n"),
+      /edge-lab:sutOffer = "ccx33" is not allowed: expected an Elastic Metal offer/,
+    );
+    assert.match(
+      problems({ ...scw, loadgenKind: "vm" }).join("\n"),
+      /edge-lab:loadgenKind = "vm" is not allowed: use one of "elasticmetal"\|"instance"/,
+    );
+    assert.match(
+      problems({ ...scw, loadgenInstanceType: "POP2-2C-8G" }).join("\n"),
+      /edge-lab:loadgenInstanceType is set but edge-lab:loadgenKind = "elasticmetal" .*set loadgenKind: instance/,
+    );
+    assert.match(
+      problems({ ...scw, location: "fsn1" }).join("\n"),
+      /edge-lab:location is set but target scaleway does not use it \(it is for: hcloud, hcloud-baremetal\)/,
+    );
+    assert.match(
+      problems({ ...scw, sshAllowedCidrs: ["::/0"] }).join("\n"),
+      /SSH open to the whole internet is not allowed/,
+    );
+  });
+
+  it("host pairs: a whole number within bounds, and only where the target provisions servers", () => {
+    assert.equal(parseLabConfig({ ...hcloudBase, pairs: 3 }, "dev").pairs, 3);
+    assert.match(
+      problems({ ...hcloudBase, pairs: 0 }).join("\n"),
+      /edge-lab:pairs = 0 is not allowed: expected at least 1 host pair/,
+    );
+    assert.match(
+      problems({ ...hcloudBase, pairs: 2.5 }).join("\n"),
+      /edge-lab:pairs = 2\.5 is not allowed: expected a whole number/,
+    );
+    assert.match(
+      problems({ ...hcloudBase, pairs: 11 }).join("\n"),
+      /edge-lab:pairs = 11 is not allowed: expected at most 10/,
+    );
+    assert.match(
+      problems({
+        target: "static",
+        sshPrivateKey: TEST_PRIVATE_KEY,
+        sut: { address: "1.2.3.4" },
+        loadgen: { address: "1.2.3.5" },
+        pairs: 2,
+      }).join("\n"),
+      /edge-lab:pairs = 2 is not allowed for target static: it stands up at most 1 pair \(targets that provision servers take more: hcloud, scaleway\)/,
+    );
+    assert.throws(() => readRaw("pairs", "three"), /edge-lab:pairs = "three" is not allowed: expected a number/);
+  });
+
   it("SSH open to the whole internet", () => {
     assert.match(
       problems({ ...hcloudBase, sshAllowedCidrs: ["0.0.0.0/0"] })[0] ?? "",
@@ -232,18 +301,18 @@ describe("stack config against the revision (planLab)", () => {
     ]);
   });
 
-  it("a download the revision does not pin yet (the paper revision until infra/pin.ts ran)", () => {
+  it("a download neither the revision nor its lock pins (the program locks it first; this is when it could not)", () => {
     const found = planProblems(parseLabConfig(hcloudBase, "dev"), loadRevision("paper-2025")).join("\n");
     assert.match(
       found,
-      /revision paper-2025 does not pin downloads\.docker, downloads\.ops, downloads\.nanosKernel, downloads\.nanosCommon \(sha256: null\): run `npx tsx infra\/pin\.ts --revision paper-2025`/,
+      /revision paper-2025: downloads\.ops, downloads\.nanosKernel, downloads\.nanosCommon are in neither the revision nor its lock file: the program locks them on first use .*`npx tsx infra\/pin\.ts --revision paper-2025`/,
     );
   });
 
   it("a SUT server smaller than the profile's largest scenario", () => {
     const revision = loadRevision("paper-2025");
     const pinned = structuredClone(revision);
-    for (const d of ["docker", "ops", "nanosKernel", "nanosCommon"] as const) {
+    for (const d of ["ops", "nanosKernel", "nanosCommon"] as const) {
       if (pinned.downloads) pinned.downloads[d].sha256 = "0".repeat(64);
     }
     const small = parseLabConfig({ ...hcloudBase, sutServerType: "ccx13" }, "dev");

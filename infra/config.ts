@@ -1,135 +1,75 @@
 /**
  * The stack's configuration (`edge-lab:*` keys in Pulumi.<stack>.yaml), typed and validated in one
- * place. Pure: `parseLabConfig` takes the raw key/value pairs, so every bad value and every bad
- * combination is tested without Pulumi. Errors name the key, the value and what is allowed.
+ * place. The keys every target has are declared here; each host provider (infra/providers/) owns
+ * its own keys and the checks of their combinations. Pure: `parseLabConfig` takes the raw
+ * key/value pairs, so every bad value and every bad combination is tested without Pulumi. Errors
+ * name the key, the value and what is allowed.
  */
 import { z } from "zod";
 import { ConfigError, describeIssues } from "../lab/config/errors";
+import { PROVIDER_KEYS, PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
+import { NETWORK } from "./providers/common";
+import { type KeyDef, type KeyKind, NAMESPACE } from "./providers/keys";
 
-export const NAMESPACE = "edge-lab";
-
-export const TARGETS = ["hcloud", "hcloud-baremetal", "static", "local"] as const;
-export type Target = (typeof TARGETS)[number];
-
-/** Hetzner Cloud locations and their network zones (a vSwitch subnet exists in eu-central only). */
-export const LOCATIONS = {
-  fsn1: "eu-central",
-  nbg1: "eu-central",
-  hel1: "eu-central",
-  ash: "us-east",
-  hil: "us-west",
-  sin: "ap-southeast",
-} as const;
-export type Location = keyof typeof LOCATIONS;
+export { type HostConfig, HostSchema } from "./providers/keys";
+export { NAMESPACE, NETWORK, TARGETS, type Target };
 
 export const PAPER_IMAGE_MODES = ["docker-provider", "on-sut", "off"] as const;
+/** More pairs than this is a typo more often than a plan. */
+export const MAX_PAIRS = 10;
 
-/** The lab's own private network on Hetzner Cloud and the fixed addresses of its servers. */
-export const NETWORK = {
-  range: "10.42.0.0/16",
-  cloudSubnet: "10.42.1.0/24",
-  sutIp: "10.42.1.10",
-  loadgenIp: "10.42.1.11",
-  defaultVswitchSubnet: "10.42.2.0/24",
-} as const;
-
-const ipv4 = z
-  .string()
-  .regex(
-    /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/,
-    "expected an IPv4 address like 10.0.1.2",
-  );
-const hostName = z
-  .string()
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected an IPv4 address or a host name");
-const cidr = z
-  .string()
-  .refine(
-    (v) => /^(\d{1,3}\.){3}\d{1,3}\/(3[0-2]|[12]?\d)$/.test(v) || /^[0-9a-fA-F:]+\/(12[0-8]|1[01]\d|[1-9]?\d)$/.test(v),
-    "expected a CIDR like 203.0.113.7/32 or 2001:db8::/48",
-  );
-const user = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a Unix user name like root or ubuntu");
-const serverType = z.string().regex(/^[a-z]+\d+$/, "expected a Hetzner server type like ccx33");
-
-/** A host the user provides (static target, or the bare-metal SUT). */
-export const HostSchema = z
-  .object({
-    /** The address Pulumi (and you) reach it on by ssh. */
-    address: hostName,
-    /** Its address on the lab's private link (vSwitch VLAN, LAN); default: `address`. */
-    privateAddress: ipv4.optional(),
-    /** The ssh user: root, or a user with password-less sudo. */
-    user: user.default("root"),
-    port: z.number().int().min(1).max(65535).default(22),
-  })
-  .strict();
-export type HostConfig = z.output<typeof HostSchema>;
-
-/** Keys, their kinds (how the raw string is read) and the targets each key belongs to. */
-export const CONFIG_KEYS = {
-  target: { kind: "string", targets: TARGETS },
-  revision: { kind: "string", targets: TARGETS },
-  profile: { kind: "string", targets: TARGETS },
-  runId: { kind: "string", targets: TARGETS },
-  allowEmulation: { kind: "boolean", targets: TARGETS },
-  bootstrap: { kind: "boolean", targets: TARGETS },
-  bundleDir: { kind: "string", targets: ["hcloud", "hcloud-baremetal", "static"] },
-  paperImages: { kind: "string", targets: TARGETS },
-  sshPublicKey: { kind: "string", targets: ["hcloud", "hcloud-baremetal"] },
-  sshPrivateKey: { kind: "string", targets: ["hcloud", "hcloud-baremetal", "static"] },
-  sshAllowedCidrs: { kind: "json", targets: ["hcloud", "hcloud-baremetal"] },
-  location: { kind: "string", targets: ["hcloud", "hcloud-baremetal"] },
-  image: { kind: "string", targets: ["hcloud", "hcloud-baremetal"] },
-  sutServerType: { kind: "string", targets: ["hcloud"] },
-  loadgenServerType: { kind: "string", targets: ["hcloud", "hcloud-baremetal"] },
-  sut: { kind: "json", targets: ["hcloud-baremetal", "static"] },
-  loadgen: { kind: "json", targets: ["static"] },
-  vswitchId: { kind: "number", targets: ["hcloud-baremetal"] },
-  vswitchSubnet: { kind: "string", targets: ["hcloud-baremetal"] },
-} as const satisfies Record<string, { kind: "string" | "boolean" | "number" | "json"; targets: readonly Target[] }>;
-export type ConfigKey = keyof typeof CONFIG_KEYS;
-
-const LabConfigSchema = z
-  .object({
-    target: z.enum(TARGETS),
-    revision: z.string().min(1).default("paper-2025"),
-    profile: z
+/** Keys every target has. */
+const COMMON_KEYS = {
+  target: { kind: "string", schema: z.enum(TARGETS) },
+  revision: { kind: "string", schema: z.string().min(1).default("paper-2025") },
+  profile: {
+    kind: "string",
+    schema: z
       .string()
       .regex(/^[a-z][a-z0-9-]*$/, "expected a profile name like paper")
       .default("paper"),
-    runId: z
+  },
+  runId: {
+    kind: "string",
+    schema: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "expected letters, digits, '.', '_' and '-' (at most 100)")
       .optional(),
-    allowEmulation: z.boolean().default(false),
-    bootstrap: z.boolean().optional(),
-    bundleDir: z.string().min(1).optional(),
-    paperImages: z.enum(PAPER_IMAGE_MODES).optional(),
-    sshPublicKey: z
-      .string()
-      .regex(
-        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( .*)?$/,
-        "expected an OpenSSH public key line (ssh-ed25519 AAAA...)",
-      )
-      .optional(),
-    sshPrivateKey: z
-      .string()
-      .refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), "expected a PEM/OpenSSH private key (secret)")
-      .optional(),
-    sshAllowedCidrs: z.array(cidr).min(1, "expected at least one CIDR").optional(),
-    location: z.enum(Object.keys(LOCATIONS) as [Location, ...Location[]]).default("fsn1"),
-    image: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]*$/, "expected a Hetzner image name like ubuntu-24.04")
-      .default("ubuntu-24.04"),
-    sutServerType: serverType.default("ccx33"),
-    loadgenServerType: serverType.default("ccx23"),
-    sut: HostSchema.optional(),
-    loadgen: HostSchema.optional(),
-    vswitchId: z.number().int().positive("expected the numeric id of a Robot vSwitch").optional(),
-    vswitchSubnet: cidr.default(NETWORK.defaultVswitchSubnet),
-  })
-  .strict();
+  },
+  allowEmulation: { kind: "boolean", schema: z.boolean().default(false) },
+  bootstrap: { kind: "boolean", schema: z.boolean().optional() },
+  paperImages: { kind: "string", schema: z.enum(PAPER_IMAGE_MODES).optional() },
+  pairs: {
+    kind: "number",
+    schema: z
+      .number()
+      .int("expected a whole number of host pairs")
+      .min(1, "expected at least 1 host pair")
+      .max(MAX_PAIRS, `expected at most ${MAX_PAIRS} host pairs`)
+      .default(1),
+  },
+} as const satisfies Record<string, KeyDef>;
+
+/** Every key of every provider (a key two providers share has one definition). */
+const ALL_KEYS = { ...COMMON_KEYS, ...PROVIDER_KEYS, ...COMMON_KEYS } as const;
+
+type Shape<T extends Record<string, KeyDef>> = { [K in keyof T]: T[K]["schema"] };
+const shape = Object.fromEntries(Object.entries(ALL_KEYS).map(([k, d]) => [k, d.schema])) as Shape<typeof ALL_KEYS>;
+const LabConfigSchema = z.object(shape).strict();
+
+export type ConfigKey = keyof typeof ALL_KEYS;
+
+/** Keys, their kinds (how the raw string is read) and the targets each key belongs to. */
+export const CONFIG_KEYS: Readonly<Record<ConfigKey, { kind: KeyKind; targets: readonly Target[] }>> =
+  Object.fromEntries(
+    (Object.keys(ALL_KEYS) as ConfigKey[]).map((key) => [
+      key,
+      {
+        kind: ALL_KEYS[key].kind,
+        targets: key in COMMON_KEYS ? TARGETS : TARGETS.filter((t) => key in PROVIDERS[t].keys),
+      },
+    ]),
+  ) as unknown as Record<ConfigKey, { kind: KeyKind; targets: readonly Target[] }>;
 
 export type LabConfigInput = z.input<typeof LabConfigSchema>;
 
@@ -141,16 +81,12 @@ export interface LabConfig extends Omit<z.output<typeof LabConfigSchema>, "boots
   stack: string;
 }
 
-function ipInCidr(ip: string, range: string): boolean {
-  const [base, bits] = range.split("/");
-  if (!base || bits === undefined || !/^(\d{1,3}\.){3}\d{1,3}$/.test(base)) return false;
-  const toInt = (a: string) => a.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
-}
-
-/** Problems no single key shows: keys that do not belong to the target, missing pairs, zones. */
-function combinationProblems(raw: Record<string, unknown>, c: z.output<typeof LabConfigSchema>): string[] {
+/** Problems no single key shows: keys that do not belong to the target, the provider's own checks, pairs. */
+function combinationProblems(
+  raw: Record<string, unknown>,
+  c: z.output<typeof LabConfigSchema>,
+  stack: string,
+): string[] {
   const problems: string[] = [];
   const key = (k: string) => `${NAMESPACE}:${k}`;
   for (const k of Object.keys(raw) as ConfigKey[]) {
@@ -159,54 +95,24 @@ function combinationProblems(raw: Record<string, unknown>, c: z.output<typeof La
       problems.push(`${key(k)} is set but target ${c.target} does not use it (it is for: ${allowed.join(", ")})`);
     }
   }
-  const need = (k: ConfigKey, why: string) => {
-    if (raw[k] === undefined) problems.push(`${key(k)} is missing: target ${c.target} needs it (${why})`);
-  };
-  if (c.target === "hcloud" || c.target === "hcloud-baremetal") {
-    need("sshAllowedCidrs", "SSH is opened only to these networks");
-    need("sshPublicKey", "Hetzner installs it on the servers");
-  }
-  if (c.target !== "local") need("sshPrivateKey", "Pulumi connects to the hosts with it; set it with --secret");
-  if (c.target === "static") {
-    need("sut", "the system under test: {address, privateAddress?, user}");
-    need("loadgen", "the load generator: {address, privateAddress?, user}");
-  }
-  if (c.target === "hcloud-baremetal") {
-    need("sut", "your bare-metal system under test: {address, privateAddress?, user}");
-    if (c.vswitchId !== undefined) {
-      if (LOCATIONS[c.location] !== "eu-central") {
-        problems.push(
-          `${key("vswitchId")}: a vSwitch joins Hetzner Cloud networks in network zone eu-central only; ${key("location")} = "${c.location}" is in ${LOCATIONS[c.location]} (use fsn1, nbg1 or hel1)`,
-        );
-      }
-      if (!c.sut?.privateAddress) {
-        problems.push(
-          `${key("sut")}.privateAddress is missing: with a vSwitch it is the SUT's address on the vSwitch VLAN`,
-        );
-      } else if (!ipInCidr(c.sut.privateAddress, c.vswitchSubnet)) {
-        problems.push(
-          `${key("sut")}.privateAddress = "${c.sut.privateAddress}" is not in ${key("vswitchSubnet")} = "${c.vswitchSubnet}"`,
-        );
-      }
-      if (
-        ipInCidr(NETWORK.loadgenIp, c.vswitchSubnet) ||
-        !ipInCidr(c.vswitchSubnet.split("/")[0] ?? "", NETWORK.range)
-      ) {
-        problems.push(
-          `${key("vswitchSubnet")} = "${c.vswitchSubnet}" must lie inside the lab network ${NETWORK.range} and outside its cloud subnet ${NETWORK.cloudSubnet}`,
-        );
-      }
-    }
-  }
-  if (raw.vswitchSubnet !== undefined && c.vswitchId === undefined && c.target === "hcloud-baremetal") {
-    problems.push(`${key("vswitchSubnet")} is set without ${key("vswitchId")}`);
-  }
-  if (c.sshAllowedCidrs?.some((r) => r === "0.0.0.0/0" || r === "::/0")) {
+  const provider = providerOf(c.target);
+  if (c.pairs > provider.maxPairs) {
     problems.push(
-      `${key("sshAllowedCidrs")} contains ${c.sshAllowedCidrs.find((r) => r === "0.0.0.0/0" || r === "::/0")}: SSH open to the whole internet is not allowed; use your own address (e.g. 203.0.113.7/32)`,
+      `${key("pairs")} = ${c.pairs} is not allowed for target ${c.target}: it stands up at most ${provider.maxPairs} pair${provider.maxPairs === 1 ? "" : "s"} (targets that provision servers take more: ${TARGETS.filter((t) => PROVIDERS[t].maxPairs > 1).join(", ")})`,
     );
   }
+  problems.push(...provider.configProblems(raw, withDefaults(c, stack)));
   return problems;
+}
+
+function withDefaults(c: z.output<typeof LabConfigSchema>, stack: string): LabConfig {
+  const remote = providerOf(c.target).remote;
+  return {
+    ...c,
+    bootstrap: c.bootstrap ?? remote,
+    paperImages: c.paperImages ?? (remote ? "docker-provider" : "off"),
+    stack,
+  };
 }
 
 /** Read a raw config string as its key's kind; a bad string names the key, the value and the kind. */
@@ -261,13 +167,7 @@ export function parseLabConfig(raw: Record<string, unknown>, stack: string): Lab
         ),
     );
   }
-  if (parsed.success) problems.push(...combinationProblems(known, parsed.data));
+  if (parsed.success) problems.push(...combinationProblems(known, parsed.data, stack));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(`stack ${stack} (Pulumi.${stack}.yaml)`, problems);
-  const c = parsed.data;
-  return {
-    ...c,
-    bootstrap: c.bootstrap ?? c.target !== "local",
-    paperImages: c.paperImages ?? (c.target === "local" ? "off" : "docker-provider"),
-    stack,
-  };
+  return withDefaults(parsed.data, stack);
 }

@@ -116,6 +116,10 @@ export class HostBootstrap extends pulumi.ComponentResource {
       );
       first = [hook];
     }
+    // The provider's own steps first (its private link, the host firewall where it has none).
+    if (host.prepare && host.prepare.length > 0) {
+      first = new StepChain(`${name}-prepare`, { host, steps: host.prepare, after: first }, { parent: this }).last;
+    }
     const files = host.connection && args.bundle.dir !== null ? args.bundle.files : [];
     const npmCache =
       host.connection !== undefined && args.bundle.dir !== null && args.bundle.npmCache && host.plan.roles.sut;

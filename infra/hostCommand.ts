@@ -6,7 +6,7 @@
 import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { shellQuote } from "../lab/exec";
-import type { HostPlan } from "./labPlan";
+import type { HostPlan } from "./providers/types";
 
 /** A lab host as the components see it. */
 export interface LabHost {
@@ -19,6 +19,8 @@ export interface LabHost {
   connection?: types.input.remote.ConnectionArgs;
   /** What must exist before anything runs there (the server, its network attachment). */
   ready: pulumi.Resource[];
+  /** Steps the provider runs there before the bootstrap (its private link, the host firewall). */
+  prepare?: { id: string; script: pulumi.Input<string> }[];
 }
 
 export type HostCommand = remote.Command | local.Command;

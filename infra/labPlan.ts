@@ -1,43 +1,49 @@
 /**
  * Everything the Pulumi lab decides before it creates a resource, as one pure function of the stack
  * config and the revision: the effective profile and its cells (the engine's own expandMatrix), the
- * run id, what each host needs, which files come from the bundle, the cost estimate and the early
- * errors for combinations that cannot work. The components in infra/ only turn this into resources.
+ * run id, the host pairs and the cells each runs, what each host needs, which files come from the
+ * bundle, the cost estimate per pair and the early errors for combinations that cannot work. The
+ * host provider (infra/providers/) owns its hosts, checks and prices; the components in infra/
+ * only turn this plan into resources.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError } from "../lab/config/errors";
 import type { Profile } from "../lab/config/profile";
-import type { Download, Downloads, Revision } from "../lab/config/revision";
+import type { AptPackage, Download, Downloads, Revision } from "../lab/config/revision";
 import { type Cell, canonicalJson, expandMatrix } from "../lab/matrix";
 import { repoRoot } from "../lab/paths";
 import { estimateCellSeconds } from "../lab/runner/report";
 import { sha256 } from "./bootstrap/shell";
-import type { HostRoles } from "./bootstrap/types";
-import { type HostConfig, type LabConfig, NAMESPACE, NETWORK } from "./config";
+import { type LabConfig, NAMESPACE } from "./config";
 import { REMOTE_LAB_DIR, resultsRoot } from "./layout";
-import { hourlyCostEur, runCostEur, SERVER_TYPES } from "./pricing";
+import type { Lockable } from "./lock";
+import { runCostEur } from "./pricing";
+import { providerOf } from "./providers";
+import type { PairHosts } from "./providers/types";
+import { calibrationCell, shardCells } from "./shard";
 
-/** One host of the lab as the scripts see it. */
-export interface HostPlan {
-  label: "sut" | "loadgen" | "local";
-  roles: HostRoles;
-  /** Made by the stack (hcloud) or given by the user (static, bare metal) or this machine. */
-  kind: "hcloud" | "provided" | "local";
-  user: string;
-  port: number;
-  /** The address Pulumi connects to, when known now (provided hosts); hcloud: the server's IPv4. */
-  address: string | null;
-  /**
-   * The address the other host reaches this one on (private network, vSwitch, LAN), when known
-   * now; null means the public IPv4 of a server the stack creates.
-   */
-  labAddress: string | null;
+export type { HostPlan } from "./providers/types";
+
+/** One SUT/load-generator pair and the cells it runs. */
+export interface PairPlan {
+  /** 1-based. */
+  index: number;
+  hosts: PairHosts;
+  /** The cells this pair owns (every platform and repetition of its scenarios), in matrix order. */
+  cells: Cell[];
+  /** The calibration cell when another pair owns it (it runs here too, for comparing the pairs). */
+  calibration: Cell | null;
+  /** Measurement and per-cell overhead of this pair's cells. */
+  sweepHours: number;
+  /** This pair's servers for the run (null: a price is unknown). */
+  runEur: number | null;
 }
 
 export interface LabPlan {
   config: LabConfig;
   revision: Revision;
+  /** The revision's downloads with every sha256 resolved (the revision's own pins and the lock). */
   downloads: Downloads;
   profileName: string;
   /** The revision's profile with the stack's allowEmulation applied (cell ids follow from it). */
@@ -49,11 +55,25 @@ export interface LabPlan {
   /** results/<stack>, on the SUT (under the lab folder) and in the operator's checkout. */
   resultsRoot: string;
   labDir: string;
-  hosts: { sut: HostPlan; loadgen: HostPlan | null };
+  /** The host pairs (one unless edge-lab:pairs says more); each runs its shard of the cells. */
+  pairs: PairPlan[];
+  /** The first pair's hosts. */
+  hosts: PairHosts;
+  /** The cell every pair runs (null with one pair). */
+  calibration: Cell | null;
   needs: { docker: boolean; nanos: boolean; requireKvm: boolean; minCores: number; k6FromBundle: boolean };
+  /** The apt packages each role installs (by name), from the revision's `downloads.apt`. */
+  aptPackages: { sut: string[]; loadgen: string[] };
   /** Bundle files to upload, per host role (names in the bundle directory). */
   bundle: { dir: string | null; sut: string[]; loadgen: string[]; npmCache: boolean };
-  cost: { perHourEur: number | null; sweepHours: number; bootstrapHours: number; runEur: number | null };
+  cost: {
+    perHourEur: number | null;
+    /** Wall time of the sweep: the longest pair's. */
+    sweepHours: number;
+    bootstrapHours: number;
+    runEur: number | null;
+    pricesAsOf: string | null;
+  };
   warnings: string[];
 }
 
@@ -67,72 +87,42 @@ export function cellTimeoutSeconds(cell: Cell): number {
   return Math.ceil(estimateCellSeconds(cell) * 3 + 600);
 }
 
-function providedHost(label: "sut" | "loadgen", h: HostConfig, roles: HostRoles): HostPlan {
-  return {
-    label,
-    roles,
-    kind: "provided",
-    user: h.user,
-    port: h.port,
-    address: h.address,
-    labAddress: h.privateAddress ?? h.address,
-  };
-}
-
-function hostsOf(c: LabConfig): { sut: HostPlan; loadgen: HostPlan | null } {
-  const sutRoles = { sut: true, loadgen: false };
-  const lgRoles = { sut: false, loadgen: true };
-  const hcloud = (label: "sut" | "loadgen", labAddress: string | null): HostPlan => ({
-    label,
-    roles: label === "sut" ? sutRoles : lgRoles,
-    kind: "hcloud",
-    user: "root",
-    port: 22,
-    address: null,
-    labAddress,
-  });
-  switch (c.target) {
-    case "hcloud":
-      return { sut: hcloud("sut", NETWORK.sutIp), loadgen: hcloud("loadgen", NETWORK.loadgenIp) };
-    case "hcloud-baremetal":
-      return {
-        sut: providedHost("sut", c.sut as HostConfig, sutRoles),
-        loadgen: hcloud("loadgen", c.vswitchId !== undefined ? NETWORK.loadgenIp : null),
-      };
-    case "static":
-      return {
-        sut: providedHost("sut", c.sut as HostConfig, sutRoles),
-        loadgen: providedHost("loadgen", c.loadgen as HostConfig, lgRoles),
-      };
-    case "local":
-      return {
-        sut: {
-          label: "local",
-          roles: { sut: true, loadgen: true },
-          kind: "local",
-          user: "",
-          port: 0,
-          address: null,
-          labAddress: "127.0.0.1",
-        },
-        loadgen: null,
-      };
-  }
-}
-
 function bundleFiles(dir: string | null): Set<string> {
   if (dir === null) return new Set();
   return new Set(readdirSync(dir).filter((name) => statSync(resolve(dir, name)).isFile()));
 }
 
+/** The files (by revision key) a stack's hosts download: what the lock must cover before anything is created. */
+export function usedDownloads(config: LabConfig, revision: Revision): Lockable[] {
+  const base = revision.profiles[config.profile];
+  if (!base || !config.bootstrap || !providerOf(config.target).remote) return [];
+  const used: Lockable[] = ["go", "goBuild"];
+  if (base.platforms.includes("nanos")) used.push("ops", "nanosKernel", "nanosCommon");
+  return used;
+}
+
+/** The apt packages a role installs for the profile's platforms. */
+export function aptPackagesFor(
+  packages: Readonly<Record<string, AptPackage>>,
+  role: "sut" | "loadgen",
+  platforms: readonly string[],
+): string[] {
+  return Object.entries(packages)
+    .filter(([, p]) => (role === "loadgen" ? p.for.includes("loadgen") : p.for.some((f) => platforms.includes(f))))
+    .map(([name]) => name);
+}
+
+const hours = (seconds: number) => Math.round((seconds / 3600) * 100) / 100;
+
 /**
- * Check and plan. Throws a ConfigError naming every problem (a profile the revision lacks, an
- * unpinned download, a server too small for the profile, a missing bundle folder).
+ * Check and plan. Throws a ConfigError naming every problem (a profile the revision lacks, a file
+ * not locked yet, a server too small for the profile, a missing bundle folder).
  */
 export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const problems: string[] = [];
   const warnings: string[] = [];
   const key = (k: string) => `${NAMESPACE}:${k}`;
+  const provider = providerOf(config.target);
   const base = revision.profiles[config.profile];
   if (!base) {
     throw new ConfigError(`stack ${config.stack}`, [
@@ -151,8 +141,7 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const docker = profile.platforms.includes("docker");
   const nanos = profile.platforms.includes("nanos");
   const minCores = Math.max(...profile.resources.map((r) => r.cpus));
-  const hosts = hostsOf(config);
-  const install = config.bootstrap;
+  const kvmCells = cells.filter((c) => c.spec.platform === "nanos").length;
 
   const bundleDir = config.bundleDir ? resolve(repoRoot, config.bundleDir) : null;
   if (bundleDir && !(existsSync(bundleDir) && statSync(bundleDir).isDirectory())) {
@@ -167,51 +156,22 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     );
   }
 
-  // Every download a host will fetch must be pinned before anything is created.
-  const used: [string, Download][] = [];
-  if (install) {
-    used.push(["go", downloads.go]);
-    if (docker) used.push(["docker", downloads.docker]);
-    if (nanos)
-      used.push(["ops", downloads.ops], ["nanosKernel", downloads.nanosKernel], ["nanosCommon", downloads.nanosCommon]);
-    if (!k6FromBundle) used.push(["goBuild", downloads.goBuild]);
-  }
-  const unpinned = used.filter(([, d]) => d.sha256 === null).map(([name]) => `downloads.${name}`);
-  if (unpinned.length > 0) {
+  // Every file a host fetches has a sha256 by now: the revision's own, or the lock's (infra/lock.ts).
+  const used = usedDownloads(config, revision).filter((n) => n !== "goBuild" || !k6FromBundle);
+  const unlocked = used.filter((name) => (downloads[name] as Download).sha256 === null).map((n) => `downloads.${n}`);
+  if (unlocked.length > 0) {
     problems.push(
-      `revision ${revision.id} does not pin ${unpinned.join(", ")} (sha256: null): run \`npx tsx infra/pin.ts --revision ${revision.id}\` on a machine with internet access; it checks each file against the vendor's checksum where one is published and writes the sha256`,
+      `revision ${revision.id}: ${unlocked.join(", ")} ${unlocked.length === 1 ? "is" : "are"} in neither the revision nor its lock file: the program locks ${unlocked.length === 1 ? "it" : "them"} on first use (that needs the vendor's server or the file in ${key("bundleDir")}); ahead of time: \`npx tsx infra/pin.ts --revision ${revision.id}\``,
     );
   }
 
-  if (config.target === "hcloud") {
-    const sutType = SERVER_TYPES[config.sutServerType];
-    if (sutType && sutType.cores < minCores) {
-      const bigEnough = Object.entries(SERVER_TYPES)
-        .filter(([name, t]) => name.startsWith("ccx") && t.cores >= minCores)
-        .map(([name]) => name);
-      problems.push(
-        `${key("sutServerType")} = "${config.sutServerType}" has ${sutType.cores} CPUs; profile ${config.profile} runs scenarios with ${minCores}: use ${bigEnough.slice(0, 2).join(" or ")}, or a profile with fewer CPUs`,
-      );
-    }
-    if (sutType && !sutType.dedicated) {
-      warnings.push(
-        `${key("sutServerType")} = "${config.sutServerType}" has shared vCPUs: neighbours add noise to every measurement (ccx types are dedicated)`,
-      );
-    }
-  }
-  const hetznerCloudSut = config.target === "hcloud";
-  if (hetznerCloudSut && nanos && !profile.allowEmulation) {
-    warnings.push(
-      `Hetzner Cloud servers have no KVM: the ${cells.filter((c) => c.spec.platform === "nanos").length} nanos cells will be recorded as skipped; use target hcloud-baremetal for them, or set ${key("allowEmulation")} true (TCG, results marked emulated)`,
-    );
-  }
-  if (config.target === "hcloud-baremetal" && config.vswitchId === undefined) {
-    warnings.push(
-      `no ${key("vswitchId")}: the load generator reaches your SUT on its public address ${config.sut?.address}, and the instances listen there during the cells; join both with a vSwitch (or firewall the SUT) to keep them private`,
-    );
-  }
-  const sutLab = hosts.sut.labAddress;
-  if (hosts.sut.kind === "provided" && sutLab !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(sutLab)) {
+  const providerPlan = provider.plan({ config, minCores, kvmCells, allowEmulation: profile.allowEmulation });
+  problems.push(...providerPlan.problems);
+  warnings.push(...providerPlan.warnings);
+
+  const firstPair = provider.pairHosts(config, 1);
+  const sutLab = firstPair.sut.labAddress;
+  if (firstPair.sut.kind === "provided" && sutLab !== null && !/^(\d{1,3}\.){3}\d{1,3}$/.test(sutLab)) {
     problems.push(
       `${key("sut")}.privateAddress is needed: the instances publish their ports on the SUT's IPv4 address on the lab link, and sut.address "${sutLab}" is a host name`,
     );
@@ -229,22 +189,42 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     downloads.go.file,
     nodeFile,
     `npm-${downloads.npm.version}.tgz`,
-    ...(docker ? [downloads.docker.file] : []),
     ...(nanos ? [downloads.ops.file, downloads.nanosKernel.file, downloads.nanosCommon.file] : []),
   ]);
   const loadgenFiles = wantFiles(k6FromBundle ? [downloads.k6Binary?.file] : [downloads.goBuild.file]);
   const npmCache = bundleDir !== null && existsSync(resolve(bundleDir, "npm-cache"));
 
-  const sweepSeconds = cells.reduce((sum, c) => sum + estimateCellSeconds(c) + CELL_OVERHEAD_S, 0);
-  const serverTypes =
-    config.target === "hcloud"
-      ? [config.sutServerType, config.loadgenServerType]
-      : config.target === "hcloud-baremetal"
-        ? [config.loadgenServerType]
-        : [];
-  const perHourEur = config.target === "static" || config.target === "local" ? 0 : hourlyCostEur(serverTypes);
-  const sweepHours = Math.round((sweepSeconds / 3600) * 100) / 100;
-  const bootstrapHours = Math.round((BOOTSTRAP_ESTIMATE_S / 3600) * 100) / 100;
+  // Where the SUTs have no KVM, Nanos cells are recorded as skipped: calibrate on a cell that runs.
+  const noKvm = !providerPlan.kvm;
+  const cellSeconds = (c: Cell) => estimateCellSeconds(c) + CELL_OVERHEAD_S;
+  const shards = shardCells(cells, config.pairs, cellSeconds);
+  const calibration = calibrationCell(cells, config.pairs, (c) => !noKvm || c.spec.platform !== "nanos");
+  const perPair = providerPlan.pairEurPerHour;
+  const bootstrapHours = hours(BOOTSTRAP_ESTIMATE_S);
+  const pairs: PairPlan[] = shards.map((shard) => {
+    const extra = calibration && !shard.cells.some((c) => c.id === calibration.id) ? calibration : null;
+    const seconds = shard.estimatedSeconds + (extra ? cellSeconds(extra) : 0);
+    return {
+      index: shard.pair,
+      hosts: provider.pairHosts(config, shard.pair),
+      cells: shard.cells,
+      calibration: extra,
+      sweepHours: hours(seconds),
+      runEur: runCostEur(perPair, hours(seconds) + bootstrapHours),
+    };
+  });
+  const empty = pairs.filter((p) => p.cells.length === 0);
+  if (empty.length > 0) {
+    warnings.push(
+      `${key("pairs")} = ${config.pairs} but the profile has ${new Set(shards.flatMap((s) => s.scenarios)).size} scenarios: pair ${empty.map((p) => p.index).join(", ")} would only calibrate; lower ${key("pairs")}`,
+    );
+  }
+  const sweepHours = Math.max(...pairs.map((p) => p.sweepHours));
+  const perHourEur = perPair === null ? null : Math.round(perPair * pairs.length * 10000) / 10000;
+  const runEur = pairs.some((p) => p.runEur === null)
+    ? null
+    : Math.round(pairs.reduce((sum, p) => sum + (p.runEur ?? 0), 0) * 100) / 100;
+  const first = pairs[0] as PairPlan;
 
   return {
     config,
@@ -256,12 +236,26 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     cells,
     runId,
     resultsRoot: resultsRoot(config.stack),
-    labDir: config.target === "local" ? repoRoot : REMOTE_LAB_DIR,
-    hosts,
-    // Hetzner Cloud has no KVM at all: there the nanos cells are recorded as skipped instead.
-    needs: { docker, nanos, requireKvm: nanos && !profile.allowEmulation && !hetznerCloudSut, minCores, k6FromBundle },
+    labDir: provider.remote ? REMOTE_LAB_DIR : repoRoot,
+    pairs,
+    hosts: first.hosts,
+    calibration,
+    // On SUTs without KVM at all (the provider says so) the nanos cells are recorded as skipped instead.
+    needs: { docker, nanos, requireKvm: nanos && !profile.allowEmulation && !noKvm, minCores, k6FromBundle },
+    aptPackages: {
+      sut: aptPackagesFor(downloads.apt.packages, "sut", profile.platforms),
+      loadgen: aptPackagesFor(downloads.apt.packages, "loadgen", profile.platforms),
+    },
     bundle: { dir: bundleDir, sut: sutFiles, loadgen: loadgenFiles, npmCache },
-    cost: { perHourEur, sweepHours, bootstrapHours, runEur: runCostEur(perHourEur, sweepHours + bootstrapHours) },
+    cost: { perHourEur, sweepHours, bootstrapHours, runEur, pricesAsOf: providerPlan.pricesAsOf },
     warnings,
   };
+}
+
+/** One line per pair for the preview: cells, hours and cost. */
+export function pairSummary(plan: LabPlan): string[] {
+  return plan.pairs.map(
+    (p) =>
+      `pair ${p.index}: ${p.cells.length} cells${p.calibration ? " + 1 calibration" : ""}, ${p.sweepHours} h of sweep + ${plan.cost.bootstrapHours} h bootstrap, ${p.runEur === null ? "cost unknown" : `≈ €${p.runEur.toFixed(2)}`}`,
+  );
 }

@@ -1,4 +1,4 @@
-/** The pin tool against a fake vendor: checks the vendor's checksum, writes the sha256, keeps comments. */
+/** The pin tool: locks ahead of time (the lock beside the revision), keeps a bundle, verifies. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadRevision, revisionPath } from "../lab/config/revision";
+import { lockPathOf, readLock } from "./lock";
 import { digestIn, type Fetcher, pinDownloads } from "./pin";
 
 const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest("hex");
@@ -19,7 +20,7 @@ function setup(tamper = false) {
   const d = revision.downloads;
   if (!d) throw new Error("no downloads");
   const served = new Map<string, Buffer>();
-  for (const name of ["docker", "ops", "nanosKernel", "nanosCommon"] as const) {
+  for (const name of ["ops", "nanosKernel", "nanosCommon"] as const) {
     const data = Buffer.from(`stand-in ${name}`);
     served.set(d[name].url, data);
     const vc = d[name].vendorChecksum;
@@ -37,30 +38,37 @@ function setup(tamper = false) {
 }
 
 describe("infra/pin.ts", () => {
-  it("pins only the unpinned files, checked against the vendor's checksum where there is one", async () => {
+  it("locks only what the revision does not pin, checked against the vendor's checksum, and keeps a bundle", async () => {
     const { dir, path, fetcher, fetched } = setup();
     const bundle = join(dir, "bundle");
     const lines: string[] = [];
-    const result = await pinDownloads({ revision: path, fetcher, writeBundle: bundle, log: (l) => lines.push(l) });
-    assert.deepEqual(Object.keys(result.pinned), ["docker", "ops", "nanosKernel", "nanosCommon"]);
-    assert.deepEqual(result.unverified, ["docker", "nanosCommon"], "Docker and ops' common files publish no checksum");
-    assert.ok(!fetched.some((u) => u.includes("go1.22.2")), "already pinned files are left alone");
-    const pinned = loadRevision(path).downloads;
-    assert.equal(pinned?.ops.sha256, hex("sha256", Buffer.from("stand-in ops")));
-    const text = readFileSync(path, "utf8");
-    assert.match(text, /# section III: "Go \(v1\.22\.2\)"/, "comments are kept");
+    const before = readFileSync(path, "utf8");
+    const result = await pinDownloads({
+      revision: path,
+      fetcher,
+      writeBundle: bundle,
+      cacheDir: join(dir, "cache"),
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(result.added, ["ops", "nanosKernel", "nanosCommon"]);
+    assert.deepEqual(result.unverified, ["nanosCommon"], "ops' common files publish no checksum");
+    assert.ok(!fetched.some((u) => u.includes("go1.22.2")), "files the revision pins are left alone");
+    assert.equal(readFileSync(path, "utf8"), before, "the revision file is not rewritten: the lock holds the pins");
+    assert.equal(
+      readLock(lockPathOf(path), "paper-2025").files.ops?.sha256,
+      hex("sha256", Buffer.from("stand-in ops")),
+    );
     assert.ok(existsSync(join(bundle, "ops-0.1.43")));
-    assert.match(lines.join("\n"), /ops: ops-0\.1\.43 matches the vendor's md5/);
+    assert.match(lines.join("\n"), /locked ops: ops-0\.1\.43 sha256 [0-9a-f]{64} \(matches the vendor's md5/);
   });
 
-  it("refuses a file the vendor's checksum does not match, and writes nothing", async () => {
-    const { path, fetcher } = setup(true);
-    const before = readFileSync(path, "utf8");
+  it("refuses a file the vendor's checksum does not match, and writes no lock", async () => {
+    const { dir, path, fetcher } = setup(true);
     await assert.rejects(
-      pinDownloads({ revision: path, fetcher, log: () => {} }),
+      pinDownloads({ revision: path, fetcher, cacheDir: join(dir, "cache"), log: () => {} }),
       /ops: ops-0\.1\.43 from https:\S+ has md5 [0-9a-f]{32}, the vendor publishes/,
     );
-    assert.equal(readFileSync(path, "utf8"), before);
+    assert.ok(!existsSync(lockPathOf(path)));
   });
 
   it("reads digests from checksum files", () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
-import { IPV4_EUR_PER_HOUR, SERVER_TYPES } from "./pricing";
+import { IPV4_EUR_PER_HOUR, SERVER_TYPES } from "./providers/hcloudPricing";
 import {
   byType,
   isWrappedSecret,
@@ -125,7 +125,7 @@ describe("hcloud target (mocked engine)", () => {
   it("bootstraps each host step by step, then artifacts, then the plan, before the first cell", () => {
     const end = (name: string) => named(run, name).end;
     const start = (name: string) => named(run, name).start;
-    const sutSteps = ["base", "docker", "qemu", "go", "node", "ops", "code"].map((s) => `edgelab-sut-steps-${s}`);
+    const sutSteps = ["base", "apt", "go", "node", "ops", "code"].map((s) => `edgelab-sut-steps-${s}`);
     for (let i = 1; i < sutSteps.length; i++) {
       assert.ok(
         start(sutSteps[i] as string) >= end(sutSteps[i - 1] as string),

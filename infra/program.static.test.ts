@@ -53,9 +53,13 @@ describe("static target (mocked engine)", () => {
 
   it("installs only what the profile needs (no QEMU, ops or kernel without Nanos cells)", () => {
     const steps = run.resources.filter((r) => r.name.startsWith("edgelab-sut-steps-")).map((r) => r.name.slice(18));
-    assert.deepEqual(steps, ["base", "docker", "go", "node", "code"]);
+    assert.deepEqual(steps, ["base", "apt", "go", "node", "code"]);
+    const apt = String(unwrap(named(run, "edgelab-sut-steps-apt").inputs.create));
+    assert.match(apt, /docker-ce=5:28\.3\.1-1~ubuntu\.24\.04~noble/);
+    assert.doesNotMatch(apt, /qemu-system-x86/, "no QEMU without Nanos cells");
     const lg = run.resources.filter((r) => r.name.startsWith("edgelab-loadgen-steps-")).map((r) => r.name.slice(22));
-    assert.deepEqual(lg, ["base", "go-build", "k6", "code"]);
+    assert.deepEqual(lg, ["base", "apt", "go-build", "k6", "code"]);
+    assert.match(String(named(run, "edgelab-loadgen-steps-apt").inputs.create), /wrk=4\.1\.0-4build2/);
   });
 
   it("cleans both lent hosts on destroy and pulls the results to results/<stack>/<runId>", () => {

@@ -6,11 +6,13 @@ import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { parseJsonLine } from "./artifacts";
 import type { LabHost } from "./hostCommand";
-import type { LabPlan } from "./labPlan";
-import { localSummaryScript, pullBackScript } from "./sweepScripts";
+import type { LabPlan, PairPlan } from "./labPlan";
+import { countScript, localSummaryScript, pullBackScript } from "./sweepScripts";
 
 export interface PullBackArgs {
   plan: LabPlan;
+  /** The pair whose SUT is pulled (its cells and its calibration run). */
+  pair: PairPlan;
   sut: LabHost;
   /** The key for ssh to the SUT (a secret), passed in the environment, never in the command. */
   privateKey?: pulumi.Output<string>;
@@ -29,7 +31,11 @@ export class PullBack extends pulumi.ComponentResource {
     super("edgelab:infra:PullBack", name, {}, opts);
     const { plan, sut } = args;
     this.resultsPath = `${plan.resultsRoot}/${plan.runId}`;
-    const triggers = [plan.runId, ...plan.cells.map((c) => c.id)];
+    const triggers = [
+      plan.runId,
+      ...args.pair.cells.map((c) => c.id),
+      ...(args.pair.calibration ? [args.pair.calibration.id] : []),
+    ];
     if (!sut.connection) {
       this.command = new local.Command(
         `${name}-summary`,
@@ -39,7 +45,7 @@ export class PullBack extends pulumi.ComponentResource {
     } else {
       if (!args.privateKey) throw new Error("the pull-back needs the ssh private key");
       const script = sut.address.apply((address) =>
-        pullBackScript(plan, { user: sut.plan.user, address, port: sut.plan.port }),
+        pullBackScript(plan, { user: sut.plan.user, address, port: sut.plan.port }, args.pair),
       );
       this.command = new local.Command(
         `${name}-pull`,
@@ -55,5 +61,33 @@ export class PullBack extends pulumi.ComponentResource {
     }
     this.counts = this.command.stdout.apply(parseJsonLine);
     this.registerOutputs({ counts: this.counts, resultsPath: this.resultsPath });
+  }
+}
+
+export interface ResultsSummaryArgs {
+  plan: LabPlan;
+  /** Every pair's pull-back. */
+  after: pulumi.Resource[];
+}
+
+/** With several pairs: the cells of the one run folder, counted once every pair is pulled back. */
+export class ResultsSummary extends pulumi.ComponentResource {
+  readonly counts: pulumi.Output<unknown>;
+
+  constructor(name: string, args: ResultsSummaryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("edgelab:infra:ResultsSummary", name, {}, opts);
+    const rel = `${args.plan.resultsRoot}/${args.plan.runId}`;
+    const command = new local.Command(
+      `${name}-summary`,
+      {
+        create: `#!/usr/bin/env bash\nset -euo pipefail\n${countScript(rel)}`,
+        interpreter: ["/bin/bash", "-c"],
+        triggers: [args.plan.runId, ...args.plan.cells.map((c) => c.id)],
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn: args.after },
+    );
+    this.counts = command.stdout.apply(parseJsonLine);
+    this.registerOutputs({ counts: this.counts });
   }
 }

@@ -1,19 +1,20 @@
 /**
  * Reads the stack's `edge-lab:*` values from Pulumi and hands them to the pure parser. The two
  * credentials leave here only as Pulumi secrets: the ssh private key (`edge-lab:sshPrivateKey`)
- * and the Hetzner token (`hcloud:token`, or HCLOUD_TOKEN in the environment). A credential stored
+ * and the host provider's API credentials (read by the provider module, e.g. `hcloud:token`). A credential stored
  * in plain text in the stack file is refused.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../lab/config/errors";
 import { CONFIG_KEYS, type ConfigKey, type LabConfig, NAMESPACE, parseLabConfig, readRaw } from "./config";
+import { PROVIDERS, providerOf } from "./providers";
 
 export interface StackSettings {
   config: LabConfig;
   /** The ssh key Pulumi connects with, as a secret (absent for the local target). */
   privateKey?: pulumi.Output<string>;
-  /** The Hetzner token, as a secret (hcloud targets only). */
-  hcloudToken?: pulumi.Output<string>;
+  /** The host provider's credentials (API tokens), as secrets. */
+  credentials: Record<string, pulumi.Output<string>>;
 }
 
 interface RuntimeConfigInternals {
@@ -71,7 +72,8 @@ export function readStackConfig(stack: string = pulumi.getStack()): StackSetting
   const plain: string[] = [];
   const keyName = `${NAMESPACE}:sshPrivateKey`;
   if (all[keyName] !== undefined && storedInPlainText(keyName, secretKeys)) plain.push(keyName);
-  if (all["hcloud:token"] !== undefined && storedInPlainText("hcloud:token", secretKeys)) plain.push("hcloud:token");
+  const providerSecrets = [...new Set(Object.values(PROVIDERS).flatMap((p) => p.secretKeys))];
+  for (const k of providerSecrets) if (all[k] !== undefined && storedInPlainText(k, secretKeys)) plain.push(k);
   if (plain.length > 0) {
     throw new ConfigError(
       `stack ${stack} (Pulumi.${stack}.yaml)`,
@@ -81,19 +83,10 @@ export function readStackConfig(stack: string = pulumi.getStack()): StackSetting
     );
   }
 
-  const settings: StackSettings = { config };
-  if (config.target !== "local") {
+  const provider = providerOf(config.target);
+  const settings: StackSettings = { config, credentials: provider.credentials(stack, config) };
+  if (provider.remote) {
     settings.privateKey = new pulumi.Config(NAMESPACE).requireSecret("sshPrivateKey");
-  }
-  if (config.target === "hcloud" || config.target === "hcloud-baremetal") {
-    const fromConfig = new pulumi.Config("hcloud").getSecret("token");
-    const fromEnv = process.env.HCLOUD_TOKEN;
-    if (!fromConfig && !fromEnv) {
-      throw new ConfigError(`stack ${stack} (Pulumi.${stack}.yaml)`, [
-        `hcloud:token is missing: target ${config.target} creates Hetzner Cloud servers; run \`pulumi config set --secret hcloud:token <token>\` or export HCLOUD_TOKEN`,
-      ]);
-    }
-    settings.hcloudToken = fromConfig ?? pulumi.secret(fromEnv as string);
   }
   return settings;
 }

@@ -37,10 +37,11 @@ function check(name: string, config: Record<string, unknown>) {
   }
   // What the walkthrough sets on the command line.
   if (raw.target !== "local") raw.sshPrivateKey = TEST_PRIVATE_KEY;
-  if (raw.target === "hcloud" || raw.target === "hcloud-baremetal") raw.sshPublicKey ??= TEST_PUBLIC_KEY;
+  if (raw.target === "hcloud" || raw.target === "hcloud-baremetal" || raw.target === "scaleway")
+    raw.sshPublicKey ??= TEST_PUBLIC_KEY;
   const lab = parseLabConfig(raw, name);
   const revision = loadRevision(lab.revision);
-  for (const d of ["docker", "ops", "nanosKernel", "nanosCommon"] as const) {
+  for (const d of ["ops", "nanosKernel", "nanosCommon"] as const) {
     if (revision.downloads) revision.downloads[d].sha256 ??= "0".repeat(64); // as after infra/pin.ts
   }
   return planLab(lab, revision);
@@ -55,16 +56,31 @@ describe("stack files", () => {
     assert.equal(plan.cells.length, 180);
   });
 
+  it("Pulumi.scaleway.yaml is a valid bare-metal stack without a secret in it, and the README shows it first", () => {
+    const text = readFileSync(join(repoRoot, "Pulumi.scaleway.yaml"), "utf8");
+    assert.doesNotMatch(text, /secure:|PRIVATE KEY|secretKey:/);
+    const plan = check("scaleway", (parse(text) as { config: Record<string, unknown> }).config);
+    assert.equal(plan.config.target, "scaleway");
+    assert.equal(plan.needs.requireKvm, true, "bare metal: the Nanos cells run under KVM");
+    assert.equal(plan.cells.length, 180);
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## The Pulumi lab"));
+    assert.match(
+      section,
+      /^## The Pulumi lab[^\n]*\n\n### Bare metal with KVM in one `pulumi up` \(Scaleway Elastic Metal\)/,
+    );
+  });
+
   it("every stack file in the README is valid", () => {
     const doc = readFileSync(join(repoRoot, "README.md"), "utf8");
     const blocks = [...doc.matchAll(/```yaml\n# (Pulumi\.([a-z]+)\.yaml)\n([\s\S]*?)```/g)];
     assert.deepEqual(
       blocks.map((b) => b[1]),
-      ["Pulumi.dev.yaml", "Pulumi.metal.yaml", "Pulumi.bench.yaml", "Pulumi.here.yaml"],
+      ["Pulumi.scaleway.yaml", "Pulumi.dev.yaml", "Pulumi.metal.yaml", "Pulumi.bench.yaml", "Pulumi.here.yaml"],
     );
     const targets = blocks.map(
       (b) => check(b[2] as string, (parse(b[3] as string) as { config: Record<string, unknown> }).config).config.target,
     );
-    assert.deepEqual(targets, ["hcloud", "hcloud-baremetal", "static", "local"]);
+    assert.deepEqual(targets, ["scaleway", "hcloud", "hcloud-baremetal", "static", "local"]);
   });
 });

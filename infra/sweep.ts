@@ -8,11 +8,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Cell } from "../lab/matrix";
 import { parseJsonLine } from "./artifacts";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
-import type { LabPlan } from "./labPlan";
+import type { LabPlan, PairPlan } from "./labPlan";
 import { cellScript, planScript, type RunnerWiring } from "./sweepScripts";
 
 export interface SweepArgs {
   plan: LabPlan;
+  /** The pair this sweep runs on: its cells, and the calibration cell when another pair owns it. */
+  pair: PairPlan;
   sut: LabHost;
   /** Where instances listen and where k6 runs (addresses may be known only after the servers exist). */
   wiring: pulumi.Input<RunnerWiring>;
@@ -34,7 +36,7 @@ export class Sweep extends pulumi.ComponentResource {
 
   constructor(name: string, args: SweepArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edgelab:infra:Sweep", name, {}, opts);
-    const { plan, sut } = args;
+    const { plan, sut, pair } = args;
     const names = new Set<string>();
     for (const cell of plan.cells) {
       if (names.has(cell.name)) throw new Error(`two cells share the name ${cell.name}: the sweep needs unique names`);
@@ -49,11 +51,14 @@ export class Sweep extends pulumi.ComponentResource {
     this.planned = this.planCommand.stdout.apply(parseJsonLine);
     let previous: pulumi.Resource = this.planCommand;
     const wiring = pulumi.output(args.wiring);
-    for (const cell of plan.cells) {
+    // The calibration cell first, so the pairs measure it at about the same time.
+    const mine = [...(pair.calibration ? [pair.calibration] : []), ...pair.cells];
+    for (const cell of mine) {
+      const calibration = pair.calibration?.id === cell.id;
       const command = hostCommand(
-        `${name}-${cellResourceName(cell)}`,
+        `${name}-${calibration ? "calibration-" : ""}${cellResourceName(cell)}`,
         sut,
-        { script: wiring.apply((w) => cellScript(plan, cell, w)), triggers: [cell.id, plan.runId] },
+        { script: wiring.apply((w) => cellScript(plan, cell, w, pair.index)), triggers: [cell.id, plan.runId] },
         { parent: this, dependsOn: [previous] },
       );
       this.cells.push({ cell, command });

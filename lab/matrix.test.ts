@@ -51,7 +51,7 @@ describe("the matrix", () => {
     assert.ok(cells.slice(0, firstRep2).every((c) => c.spec.repetition === 1));
     assert.deepEqual(
       cells.slice(0, 3).map((c) => c.name),
-      ["go-native-startup-1cpu-256mb-r1", "go-docker-startup-1cpu-256mb-r1", "go-nanos-startup-1cpu-256mb-r1"],
+      ["go-native-startup-1cpu-256mb-r1", "go-docker-startup-1cpu-256mb-r1", "go-gvisor-startup-1cpu-256mb-r1"],
     );
   });
 

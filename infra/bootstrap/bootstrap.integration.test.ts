@@ -1,19 +1,23 @@
 /**
  * The bootstrap for real, twice, in two Debian containers (a SUT and a load generator) fed from a
  * bundle directory. The container image is a `debootstrap --variant=minbase bookworm` root file
- * system, imported once and cached under a stable tag. What cannot be fetched here (Go, Docker's
- * static binaries, ops, the Nanos kernel, Node, npm, k6) is a small stand-in file that prints the
- * pinned version, with its real sha256 in a test revision; base packages come from Debian's
- * archive for real. EDGELAB_SKIP_HEAVY=1 leaves out QEMU from apt, starting the Docker daemon,
- * the KVM check and the clock check (no systemd, no /dev/kvm in a container).
+ * system, imported once and cached under a stable tag. What cannot be fetched here (Go, ops, the
+ * Nanos kernel, Node, npm, k6) is a small stand-in file that prints the pinned version, with its
+ * real sha256 in a test revision; Docker, QEMU, runsc and wrk come as stand-in packages from a
+ * signed apt repository the test builds (infra/testing/aptRepo.ts), at the exact versions the test
+ * revision names; base packages come from Debian's archive for real. EDGELAB_SKIP_HEAVY=1 leaves
+ * out starting the Docker daemon, the KVM check and the clock check (no systemd, no /dev/kvm in a
+ * container).
  *
  * Checked: every step succeeds and the preflights pass (including ssh from the SUT to k6 on the
- * load generator with the lab key); the second run changes nothing; a wrong pinned version fails
- * the preflight; a file whose checksum differs from the pin is refused.
+ * load generator with the lab key); the apt packages are the revision's versions (a version
+ * ending in * takes the newest match, and the exact version is recorded); the second run changes
+ * nothing; a wrong pinned version (a tool's or a package's) fails the preflight; a file whose
+ * checksum differs from the pin is refused; a repository key with another fingerprint is refused.
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -26,6 +30,8 @@ import { buildCodeArchive, tarGz } from "../codeArchive";
 import { parseLabConfig } from "../config";
 import { contextFor } from "../lab";
 import { type LabPlan, planLab } from "../labPlan";
+import { firewallRules } from "../providers/common";
+import { type AptRepo, buildAptRepo, type StandInPackage } from "../testing/aptRepo";
 import { TEST_PRIVATE_KEY, TEST_REVISION } from "../testing/mockProgram";
 import {
   authorizeStep,
@@ -38,6 +44,7 @@ import {
   type PreflightOptions,
   trustStep,
 } from ".";
+import { hostFirewallStep } from "./network";
 
 /** Bump the suffix when the image's recipe changes. */
 export const IMAGE = "edgelab-bootstrap-test:bookworm-minbase-1";
@@ -65,22 +72,11 @@ function standIns(revision: Revision): Record<string, Buffer> {
     '  *) echo "stand-in node: $*" >&2; exit 1 ;;',
     "esac",
   ]);
-  const dockerVersion = sh([`echo "Docker version ${v.docker}, build standin"`]);
   return {
     [d.go.file]: tarGz([
       exe("go/bin/go", sh([`echo "go version go${v.go} linux/amd64"`])),
       exe("go/bin/gofmt", sh(["exit 0"])),
     ]),
-    [d.docker.file]: tarGz(
-      ["docker", "dockerd", "containerd", "runc"].map((b) =>
-        exe(
-          `docker/${b}`,
-          b === "docker"
-            ? sh(['[ "$1" = --version ] || exit 1', `echo "Docker version ${v.docker}, build standin"`])
-            : dockerVersion,
-        ),
-      ),
-    ),
     [d.ops.file]: sh([`[ "$1" = version ] && printf 'Ops version: ${v.ops}\\nNanos version: ${v.nanos}\\n'`]),
     [d.nanosKernel.file]: tarGz([
       { path: "kernel.img", data: randomBytes(4096) },
@@ -110,10 +106,78 @@ function pinnedTo(base: Revision, files: Record<string, Buffer>): Revision {
     `sha512-${createHash("sha512")
       .update(files[name] as Buffer)
       .digest("base64")}`;
-  for (const key of ["go", "docker", "ops", "nanosKernel", "nanosCommon"] as const) d[key].sha256 = sha(d[key].file);
+  for (const key of ["go", "ops", "nanosKernel", "nanosCommon"] as const) d[key].sha256 = sha(d[key].file);
   d.k6Binary.sha256 = sha(d.k6Binary.file);
   rev.nodeBinary.integrity = sri(`${rev.nodeBinary.npmPackage}-${rev.versions.node}.tgz`);
   d.npm.integrity = sri(`npm-${d.npm.version}.tgz`);
+  return rev;
+}
+
+/** Where the containers see the test's apt repository. */
+const REPO_MOUNT = "/mnt/edgelab-repo";
+
+/** Stand-in packages at the test revision's versions, plus an older and a newer QEMU the version pattern must choose between. */
+function standInPackages(revision: Revision): StandInPackage[] {
+  const v = revision.versions;
+  const exe = (path: string, lines: string[]) => ({
+    path,
+    content: `#!/bin/sh\n${lines.join("\n")}\n`,
+    executable: true,
+  });
+  const at = (name: string) => {
+    const version = revision.downloads?.apt.packages[name]?.version;
+    if (!version) throw new Error(`the test revision pins no version for ${name}`);
+    return version.replace(/\*$/, ".4");
+  };
+  return [
+    {
+      name: "docker-ce",
+      version: at("docker-ce"),
+      files: [exe("/usr/bin/dockerd", [`echo "Docker version ${v.docker}, build standin"`])],
+    },
+    {
+      name: "docker-ce-cli",
+      version: at("docker-ce-cli"),
+      files: [exe("/usr/bin/docker", [`echo "Docker version ${v.docker}, build standin"`])],
+    },
+    { name: "containerd.io", version: "1.7.27-1", files: [exe("/usr/bin/containerd", ["echo containerd standin"])] },
+    {
+      name: "docker-buildx-plugin",
+      version: "0.25.0-1~ubuntu.24.04~noble",
+      files: [exe("/usr/libexec/docker/cli-plugins/docker-buildx", ["exit 0"])],
+    },
+    ...["1:8.2.2+ds-0ubuntu1.2", at("qemu-system-x86"), "1:9.0.0+ds-1"].map((version) => ({
+      name: "qemu-system-x86",
+      version,
+      files: [
+        exe("/usr/bin/qemu-system-x86_64", [
+          `echo "QEMU emulator version ${version.replace(/^1:/, "").replace(/\+.*/, "")} (stand-in ${version})"`,
+        ]),
+      ],
+    })),
+    { name: "qemu-utils", version: at("qemu-utils"), files: [exe("/usr/bin/qemu-img", ["exit 0"])] },
+    {
+      name: "runsc",
+      version: at("runsc"),
+      files: [exe("/usr/bin/runsc", ["echo 'runsc version release-20240729.0'"])],
+    },
+    { name: "wrk", version: at("wrk"), files: [exe("/usr/bin/wrk", ["echo 'wrk 4.1.0 [epoll] stand-in'"])] },
+  ];
+}
+
+/** The test revision's apt section pointed at the test's signed repository. */
+function withRepo(base: Revision, repo: AptRepo): Revision {
+  const rev = structuredClone(base);
+  if (!rev.downloads) throw new Error("no downloads");
+  rev.downloads.apt.repositories = {
+    lab: {
+      url: `file://${REPO_MOUNT}`,
+      suite: repo.suite,
+      components: [repo.component],
+      key: { url: `file://${REPO_MOUNT}/key.asc`, fingerprint: repo.fingerprint },
+    },
+  };
+  for (const p of Object.values(rev.downloads.apt.packages)) p.from = "lab";
   return rev;
 }
 
@@ -161,6 +225,7 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
   let plan: LabPlan;
   let sutCtx: BootstrapContext;
   let lgCtx: BootstrapContext;
+  let repo: AptRepo;
   const suffix = randomBytes(3).toString("hex");
   const first: Record<string, string[]> = {};
 
@@ -202,7 +267,11 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
   }
 
   before(async () => {
-    skip = (await dockerSkip()) || (await skipUnlessTool("debootstrap", ["--version"], "apt-get install debootstrap"));
+    skip =
+      (await dockerSkip()) ||
+      (await skipUnlessTool("debootstrap", ["--version"], "apt-get install debootstrap")) ||
+      (await skipUnlessTool("dpkg-scanpackages", ["--version"], "apt-get install dpkg-dev")) ||
+      (await skipUnlessTool("gpg", ["--version"], "apt-get install gnupg"));
     if (skip) return;
     await ensureImage();
     work = mkdtempSync(join(tmpdir(), "edgelab-bootstrap-"));
@@ -213,10 +282,15 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
       writeFileSync(join(bundle, name), data);
       chmodSync(join(bundle, name), 0o644);
     }
-    revision = pinnedTo(loadRevision(TEST_REVISION), files);
+    repo = await buildAptRepo(join(work, "repo"), standInPackages(loadRevision(TEST_REVISION)));
+    revision = withRepo(pinnedTo(loadRevision(TEST_REVISION), files), repo);
     const revisionPath = join(work, "revision.yaml");
     writeFileSync(revisionPath, stringify(revision));
     const archive = buildCodeArchive(repoRoot, join(work, "code.tgz"));
+    mkdirSync(join(work, "checkout", "infra", "bootstrap"), { recursive: true });
+    for (const file of ["install-ops.sh", "ops.sh", "helpers.sh"]) {
+      copyFileSync(join(repoRoot, "infra", "bootstrap", file), join(work, "checkout", "infra", "bootstrap", file));
+    }
 
     const start = async (role: string, sysctls: string[]): Promise<Box> => {
       const name = `edgelab-bt-${role}-${suffix}`;
@@ -228,10 +302,15 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
         "--hostname",
         `${role}-test`,
         ...sysctls.flatMap((s) => ["--sysctl", s]),
+        // The host firewall step (providers without a firewall for bare metal) loads nftables rules.
+        "--cap-add",
+        "NET_ADMIN",
         "-v",
         `${bundle}:/opt/edgelab-bundle:ro`,
         "-v",
         `${work}:/mnt/edgelab-test:ro`,
+        "-v",
+        `${join(work, "repo")}:${REPO_MOUNT}:ro`,
         IMAGE,
         "sleep",
         "infinity",
@@ -260,7 +339,11 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     );
     plan = planLab(config, loadRevision(revisionPath));
     const code = { archivePath: "/mnt/edgelab-test/code.tgz", sha256: archive.sha256 };
-    sutCtx = contextFor(plan, plan.hosts.sut, code);
+    // Every apt package of the revision on the SUT (runsc included), wrk on the load generator.
+    sutCtx = {
+      ...contextFor(plan, plan.hosts.sut, code),
+      aptPackages: Object.keys(revision.downloads?.apt.packages ?? {}).filter((n) => n !== "wrk"),
+    };
     lgCtx = contextFor(plan, plan.hosts.loadgen as NonNullable<typeof plan.hosts.loadgen>, code);
   });
 
@@ -275,17 +358,22 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     Object.assign(first, await bootstrapAll());
     assert.ok(plan.needs.k6FromBundle, "k6 comes from the bundle (no Go module proxy here)");
     for (const line of [...(first.sut ?? []), ...(first.loadgen ?? []), ...(first.link ?? [])]) {
-      // QEMU comes from apt and is left out here (EDGELAB_SKIP_HEAVY): nothing to change
-      assert.match(line, line.startsWith("qemu:") ? /^qemu: unchanged$/ : /^[a-z0-9-]+: changed \(/, line);
+      assert.match(line, /^[a-z0-9-]+: changed \(/, line);
     }
     assert.deepEqual(
       (first.sut ?? []).map((l) => l.split(":")[0]),
-      ["base", "docker", "qemu", "go", "node", "ops", "code"],
+      ["base", "apt", "go", "node", "ops", "code"],
     );
     assert.deepEqual(
       (first.loadgen ?? []).map((l) => l.split(":")[0]),
-      ["base", "k6", "code"],
+      ["base", "apt", "k6", "code"],
     );
+    const sutApt = first.sut?.[1] ?? "";
+    assert.match(sutApt, /key lab [0-9A-F]{40}/);
+    assert.match(sutApt, /docker-ce=5:28\.3\.1-1~ubuntu\.24\.04~noble/);
+    assert.match(sutApt, /qemu-system-x86=1:8\.2\.2\+ds-0ubuntu1\.4/, "the newest 8.2.2 build, not 9.0.0");
+    assert.match(sutApt, / containerd\.io /, "containerd.io beside docker-ce, at the repository's version");
+    assert.match(first.loadgen?.[1] ?? "", /wrk=4\.1\.0-4build2/);
     assert.match(first.keys?.[0] ?? "", /^ssh-ed25519 \S+ edgelab-sut$/);
     assert.match(first.lgFinal?.[0] ?? "", /^preflight: ok \(\d+ checks, 1 skipped\)$/);
     assert.match(first.sutFinal?.[0] ?? "", /^preflight: ok \(\d+ checks, [1-9]\d* skipped\)$/);
@@ -294,6 +382,15 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     assert.equal(facts.hostname, "sut-test");
     assert.match(String((facts.versions as Record<string, unknown>).go), /go1\.22\.2/);
     assert.equal((facts.versions as Record<string, unknown>).nanos, "0.1.54");
+    assert.deepEqual(facts.packages, {
+      "docker-ce": "5:28.3.1-1~ubuntu.24.04~noble",
+      "docker-ce-cli": "5:28.3.1-1~ubuntu.24.04~noble",
+      "containerd.io": "1.7.27-1",
+      "docker-buildx-plugin": "0.25.0-1~ubuntu.24.04~noble",
+      "qemu-system-x86": "1:8.2.2+ds-0ubuntu1.4",
+      "qemu-utils": "1:8.2.2+ds-0ubuntu1.4",
+      runsc: "0.0~20240729.0-1",
+    });
   });
 
   it("changes nothing when run again", async (t) => {
@@ -312,8 +409,13 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     const wrong = structuredClone(revision);
     wrong.versions.go = "1.22.3";
     wrong.versions.k6 = "9.9.9";
-    const sutWrong = { ...sutCtx, revision: wrong };
-    const lgWrong = { ...lgCtx, revision: wrong };
+    const wrk = wrong.downloads?.apt.packages.wrk;
+    if (wrk) wrk.version = "4.1.0-5";
+    const qemu = wrong.downloads?.apt.packages["qemu-system-x86"];
+    if (qemu) qemu.version = "1:9.0.0*";
+    const downloads = wrong.downloads as NonNullable<Revision["downloads"]>;
+    const sutWrong = { ...sutCtx, revision: wrong, downloads };
+    const lgWrong = { ...lgCtx, revision: wrong, downloads };
     const failure = async (box: Box, script: string) => {
       try {
         await exec(box, script);
@@ -326,8 +428,10 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     const sutMessage = await failure(sut, finalSteps(sutWrong, preflightFor("sut"))[0]?.script ?? "");
     assert.match(sutMessage, /go: expected 1\.22\.3, found "1\.22\.2"/);
     assert.match(sutMessage, /k6 on root@[\d.]+: expected 9\.9\.9, found "1\.3\.0"/);
+    assert.match(sutMessage, /package qemu-system-x86: expected 1:9\.0\.0\*, found "1:8\.2\.2\+ds-0ubuntu1\.4"/);
     const lgMessage = await failure(lg, finalSteps(lgWrong, preflightFor("loadgen"))[0]?.script ?? "");
     assert.match(lgMessage, /k6: expected 9\.9\.9, found "1\.3\.0"/);
+    assert.match(lgMessage, /package wrk: expected 4\.1\.0-5, found "4\.1\.0-4build2"/);
   });
 
   it("refuses a file whose checksum is not the pinned one", async (t) => {
@@ -341,6 +445,95 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     await assert.rejects(
       exec(sut, ops?.script ?? ""),
       /nanos-common: nanos-common\.tar\.gz from the bundle .* has sha256 [0-9a-f]{64}, the revision pins 0{64}: refusing it/,
+    );
+  });
+
+  it("refuses a repository key whose fingerprint is not the revision's", async (t) => {
+    if (skip) return t.skip(skip);
+    const other = structuredClone(revision);
+    const lab = other.downloads?.apt.repositories.lab;
+    if (lab) lab.key.fingerprint = "0".repeat(40);
+    const apt = installSteps(
+      { ...sutCtx, revision: other, downloads: other.downloads as NonNullable<Revision["downloads"]> },
+      { install: true, docker: true, nanos: true, k6FromBundle: true },
+    ).find((s) => s.id === "apt");
+    await assert.rejects(
+      exec(sut, apt?.script ?? ""),
+      /lab: the key at file:\/\/\/mnt\/edgelab-repo\/key\.asc has fingerprint [0-9A-F]{40}, the revision names 0{40}: refusing it/,
+    );
+  });
+
+  it("host firewall: the app port answers the load generator only; a second run changes nothing", async (t) => {
+    if (skip) return t.skip(skip);
+    await exec(sut, "command -v busybox >/dev/null || apt-get install -y -qq busybox >/dev/null");
+    await exec(
+      sut,
+      "mkdir -p /tmp/www && echo edgelab-fw-ok > /tmp/www/index.html && { busybox httpd -f -p 8080 -h /tmp/www >/dev/null 2>&1 & echo $! > /tmp/www.pid; }",
+    );
+    const probe = `curl -s --max-time 4 http://${sut.ip}:8080/index.html || echo blocked`;
+    assert.equal(await exec(lg, probe), "edgelab-fw-ok", "reachable before the firewall");
+    const rules = firewallRules({ sshAllowedCidrs: ["198.51.100.7/32"], loadgenAddress: lg.ip });
+    const step = hostFirewallStep("sut", rules.sut);
+    try {
+      assert.match(await exec(sut, step), /^host-firewall: changed \(.*firewall applied\)$/);
+      assert.equal(await exec(sut, step), "host-firewall: unchanged");
+      assert.equal(await exec(lg, probe), "edgelab-fw-ok", "the load generator reaches the app port");
+      const { stdout } = await run("bash", ["-c", probe], { timeoutMs: 30_000 });
+      assert.equal(stdout.trim(), "blocked", "this machine (not the load generator) does not");
+      assert.match(
+        await exec(sut, "nft list chain inet edgelab input"),
+        /tcp dport 22 ip saddr 198\.51\.100\.7 accept/,
+      );
+    } finally {
+      await exec(sut, 'nft delete table inet edgelab 2>/dev/null; kill "$(cat /tmp/www.pid)" || true');
+    }
+  });
+
+  it("install-ops.sh: the same ops install on a researcher's machine, or one line saying why not", async (t) => {
+    if (skip) return t.skip(skip);
+    // As in a checkout: install-ops.sh beside the helpers and ops.sh it sources.
+    const script = "/mnt/edgelab-test/checkout/infra/bootstrap/install-ops.sh";
+    // This container has no /dev/kvm: one line, and nothing installed.
+    const refused = await exec(sut, `bash ${script}`);
+    assert.match(refused, /^ops: not installed: \/dev\/kvm is missing here [^\n]*$/);
+    const d = revision.downloads as NonNullable<Revision["downloads"]>;
+    const env = {
+      LAB_SKIP_KVM_CHECK: "1",
+      LAB_BUNDLE_DIR: "/opt/edgelab-bundle",
+      LAB_OFFLINE: "1",
+      LAB_TOOLS_DIR: "/opt/edgelab-own-tools",
+      OPS_HOME: "/root/.ops-own",
+      OPS_VERSION: revision.versions.ops,
+      OPS_FILE: d.ops.file,
+      OPS_URL: d.ops.url,
+      OPS_SHA256: d.ops.sha256 ?? "",
+      NANOS_VERSION: revision.versions.nanos,
+      KERNEL_FILE: d.nanosKernel.file,
+      KERNEL_URL: d.nanosKernel.url,
+      KERNEL_SHA256: d.nanosKernel.sha256 ?? "",
+      COMMON_FILE: d.nanosCommon.file,
+      COMMON_URL: d.nanosCommon.url,
+      COMMON_SHA256: d.nanosCommon.sha256 ?? "",
+    };
+    const withEnv = `${Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join(" ")} bash ${script}`;
+    assert.match(
+      await exec(sut, withEnv),
+      /^ops: changed \(ops 0\.1\.43 .*nanos kernel 0\.1\.54 .*\): ops 0\.1\.43, Nanos kernel 0\.1\.54 in \/root\/\.ops-own$/,
+    );
+    assert.match(
+      await exec(sut, withEnv),
+      /^ops: unchanged \(ops 0\.1\.43, Nanos kernel 0\.1\.54 in \/root\/\.ops-own\)$/,
+    );
+    assert.equal(
+      await exec(sut, "cat /root/.ops-own/latest.txt && readlink /usr/local/bin/ops && ops version | head -n 1"),
+      "0.1.54\n/opt/edgelab-own-tools/ops-0.1.43/ops\nOps version: 0.1.43",
+    );
+    // A file that is not the locked one is refused, as on the hosts.
+    await assert.rejects(
+      exec(sut, withEnv.replace(`KERNEL_SHA256='${env.KERNEL_SHA256}'`, `KERNEL_SHA256='${"0".repeat(64)}'`)),
+      /nanos-kernel: nanos-release-linux-0\.1\.54\.tar\.gz from the bundle .* has sha256 [0-9a-f]{64}, the revision pins 0{64}: refusing it/,
     );
   });
 });

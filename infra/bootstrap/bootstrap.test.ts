@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadRevision, type Revision } from "../../lab/config/revision";
 import { run } from "../../lab/exec";
+import { repoRoot } from "../../lab/paths";
 import { shellcheckSkip } from "../../lab/testing/requirements";
 import { parseLabConfig } from "../config";
 import { contextFor } from "../lab";
@@ -115,6 +116,19 @@ describe("generated scripts", () => {
     );
   });
 
+  it("install-ops.sh and the ops.sh it shares with the hosts' ops step pass shellcheck", async (t) => {
+    const skip = await shellcheckSkip();
+    if (skip) return t.skip(skip);
+    await run(
+      "shellcheck",
+      ["--severity=style", "--shell=bash", "-x", "infra/bootstrap/install-ops.sh", "infra/bootstrap/ops.sh"],
+      {
+        cwd: repoRoot,
+        timeoutMs: 60_000,
+      },
+    );
+  });
+
   it("each step's trigger (its hash) changes exactly when its own inputs change", () => {
     const hashes = (rev: Revision) => {
       const plan = planLab(hcloud, rev);
@@ -136,7 +150,15 @@ describe("generated scripts", () => {
       changed((r) => {
         r.versions.docker = "28.3.2";
       }),
-      ["docker", "preflight"],
+      ["apt", "preflight"],
+      "the Docker version is checked by the apt step (its daemon) and the preflight",
+    );
+    assert.deepEqual(
+      changed((r) => {
+        if (r.downloads?.apt.packages["docker-ce"])
+          r.downloads.apt.packages["docker-ce"].version = "5:28.3.2-1~ubuntu.24.04~noble";
+      }),
+      ["apt", "preflight"],
     );
     assert.deepEqual(
       changed((r) => {

@@ -6,7 +6,7 @@
 import { hostFactsStep, preflightStep } from "./preflight";
 import type { StepOutput } from "./shell";
 import { sha256 } from "./shell";
-import { baseStep, codeStep, dockerStep, goBuildStep, goStep, k6Step, nodeStep, opsStep, qemuStep } from "./steps";
+import { aptStep, baseStep, codeStep, goBuildStep, goStep, k6Step, nodeStep, opsStep } from "./steps";
 import type { BootstrapContext, PreflightOptions } from "./types";
 
 export interface BootstrapStep {
@@ -39,9 +39,8 @@ export function installSteps(ctx: BootstrapContext, options: InstallOptions): Bo
   // Without the install steps a remote host still needs the lab's code (its tools are the user's).
   if (!options.install) return ctx.code ? [step("code", codeStep(ctx))] : [];
   const steps: BootstrapStep[] = [step("base", baseStep(ctx))];
+  if (ctx.aptPackages.length > 0) steps.push(step("apt", aptStep(ctx)));
   if (ctx.roles.sut) {
-    if (options.docker) steps.push(step("docker", dockerStep(ctx)));
-    if (options.nanos) steps.push(step("qemu", qemuStep(ctx)));
     steps.push(step("go", goStep(ctx)), step("node", nodeStep(ctx)));
     if (options.nanos) steps.push(step("ops", opsStep(ctx)));
   }

@@ -47,3 +47,17 @@ clock_synchronised() {
 }
 kvm_usable() { [ -e /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 enough_cores() { [ "$(nproc)" -ge "$1" ]; }
+# expect_package NAME VERSION: the installed Debian version is VERSION (a trailing * matches any rest)
+expect_package() {
+  local have
+  # shellcheck disable=SC2016
+  have=$(dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p')
+  checked=$((checked + 1))
+  # shellcheck disable=SC2254
+  case "$2" in
+    *'*') case "$have" in ${2%\*}*) echo "ok: package $1 = $have"; return ;; esac ;;
+    *) if [ "$have" = "$2" ]; then echo "ok: package $1 = $have"; return; fi ;;
+  esac
+  failures+=("package $1: expected $2, found \"${have:-nothing}\"")
+  echo "MISMATCH: package $1: expected $2, found \"${have:-nothing}\""
+}

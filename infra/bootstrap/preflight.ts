@@ -63,6 +63,11 @@ export function preflightStep(ctx: BootstrapContext, options: PreflightOptions):
       `ensure lab-dependencies "npm ci has not run in ${lab}" test -x ${q(`${lab}/node_modules/.bin/tsx`)}`,
     );
   }
+  for (const name of ctx.aptPackages) {
+    const version = ctx.downloads.apt.packages[name]?.version ?? null;
+    if (version === null) continue;
+    lines.push(`expect_package ${q(name)} ${q(version)}`);
+  }
   if (ctx.roles.loadgen) {
     lines.push(
       `expect k6 ${q(v.k6)} "$(first_version "$(k6 version 2>/dev/null || true)" 'k6 v')"`,
@@ -124,12 +129,23 @@ nanos=null
 if [ -f "$HOME/.ops/latest.txt" ]; then nanos=$(json "$(cat "$HOME/.ops/latest.txt")"); fi
 code=null
 if [ -f ${q(`${STATE_DIR}/code.sha256`)} ]; then code=$(json "$(cat ${q(`${STATE_DIR}/code.sha256`)})"); fi
+packages_json="{"
+sep=""
+package_names=(${ctx.aptPackages.map(q).join(" ")})
+for name in "\${package_names[@]}"; do
+  # shellcheck disable=SC2016
+  version=$(dpkg-query -W -f='\${Status} \${Version}\\n' "$name" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p')
+  if [ -n "$version" ]; then entry=$(json "$version"); else entry=null; fi
+  packages_json+=$(printf '%s"%s":%s' "$sep" "$name" "$entry")
+  sep=","
+done
+packages_json+="}"
 # shellcheck disable=SC2016
-value=$(printf '{"role":"%s","hostname":%s,"os":%s,"kernel":%s,"cpuModel":%s,"cores":%s,"memoryBytes":%s,"kvm":{"device":%s,"access":%s},"clockSynchronised":%s,"codeSha256":%s,"versions":{"go":%s,"node":%s,"docker":%s,"ops":%s,"nanos":%s,"qemu":%s,"k6":%s}}' \\
+value=$(printf '{"role":"%s","hostname":%s,"os":%s,"kernel":%s,"cpuModel":%s,"cores":%s,"memoryBytes":%s,"kvm":{"device":%s,"access":%s},"clockSynchronised":%s,"codeSha256":%s,"versions":{"go":%s,"node":%s,"docker":%s,"ops":%s,"nanos":%s,"qemu":%s,"k6":%s},"packages":%s}' \\
   ${role} "$(json "$(hostname)")" "$(json "$os")" "$(json "$(uname -r)")" "$(json "$cpu")" "$(nproc)" "$((\${memory_kb:-0} * 1024))" \\
   "$kvm_device" "$kvm_access" "$(json "$clock")" "$code" \\
   "$(maybe go version)" "$(maybe node --version)" "$(maybe dockerd --version)" "$(maybe ops version)" "$nanos" \\
-  "$(maybe qemu-system-x86_64 --version)" "$(maybe k6 version)")`;
+  "$(maybe qemu-system-x86_64 --version)" "$(maybe k6 version)" "$packages_json")`;
   return stepScript({
     id: "host-facts",
     host: ctx.hostLabel,

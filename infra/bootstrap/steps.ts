@@ -4,6 +4,8 @@
  * revision change re-runs exactly the steps whose script changed. Every step checks what is there
  * first and changes only what differs, so running it again prints "unchanged".
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { APP_PORT } from "../../lab/model";
 import { ENGINE_BUNDLE_DIR, LAB_KEY_COMMENT, LAB_KEY_PATH, STATE_DIR, TOOLS_DIR } from "../layout";
 import { heredoc, integrityHex, q, stepScript } from "./shell";
@@ -97,95 +99,154 @@ fi`
   return stepScript({ id: "base", host: ctx.hostLabel, title: "packages, sshd and kernel settings", body });
 }
 
-/** Docker's static binaries of the pinned version, run by a systemd unit of the lab's own. */
-export function dockerStep(ctx: BootstrapContext): string {
-  const d = ctx.downloads.docker;
-  const version = ctx.revision.versions.docker;
-  const dir = `${TOOLS_DIR}/docker-${version}`;
-  const unit = `[Unit]
-Description=Docker Engine ${version} (static binaries, installed by edgelab)
-After=network-online.target
-Wants=network-online.target
+/** `name=version` for apt, or a case pattern for a version ending in `*`. */
+function isGlob(version: string): boolean {
+  return version.endsWith("*");
+}
 
-[Service]
-Type=notify
-ExecStart=/usr/local/bin/dockerd
-ExecReload=/bin/kill -s HUP $MAINPID
-LimitNOFILE=infinity
-Delegate=yes
-KillMode=process
-Restart=on-failure
-
-[Install]
-WantedBy=multi-user.target
-`;
+/**
+ * Docker, QEMU, runsc and wrk from signed apt repositories at the revision's versions: each
+ * repository's key is fetched and must have the fingerprint the revision names before apt trusts
+ * it; apt checks every package against the signed index. Versioned packages are held, so an
+ * unattended upgrade cannot move them; the exact versions installed are printed and recorded.
+ */
+export function aptStep(ctx: BootstrapContext): string {
+  const apt = ctx.downloads.apt;
+  const names = ctx.aptPackages;
+  const missing = names.filter((n) => !apt.packages[n]);
+  if (missing.length > 0) throw new Error(`the revision's downloads.apt has no package ${missing.join(", ")}`);
+  const repos = [...new Set(names.map((n) => apt.packages[n]?.from).filter((r): r is string => !!r))];
+  for (const repo of repos) {
+    if (!apt.repositories[repo])
+      throw new Error(`downloads.apt.packages names repository ${repo}, which downloads.apt.repositories lacks`);
+  }
+  const repoLines = repos
+    .map((name) => {
+      const r = apt.repositories[name] as (typeof apt.repositories)[string];
+      const key = `/etc/apt/keyrings/edgelab-${name}.asc`;
+      const sources = `Types: deb\nURIs: ${r.url}\nSuites: ${r.suite}\nComponents: ${r.components.join(" ")}\nSigned-By: ${key}\n`;
+      return `if [ ! -s ${q(key)} ] || [ "$(key_fingerprint ${q(key)})" != ${q(r.key.fingerprint)} ]; then
+  mkdir -p /etc/apt/keyrings
+  curl --fail --silent --show-error --location --retry 3 --output ${q(`${key}.part`)} ${q(r.key.url)} ||
+    fail "${name}: downloading the repository key ${r.key.url} failed"
+  got=$(key_fingerprint ${q(`${key}.part`)})
+  if [ "$got" != ${q(r.key.fingerprint)} ]; then
+    rm -f ${q(`${key}.part`)}
+    fail "${name}: the key at ${r.key.url} has fingerprint \${got:-none}, the revision names ${r.key.fingerprint}: refusing it"
+  fi
+  mv ${q(`${key}.part`)} ${q(key)}
+  chmod 0644 ${q(key)}
+  changed "key ${name} ${r.key.fingerprint}"
+  index_stale=1
+fi
+if printf ${q(sources)} | put_file ${q(`/etc/apt/sources.list.d/edgelab-${name}.sources`)} 0644; then
+  changed "apt source ${name}"
+  index_stale=1
+fi`;
+    })
+    .join("\n");
+  const pkgLines = names
+    .map((name) => {
+      const version = apt.packages[name]?.version ?? null;
+      if (version === null) return `[ -n "$(installed_version ${q(name)})" ] || wanted+=(${q(name)})`;
+      if (isGlob(version)) {
+        return `case "$(installed_version ${q(name)})" in ${version.slice(0, -1).replace(/[^A-Za-z0-9.+~:-]/g, "")}*) ;; *) globbed+=(${q(name)}) ;; esac`;
+      }
+      return `[ "$(installed_version ${q(name)})" = ${q(version)} ] || wanted+=(${q(`${name}=${version}`)})`;
+    })
+    .join("\n");
+  const globs = names
+    .filter((n) => {
+      const v = apt.packages[n]?.version;
+      return v !== null && v !== undefined && isGlob(v);
+    })
+    .map((n) => `${q(n)}) pattern=${q(String(apt.packages[n]?.version ?? "").slice(0, -1))} ;;`)
+    .join("\n    ");
+  const held = names.filter((n) => apt.packages[n]?.version !== null);
+  const checks = names
+    .map((name) => {
+      const version = apt.packages[name]?.version ?? null;
+      if (version === null)
+        return `have=$(installed_version ${q(name)}); [ -n "$have" ] || fail "${name} is not installed after the install"; echo "recorded: ${name} $have"`;
+      const pattern = isGlob(version) ? `${version.slice(0, -1).replace(/[^A-Za-z0-9.+~:-]/g, "")}*` : null;
+      return pattern
+        ? `have=$(installed_version ${q(name)}); case "$have" in ${pattern}) echo "recorded: ${name} $have" ;; *) fail "${name} is $have after the install, the revision wants ${version}" ;; esac`
+        : `have=$(installed_version ${q(name)}); [ "$have" = ${q(version)} ] || fail "${name} is \${have:-not installed} after the install, the revision wants ${version}"`;
+    })
+    .join("\n");
+  const docker = names.includes("docker-ce");
   const body = `
-want=${q(version)}
-for other in /usr/bin/dockerd /usr/sbin/dockerd; do
-  if [ -x "$other" ]; then
-    fail "another Docker is installed ($other, $("$other" --version 2>/dev/null || true)): the lab runs Docker $want from static binaries; remove the distribution's package (apt-get remove docker.io docker-ce) first"
+installed_version() { dpkg-query -W -f='\${Status} \${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
+key_fingerprint() { gpg --batch --quiet --with-colons --show-keys "$1" 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }'; }
+index_stale=0
+${repos.length > 0 ? "packages gpg" : ""}
+${repoLines}
+${
+  docker
+    ? `# On a host lent to the lab, never replace another Docker behind the user's back.
+for other in docker.io podman-docker; do
+  if [ -n "$(installed_version "$other")" ]; then
+    fail "another Docker is installed ($other $(installed_version "$other")): the lab installs docker-ce ${apt.packages["docker-ce"]?.version ?? ""}; remove it first (apt-get remove $other)"
   fi
-done
-binaries_changed=0
-if [ "$(first_version "$(/usr/local/bin/dockerd --version 2>/dev/null || true)" 'Docker version ')" != "$want" ]; then
-  fetch docker ${q(d.file)} ${q(d.url)} sha256 ${q(d.sha256 ?? "")}
-  rm -rf ${q(`${dir}.new`)}
-  mkdir -p ${q(`${dir}.new`)}
-  tar -xzf "$tools/downloads/"${q(d.file)} -C ${q(`${dir}.new`)} --strip-components=1
-  rm -rf ${q(dir)}
-  mv ${q(`${dir}.new`)} ${q(dir)}
-  binaries_changed=1
-  changed "docker $want binaries"
+done`
+    : ""
+}
+wanted=()
+globbed=()
+${pkgLines}
+if [ "\${#wanted[@]}" -gt 0 ] || [ "\${#globbed[@]}" -gt 0 ] || [ "$index_stale" = 1 ]; then
+  apt-get -o DPkg::Lock::Timeout=600 update -qq || fail "apt-get update failed (a repository's signature or index?)"
 fi
-for binary in ${q(dir)}/*; do
-  link "$binary" "/usr/local/bin/$(basename "$binary")"
+for name in "\${globbed[@]}"; do
+  case "$name" in
+    ${globs || '"") pattern="" ;;'}
+  esac
+  # The newest version the archive has that the revision allows (madison lists newest first).
+  version=$(apt-cache madison "$name" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | while read -r v; do case "$v" in "$pattern"*) echo "$v"; break ;; esac; done)
+  [ -n "$version" ] || fail "$name: no version $pattern* in the configured apt sources (apt-cache madison $name)"
+  wanted+=("$name=$version")
 done
-[ "$(first_version "$(/usr/local/bin/dockerd --version 2>&1 || true)" 'Docker version ')" = "$want" ] ||
-  fail "dockerd does not report version $want after the install"
-unit_changed=0
-if put_file /etc/systemd/system/docker.service 0644 ${heredoc(unit)}
-then
-  unit_changed=1
-  changed "docker.service"
+if [ "\${#wanted[@]}" -gt 0 ]; then
+  apt-mark unhold ${names.map(q).join(" ")} >/dev/null 2>&1 || true
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends --allow-downgrades --allow-change-held-packages "\${wanted[@]}" ||
+    fail "apt-get install \${wanted[*]} failed (see the log)"
+  changed "packages \${wanted[*]}"
 fi
-if [ "$skip_heavy" = 1 ]; then
+${
+  held.length > 0
+    ? `held=(${held.map(q).join(" ")})
+# Read once: grep -q closing the pipe early would fail the pipeline under pipefail.
+on_hold=$(apt-mark showhold)
+for name in "\${held[@]}"; do
+  if ! grep -qx "$name" <<<"$on_hold"; then apt-mark hold "$name" >/dev/null; changed "hold $name"; fi
+done`
+    : ""
+}
+${checks}
+${
+  docker
+    ? `if [ "$skip_heavy" = 1 ]; then
   echo "EDGELAB_SKIP_HEAVY: the Docker daemon is not started"
-elif has_systemd; then
-  if [ "$unit_changed" = 1 ]; then systemctl daemon-reload; fi
-  if ! systemctl is-enabled --quiet docker.service; then systemctl enable docker.service; changed "docker enabled"; fi
-  if [ "$binaries_changed" = 1 ] || [ "$unit_changed" = 1 ] || ! systemctl is-active --quiet docker.service; then
-    systemctl restart docker.service
-    changed "docker started"
-  fi
 else
-  if ! docker info >/dev/null 2>&1; then
-    nohup /usr/local/bin/dockerd >/var/log/edgelab/dockerd.log 2>&1 &
+  if has_systemd; then
+    if ! systemctl is-active --quiet docker.service; then systemctl enable --now docker.service; changed "docker started"; fi
+  elif ! docker info >/dev/null 2>&1; then
+    nohup dockerd >/var/log/edgelab/dockerd.log 2>&1 &
     changed "dockerd started without systemd"
   fi
-fi
-if [ "$skip_heavy" != 1 ]; then
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 1
   done
   server=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
-  [ "$server" = "$want" ] || fail "the Docker daemon reports version '$server', expected $want"
-fi`;
-  return stepScript({ id: "docker", host: ctx.hostLabel, title: `Docker ${version} (static binaries)`, body });
-}
-
-/** QEMU from the distribution: Ubuntu 24.04's qemu-system-x86 is the paper's 8.2.2 (preflight checks). */
-export function qemuStep(ctx: BootstrapContext): string {
-  const body = `
-if [ "$skip_heavy" = 1 ]; then
-  echo "EDGELAB_SKIP_HEAVY: QEMU is not installed"
-else
-  packages qemu-system-x86 qemu-utils
-fi`;
+  [ "$server" = ${q(ctx.revision.versions.docker)} ] || fail "the Docker daemon reports version '$server', expected ${ctx.revision.versions.docker}"
+fi`
+    : ""
+}`;
   return stepScript({
-    id: "qemu",
+    id: "apt",
     host: ctx.hostLabel,
-    title: `QEMU (the paper's ${ctx.revision.versions.qemu})`,
+    title: `signed apt packages at the revision's versions (${names.join(", ")})`,
     body,
   });
 }
@@ -283,47 +344,41 @@ fi
   return stepScript({ id: "node", host: ctx.hostLabel, title: `Node ${version} and npm ${npm.version}`, body });
 }
 
-/** ops of the pinned version (the binary, not the installer) and the Nanos kernel pinned by ~/.ops/<ver> + latest.txt. */
+/** ops.sh: the ops install shared with install-ops.sh (a researcher's own KVM machine). */
+const OPS_SH = readFileSync(join(__dirname, "ops.sh"), "utf8")
+  .split("\n")
+  .filter((line) => !line.startsWith("# shellcheck"))
+  .join("\n")
+  .trim();
+
+/**
+ * ops of the pinned version (the binary, not the installer), kept off the network, and the Nanos
+ * kernel and ops' common files pre-seeded from the locked files: the code of ops.sh, fed the
+ * revision's (and its lock's) values.
+ */
 export function opsStep(ctx: BootstrapContext): string {
   const { ops, nanosKernel, nanosCommon } = ctx.downloads;
-  const opsVersion = ctx.revision.versions.ops;
-  const nanos = ctx.revision.versions.nanos;
-  const opsDir = `${TOOLS_DIR}/ops-${opsVersion}`;
+  const v = ctx.revision.versions;
+  const env: Record<string, string> = {
+    OPS_VERSION: v.ops,
+    OPS_FILE: ops.file,
+    OPS_URL: ops.url,
+    OPS_SHA256: ops.sha256 ?? "",
+    NANOS_VERSION: v.nanos,
+    KERNEL_FILE: nanosKernel.file,
+    KERNEL_URL: nanosKernel.url,
+    KERNEL_SHA256: nanosKernel.sha256 ?? "",
+    COMMON_FILE: nanosCommon.file,
+    COMMON_URL: nanosCommon.url,
+    COMMON_SHA256: nanosCommon.sha256 ?? "",
+  };
   const body = `
-want=${q(opsVersion)}
-if [ "$(first_version "$(${q(`${opsDir}/ops`)} version 2>/dev/null || true)" 'Ops version: *')" != "$want" ]; then
-  fetch ops ${q(ops.file)} ${q(ops.url)} sha256 ${q(ops.sha256 ?? "")}
-  mkdir -p ${q(opsDir)}
-  install -m 0755 "$tools/downloads/"${q(ops.file)} ${q(`${opsDir}/ops`)}
-  changed "ops $want"
-fi
-link ${q(`${opsDir}/ops`)} /usr/local/bin/ops
-ops_home="\${HOME:-/root}/.ops"
-kernel_dir="$ops_home/"${q(nanos)}
-if [ ! -s "$kernel_dir/kernel.img" ]; then
-  fetch nanos-kernel ${q(nanosKernel.file)} ${q(nanosKernel.url)} sha256 ${q(nanosKernel.sha256 ?? "")}
-  rm -rf "$kernel_dir.new"
-  mkdir -p "$kernel_dir.new"
-  tar -xzf "$tools/downloads/"${q(nanosKernel.file)} -C "$kernel_dir.new"
-  if [ ! -f "$kernel_dir.new/kernel.img" ] && [ -f "$kernel_dir.new/stage3.img" ]; then
-    mv "$kernel_dir.new/stage3.img" "$kernel_dir.new/kernel.img"
-  fi
-  [ -s "$kernel_dir.new/kernel.img" ] || fail "the Nanos ${nanos} release has no kernel.img"
-  rm -rf "$kernel_dir"
-  mv "$kernel_dir.new" "$kernel_dir"
-  changed "nanos kernel ${nanos}"
-fi
-# ops uses the kernel named in latest.txt unless --nanos-version says otherwise: pin both ways.
-if printf '%s\\n' ${q(nanos)} | put_file "$ops_home/latest.txt" 0644; then
-  changed "latest.txt ${nanos}"
-fi
-fetch nanos-common ${q(nanosCommon.file)} ${q(nanosCommon.url)} sha256 ${q(nanosCommon.sha256 ?? "")}
-if ! cmp -s "$tools/downloads/"${q(nanosCommon.file)} "$ops_home/common.tar.gz" 2>/dev/null; then
-  install -m 0644 "$tools/downloads/"${q(nanosCommon.file)} "$ops_home/common.tar.gz"
-  changed "ops common files"
-fi
-[ "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')" = "$want" ] || fail "ops does not report version $want"`;
-  return stepScript({ id: "ops", host: ctx.hostLabel, title: `ops ${opsVersion} and the Nanos ${nanos} kernel`, body });
+${Object.entries(env)
+  .map(([k, value]) => `${k}=${q(value)}`)
+  .join("\n")}
+OPS_HOME="\${HOME:-/root}/.ops"
+${OPS_SH}`;
+  return stepScript({ id: "ops", host: ctx.hostLabel, title: `ops ${v.ops} and the Nanos ${v.nanos} kernel`, body });
 }
 
 /** k6 of the pinned version: from the bundle when it holds a pinned binary, otherwise built with xk6. */

@@ -18,6 +18,8 @@ export interface BootstrapContext {
   labDir: string;
   /** The uploaded code archive; null where the code is already there (the local target). */
   code: { archivePath: string; sha256: string } | null;
+  /** The apt packages this host installs (names in the revision's downloads.apt.packages). */
+  aptPackages: string[];
   /** Write the sshd drop-in that forbids passwords (not on the operator's own machine). */
   hardenSsh: boolean;
 }

@@ -47,7 +47,8 @@ function fakeStdout(name: string): string {
 function resolveOutput(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value))
     return new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve));
-  if (value && typeof value === "object" && !Array.isArray(value)) {
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutput));
+  if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
     return Promise.all(entries.map(async ([k, v]) => [k, await resolveOutput(v)] as const)).then(Object.fromEntries);
   }
@@ -59,6 +60,7 @@ export async function runProgram(
   config: Record<string, string>,
   secretKeys: string[],
   stack = "test",
+  options: { preview?: boolean } = {},
 ): Promise<ProgramRun> {
   const resources: Recorded[] = [];
   await pulumi.runtime.setMocks(
@@ -74,17 +76,37 @@ export async function runProgram(
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type.startsWith("command:")) state.stdout = fakeStdout(args.name);
         if (args.type === "hcloud:index/server:Server") state.ipv4Address = `203.0.113.${n % 250}`;
+        if (args.type === "scaleway:elasticmetal/server:Server") {
+          state.ipv4s = [{ address: `198.51.100.${n % 250}`, id: `ip-${n}`, reverse: "", version: "IPv4" }];
+          state.privateNetworks = ((args.inputs.privateNetworks as Record<string, unknown>[]) ?? []).map((pn) => ({
+            ...pn,
+            vlan: 1000 + n,
+          }));
+        }
+        if (args.type === "scaleway:instance/ip:Ip") state.address = `198.51.100.${n % 250}`;
         if (args.type === "docker:index/image:Image")
           state.repoDigest = `${String(args.inputs.imageName)}@sha256:${"0".repeat(64)}`;
         return { id, state };
       },
-      call: (args) => args.inputs,
+      // Data sources: Scaleway's offer, OS and option lookups answer with an id named after the query.
+      call: (args) => {
+        const name = String(args.inputs.name ?? "");
+        if (args.token.startsWith("scaleway:elasticmetal/getOffer"))
+          return { ...args.inputs, offerId: `offer-${name}` };
+        if (args.token.startsWith("scaleway:elasticmetal/getOs"))
+          return { ...args.inputs, osId: `os-${name}-${args.inputs.version}` };
+        if (args.token.startsWith("scaleway:elasticmetal/getOption"))
+          return { ...args.inputs, optionId: `option-${name}` };
+        return args.inputs;
+      },
     },
     "edge-lab",
     stack,
+    options.preview ?? false,
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
-  const program = (await import("../../index.js")) as unknown as Record<string, unknown>;
+  const module = (await import("../../index.js")) as unknown as { default: () => Promise<Record<string, unknown>> };
+  const program = await module.default();
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) outputs[key] = await resolveOutput(value);
   // Every resource hangs off the pull-back, which the outputs waited for; let the last ones settle.
@@ -117,7 +139,7 @@ export const TEST_PRIVATE_KEY =
 export const TEST_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForTests operator@test";
 export const TEST_TOKEN = "hcloud-test-token-0123456789abcdef0123456789abcdef0123456789abcdef";
 export const TEST_REVISION = "infra/testdata/infra-test.yaml";
-export const SECRET_KEYS = ["edge-lab:sshPrivateKey", "hcloud:token"];
+export const SECRET_KEYS = ["edge-lab:sshPrivateKey", "hcloud:token", "scaleway:secretKey", "scaleway:accessKey"];
 
 /** Resources of one type, by the end of their names. */
 export function byType(run: ProgramRun, type: string): Recorded[] {

@@ -18,8 +18,9 @@ const npmIntegrity = z.string().regex(/^sha512-[A-Za-z0-9+/]+=*$/, "expected an 
 
 /**
  * One file a lab host downloads (or takes from a bundle directory under the same name). `sha256`
- * null means "not pinned yet": the Pulumi lab refuses to use it until `infra/pin.ts` has checked it
- * against the vendor's own checksum (`vendorChecksum`, where one is published) and written it here.
+ * null means "locked on first use": the Pulumi lab computes it, checks it against the vendor's own
+ * checksum (`vendorChecksum`, where one is published) and keeps it in the lock file beside the
+ * revision (infra/lock.ts); every later use verifies against the lock.
  */
 export const DownloadSchema = z
   .object({
@@ -33,6 +34,39 @@ export const DownloadSchema = z
   })
   .strict();
 
+/** A signed apt repository: its sources entry and the fingerprint its signing key must have. */
+export const AptRepositorySchema = z
+  .object({
+    url: z.string().regex(/^(https:\/\/|file:\/)\S+$/, "expected an https URL (or file:/ for a local test repository)"),
+    suite: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a suite like noble"),
+    components: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1),
+    key: z
+      .object({
+        url: z.string().regex(/^(https:\/\/|file:\/)\S+$/, "expected an https URL"),
+        fingerprint: z.string().regex(/^[0-9A-F]{40}$/, "expected a 40-digit uppercase OpenPGP fingerprint"),
+      })
+      .strict(),
+  })
+  .strict();
+
+/**
+ * A package from a signed apt repository (apt checks every package's hash against the signed
+ * index). `version`: the exact Debian version, or a prefix ending in `*` where the archive's
+ * update number is not known ahead (the exact version installed is recorded); null: installed
+ * beside the others at the repository's version and recorded. `for`: the platforms (or
+ * "loadgen") that need it; `from`: a repository above (absent: the distribution's own archive).
+ */
+export const AptPackageSchema = z
+  .object({
+    version: z
+      .string()
+      .regex(/^[0-9A-Za-z.+~:-]+\*?$/, "expected a Debian version like 5:28.3.1-1~ubuntu.24.04~noble")
+      .nullable(),
+    for: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).min(1),
+    from: z.string().optional(),
+  })
+  .strict();
+
 /** What the Pulumi lab installs on its hosts, each verified before use (the local lab needs none of it). */
 export const DownloadsSchema = z
   .object({
@@ -40,8 +74,13 @@ export const DownloadsSchema = z
     go: DownloadSchema,
     /** The Go that builds k6 with xk6 (current k6 needs Go 1.25 or newer); never used for the apps. */
     goBuild: DownloadSchema.extend({ version }),
-    /** Docker's static binaries of versions.docker. */
-    docker: DownloadSchema,
+    /** Docker, QEMU, runsc and wrk from signed apt repositories at exact versions (preflight checks them). */
+    apt: z
+      .object({
+        repositories: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), AptRepositorySchema),
+        packages: z.record(z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/), AptPackageSchema),
+      })
+      .strict(),
     /** The ops binary of versions.ops (never the install script, never `ops update`). */
     ops: DownloadSchema,
     /** The Nanos kernel release of versions.nanos, unpacked into ~/.ops/<version>. */
@@ -58,6 +97,8 @@ export const DownloadsSchema = z
   .strict();
 
 export type Download = z.output<typeof DownloadSchema>;
+export type AptPackage = z.output<typeof AptPackageSchema>;
+export type AptRepository = z.output<typeof AptRepositorySchema>;
 export type Downloads = z.output<typeof DownloadsSchema>;
 
 export const RevisionSchema = z

@@ -122,6 +122,8 @@ export const CellResultSchema = z
       .nullable(),
     /** Where the cell's raw files are, relative to the run folder. */
     rawDir: z.string(),
+    /** The host pair that measured the cell (the Pulumi lab with edge-lab:pairs > 1; 1-based). */
+    pair: z.number().int().positive().optional(),
   })
   .strict();
 export type CellResult = z.output<typeof CellResultSchema>;

@@ -1,0 +1,102 @@
+/**
+ * How the host pairs of a Pulumi run agree (edge-lab:pairs > 1): every pair ran the same
+ * calibration cell; the owner's run is in cells/, the others' in calibration/pair-<k>/cells/.
+ * One row per pair with the cell's throughput and latency and the difference from the owner's,
+ * so a reader sees whether cells measured on different pairs can be compared.
+ *
+ *   npx tsx analysis/pairs.ts results/<stack>/<runId>
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type CellResult, CellResultSchema } from "../lab/results/schema";
+
+export interface PairRow {
+  pair: number;
+  /** Where the row comes from, relative to the run folder. */
+  file: string;
+  status: string;
+  throughputRps: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Throughput relative to the pair that owns the cell, in percent (0 for the owner). */
+  throughputDeltaPct: number | null;
+}
+
+export interface PairAgreement {
+  cellId: string;
+  cellName: string;
+  rows: PairRow[];
+}
+
+function read(path: string): CellResult {
+  return CellResultSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+}
+
+/** The calibration cell on every pair of a run folder; null when the run has no calibration (one pair). */
+export function pairAgreement(runDir: string): PairAgreement | null {
+  const calibration = join(runDir, "calibration");
+  if (!existsSync(calibration)) return null;
+  const others = readdirSync(calibration)
+    .map((name) => /^pair-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .flatMap((m) =>
+      readdirSync(join(calibration, m[0], "cells"))
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => ({ pair: Number(m[1]), file: join("calibration", m[0], "cells", f) })),
+    );
+  const first = others[0];
+  if (!first) return null;
+  const id = first.file
+    .split("/")
+    .pop()
+    ?.replace(/\.json$/, "") as string;
+  const ownerFile = join("cells", `${id}.json`);
+  const owner = existsSync(join(runDir, ownerFile)) ? read(join(runDir, ownerFile)) : null;
+  const rowOf = (pair: number, file: string, cell: CellResult): PairRow => {
+    const rps = cell.load?.throughputRps ?? null;
+    const base = owner?.load?.throughputRps ?? null;
+    return {
+      pair,
+      file,
+      status: cell.status,
+      throughputRps: rps,
+      p50Ms: cell.load?.latencyMs.p50 ?? null,
+      p99Ms: cell.load?.latencyMs.p99 ?? null,
+      throughputDeltaPct: rps !== null && base ? Math.round(((rps - base) / base) * 1000) / 10 : null,
+    };
+  };
+  const rows = [
+    ...(owner ? [rowOf(owner.pair ?? 1, ownerFile, owner)] : []),
+    ...others
+      .filter((o) => o.file.endsWith(`${id}.json`))
+      .map((o) => rowOf(o.pair, o.file, read(join(runDir, o.file)))),
+  ].sort((a, b) => a.pair - b.pair);
+  return { cellId: id, cellName: owner?.name ?? read(join(runDir, first.file)).name, rows };
+}
+
+/** A Markdown table of the agreement. */
+export function pairAgreementMarkdown(a: PairAgreement): string {
+  const num = (v: number | null, digits = 1) => (v === null ? "–" : v.toFixed(digits));
+  return [
+    `Calibration cell \`${a.cellName}\` (${a.cellId}) on every host pair:`,
+    "",
+    "| pair | status | req/s | p50 ms | p99 ms | req/s vs owner |",
+    "| ---: | ------ | ----: | -----: | -----: | -------------: |",
+    ...a.rows.map(
+      (r) =>
+        `| ${r.pair} | ${r.status} | ${num(r.throughputRps, 0)} | ${num(r.p50Ms, 2)} | ${num(r.p99Ms, 2)} | ${r.throughputDeltaPct === null ? "–" : `${r.throughputDeltaPct > 0 ? "+" : ""}${r.throughputDeltaPct.toFixed(1)}%`} |`,
+    ),
+  ].join("\n");
+}
+
+if (require.main === module) {
+  const dir = process.argv[2];
+  if (!dir) {
+    process.stderr.write("usage: npx tsx analysis/pairs.ts results/<stack>/<runId>\n");
+    process.exit(2);
+  }
+  const agreement = pairAgreement(dir);
+  process.stdout.write(
+    agreement ? `${pairAgreementMarkdown(agreement)}\n` : `${dir}: no calibration/ folder (a run on one host pair)\n`,
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * Steps a provider runs on a host before its bootstrap: the private link where the provider hands
+ * over a VLAN instead of an interface (Scaleway Elastic Metal), and the lab's firewall rules on the
+ * host itself where the provider has no firewall for bare metal. Same rules as Hetzner's firewalls:
+ * SSH only from the operator's networks, the app ports only from the load generator.
+ */
+
+import { STATE_DIR } from "../layout";
+import type { FirewallRule } from "../providers/common";
+import { heredoc, q, stepScript } from "./shell";
+
+/** The VLAN interface the lab's private network arrives on. */
+export const PRIVATE_LINK_INTERFACE = "edgelab0";
+
+const isIpv6 = (cidr: string) => cidr.includes(":");
+
+/** The nftables ruleset (one table of the lab's own; other tables, Docker's included, stay as they are). */
+export function nftRuleset(rules: readonly FirewallRule[]): string {
+  const accept = (rule: FirewallRule) => {
+    const lines: string[] = [];
+    const v4 = rule.sourceIps.filter((s) => !isIpv6(s));
+    const v6 = rule.sourceIps.filter(isIpv6);
+    if (v4.length > 0) lines.push(`    tcp dport ${rule.port} ip saddr { ${v4.join(", ")} } accept`);
+    if (v6.length > 0) lines.push(`    tcp dport ${rule.port} ip6 saddr { ${v6.join(", ")} } accept`);
+    return lines.map((l) => `${l} comment "${rule.description.replace(/"/g, "'")}"`);
+  };
+  // Ports Docker publishes are DNATed before the input hook: the forward hook sees them, with the
+  // original source address kept, so only the app rules' sources may reach a published port.
+  const appSources = rules.filter((r) => r.port !== "22").flatMap((r) => r.sourceIps);
+  const forward = [
+    ...(appSources.filter((s) => !isIpv6(s)).length > 0
+      ? [`    ct status dnat ip saddr { ${[...new Set(appSources.filter((s) => !isIpv6(s)))].join(", ")} } accept`]
+      : []),
+    "    ct status dnat drop",
+  ];
+  return `# edgelab host firewall (written by the lab's bootstrap; removed on pulumi destroy)
+table inet edgelab
+delete table inet edgelab
+table inet edgelab {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    ct state established,related accept
+    ct state invalid drop
+    iifname "lo" accept
+    meta l4proto { icmp, ipv6-icmp } accept
+    udp dport { 68, 546 } accept comment "DHCP replies"
+${rules.flatMap(accept).join("\n")}
+  }
+  chain forward {
+    type filter hook forward priority -1; policy accept;
+    ct state established,related accept
+${forward.join("\n")}
+  }
+}
+`;
+}
+
+const FIREWALL_FILE = "/etc/edgelab/firewall.nft";
+const FIREWALL_UNIT = `[Unit]
+Description=edgelab host firewall (nftables table inet edgelab)
+Wants=network-pre.target
+Before=network-pre.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/sbin/nft -f ${FIREWALL_FILE}
+ExecStop=/usr/sbin/nft delete table inet edgelab
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/** The lab's inbound rules enforced by the host's own kernel (nftables), applied now and at every boot. */
+export function hostFirewallStep(hostLabel: string, rules: readonly FirewallRule[]): string {
+  const ruleset = nftRuleset(rules);
+  const body = `
+packages nftables
+file_changed=0
+if put_file ${q(FIREWALL_FILE)} 0644 ${heredoc(ruleset)}
+then
+  file_changed=1
+  changed "firewall rules"
+fi
+if has_systemd; then
+  if put_file /etc/systemd/system/edgelab-firewall.service 0644 ${heredoc(FIREWALL_UNIT)}
+  then
+    systemctl daemon-reload
+    changed "edgelab-firewall.service"
+  fi
+  if ! systemctl is-enabled --quiet edgelab-firewall.service; then
+    systemctl enable edgelab-firewall.service
+    changed "firewall enabled at boot"
+  fi
+fi
+if [ "$file_changed" = 1 ] || ! nft list table inet edgelab >/dev/null 2>&1; then
+  nft -c -f ${q(FIREWALL_FILE)} || fail "nft refuses the lab's ruleset (see the log)"
+  nft -f ${q(FIREWALL_FILE)} || fail "could not apply the lab's firewall (CAP_NET_ADMIN?)"
+  changed "firewall applied"
+fi
+input_chain=$(nft list chain inet edgelab input 2>&1 || true)
+grep -q 'policy drop' <<<"$input_chain" || fail "the lab's input chain is not in place"
+printf '%s\\n' "$(digest_of sha256 ${q(FIREWALL_FILE)})" > ${q(`${STATE_DIR}/firewall.sha256`)}`;
+  return stepScript({
+    id: "host-firewall",
+    host: hostLabel,
+    title: "the lab's firewall on the host (the provider has none for bare metal)",
+    body,
+  });
+}
+
+/** The private network's VLAN on the public interface, with the host's fixed lab address. */
+export function privateLinkStep(
+  hostLabel: string,
+  link: { vlan: number; address: string; prefixLength: number },
+): string {
+  if (!Number.isInteger(link.vlan) || link.vlan < 1 || link.vlan > 4094) {
+    throw new Error(`not a VLAN id: ${link.vlan}`);
+  }
+  const cidr = `${link.address}/${link.prefixLength}`;
+  const body = `
+iface=$(ip -o -4 route show default | awk '{print $5; exit}')
+[ -n "$iface" ] || fail "no default route: cannot tell which interface carries the private network's VLAN"
+want=${q(cidr)}
+netplan_file=/etc/netplan/60-edgelab-private.yaml
+if command -v netplan >/dev/null; then
+  if printf 'network:\\n  version: 2\\n  vlans:\\n    %s:\\n      id: %s\\n      link: %s\\n      addresses: [%s]\\n' ${q(PRIVATE_LINK_INTERFACE)} ${link.vlan} "$iface" "$want" | put_file "$netplan_file" 0600; then
+    netplan apply
+    changed "vlan ${link.vlan} on $iface (netplan)"
+  fi
+elif ! ip link show ${q(PRIVATE_LINK_INTERFACE)} >/dev/null 2>&1; then
+  ip link add link "$iface" name ${q(PRIVATE_LINK_INTERFACE)} type vlan id ${link.vlan}
+  ip link set ${q(PRIVATE_LINK_INTERFACE)} up
+  changed "vlan ${link.vlan} on $iface"
+fi
+if ! ip -o addr show dev ${q(PRIVATE_LINK_INTERFACE)} | grep -qF " $want "; then
+  ip addr replace "$want" dev ${q(PRIVATE_LINK_INTERFACE)}
+  changed "address $want"
+fi`;
+  return stepScript({
+    id: "private-link",
+    host: hostLabel,
+    title: `the private network on VLAN ${link.vlan}`,
+    body,
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * The program on Scaleway with an instance as the load generator (mocked engine): the SUT stays an
+ * Elastic Metal server with the host firewall; the instance gets a security group (Scaleway has
+ * one for instances) with the same rules, a flexible IP and a private NIC at its fixed address.
+ */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import {
+  byType,
+  named,
+  type ProgramRun,
+  runProgram,
+  SECRET_KEYS,
+  TEST_PRIVATE_KEY,
+  TEST_PUBLIC_KEY,
+  TEST_REVISION,
+  unwrap,
+  withoutSecrets,
+} from "./testing/mockProgram";
+
+let run: ProgramRun;
+
+before(async () => {
+  process.env.SCW_ACCESS_KEY = "SCWTESTACCESSKEY000";
+  process.env.SCW_SECRET_KEY = "scw-secret-from-the-environment-TESTONLY";
+  process.env.SCW_DEFAULT_PROJECT_ID = "22222222-2222-2222-2222-222222222222";
+  run = await runProgram(
+    {
+      "edge-lab:target": "scaleway",
+      "edge-lab:revision": TEST_REVISION,
+      "edge-lab:loadgenKind": "instance",
+      "edge-lab:loadgenInstanceType": "POP2-2C-8G",
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["198.51.100.7/32", "2001:db8::/48"]),
+      "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
+      "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
+    },
+    SECRET_KEYS,
+    "metal",
+  );
+});
+
+describe("scaleway target with an instance load generator (mocked engine)", () => {
+  it("makes an Elastic Metal SUT and an Ubuntu 24.04 instance, both on the private network", () => {
+    assert.deepEqual(
+      byType(run, "scaleway:elasticmetal/server:Server").map((s) => s.name),
+      ["edgelab-hosts-sut"],
+    );
+    const lg = named(run, "edgelab-hosts-loadgen");
+    assert.equal(lg.type, "scaleway:instance/server:Server");
+    assert.deepEqual([lg.inputs.type, lg.inputs.image, lg.inputs.zone], ["POP2-2C-8G", "ubuntu_noble", "nl-ams-1"]);
+    assert.equal(lg.inputs.ipId, named(run, "edgelab-hosts-loadgen-public-ip").id);
+    const nic = named(run, "edgelab-hosts-loadgen-private-nic").inputs;
+    assert.deepEqual(
+      [nic.serverId, nic.privateNetworkId, nic.ipamIpIds],
+      [lg.id, named(run, "edgelab-hosts-network").id, [named(run, "edgelab-hosts-loadgen-ip").id]],
+    );
+    assert.equal(named(run, "edgelab-hosts-loadgen-ip").inputs.address, "10.42.1.11");
+  });
+
+  it("filters the instance with a security group, the Elastic Metal SUT on the host", () => {
+    const group = named(run, "edgelab-hosts-loadgen-security-group").inputs;
+    assert.equal(group.inboundDefaultPolicy, "drop");
+    assert.deepEqual(group.inboundRules, [
+      { action: "accept", protocol: "TCP", port: 22, ipRange: "198.51.100.7/32" },
+      { action: "accept", protocol: "TCP", port: 22, ipRange: "2001:db8::/48" },
+      { action: "accept", protocol: "TCP", port: 22, ipRange: "10.42.1.10/32" },
+    ]);
+    assert.equal(
+      named(run, "edgelab-hosts-loadgen").inputs.securityGroupId,
+      named(run, "edgelab-hosts-loadgen-security-group").id,
+    );
+    assert.equal(run.resources.filter((r) => r.name.startsWith("edgelab-loadgen-prepare-")).length, 0);
+    const sutFirewall = String(named(run, "edgelab-sut-prepare-host-firewall").inputs.create);
+    assert.match(sutFirewall, /tcp dport 22 ip6 saddr \{ 2001:db8::\/48 \} accept/);
+    assert.match(sutFirewall, /tcp dport 8080 ip saddr \{ 10\.42\.1\.11\/32 \} accept/);
+  });
+
+  it("takes the API key from the environment as a secret, and reaches the instance on its flexible IP", () => {
+    const provider = byType(run, "pulumi:providers:scaleway")[0];
+    assert.ok(provider);
+    assert.equal(unwrap(provider.inputs.secretKey), "scw-secret-from-the-environment-TESTONLY");
+    assert.ok(
+      !JSON.stringify(run.resources.map((r) => withoutSecrets(r.inputs))).includes('"scw-secret-from-the-environment'),
+    );
+    const step = named(run, "edgelab-loadgen-steps-base");
+    assert.match(String((unwrap(step.inputs.connection) as Record<string, unknown>).host), /^198\.51\.100\.\d+$/);
+    assert.equal(run.outputs.estimatedCostPerHourEur, null, "no dated price for instances: unknown, not invented");
+  });
+});

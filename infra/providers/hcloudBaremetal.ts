@@ -1,0 +1,122 @@
+/**
+ * Target `hcloud-baremetal`: the user's dedicated server (KVM) as the SUT beside a Hetzner Cloud
+ * load generator, joined through a Robot vSwitch subnet when one is given. One pair: the SUT is
+ * the user's.
+ */
+import { z } from "zod";
+import { cloudHostPlan, firewallRules, NETWORK, providedHost, providedHostPlan } from "./common";
+import { hourlyCostEur, PRICES_AS_OF } from "./hcloudPricing";
+import { HETZNER_KEYS, HetznerBase, hetznerCredentials, LOCATIONS } from "./hetzner";
+import {
+  cidr,
+  type HostConfig,
+  HostSchema,
+  ipInCidr,
+  type KeyDef,
+  keyName,
+  missingKeys,
+  openSshProblems,
+} from "./keys";
+import type { HostProvider } from "./types";
+
+export const BAREMETAL_KEYS = {
+  ...HETZNER_KEYS,
+  sut: { kind: "json", schema: HostSchema.optional() },
+  vswitchId: {
+    kind: "number",
+    schema: z.number().int().positive("expected the numeric id of a Robot vSwitch").optional(),
+  },
+  vswitchSubnet: { kind: "string", schema: cidr.default(NETWORK.defaultVswitchSubnet) },
+} as const satisfies Record<string, KeyDef>;
+
+export const hcloudBaremetalProvider: HostProvider = {
+  target: "hcloud-baremetal",
+  description: "your dedicated server (KVM) as the SUT beside a Hetzner Cloud load generator",
+  keys: BAREMETAL_KEYS,
+  remote: true,
+  maxPairs: 1,
+  secretKeys: ["hcloud:token"],
+  configProblems(raw, c) {
+    const problems = [
+      ...missingKeys(raw, c.target, {
+        sshAllowedCidrs: "SSH is opened only to these networks",
+        sshPublicKey: "Hetzner installs it on the servers",
+        sshPrivateKey: "Pulumi connects to the hosts with it; set it with --secret",
+        sut: "your bare-metal system under test: {address, privateAddress?, user}",
+      }),
+    ];
+    if (c.vswitchId !== undefined) {
+      if (LOCATIONS[c.location] !== "eu-central") {
+        problems.push(
+          `${keyName("vswitchId")}: a vSwitch joins Hetzner Cloud networks in network zone eu-central only; ${keyName("location")} = "${c.location}" is in ${LOCATIONS[c.location]} (use fsn1, nbg1 or hel1)`,
+        );
+      }
+      if (!c.sut?.privateAddress) {
+        problems.push(
+          `${keyName("sut")}.privateAddress is missing: with a vSwitch it is the SUT's address on the vSwitch VLAN`,
+        );
+      } else if (!ipInCidr(c.sut.privateAddress, c.vswitchSubnet)) {
+        problems.push(
+          `${keyName("sut")}.privateAddress = "${c.sut.privateAddress}" is not in ${keyName("vswitchSubnet")} = "${c.vswitchSubnet}"`,
+        );
+      }
+      if (
+        ipInCidr(NETWORK.loadgenIp, c.vswitchSubnet) ||
+        !ipInCidr(c.vswitchSubnet.split("/")[0] ?? "", NETWORK.range)
+      ) {
+        problems.push(
+          `${keyName("vswitchSubnet")} = "${c.vswitchSubnet}" must lie inside the lab network ${NETWORK.range} and outside its cloud subnet ${NETWORK.cloudSubnet}`,
+        );
+      }
+    } else if (raw.vswitchSubnet !== undefined) {
+      problems.push(`${keyName("vswitchSubnet")} is set without ${keyName("vswitchId")}`);
+    }
+    problems.push(...openSshProblems(c.sshAllowedCidrs));
+    return problems;
+  },
+  pairHosts(c, pair) {
+    return {
+      sut: providedHostPlan("sut", c.sut as HostConfig, pair),
+      loadgen: cloudHostPlan("loadgen", c.vswitchId !== undefined ? NETWORK.loadgenIp : null, pair),
+    };
+  },
+  plan({ config }) {
+    const warnings: string[] = [];
+    if (config.vswitchId === undefined) {
+      warnings.push(
+        `no ${keyName("vswitchId")}: the load generator reaches your SUT on its public address ${config.sut?.address}, and the instances listen there during the cells; join both with a vSwitch (or firewall the SUT) to keep them private`,
+      );
+    }
+    return {
+      problems: [],
+      warnings,
+      pairEurPerHour: hourlyCostEur([config.loadgenServerType]),
+      pricesAsOf: PRICES_AS_OF,
+      kvm: true,
+    };
+  },
+  credentials: hetznerCredentials,
+  createHosts(name, { plan, privateKey, credentials, parent }) {
+    const c = plan.config;
+    const vswitch = c.vswitchId !== undefined ? { id: c.vswitchId, subnet: c.vswitchSubnet } : null;
+    const base = new HetznerBase(name, c, plan.runId, credentials.token, parent, vswitch ? { vswitch } : null);
+    const pair = plan.pairs[0];
+    if (!pair?.hosts.loadgen) throw new Error("hcloud-baremetal has one pair with a load generator");
+    const rules = firewallRules({
+      sshAllowedCidrs: c.sshAllowedCidrs ?? [],
+      loadgenAddress: NETWORK.loadgenIp,
+      ...(vswitch ? {} : { sutAddress: c.sut?.address }),
+    });
+    const loadgen = base.server(
+      name,
+      c,
+      pair.hosts.loadgen,
+      c.loadgenServerType,
+      rules.loadgen,
+      vswitch ? NETWORK.loadgenIp : null,
+      privateKey,
+      parent,
+    );
+    return [{ sut: providedHost(pair.hosts.sut, privateKey), loadgen }];
+  },
+};

@@ -1,0 +1,166 @@
+/**
+ * What the two Hetzner targets share: their keys, the token, and the Hetzner Cloud resources (one
+ * key, one private network, a firewall and a server per host, servers in one location).
+ */
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ConfigError } from "../../lab/config/errors";
+import type { LabConfig } from "../config";
+import type { LabHost } from "../hostCommand";
+import { cloudInit, connection, type FirewallRule, labelValue, NETWORK } from "./common";
+import { CLOUD_KEYS, type KeyDef, SSH_KEYS } from "./keys";
+import type { HostPlan } from "./types";
+
+/** Hetzner Cloud locations and their network zones (a vSwitch subnet exists in eu-central only). */
+export const LOCATIONS = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+} as const;
+export type Location = keyof typeof LOCATIONS;
+
+const serverType = z.string().regex(/^[a-z]+\d+$/, "expected a Hetzner server type like ccx33");
+
+export const HETZNER_KEYS = {
+  ...SSH_KEYS,
+  ...CLOUD_KEYS,
+  location: { kind: "string", schema: z.enum(Object.keys(LOCATIONS) as [Location, ...Location[]]).default("fsn1") },
+  image: {
+    kind: "string",
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/, "expected a Hetzner image name like ubuntu-24.04")
+      .default("ubuntu-24.04"),
+  },
+  loadgenServerType: { kind: "string", schema: serverType.default("ccx23") },
+} as const satisfies Record<string, KeyDef>;
+
+export const SUT_SERVER_TYPE_KEY = { kind: "string", schema: serverType.default("ccx33") } as const satisfies KeyDef;
+
+/** The Hetzner token as a secret: `hcloud:token`, or HCLOUD_TOKEN in the environment. */
+export function hetznerCredentials(stack: string, config: LabConfig): Record<string, pulumi.Output<string>> {
+  const fromConfig = new pulumi.Config("hcloud").getSecret("token");
+  const fromEnv = process.env.HCLOUD_TOKEN;
+  if (!fromConfig && !fromEnv) {
+    throw new ConfigError(`stack ${stack} (Pulumi.${stack}.yaml)`, [
+      `hcloud:token is missing: target ${config.target} creates Hetzner Cloud servers; run \`pulumi config set --secret hcloud:token <token>\` or export HCLOUD_TOKEN`,
+    ]);
+  }
+  return { token: fromConfig ?? pulumi.secret(fromEnv as string) };
+}
+
+export interface HetznerNetwork {
+  network: hcloud.Network;
+  cloudSubnet: hcloud.NetworkSubnet;
+}
+
+/** Everything Hetzner makes for one stack, shared by every pair: the provider, the key, the network. */
+export class HetznerBase {
+  readonly provider: hcloud.Provider;
+  readonly sshKey: hcloud.SshKey;
+  readonly labels: Record<string, string>;
+  readonly net: HetznerNetwork | null;
+
+  constructor(
+    name: string,
+    config: LabConfig,
+    runId: string,
+    token: pulumi.Output<string> | undefined,
+    parent: pulumi.Resource,
+    network: { vswitch: { id: number; subnet: string } | null } | null,
+  ) {
+    if (!token) throw new Error(`target ${config.target} needs a Hetzner token (hcloud:token)`);
+    this.provider = new hcloud.Provider(`${name}-hcloud`, { token }, { parent });
+    const child = { parent, provider: this.provider };
+    this.labels = { "edgelab-stack": labelValue(config.stack), "edgelab-run": labelValue(runId) };
+    this.sshKey = new hcloud.SshKey(
+      `${name}-ssh-key`,
+      { publicKey: config.sshPublicKey as string, labels: this.labels },
+      child,
+    );
+    this.net = null;
+    if (network) {
+      const zone = LOCATIONS[config.location];
+      const net = new hcloud.Network(
+        `${name}-network`,
+        { ipRange: NETWORK.range, labels: this.labels, ...(network.vswitch ? { exposeRoutesToVswitch: true } : {}) },
+        child,
+      );
+      const networkId = net.id.apply(Number);
+      const cloudSubnet = new hcloud.NetworkSubnet(
+        `${name}-subnet`,
+        { networkId, type: "cloud", networkZone: zone, ipRange: NETWORK.cloudSubnet },
+        child,
+      );
+      if (network.vswitch) {
+        new hcloud.NetworkSubnet(
+          `${name}-vswitch-subnet`,
+          {
+            networkId,
+            type: "vswitch",
+            networkZone: zone,
+            ipRange: network.vswitch.subnet,
+            vswitchId: network.vswitch.id,
+          },
+          child,
+        );
+      }
+      this.net = { network: net, cloudSubnet };
+    }
+  }
+
+  /** One server with its own firewall, joined to the network at `privateIp` when there is one. */
+  server(
+    prefix: string,
+    config: LabConfig,
+    host: HostPlan,
+    serverType: string,
+    rules: FirewallRule[],
+    privateIp: string | null,
+    privateKey: pulumi.Output<string> | undefined,
+    parent: pulumi.Resource,
+  ): LabHost {
+    const role = host.label;
+    const child = { parent, provider: this.provider };
+    const firewall = new hcloud.Firewall(`${prefix}-${role}-firewall`, { rules, labels: this.labels }, child);
+    const server = new hcloud.Server(
+      `${prefix}-${role}`,
+      {
+        serverType,
+        image: config.image,
+        location: config.location,
+        sshKeys: [this.sshKey.id],
+        firewallIds: [firewall.id.apply(Number)],
+        publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+        userData: cloudInit(),
+        labels: {
+          ...this.labels,
+          "edgelab-role": role,
+          ...(host.pair > 1 ? { "edgelab-pair": String(host.pair) } : {}),
+        },
+      },
+      child,
+    );
+    const ready: pulumi.Resource[] = [server];
+    if (this.net && privateIp) {
+      ready.push(
+        new hcloud.ServerNetwork(
+          `${prefix}-${role}-network`,
+          { serverId: server.id.apply(Number), subnetId: this.net.cloudSubnet.id, ip: privateIp },
+          child,
+        ),
+      );
+    }
+    return {
+      plan: host,
+      address: server.ipv4Address,
+      labAddress: host.labAddress ? pulumi.output(host.labAddress) : server.ipv4Address,
+      connection: connection(server.ipv4Address, host, privateKey),
+      ready,
+    };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * What a host provider is: the module that owns a target's config keys and their validation, its
+ * host plan (per pair), its prices, its credentials and the resources that make its hosts. The
+ * config parser, the plan and the hosts component dispatch to it and name no provider.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { HostRoles } from "../bootstrap/types";
+import type { LabConfig } from "../config";
+import type { ChainStep } from "../hostBootstrap";
+import type { LabHost } from "../hostCommand";
+import type { LabPlan } from "../labPlan";
+import type { KeyDef } from "./keys";
+
+/** One host of the lab as the scripts see it. */
+export interface HostPlan {
+  label: "sut" | "loadgen" | "local";
+  roles: HostRoles;
+  /** Made by the stack (a cloud server), given by the user, or this machine. */
+  kind: "cloud" | "provided" | "local";
+  user: string;
+  port: number;
+  /** The address Pulumi connects to, when known now (provided hosts); cloud: the server's public IPv4. */
+  address: string | null;
+  /**
+   * The address the other host reaches this one on (private network, vSwitch, LAN), when known
+   * now; null means the public IPv4 of a server the stack creates.
+   */
+  labAddress: string | null;
+  /** The host pair it belongs to (1-based). */
+  pair: number;
+}
+
+export interface PairHosts {
+  sut: HostPlan;
+  loadgen: HostPlan | null;
+}
+
+/** What the plan tells a provider about the run. */
+export interface ProviderPlanInput {
+  config: LabConfig;
+  /** The profile's largest CPU count. */
+  minCores: number;
+  /** Cells that need KVM (Nanos) and how many there are. */
+  kvmCells: number;
+  allowEmulation: boolean;
+}
+
+export interface ProviderPlan {
+  problems: string[];
+  warnings: string[];
+  /** Hourly price of one pair in EUR (0 for hosts you own; null when a price is unknown). */
+  pairEurPerHour: number | null;
+  /** When the prices were read, and where (README and `pricesAsOf`). */
+  pricesAsOf: string | null;
+  /** The SUTs have KVM (false: cells that need it are recorded as skipped, not failed). */
+  kvm: boolean;
+}
+
+/** The hosts of one pair as the components see them. */
+export interface PairOfHosts {
+  sut: LabHost;
+  loadgen: LabHost | null;
+}
+
+export interface CreateHostsArgs {
+  plan: LabPlan;
+  /** The key Pulumi connects with (a secret); absent for the local target. */
+  privateKey?: pulumi.Output<string>;
+  /** The provider's credentials (secrets), as `credentials` read them. */
+  credentials: Record<string, pulumi.Output<string>>;
+  /** Resources are children of this component. */
+  parent: pulumi.ComponentResource;
+}
+
+export interface HostProvider {
+  target: string;
+  /** One line for the README and error messages. */
+  description: string;
+  /** The provider's own `edge-lab:*` keys (beyond the ones every target has). */
+  keys: Readonly<Record<string, KeyDef>>;
+  /** Reached over ssh (false: this machine, local commands only). */
+  remote: boolean;
+  /** How many host pairs one stack can stand up. */
+  maxPairs: number;
+  /** Problems no single key shows: missing keys, bad combinations. */
+  configProblems(raw: Record<string, unknown>, config: LabConfig): string[];
+  /** The hosts of pair `pair` (1-based). */
+  pairHosts(config: LabConfig, pair: number): PairHosts;
+  /** Checks against the profile, warnings, prices. */
+  plan(input: ProviderPlanInput): ProviderPlan;
+  /** Read the provider's credentials as secrets (throws a ConfigError naming what is missing). */
+  credentials(stack: string, config: LabConfig): Record<string, pulumi.Output<string>>;
+  /** Config keys holding credentials that must be stored as secrets. */
+  secretKeys: readonly string[];
+  /** Make the hosts of every pair. */
+  createHosts(name: string, args: CreateHostsArgs): PairOfHosts[];
+}
+
+/** Steps a provider needs on a host before the bootstrap (its private link, its host firewall). */
+export type PrepareSteps = ChainStep[];
