@@ -27,6 +27,7 @@ import { DEBIAN_MINBASE_IMAGE, debianMirror, ensureDebianMinbaseImage } from "..
 import { dockerSkip, skipUnlessTool } from "../lab/testing/requirements";
 
 const REPO_IN_BOX = "/root/edge-lab";
+const BOX_CAFILE = "/etc/edgelab-host-npm-ca.crt";
 const ENV = ["-e", "LAB_SKIP_SERVICES=1", "-e", "LAB_SKIP_BROWSER=1"];
 
 /** The quick start's install-and-run line, as commands, from the README's "Quick start" section. */
@@ -89,6 +90,10 @@ describe("the README's first command on a pristine Debian 12 (debootstrap minbas
     await copyClone(join(work, "edge-lab"));
     const npmCache = (await run("npm", ["config", "get", "cache"])).stdout.trim();
     const registry = (await run("npm", ["config", "get", "registry"])).stdout.trim();
+    const cafile = (await run("npm", ["config", "get", "cafile"])).stdout.trim();
+    const trust = existsSync(cafile)
+      ? ["-v", `${cafile}:${BOX_CAFILE}:ro`, "-e", `npm_config_cafile=${BOX_CAFILE}`]
+      : [];
     mkdirSync(npmCache, { recursive: true });
     await run("docker", [
       "run",
@@ -104,12 +109,22 @@ describe("the README's first command on a pristine Debian 12 (debootstrap minbas
       "/var/cache/apt/archives:/var/cache/apt/archives",
       "-v",
       `${npmCache}:/root/.npm`,
-      // The registry this machine's npm uses (a mirror or proxy stays in force inside).
+      // The registry this machine's npm uses, and the certificates it trusts for it (a mirror, or
+      // a proxy with its own CA, stays in force inside).
       "-e",
       `npm_config_registry=${registry}`,
+      ...trust,
       DEBIAN_MINBASE_IMAGE,
       "sleep",
       "infinity",
+    ]);
+    // A throwaway container: dpkg need not fsync each of the thousands of files it unpacks.
+    await run("docker", [
+      "exec",
+      name,
+      "sh",
+      "-c",
+      "echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/edgelab-test-unsafe-io",
     ]);
   });
 
