@@ -54,10 +54,10 @@ SOURCES
   apt-get install -y -qq --no-install-recommends "${common[@]}" "${browser[@]}" >/dev/null
   apt-get install -y -qq --no-install-recommends -t "$codename-backports" golang-1.22-go runsc >/dev/null
 else
-  # Ubuntu 24.04 has golang-1.22-go in noble itself (universe, like docker.io and wrk). It has no runsc
-  # and its chromium is a snap (not usable without snapd): both are left out, see docs/distributions.md.
+  # Ubuntu 24.04 has golang-1.22-go in noble itself (main; docker.io and wrk are in universe). It has no
+  # runsc, and its chromium is a snap (not usable without snapd): both are left out, see docs/distributions.md.
   apt-get update -qq
-  if ! apt-cache policy docker.io | grep -q 'Candidate: [0-9]'; then
+  if [ -z "$(apt-cache madison docker.io 2>/dev/null)" ]; then
     echo "docker.io is not in this machine's apt sources: Ubuntu ships it in the 'universe' component; enable it and run again" >&2
     exit 1
   fi
