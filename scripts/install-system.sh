@@ -84,9 +84,12 @@ fi
 
 # The Docker engine: start one unless one already answers (no systemd in containers and CI).
 if ! docker info >/dev/null 2>&1; then
-  (dockerd >/var/log/dockerd-lab.log 2>&1 &)
+  # In the background, outliving this script; the wait ends early if dockerd exits.
+  dockerd >/var/log/dockerd-lab.log 2>&1 &
+  dockerd_pid=$!
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
+    kill -0 "$dockerd_pid" 2>/dev/null || break
     sleep 1
   done
   if ! docker info >/dev/null 2>&1; then

@@ -12,7 +12,8 @@
  *
  * Checked: the install script adds bookworm-backports from the mirror the container's own apt
  * sources name; Node and npm are the revision's pinned ones on PATH; `npm ci` and the dry run pass;
- * a second run keeps everything; the distribution's Node 18 is refused by npm's hooks in one line.
+ * a second run keeps everything; without LAB_SKIP_SERVICES it stops at once, saying why dockerd
+ * cannot start; the distribution's Node 18 is refused by npm's hooks in one line.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -186,6 +187,17 @@ describe("the README's first command on a pristine Debian 12 (debootstrap minbas
       new RegExp(`^node: keeping v${revision.versions.node} at /usr/local/bin/node with npm ${npmVersion}$`, "m"),
     );
     t.diagnostic(`second run: ${again.seconds.toFixed(0)} s`);
+  });
+
+  it("without LAB_SKIP_SERVICES, says at once that dockerd cannot start in here", async (t) => {
+    if (skip) return t.skip(skip);
+    const result = await box(inRepo("bash scripts/install-system.sh"), ["-e", "LAB_SKIP_BROWSER=1"], 180_000);
+    assert.equal(result.ok, false, "dockerd started inside an unprivileged container");
+    assert.match(
+      result.output,
+      /^dockerd did not start \(inside a container without privileges it cannot: set LAB_SKIP_SERVICES=1 there\):$/m,
+    );
+    assert.ok(result.seconds < 60, `it took ${result.seconds} s to give up`);
   });
 
   it("refuses the distribution's Node 18 in one line, at once, for npm test and npm run lab", async (t) => {
