@@ -93,8 +93,9 @@ if ! docker info >/dev/null 2>&1; then
     sleep 1
   done
   if ! docker info >/dev/null 2>&1; then
-    echo "dockerd did not start (inside a container without privileges it cannot: set LAB_SKIP_SERVICES=1 there):" >&2
     tail -n 30 /var/log/dockerd-lab.log >&2
+    # Last, so that it is the line one sees.
+    echo "dockerd did not start (its log is above and in /var/log/dockerd-lab.log; inside a container without privileges it cannot: set LAB_SKIP_SERVICES=1 there)" >&2
     exit 1
   fi
 fi
