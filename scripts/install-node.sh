@@ -82,6 +82,8 @@ put_wrapper() {
   content=$(printf '#!/bin/sh\n# edge-lab (scripts/install-node.sh): npm %s on the pinned Node\nexec /usr/local/bin/node %s "$@"\n' \
     "$npm_version" "$npm_dir/bin/$2")
   if [ "$(cat "$path" 2>/dev/null || true)" != "$content" ]; then
+    # Replace, never write through: it may be a symlink into another npm's files.
+    rm -f "$path"
     printf '%s\n' "$content" > "$path"
     chmod 755 "$path"
   fi
@@ -90,6 +92,12 @@ put_wrapper() {
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && node "$check" 2>/dev/null; then
   echo "node: keeping $(node --version) at $(command -v node) with npm $(npm --version)"
   exit 0
+fi
+
+# A node binary someone else put there (not a symlink) is theirs to remove, not ours to overwrite.
+if [ -e /usr/local/bin/node ] && [ ! -L /usr/local/bin/node ]; then
+  echo "install-node: /usr/local/bin/node is another install's file ($(/usr/local/bin/node --version 2>/dev/null || echo 'no version'), not supported here or without npm): remove it or put a supported Node with npm on PATH, then run again" >&2
+  exit 1
 fi
 
 version=$(need versions.node)
