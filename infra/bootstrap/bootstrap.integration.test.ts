@@ -25,6 +25,7 @@ import { stringify } from "yaml";
 import { loadRevision, type Revision } from "../../lab/config/revision";
 import { CommandError, run } from "../../lab/exec";
 import { repoRoot } from "../../lab/paths";
+import { ensureDebianMinbaseImage as ensureImage, DEBIAN_MINBASE_IMAGE as IMAGE } from "../../lab/testing/debianImage";
 import { dockerSkip, skipUnlessTool } from "../../lab/testing/requirements";
 import { buildCodeArchive, tarGz } from "../codeArchive";
 import { parseLabConfig } from "../config";
@@ -45,10 +46,6 @@ import {
   trustStep,
 } from ".";
 import { hostFirewallStep } from "./network";
-
-/** Bump the suffix when the image's recipe changes. */
-export const IMAGE = "edgelab-bootstrap-test:bookworm-minbase-1";
-const MIRROR = "http://deb.debian.org/debian";
 
 const sh = (lines: string[]) => Buffer.from(`#!/bin/sh\n${lines.join("\n")}\n`);
 
@@ -179,22 +176,6 @@ function withRepo(base: Revision, repo: AptRepo): Revision {
   };
   for (const p of Object.values(rev.downloads.apt.packages)) p.from = "lab";
   return rev;
-}
-
-async function ensureImage(): Promise<void> {
-  try {
-    await run("docker", ["image", "inspect", IMAGE], { timeoutMs: 30_000 });
-    return;
-  } catch {
-    // not cached yet: build it
-  }
-  const dir = mkdtempSync(join(tmpdir(), "debootstrap-"));
-  try {
-    await run("debootstrap", ["--variant=minbase", "bookworm", join(dir, "rootfs"), MIRROR], { timeoutMs: 900_000 });
-    await run("bash", ["-c", `tar -C ${join(dir, "rootfs")} -c . | docker import - ${IMAGE}`], { timeoutMs: 300_000 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 interface Box {
