@@ -7,8 +7,9 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDir, repoRoot } from "../lab/paths";
+import { getPlatform } from "../lab/platforms/registry";
 import { parseJsonLine, SutArtifacts } from "./artifacts";
-import { type BootstrapContext, type BootstrapStep, finalSteps, installSteps } from "./bootstrap";
+import { type BootstrapContext, type BootstrapStep, finalSteps, installSteps, platformSetups } from "./bootstrap";
 import { buildCodeArchive } from "./codeArchive";
 import { HostBootstrap, StepChain } from "./hostBootstrap";
 import type { LabHost } from "./hostCommand";
@@ -94,11 +95,14 @@ export class EdgeLab extends pulumi.ComponentResource {
         }
       : null;
     const bootCode = code ? { archivePath: code.remotePath, sha256: code.sha256 } : null;
+    // Each platform of the profile brings its own host setup and check (lab/platforms, Platform.host).
+    const setups = c.bootstrap ? platformSetups(plan.profile.platforms.map(getPlatform)) : [];
     const install = {
       install: c.bootstrap,
       docker: plan.needs.docker,
-      nanos: plan.needs.nanos,
+      ops: plan.needs.ops,
       k6FromBundle: plan.needs.k6FromBundle,
+      platformSetups: setups,
     };
     const key = args.privateKey ? { privateKey: args.privateKey } : {};
 
@@ -159,7 +163,7 @@ export class EdgeLab extends pulumi.ComponentResource {
             steps: finalSteps(lgCtx, {
               strict: c.bootstrap,
               docker: false,
-              nanos: false,
+              ops: false,
               requireKvm: false,
               minCores: 1,
               loadgen: null,
@@ -175,14 +179,18 @@ export class EdgeLab extends pulumi.ComponentResource {
       }
       const target: pulumi.Output<{ user: string; address: string } | null> = loadgenTarget ?? pulumi.output(null);
       const sutFinalSteps = target.apply((t) =>
-        finalSteps(sutCtx, {
-          strict: c.bootstrap,
-          docker: plan.needs.docker,
-          nanos: plan.needs.nanos,
-          requireKvm: plan.needs.requireKvm,
-          minCores: plan.needs.minCores,
-          loadgen: t,
-        }),
+        finalSteps(
+          sutCtx,
+          {
+            strict: c.bootstrap,
+            docker: plan.needs.docker,
+            ops: plan.needs.ops,
+            requireKvm: plan.needs.requireKvm,
+            minCores: plan.needs.minCores,
+            loadgen: t,
+          },
+          setups,
+        ),
       );
       const sutFinal = new StepChain(
         `${prefix}-${sut.plan.label}-checks`,

@@ -6,6 +6,7 @@
  * host provider (infra/providers/) owns its hosts, checks and prices; the components in infra/
  * only turn this plan into resources.
  */
+
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError } from "../lab/config/errors";
@@ -13,6 +14,7 @@ import type { Profile } from "../lab/config/profile";
 import type { AptPackage, Download, Downloads, Revision } from "../lab/config/revision";
 import { type Cell, canonicalJson, expandMatrix } from "../lab/matrix";
 import { repoRoot } from "../lab/paths";
+import { getPlatform } from "../lab/platforms/registry";
 import { estimateCellSeconds } from "../lab/runner/report";
 import { sha256 } from "./bootstrap/shell";
 import { type LabConfig, NAMESPACE } from "./config";
@@ -61,7 +63,8 @@ export interface LabPlan {
   hosts: PairHosts;
   /** The cell every pair runs (null with one pair). */
   calibration: Cell | null;
-  needs: { docker: boolean; nanos: boolean; requireKvm: boolean; minCores: number; k6FromBundle: boolean };
+  /** From the platforms' declared host needs: the Docker engine, ops (a download a platform names), KVM (VM platforms). */
+  needs: { docker: boolean; ops: boolean; requireKvm: boolean; minCores: number; k6FromBundle: boolean };
   /** The apt packages each role installs (by name), from the revision's `downloads.apt`. */
   aptPackages: { sut: string[]; loadgen: string[] };
   /** Bundle files to upload, per host role (names in the bundle directory). */
@@ -97,7 +100,10 @@ export function usedDownloads(config: LabConfig, revision: Revision): Lockable[]
   const base = revision.profiles[config.profile];
   if (!base || !config.bootstrap || !providerOf(config.target).remote) return [];
   const used: Lockable[] = ["go", "goBuild"];
-  if (base.platforms.includes("nanos")) used.push("ops", "nanosKernel", "nanosCommon");
+  for (const platform of base.platforms.map(getPlatform)) {
+    for (const name of platform.host?.downloads ?? [])
+      if (!used.includes(name as Lockable)) used.push(name as Lockable);
+  }
   return used;
 }
 
@@ -138,10 +144,12 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const profile: Profile = { ...base, allowEmulation: base.allowEmulation || config.allowEmulation };
   const runRevision: Revision = { ...revision, profiles: { ...revision.profiles, [config.profile]: profile } };
   const cells = expandMatrix(profile, revision.id);
-  const docker = profile.platforms.includes("docker");
-  const nanos = profile.platforms.includes("nanos");
+  const platforms = profile.platforms.map(getPlatform);
+  const docker = platforms.some((p) => p.host?.dockerEngine);
+  const ops = platforms.some((p) => p.host?.downloads?.includes("ops"));
+  const needsKvm = (platform: string) => getPlatform(platform).class.isolation === "vm";
   const minCores = Math.max(...profile.resources.map((r) => r.cpus));
-  const kvmCells = cells.filter((c) => c.spec.platform === "nanos").length;
+  const kvmCells = cells.filter((c) => needsKvm(c.spec.platform)).length;
 
   const bundleDir = config.bundleDir ? resolve(repoRoot, config.bundleDir) : null;
   if (bundleDir && !(existsSync(bundleDir) && statSync(bundleDir).isDirectory())) {
@@ -189,7 +197,7 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     downloads.go.file,
     nodeFile,
     `npm-${downloads.npm.version}.tgz`,
-    ...(nanos ? [downloads.ops.file, downloads.nanosKernel.file, downloads.nanosCommon.file] : []),
+    ...(ops ? [downloads.ops.file, downloads.nanosKernel.file, downloads.nanosCommon.file] : []),
   ]);
   const loadgenFiles = wantFiles(k6FromBundle ? [downloads.k6Binary?.file] : [downloads.goBuild.file]);
   const npmCache = bundleDir !== null && existsSync(resolve(bundleDir, "npm-cache"));
@@ -198,7 +206,7 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const noKvm = !providerPlan.kvm;
   const cellSeconds = (c: Cell) => estimateCellSeconds(c) + CELL_OVERHEAD_S;
   const shards = shardCells(cells, config.pairs, cellSeconds);
-  const calibration = calibrationCell(cells, config.pairs, (c) => !noKvm || c.spec.platform !== "nanos");
+  const calibration = calibrationCell(cells, config.pairs, (c) => !noKvm || !needsKvm(c.spec.platform));
   const perPair = providerPlan.pairEurPerHour;
   const bootstrapHours = hours(BOOTSTRAP_ESTIMATE_S);
   const pairs: PairPlan[] = shards.map((shard) => {
@@ -241,7 +249,7 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     hosts: first.hosts,
     calibration,
     // On SUTs without KVM at all (the provider says so) the nanos cells are recorded as skipped instead.
-    needs: { docker, nanos, requireKvm: nanos && !profile.allowEmulation && !noKvm, minCores, k6FromBundle },
+    needs: { docker, ops, requireKvm: kvmCells > 0 && !profile.allowEmulation && !noKvm, minCores, k6FromBundle },
     aptPackages: {
       sut: aptPackagesFor(downloads.apt.packages, "sut", profile.platforms),
       loadgen: aptPackagesFor(downloads.apt.packages, "loadgen", profile.platforms),

@@ -4,9 +4,11 @@
  * summary on the operator's machine, and the tolerant clean-up of a user's host on destroy. Each
  * prints one short line; the detail goes to a log on the host that ran it.
  */
+
 import { join } from "node:path";
 import type { Cell } from "../lab/matrix";
 import { repoRoot } from "../lab/paths";
+import { getPlatform } from "../lab/platforms/registry";
 import { heredoc, q } from "./bootstrap/shell";
 import type { LabPlan, PairPlan } from "./labPlan";
 import { cellTimeoutSeconds } from "./labPlan";
@@ -73,12 +75,8 @@ mkdir -p ${q(logDir(plan))}`;
 
 /** Kinds the engine builds for this profile (plus the paper's images when they are built on the SUT). */
 export function artifactKinds(plan: LabPlan): string[] {
-  // The Nanos builder makes the binaries it packs itself: "binary" is for native cells.
-  const kinds: string[] = [];
-  if (plan.profile.platforms.includes("native")) kinds.push("binary");
-  if (plan.needs.docker) kinds.push("docker-offline");
+  const kinds = [...new Set(plan.profile.platforms.map((name) => getPlatform(name).artifact.kind))];
   if (plan.needs.docker && plan.config.paperImages === "on-sut") kinds.push("docker-paper");
-  if (plan.needs.nanos) kinds.push("nanos");
   return kinds;
 }
 

@@ -215,16 +215,16 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
       ? {
           strict: true,
           docker: true,
-          nanos: true,
+          ops: true,
           requireKvm: true,
           minCores: 1,
           loadgen: { user: "root", address: lg.ip },
         }
-      : { strict: true, docker: false, nanos: false, requireKvm: false, minCores: 1, loadgen: null };
+      : { strict: true, docker: false, ops: false, requireKvm: false, minCores: 1, loadgen: null };
 
   /** Everything, in the order the Pulumi program chains it; returns each host's printed lines. */
   async function bootstrapAll(): Promise<Record<string, string[]>> {
-    const install = { install: true, docker: true, nanos: true, k6FromBundle: plan.needs.k6FromBundle };
+    const install = { install: true, docker: true, ops: true, k6FromBundle: plan.needs.k6FromBundle };
     const [sutLines, lgLines] = await Promise.all([
       runSteps(sut, installSteps(sutCtx, install)),
       runSteps(lg, installSteps(lgCtx, install)),
@@ -421,7 +421,7 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     if (tampered.downloads) tampered.downloads.nanosCommon.sha256 = "0".repeat(64);
     const ops = installSteps(
       { ...sutCtx, revision: tampered, downloads: tampered.downloads as NonNullable<Revision["downloads"]> },
-      { install: true, docker: false, nanos: true, k6FromBundle: true },
+      { install: true, docker: false, ops: true, k6FromBundle: true },
     ).find((s) => s.id === "ops");
     await assert.rejects(
       exec(sut, ops?.script ?? ""),
@@ -436,7 +436,7 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     if (lab) lab.key.fingerprint = "0".repeat(40);
     const apt = installSteps(
       { ...sutCtx, revision: other, downloads: other.downloads as NonNullable<Revision["downloads"]> },
-      { install: true, docker: true, nanos: true, k6FromBundle: true },
+      { install: true, docker: true, ops: true, k6FromBundle: true },
     ).find((s) => s.id === "apt");
     await assert.rejects(
       exec(sut, apt?.script ?? ""),

@@ -11,6 +11,7 @@ import { describe, it } from "node:test";
 import { loadRevision, type Revision } from "../../lab/config/revision";
 import { run } from "../../lab/exec";
 import { repoRoot } from "../../lab/paths";
+import { allPlatforms } from "../../lab/platforms/registry";
 import { shellcheckSkip } from "../../lab/testing/requirements";
 import { parseLabConfig } from "../config";
 import { contextFor } from "../lab";
@@ -26,7 +27,7 @@ import {
   remoteCleanupCommand,
 } from "../sweepScripts";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "../testing/mockProgram";
-import { authorizeStep, finalSteps, hostKeyStep, installSteps, labKeyStep, trustStep } from ".";
+import { authorizeStep, finalSteps, hostKeyStep, installSteps, labKeyStep, platformSetups, trustStep } from ".";
 import { integrityHex } from "./shell";
 import { assertPublicKey } from "./steps";
 
@@ -45,6 +46,9 @@ const local = parseLabConfig({ target: "local", revision: TEST_REVISION, bootstr
 const code = { archivePath: "/tmp/edgelab-code-0123.tgz", sha256: "a".repeat(64) };
 const LG = { user: "root", address: "10.42.1.11" };
 
+/** Every platform's own host setup and check, from the registry (each passes shellcheck with the rest). */
+const SETUPS = platformSetups(allPlatforms());
+
 function allScripts(): Record<string, string> {
   const scripts: Record<string, string> = {};
   const plan = planLab(hcloud, revision);
@@ -54,20 +58,15 @@ function allScripts(): Record<string, string> {
     if (!host) continue;
     const ctx = contextFor(host.kind === "local" ? localPlan : plan, host, host.kind === "local" ? null : code);
     for (const k6FromBundle of [false, true]) {
-      for (const step of installSteps(ctx, { install: true, docker: true, nanos: true, k6FromBundle })) {
+      const options = { install: true, docker: true, ops: true, k6FromBundle, platformSetups: SETUPS };
+      for (const step of installSteps(ctx, options)) {
         scripts[`${host.label}-${step.id}-${k6FromBundle}`] = step.script;
       }
     }
     for (const strict of [true, false]) {
       for (const loadgen of [LG, null]) {
-        for (const step of finalSteps(ctx, {
-          strict,
-          docker: true,
-          nanos: true,
-          requireKvm: strict,
-          minCores: 2,
-          loadgen,
-        })) {
+        const preflight = { strict, docker: true, ops: true, requireKvm: strict, minCores: 2, loadgen };
+        for (const step of finalSteps(ctx, preflight, SETUPS)) {
           scripts[`${host.label}-${step.id}-${strict}-${loadgen !== null}`] = step.script;
         }
       }
@@ -129,13 +128,32 @@ describe("generated scripts", () => {
     );
   });
 
+  it("take each platform's host setup and check from the registry, on the SUT only", () => {
+    assert.deepEqual(
+      SETUPS.map((s) => s.platform),
+      allPlatforms()
+        .filter((p) => p.host?.installScript || p.host?.preflightScript)
+        .map((p) => p.name),
+    );
+    assert.ok(SETUPS.length > 0, "some platform declares host steps");
+    const plan = planLab(hcloud, revision);
+    const sut = contextFor(plan, plan.hosts.sut, code);
+    const options = { install: true, docker: true, ops: true, k6FromBundle: false, platformSetups: SETUPS };
+    const ids = installSteps(sut, options).map((s) => s.id);
+    for (const setup of SETUPS.filter((s) => s.install)) assert.ok(ids.includes(`${setup.platform}-setup`));
+    const lg = plan.hosts.loadgen;
+    assert.ok(lg);
+    const lgIds = installSteps(contextFor(plan, lg, code), options).map((s) => s.id);
+    assert.ok(!lgIds.some((id) => id.endsWith("-setup")), "the load generator runs no platform");
+  });
+
   it("each step's trigger (its hash) changes exactly when its own inputs change", () => {
     const hashes = (rev: Revision) => {
       const plan = planLab(hcloud, rev);
       const sut = contextFor(plan, plan.hosts.sut, code);
       const steps = [
-        ...installSteps(sut, { install: true, docker: true, nanos: true, k6FromBundle: false }),
-        ...finalSteps(sut, { strict: true, docker: true, nanos: true, requireKvm: true, minCores: 2, loadgen: LG }),
+        ...installSteps(sut, { install: true, docker: true, ops: true, k6FromBundle: false }),
+        ...finalSteps(sut, { strict: true, docker: true, ops: true, requireKvm: true, minCores: 2, loadgen: LG }),
       ];
       return Object.fromEntries(steps.map((s) => [s.id, s.hash]));
     };
@@ -184,7 +202,7 @@ describe("generated scripts", () => {
   it("ships the code even where nothing is installed (edge-lab:bootstrap false)", () => {
     const plan = planLab(hcloud, revision);
     const sut = contextFor(plan, plan.hosts.sut, code);
-    const off = { install: false, docker: true, nanos: true, k6FromBundle: false };
+    const off = { install: false, docker: true, ops: true, k6FromBundle: false };
     assert.deepEqual(
       installSteps(sut, off).map((s) => s.id),
       ["code"],

@@ -36,7 +36,7 @@ export function preflightStep(ctx: BootstrapContext, options: PreflightOptions):
         `fi`,
       );
     }
-    if (options.nanos) {
+    if (options.ops) {
       lines.push(
         `expect ops ${q(v.ops)} "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')"`,
         `expect nanos-kernel ${q(v.nanos)} "$(cat "\${HOME:-/root}/.ops/latest.txt" 2>/dev/null || true)"`,

@@ -31,7 +31,7 @@ export interface PreflightOptions {
   /** The profile runs Docker cells. */
   docker: boolean;
   /** The profile runs Nanos cells: ops, the kernel and QEMU must be the pinned ones. */
-  nanos: boolean;
+  ops: boolean;
   /** Nanos cells without allowEmulation: KVM must be usable. */
   requireKvm: boolean;
   /** The profile's largest CPU count. */

@@ -16,7 +16,7 @@ export type ContainerNetwork = "nat" | "host";
 
 export interface ContainerRunOptions {
   network: ContainerNetwork;
-  /** A Docker runtime other than the default (gVisor's runsc runtimes). */
+  /** A Docker runtime other than the default (e.g. a sandboxing runtime registered with Docker). */
   runtime?: string;
   /** Extra environment for the app (after PORT in host mode). */
   env?: Readonly<Record<string, string>>;
@@ -26,7 +26,7 @@ export interface ContainerRunOptions {
 
 /**
  * `docker run` arguments for one container instance, shared by every platform built on Docker
- * (docker, gvisor) so their CPU and memory knobs are the very same. CPU: `--cpus` is a CFS quota
+ * so their CPU and memory knobs are the very same. CPU: `--cpus` is a CFS quota
  * (the paper's setting), `--cpuset-cpus` pins cores. Memory: --memory-swap equal to --memory,
  * because with --memory alone a container may swap and the memory pressure under test would leak
  * into swap. Network: `nat` publishes through docker-proxy/NAT as the paper did; `host` shares the
@@ -38,7 +38,7 @@ export function containerRunArgs(ctx: InstanceContext, image: string, options: C
   if (options.runtime) args.push(`--runtime=${options.runtime}`);
   args.push(ctx.knobs.cpuMode === "pinned" ? `--cpuset-cpus=${ctx.cpuList}` : `--cpus=${cpus}`);
   args.push(`--memory=${memoryMB}m`, `--memory-swap=${memoryMB}m`);
-  // The app's environment from the runtime knobs, then what the platform adds (gVisor's marker).
+  // The app's environment from the runtime knobs, then what the platform adds (e.g. a leftover marker).
   for (const assignment of envAssignments({ ...ctx.env, ...options.env })) args.push("--env", assignment);
   if (options.network === "host") args.push("--network=host", "--env", `PORT=${ctx.hostPort}`);
   else args.push("--publish", `${ctx.bindAddress}:${ctx.hostPort}:${APP_PORT}`);
@@ -128,6 +128,7 @@ export const dockerPlatform: Platform = {
   ports: "free",
   startCostS: 1,
   probeDuringStart: false,
+  host: { dockerEngine: true },
   async checkAvailability(): Promise<Availability> {
     try {
       const { stdout } = await run("docker", ["version", "--format", "{{.Server.Version}}"], { timeoutMs: 20_000 });

@@ -393,6 +393,7 @@ export const gvisorPlatform: Platform = {
   scripts: gvisorScripts,
   cleanupLeftovers: () => cleanupLeftovers(),
   host: {
+    dockerEngine: true,
     installScript: `apt-get install -y --no-install-recommends jq busybox-static
 # Debian 12 carries runsc in bookworm-backports only.
 codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)

@@ -346,6 +346,8 @@ export const nanosPlatform: Platform = {
   artifact: nanosRecipe,
   ports: "app",
   startCostS: 1.5,
+  // ops, the Nanos kernel and ops' common files, at the revision's locked versions (infra/bootstrap/ops.sh).
+  host: { downloads: ["ops", "nanosKernel", "nanosCommon"] },
   probeDuringStart: true,
   async checkAvailability({ allowEmulation }): Promise<Availability> {
     return nanosAvailability(await gatherNanosHostFacts(), allowEmulation);

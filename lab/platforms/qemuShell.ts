@@ -1,5 +1,5 @@
 /**
- * Shell shared by the platforms that run QEMU (nanos, microvm): which accelerator the running
+ * Shell shared by the platforms that run QEMU: which accelerator the running
  * qemu really uses, and pinning every one of its threads. Both expect `$pid` to be qemu's pid.
  */
 import { shellQuote } from "./shell";

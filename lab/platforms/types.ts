@@ -115,6 +115,21 @@ export interface Availability {
 }
 
 /**
+ * What a platform asks of a Pulumi host (Ubuntu 24.04 or Debian 12, as root). The revision's apt
+ * packages name the platforms they are `for`; the rest is here.
+ */
+export interface PlatformHostNeeds {
+  /** It runs its instances under the Docker engine (the bootstrap checks the engine and its images). */
+  dockerEngine?: boolean;
+  /** Revision downloads its hosts fetch, verified against the lock (e.g. ops and its kernel). */
+  downloads?: readonly string[];
+  /** An idempotent shell body run after the apt packages (e.g. registering a Docker runtime). */
+  installScript?: string;
+  /** A shell body that fails, with a message, when the platform cannot run on the host. */
+  preflightScript?: string;
+}
+
+/**
  * Everything a platform is. Its scripts honour the whole InstanceContext: the resources and
  * knobs, and the app's environment (`env`), which must reach the app unchanged. The matrix, the runner, the schemas, the ETA, the report and the Pulumi
  * program read these fields and name no platform: adding one is a module and a registry line.
@@ -149,9 +164,6 @@ export interface Platform {
    * sandboxes, VMs, taps) and says what it removed. Runs before a sweep and after a cell.
    */
   cleanupLeftovers?(): Promise<string[]>;
-  /**
-   * What a Pulumi host (Debian 12 / Ubuntu 24.04, as root) runs for this platform beyond the lab's
-   * common packages: an idempotent install, and a preflight that fails when the platform cannot run.
-   */
-  host?: { installScript: string; preflightScript: string };
+  /** What a Pulumi host needs for this platform beyond the lab's common packages (infra/bootstrap). */
+  host?: PlatformHostNeeds;
 }
