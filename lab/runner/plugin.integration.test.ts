@@ -5,7 +5,7 @@
  * answers `docker info` but cannot start a container is no longer a column of timeouts.
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -74,6 +74,8 @@ function revisionWith(platforms: string[], knobs: Record<string, string> = {}): 
         ttr: { launches: 2, timeoutS: 20 },
         load: { ...quick.load, warmupS: 0, durationS: 1 },
         knobs: { ...quick.knobs, ...knobs },
+        repetitions: 1,
+        knobVariants: [],
       },
     },
   };
@@ -86,6 +88,11 @@ describe("a platform as a plugin", { timeout: 300_000 }, () => {
     const skip = await goSkip();
     if (skip) return t.skip(skip);
     registerPlatform(plainProcess);
+    // What a SIGKILLed runner leaves: an active marker naming its instance's cleanup script.
+    const killed = join(resultsRoot, "killed-run");
+    mkdirSync(join(killed, "active"), { recursive: true });
+    writeFileSync(join(killed, "cleanup.sh"), "#!/usr/bin/env bash\nexit 0\n");
+    writeFileSync(join(killed, "active", "edgelab-killed-instance"), `${join(killed, "cleanup.sh")}\n`);
     const lines: string[] = [];
     const outcome = await runLab({
       run: {
@@ -101,10 +108,15 @@ describe("a platform as a plugin", { timeout: 300_000 }, () => {
     assert.equal(outcome.results.length, 2, "a startup cell and an /io cell");
     for (const cell of outcome.results) {
       assert.equal(cell.status, "ok", `${cell.name}: ${cell.reason}`);
-      assert.deepEqual(cell.spec.knobs, { plainProcessFolder: "there" }, "the platform's own knob is in the spec");
+      assert.deepEqual(
+        cell.spec.knobs,
+        { goMaxProcs: "runtime-default", plainProcessFolder: "there" },
+        "the platform's own knob is in the spec, beside the runtime's",
+      );
       assert.equal(cell.ttr?.clock, "launch-command", "TTR is clocked from the platform's own launch command");
     }
-    assert.ok(cleanedUp.length > 0, "its leftover cleanup ran before the sweep");
+    assert.ok(cleanedUp.length > 0, "after a killed runner, its leftover sweep ran before the cells");
+    assert.match(lines.join("\n"), /removed 1 instance\(s\) an interrupted run left behind/);
     assert.match(lines.join("\n"), /plain-process\s+available/);
     assert.match(lines.join("\n"), /harness floor: \d+\.\d+ ms/);
     const check = validateRun(outcome.runDir);

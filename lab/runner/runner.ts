@@ -215,8 +215,13 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   const signal = options.signal ?? new AbortController().signal;
 
   const leftovers = await cleanLeftovers(options.resultsRoot);
-  if (leftovers.length > 0) log(`removed ${leftovers.length} instance(s) an interrupted run left behind`);
-  for (const line of await cleanPlatformLeftovers()) log(`removed a leftover: ${line}`);
+  if (leftovers.length > 0) {
+    log(`removed ${leftovers.length} instance(s) an interrupted run left behind`);
+    // A runner was killed here: its platforms may hold more than its instances' own cleanup finds
+    // (sandbox processes, taps). Only then, since the sweep takes every lab run's leftovers on this
+    // host and would end the instances of another lab running beside this one.
+    for (const line of await cleanPlatformLeftovers()) log(`removed a leftover: ${line}`);
+  }
 
   let revision: Revision;
   let profileName: string;
