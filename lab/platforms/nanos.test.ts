@@ -23,6 +23,7 @@ import {
   tapName,
 } from "./nanos";
 import type { CpuMode, InstanceContext } from "./types";
+import { DEFAULT_VMNET, vmnetGateway } from "./vmnet";
 
 const work = mkdtempSync(join(tmpdir(), "nanos-test-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -97,7 +98,7 @@ describe("nanos scripts", () => {
     }
   });
 
-  it("bridged: a tap with a valid interface name on the given bridge, removed at stop and cleanup", () => {
+  it("bridged: the lab's bridge and a tap of its own, the guest's leased address in the config, removed at stop and cleanup", () => {
     const ctx = cell("bridged", "quota");
     const scripts = nanosPlatform.scripts(ctx);
     const run = writtenConfig(scripts.prepare).RunConfig;
@@ -105,10 +106,13 @@ describe("nanos scripts", () => {
     assert.equal(run.BridgeName, "br0");
     assert.equal(run.TapName, tapName(ctx.instanceName));
     assert.ok(tapName(ctx.instanceName).length <= 15);
-    assert.match(scripts.start, /"network":"bridged tap on br0"/);
-    for (const script of [scripts.stop, scripts.cleanup]) {
-      assert.ok(script.includes(`ip link delete ${tapName(ctx.instanceName)}`));
-    }
+    assert.equal(run.IPAddress, "@GUEST_ADDRESS@", "filled in by prepare from the leased address");
+    assert.equal(run.Gateway, vmnetGateway(DEFAULT_VMNET));
+    assert.ok(scripts.prepare.includes("tap-up.sh") && scripts.prepare.includes("> guest.address"));
+    assert.match(scripts.prepare, /sed -i "s\/@GUEST_ADDRESS@\/\$\(cat guest\.address\)\/" config\.json/);
+    assert.match(scripts.prepare, /> endpoint/, "the guest is reached on its own address");
+    assert.match(scripts.start, /"network":"bridged: tap edgelabvm-\w+ on br0/);
+    for (const script of [scripts.stop, scripts.cleanup]) assert.ok(script.includes("tap-down.sh"));
   });
 
   it("user mode: a host port other than 8080 forwards to guest 8080 through the config alone", () => {
@@ -121,7 +125,7 @@ describe("nanos scripts", () => {
     for (const ctx of CELLS) {
       const { prepare, start } = nanosPlatform.scripts(ctx);
       assert.match(prepare, /command -v ops/);
-      assert.ok(prepare.includes(`rm -f ${serialLogPath(ctx.instanceName)}\n`), "prepare removes the old serial log");
+      assert.ok(prepare.includes(`rm -f ${serialLogPath(ctx.instanceName)} `), "prepare removes the old serial log");
       assert.doesNotMatch(start, /<<'CONFIG'|> *config\.json/, "start must not write config.json");
       assert.doesNotMatch(start, /command -v ops|ops not installed/, "start must not check for ops");
       assert.match(start, /ops instance create /);

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { type OpsConfig, opsConfig } from "../../workloads/artifacts/nanos";
@@ -10,6 +9,7 @@ import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { detectAcceleratorLines, pinAllThreadsLine } from "./qemuShell";
 import { scriptHeader, shellQuote, writeJsonLines } from "./shell";
 import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, Platform } from "./types";
+import { DEFAULT_VMNET, tapDownLine, tapUpLine, vmnetGateway, vmTapName } from "./vmnet";
 
 /** Nanos: `user` is QEMU user-mode (slirp) as the paper; `bridged` a tap on a host bridge. */
 export const NANOS_NETWORKS = ["user", "bridged"] as const;
@@ -135,10 +135,13 @@ export function serialLogPath(instanceName: string): string {
   return `/tmp/${instanceName}.log`;
 }
 
-/** A tap name for bridged mode: Linux interface names hold at most 15 characters. */
+/** A tap name for bridged mode: the lab's own (vmnet), so its leftover sweep knows it. */
 export function tapName(instanceName: string): string {
-  return `tap${createHash("sha256").update(instanceName).digest("hex").slice(0, 12)}`;
+  return vmTapName(instanceName);
 }
+
+/** Replaced in config.json by the address prepare leased for the guest on the lab's bridge. */
+const GUEST_ADDRESS_PLACEHOLDER = "@GUEST_ADDRESS@";
 
 function acceleratorOf(ctx: InstanceContext): "kvm" | "tcg" {
   const accelerator = ctx.accelerator ?? "kvm";
@@ -165,13 +168,22 @@ function assertNanosContext(ctx: InstanceContext): void {
  */
 export function nanosInstanceConfig(ctx: InstanceContext): OpsConfig {
   const network = ctx.knobs.nanosNetwork === "bridged" ? "bridged" : "user";
+  // Bridged: the lab's own bridge and a tap per instance (lab/platforms/vmnet, shared with the
+  // microVM); the guest's address is leased by prepare and written into the config there.
   const config = opsConfig({
     cpus: ctx.resources.cpus,
     memoryMB: ctx.resources.memoryMB,
     network,
     accel: acceleratorOf(ctx) === "kvm",
-    bridgeName: ctx.bridgeName,
-    tapName: network === "bridged" ? tapName(ctx.instanceName) : undefined,
+    ...(network === "bridged"
+      ? {
+          bridgeName: ctx.bridgeName ?? DEFAULT_VMNET.bridge,
+          tapName: tapName(ctx.instanceName),
+          ipAddress: GUEST_ADDRESS_PLACEHOLDER,
+          gateway: vmnetGateway(DEFAULT_VMNET),
+          netMask: "255.255.255.0",
+        }
+      : {}),
     env: ctx.env,
   });
   if (network === "user" && ctx.hostPort !== APP_PORT) config.RunConfig.Ports = [`${ctx.hostPort}-${APP_PORT}`];
@@ -187,7 +199,9 @@ export function opsCreateArgs(ctx: InstanceContext): string[] {
 }
 
 function networkDescription(ctx: InstanceContext): string {
-  if (ctx.knobs.nanosNetwork === "bridged") return `bridged tap on ${ctx.bridgeName ?? "br0"}`;
+  if (ctx.knobs.nanosNetwork === "bridged") {
+    return `bridged: tap ${tapName(ctx.instanceName)} on ${ctx.bridgeName ?? DEFAULT_VMNET.bridge}, the guest reached on its own address`;
+  }
   // ops gives slirp no host address, so the forward listens on every host address.
   return `user-mode (slirp) port forward, host *:${ctx.hostPort} -> guest ${APP_PORT}`;
 }
@@ -219,8 +233,8 @@ ours() { [ -n "$pid" ] && grep -qaF -- "file:$serial" "/proc/$pid/cmdline" 2>/de
 
 function tapCleanupLine(ctx: InstanceContext): string {
   if (ctx.knobs.nanosNetwork !== "bridged") return "";
-  // ops creates the tap (RunConfig.TapName) but instance delete leaves it behind.
-  return `if command -v ip >/dev/null 2>&1; then ip link delete ${tapName(ctx.instanceName)} 2>/dev/null || true; fi\n`;
+  // ops' instance delete leaves the tap behind: the lab removes it, and the bridge once empty.
+  return tapDownLine(DEFAULT_VMNET, tapName(ctx.instanceName));
 }
 
 function prepareScript(ctx: InstanceContext): string {
@@ -231,11 +245,18 @@ if ! command -v ops >/dev/null 2>&1; then
   echo "nanos: ops not installed" >&2
   exit 1
 fi
-rm -f ${shellQuote(serialLogPath(ctx.instanceName))}
+rm -f ${shellQuote(serialLogPath(ctx.instanceName))} guest.address endpoint
 cat > config.json <<'CONFIG'
 ${JSON.stringify(nanosInstanceConfig(ctx), null, 2)}
 CONFIG
-`;
+${
+  ctx.knobs.nanosNetwork === "bridged"
+    ? `# The lab's bridge and this instance's tap; the guest is reached on its own address, on the app's port.
+${tapUpLine(DEFAULT_VMNET, tapName(ctx.instanceName), "guest.address")}sed -i "s/${GUEST_ADDRESS_PLACEHOLDER}/$(cat guest.address)/" config.json
+printf '%s:%s\\n' "$(cat guest.address)" ${APP_PORT} > endpoint
+`
+    : ""
+}`;
 }
 
 function startScript(ctx: InstanceContext): string {

@@ -88,6 +88,10 @@ export interface NanosRunSpec {
   accel: boolean;
   bridgeName?: string;
   tapName?: string;
+  /** Bridged: the guest's static address on the bridge's subnet, its gateway and netmask (ops RunConfig). */
+  ipAddress?: string;
+  gateway?: string;
+  netMask?: string;
   /** The app's environment beyond PORT (runtime knobs: GOMAXPROCS, NODE_OPTIONS). */
   env?: Readonly<Record<string, string>>;
 }
@@ -100,6 +104,9 @@ export interface OpsRunConfig {
   Bridged?: boolean;
   BridgeName?: string;
   TapName?: string;
+  IPAddress?: string;
+  Gateway?: string;
+  NetMask?: string;
 }
 
 export interface OpsConfig {
@@ -150,6 +157,9 @@ export function opsConfig(spec: NanosRunSpec): OpsConfig {
     runConfig.Bridged = true;
     if (spec.bridgeName) runConfig.BridgeName = spec.bridgeName;
     if (spec.tapName) runConfig.TapName = spec.tapName;
+    if (spec.ipAddress) runConfig.IPAddress = spec.ipAddress;
+    if (spec.gateway) runConfig.Gateway = spec.gateway;
+    if (spec.netMask) runConfig.NetMask = spec.netMask;
   }
   return { Env: { ...spec.env, PORT: String(APP_PORT) }, RunConfig: runConfig };
 }
