@@ -9,6 +9,7 @@
 
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { loadPaperReference } from "../analysis/paperReference";
 import { ConfigError } from "../lab/config/errors";
 import type { Profile } from "../lab/config/profile";
 import type { AptPackage, Download, Downloads, Revision } from "../lab/config/revision";
@@ -18,6 +19,7 @@ import { getPlatform } from "../lab/platforms/registry";
 import { estimateCellSeconds } from "../lab/runner/report";
 import { sha256 } from "./bootstrap/shell";
 import { type LabConfig, NAMESPACE } from "./config";
+import { generatorCeilingWarning } from "./generatorCeiling";
 import { REMOTE_LAB_DIR, resultsRoot } from "./layout";
 import type { Lockable } from "./lock";
 import { runCostEur } from "./pricing";
@@ -176,6 +178,10 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const providerPlan = provider.plan({ config, minCores, kvmCells, allowEmulation: profile.allowEmulation });
   problems.push(...providerPlan.problems);
   warnings.push(...providerPlan.warnings);
+  // The Pulumi lab's generator: the profile's, k6 where it says auto (what the load generator's bootstrap builds).
+  const generator = profile.generator === undefined || profile.generator === "auto" ? "k6" : profile.generator;
+  const ceilingWarning = generatorCeilingWarning(generator, providerPlan.loadgenCores, profile, loadPaperReference());
+  if (ceilingWarning) warnings.push(ceilingWarning);
 
   const firstPair = provider.pairHosts(config, 1);
   const sutLab = firstPair.sut.labAddress;

@@ -61,6 +61,7 @@ export const hcloudProvider: HostProvider = {
       pairEurPerHour: hourlyCostEur([config.sutServerType, config.loadgenServerType]),
       pricesAsOf: PRICES_AS_OF,
       kvm: false,
+      loadgenCores: SERVER_TYPES[config.loadgenServerType]?.cores ?? null,
     };
   },
   credentials: hetznerCredentials,

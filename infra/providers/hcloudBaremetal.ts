@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { cloudHostPlan, firewallRules, NETWORK, providedHost, providedHostPlan } from "./common";
-import { hourlyCostEur, PRICES_AS_OF } from "./hcloudPricing";
+import { hourlyCostEur, PRICES_AS_OF, SERVER_TYPES } from "./hcloudPricing";
 import { HETZNER_KEYS, HetznerBase, hetznerCredentials, LOCATIONS } from "./hetzner";
 import {
   cidr,
@@ -93,6 +93,7 @@ export const hcloudBaremetalProvider: HostProvider = {
       pairEurPerHour: hourlyCostEur([config.loadgenServerType]),
       pricesAsOf: PRICES_AS_OF,
       kvm: true,
+      loadgenCores: SERVER_TYPES[config.loadgenServerType]?.cores ?? null,
     };
   },
   credentials: hetznerCredentials,

@@ -143,6 +143,7 @@ export const scalewayProvider: HostProvider = {
       pairEurPerHour: sut && lg ? roundEur(sut.eurPerHour + lg.eurPerHour) : null,
       pricesAsOf: SCALEWAY_PRICES_AS_OF,
       kvm: true,
+      loadgenCores: lg?.threads ?? null,
     };
   },
   credentials(stack) {

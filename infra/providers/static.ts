@@ -32,7 +32,7 @@ export const staticProvider: HostProvider = {
     };
   },
   plan() {
-    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true };
+    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true, loadgenCores: null };
   },
   credentials() {
     return {};
@@ -72,7 +72,7 @@ export const localProvider: HostProvider = {
     };
   },
   plan() {
-    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true };
+    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true, loadgenCores: null };
   },
   credentials() {
     return {};

@@ -54,6 +54,8 @@ export interface ProviderPlan {
   pricesAsOf: string | null;
   /** The SUTs have KVM (false: cells that need it are recorded as skipped, not failed). */
   kvm: boolean;
+  /** The load generator's cores where the provider knows them (its server type), else null. */
+  loadgenCores: number | null;
 }
 
 /** The hosts of one pair as the components see them. */

@@ -11,6 +11,7 @@ import type { Ceiling } from "./ceiling";
 import { coresBesideApp, type GeneratorCores } from "./cores";
 import { probeVersion, runLoad } from "./generator";
 import { generatorRegistry } from "./registry";
+import { type RemoteLoadHost, runRemoteLoad } from "./remote";
 import { startResponder } from "./responder";
 import { GENERATOR_BOUND_FRACTION, GENERATORS, type GeneratorName, type LoadSpec } from "./types";
 
@@ -30,6 +31,11 @@ export interface CalibrationPlan {
   log?: (line: string) => void;
   /** Programs other than those on PATH, by generator (tests use stand-ins). */
   binaries?: Partial<Record<GeneratorName, string>>;
+  /**
+   * The two-host lab: the generator runs on the load host over ssh (on all its cores), the
+   * responder here on the address that host reaches (the SUT's on the lab link).
+   */
+  remote?: { loadHost: RemoteLoadHost; bindAddress: string };
 }
 
 /** The generators that answer their version probe here, with their versions. */
@@ -68,12 +74,18 @@ async function measureOne(
   let usable = 1;
   for (let i = 1; i <= plan.runs; i++) {
     const binary = plan.binaries?.[generator];
-    const result = await runLoad(spec, join(plan.outDir, `${generator}-${workload}-${cores.count}c-${i}`), {
-      generator,
-      cores,
-      ...(binary ? { binary } : {}),
-      ...(plan.signal ? { signal: plan.signal } : {}),
-    });
+    const outDir = join(plan.outDir, `${generator}-${workload}-${plan.remote ? "remote" : `${cores.count}c`}-${i}`);
+    const result = plan.remote
+      ? await runRemoteLoad(spec, outDir, plan.remote.loadHost, {
+          generator,
+          ...(plan.signal ? { signal: plan.signal } : {}),
+        })
+      : await runLoad(spec, outDir, {
+          generator,
+          cores,
+          ...(binary ? { binary } : {}),
+          ...(plan.signal ? { signal: plan.signal } : {}),
+        });
     samples.push(result.summary.okThroughputRps);
     used.push(result.generatorCpu.cores);
     usable = result.generatorCpu.coresAvailable;
@@ -85,8 +97,8 @@ async function measureOne(
     generator,
     version,
     workload,
-    cpuList: cores.cpuList,
-    cores: cores.count,
+    cpuList: plan.remote ? null : cores.cpuList,
+    cores: plan.remote ? usable : cores.count,
     vus: plan.vus,
     samplesRps: samples,
     okRps: median(samples),
@@ -104,7 +116,9 @@ export async function measureCeilings(plan: CalibrationPlan): Promise<Ceiling[]>
     const cores = coresBesideApp(appCpus);
     // The responder takes the app's cores; where the generator shares them, it shares too.
     const responderCores = cores.sharedWithApp ? cores.count : Math.max(1, appCpus);
-    const responder = await startResponder(cpuListFor(responderCores), responderCores);
+    const responder = plan.remote
+      ? await startResponder(cpuListFor(appCpus), appCpus, plan.remote.bindAddress)
+      : await startResponder(cpuListFor(responderCores), responderCores);
     try {
       for (const generator of plan.generators) {
         for (const workload of plan.workloads) {

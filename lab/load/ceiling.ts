@@ -27,14 +27,21 @@ export const CeilingSchema = z
   .strict();
 export type Ceiling = z.output<typeof CeilingSchema>;
 
-/** The ceiling for a generator on `cores` cores against `workload`, or null when not measured. */
+/**
+ * The ceiling for a generator on `cores` cores against `workload`, or null when not measured.
+ * `cores` null: the generator runs on another host, on all of its cores (one ceiling per workload).
+ */
 export function ceilingFor(
   ceilings: readonly Ceiling[],
   generator: GeneratorName,
   workload: string,
-  cores: number,
+  cores: number | null,
 ): Ceiling | null {
-  return ceilings.find((c) => c.generator === generator && c.workload === workload && c.cores === cores) ?? null;
+  return (
+    ceilings.find(
+      (c) => c.generator === generator && c.workload === workload && (cores === null || c.cores === cores),
+    ) ?? null
+  );
 }
 
 /**

@@ -58,6 +58,12 @@ export interface LoadGenerator {
   commands(spec: LoadSpec, target: CommandTarget): GeneratorCommands;
   /** The lab's LoadSummary from what the measured run left; throws naming what is wrong. */
   parseOutput(output: CapturedOutput, spec: LoadSpec, version: string | null): LoadSummary;
+  /**
+   * Ok requests per second it reached on one core against a native Go app on another (16
+   * connections, /io, medians of 3; DESIGN.md section 3): the estimate a plan can make before any
+   * host exists. The ceiling measured before a sweep replaces it.
+   */
+  readonly referenceOkRpsPerCore: number;
   /** How many of `given` cores this generator can keep busy for spec. */
   usableCores(given: number, spec: LoadSpec): number;
   /**

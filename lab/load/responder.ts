@@ -40,14 +40,14 @@ export interface Responder {
 }
 
 /** Start the responder on `cpuList` (taskset) with GOMAXPROCS = its cores; stop() ends it. */
-export async function startResponder(cpuList: string, cores: number): Promise<Responder> {
+export async function startResponder(cpuList: string, cores: number, host = "127.0.0.1"): Promise<Responder> {
   const binary = await buildResponder();
   const port = await freePort();
   const child: ChildProcess = spawn("taskset", ["-c", cpuList, binary], {
-    env: { ...process.env, PORT: String(port), GOMAXPROCS: String(Math.max(1, cores)) },
+    env: { ...process.env, PORT: String(port), HOST: host, GOMAXPROCS: String(Math.max(1, cores)) },
     stdio: "ignore",
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://${host}:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, "exit");

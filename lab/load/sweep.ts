@@ -28,25 +28,43 @@ export interface SweepLoadPlan {
   load: { vus: number; warmupS: number; durationS: number; requestTimeoutS: number };
   workloads: readonly ("io" | "compute")[];
   appCpus: readonly number[];
-  /** Load runs on another host: no local calibration. */
-  remote: boolean;
+  /** Load runs on another host (the two-host lab): the ceilings are measured from there. */
+  remote?: { loadHost: RemoteLoadHost; bindAddress: string };
   outDir: string;
   signal?: AbortSignal;
   log: (line: string) => void;
+}
+
+/** How ceilings are measured for a sweep: short runs at the profile's connections, medians. */
+function calibrationSettings(plan: SweepLoadPlan) {
+  return {
+    workloads: plan.workloads,
+    appCpus: plan.appCpus,
+    vus: plan.load.vus,
+    warmupS: Math.min(1, plan.load.warmupS),
+    durationS: Math.min(CALIBRATION_MAX_S, plan.load.durationS),
+    requestTimeoutS: plan.load.requestTimeoutS,
+    runs: CALIBRATION_RUNS,
+    outDir: plan.outDir,
+    log: plan.log,
+    ...(plan.signal ? { signal: plan.signal } : {}),
+  };
 }
 
 /** Decide the generators, measure their ceilings; throws a ConfigError when a named one is missing. */
 export async function prepareGenerators(plan: SweepLoadPlan): Promise<SweepGenerators> {
   const crossWith = plan.crossCheck?.generator ?? null;
   if (plan.remote) {
+    // The load host has what its bootstrap installed (k6 by default): no probe from here.
     const primary: GeneratorName = plan.choice === "auto" ? "k6" : plan.choice;
-    return {
-      choice: plan.choice,
-      primary,
-      crossCheck: plan.crossCheck,
-      ceilings: [],
-      note: "the load runs on another host: ceilings are measured there (the Pulumi lab's calibration), not here",
-    };
+    const toMeasure = crossWith !== null && crossWith !== primary ? [primary, crossWith] : [primary];
+    plan.log(`measuring generator ceilings (${toMeasure.join(", ")}) on ${plan.remote.loadHost.sshTarget} ...`);
+    const ceilings = await measureCeilings({
+      ...calibrationSettings(plan),
+      generators: toMeasure,
+      remote: plan.remote,
+    });
+    return { choice: plan.choice, primary, crossCheck: plan.crossCheck, ceilings, note: null };
   }
   const installed = await installedGenerators();
   const missing = [...new Set([plan.choice, crossWith])].filter(
@@ -64,19 +82,7 @@ export async function prepareGenerators(plan: SweepLoadPlan): Promise<SweepGener
   const toMeasure = plan.choice === "auto" ? [...installed.keys()] : [plan.choice];
   if (crossWith !== null && !toMeasure.includes(crossWith)) toMeasure.push(crossWith);
   plan.log(`measuring generator ceilings (${toMeasure.join(", ")}) against the responder ...`);
-  const ceilings = await measureCeilings({
-    generators: toMeasure,
-    workloads: plan.workloads,
-    appCpus: plan.appCpus,
-    vus: plan.load.vus,
-    warmupS: Math.min(1, plan.load.warmupS),
-    durationS: Math.min(CALIBRATION_MAX_S, plan.load.durationS),
-    requestTimeoutS: plan.load.requestTimeoutS,
-    runs: CALIBRATION_RUNS,
-    outDir: plan.outDir,
-    log: plan.log,
-    ...(plan.signal ? { signal: plan.signal } : {}),
-  });
+  const ceilings = await measureCeilings({ ...calibrationSettings(plan), generators: toMeasure });
   const primary = plan.choice === "auto" ? (highestCeiling(ceilings) ?? toMeasure[0]) : plan.choice;
   if (primary === undefined) throw new ConfigError("generator", ["no generator could be measured"]);
   plan.log(`load generator: ${primary}${plan.choice === "auto" ? " (auto: the highest ceiling here)" : ""}`);
@@ -112,7 +118,7 @@ async function oneRun(
   const run = input.loadHost
     ? await runRemoteLoad(input.spec, outDir, input.loadHost, { signal: input.signal, generator: name })
     : await runLoad(input.spec, outDir, { signal: input.signal, generator: name, cores });
-  const ceiling = ceilingFor(input.generators.ceilings, name, input.spec.workload, cores.count);
+  const ceiling = ceilingFor(input.generators.ceilings, name, input.spec.workload, input.loadHost ? null : cores.count);
   const boundReasons = generatorBoundReasons(
     run.summary.okThroughputRps,
     run.generatorCpu,

@@ -299,7 +299,9 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
           load: profile.load,
           workloads: [...new Set(loadCells.map((c) => c.spec.workload as "io" | "compute"))],
           appCpus: [...new Set(loadCells.map((c) => c.spec.cpus))],
-          remote: options.loadHost !== undefined,
+          ...(options.loadHost
+            ? { remote: { loadHost: options.loadHost, bindAddress: options.bindAddress ?? "127.0.0.1" } }
+            : {}),
           outDir: join(runDir, "calibration"),
           signal,
           log,

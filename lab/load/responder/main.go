@@ -62,7 +62,13 @@ func main() {
 	if port == "" {
 		port = "8080"
 	}
-	listener, err := net.Listen("tcp", "127.0.0.1:"+port)
+	// HOST: the address the load generator reaches (the SUT's address on the lab link when the
+	// generator runs on another host); loopback by default.
+	host := os.Getenv("HOST")
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		log.Fatal(err)
 	}

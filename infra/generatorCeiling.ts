@@ -1,0 +1,45 @@
+/**
+ * Before any host exists (`pulumi preview`): can the load generator reach what the paper
+ * published for this profile's cells? The estimate is the generator's measured ok req/s per core
+ * (its plugin's reference) times the load generator's cores; the calibration on the load generator
+ * before the sweep measures the real ceiling, and cells near it are flagged generator-bound.
+ */
+import type { PaperReference } from "../analysis/paperReference";
+import type { Profile } from "../lab/config/profile";
+import { generatorRegistry } from "../lab/load/registry";
+import type { GeneratorName } from "../lab/load/types";
+
+/** The highest throughput the paper published for cells this profile runs, with where it is from. */
+export function paperPeak(profile: Profile, reference: PaperReference): { rps: number; id: string } | null {
+  let peak: { rps: number; id: string } | null = null;
+  for (const m of reference.measurements) {
+    if (m.metric !== "throughputRps" || !profile.runtimes.includes(m.runtime)) continue;
+    if (m.workload === "none" || !profile.workloads.includes(m.workload)) continue;
+    const inProfile = profile.resources.some(
+      (r) => (m.cpus === undefined || r.cpus === m.cpus) && (m.memoryMB === undefined || r.memoryMB === m.memoryMB),
+    );
+    if (inProfile && (peak === null || m.value > peak.rps)) peak = { rps: m.value, id: m.id };
+  }
+  return peak;
+}
+
+/** A warning when the generator's estimated ceiling on the load generator is below that peak. */
+export function generatorCeilingWarning(
+  generator: GeneratorName,
+  loadgenCores: number | null,
+  profile: Profile,
+  reference: PaperReference,
+): string | null {
+  const peak = paperPeak(profile, reference);
+  if (peak === null || loadgenCores === null) return null;
+  const perCore = generatorRegistry[generator].referenceOkRpsPerCore;
+  const estimate = perCore * loadgenCores;
+  if (estimate >= peak.rps) return null;
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  return (
+    `${generator} on the load generator's ${loadgenCores} cores reaches about ${fmt(estimate)} ok req/s ` +
+    `(${fmt(perCore)} per core, measured), below the ${fmt(peak.rps)} req/s the paper published for this profile (${peak.id}): ` +
+    `cells near the generator's ceiling will be flagged generator-bound (its calibration before the sweep measures it); ` +
+    `a larger load generator or the wrk generator (${fmt(generatorRegistry.wrk.referenceOkRpsPerCore)} per core) reaches further`
+  );
+}
