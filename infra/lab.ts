@@ -46,6 +46,7 @@ export function contextFor(plan: LabPlan, host: HostPlan, code: BootstrapContext
         ].filter((p, i, all) => all.indexOf(p) === i)
       : [],
     hardenSsh: host.kind !== "local",
+    npmRegistry: plan.npmRegistry,
   };
 }
 

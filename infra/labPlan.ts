@@ -7,6 +7,7 @@
  * only turn this plan into resources.
  */
 
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadPaperReference } from "../analysis/paperReference";
@@ -46,6 +47,8 @@ export interface PairPlan {
 
 export interface LabPlan {
   config: LabConfig;
+  /** Where the hosts fetch the pinned Node and npm: the registry this machine's npm is set to. */
+  npmRegistry: string;
   revision: Revision;
   /** The revision's downloads with every sha256 resolved (the revision's own pins and the lock). */
   downloads: Downloads;
@@ -95,6 +98,30 @@ export function cellTimeoutSeconds(cell: Cell): number {
 function bundleFiles(dir: string | null): Set<string> {
   if (dir === null) return new Set();
   return new Set(readdirSync(dir).filter((name) => statSync(resolve(dir, name)).isFile()));
+}
+
+/**
+ * The npm registry of the machine running Pulumi (`npm config get registry`), never a host
+ * written into the lab: a lab behind a company mirror fetches from that mirror.
+ */
+let registryFound: string | undefined;
+
+export function npmRegistry(): string {
+  registryFound ??= askNpmRegistry();
+  return registryFound;
+}
+
+function askNpmRegistry(): string {
+  let registry = "";
+  try {
+    registry = execFileSync("npm", ["config", "get", "registry"], { encoding: "utf8", timeout: 30_000 }).trim();
+  } catch (error) {
+    throw new ConfigError("npm registry", [`npm config get registry failed: ${(error as Error).message}`]);
+  }
+  if (!/^https?:\/\/\S+$/.test(registry)) {
+    throw new ConfigError("npm registry", [`npm config get registry printed ${JSON.stringify(registry)}, not a URL`]);
+  }
+  return registry.endsWith("/") ? registry : `${registry}/`;
 }
 
 /** The files (by revision key) a stack's hosts download: what the lock must cover before anything is created. */
@@ -251,6 +278,7 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     runId,
     resultsRoot: resultsRoot(config.stack),
     labDir: provider.remote ? REMOTE_LAB_DIR : repoRoot,
+    npmRegistry: npmRegistry(),
     pairs,
     hosts: first.hosts,
     calibration,

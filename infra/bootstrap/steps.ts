@@ -304,7 +304,7 @@ export function nodeStep(ctx: BootstrapContext): string {
   const body = `
 want=${q(version)}
 if [ "$(${q(`${nodeDir}/bin/node`)} --version 2>/dev/null || true)" != "v$want" ]; then
-  fetch node ${q(nodeFile)} ${q(`https://registry.npmjs.org/${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
+  fetch node ${q(nodeFile)} ${q(`${ctx.npmRegistry}${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
   rm -rf ${q(`${nodeDir}.new`)}
   mkdir -p ${q(`${nodeDir}.new`)}
   tar -xzf "$tools/downloads/"${q(nodeFile)} -C ${q(`${nodeDir}.new`)} --strip-components=1
@@ -318,13 +318,13 @@ link ${q(`${nodeDir}/bin/node`)} /usr/local/bin/node
 # The engine's artifact builder takes the same verified tarball from LAB_BUNDLE_DIR (no second download).
 mkdir -p ${q(ENGINE_BUNDLE_DIR)}
 if ! cmp -s "$tools/downloads/"${q(nodeFile)} ${q(`${ENGINE_BUNDLE_DIR}/${nodeFile}`)} 2>/dev/null; then
-  fetch node ${q(nodeFile)} ${q(`https://registry.npmjs.org/${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
+  fetch node ${q(nodeFile)} ${q(`${ctx.npmRegistry}${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
   cp "$tools/downloads/"${q(nodeFile)} ${q(`${ENGINE_BUNDLE_DIR}/${nodeFile}`)}
   changed "engine bundle ${nodeFile}"
 fi
 npm_want=${q(npm.version)}
 if [ ! -f ${q(`${npmDir}/bin/npm-cli.js`)} ] || [ "$(/usr/local/bin/node ${q(`${npmDir}/bin/npm-cli.js`)} --version 2>/dev/null || true)" != "$npm_want" ]; then
-  fetch npm ${q(npmFile)} ${q(`https://registry.npmjs.org/npm/-/${npmFile}`)} sha512 ${q(integrityHex(npm.integrity))}
+  fetch npm ${q(npmFile)} ${q(`${ctx.npmRegistry}npm/-/${npmFile}`)} sha512 ${q(integrityHex(npm.integrity))}
   rm -rf ${q(`${npmDir}.new`)}
   mkdir -p ${q(`${npmDir}.new`)}
   tar -xzf "$tools/downloads/"${q(npmFile)} -C ${q(`${npmDir}.new`)} --strip-components=1

@@ -22,6 +22,8 @@ export interface BootstrapContext {
   aptPackages: string[];
   /** Write the sshd drop-in that forbids passwords (not on the operator's own machine). */
   hardenSsh: boolean;
+  /** The npm registry the hosts fetch the pinned Node and npm from (the operator's own `npm config get registry`). */
+  npmRegistry: string;
 }
 
 /** What the preflight holds a host to. */

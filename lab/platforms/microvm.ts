@@ -9,7 +9,7 @@ import { INITRD_FILE, KERNEL_FILE, microvmArtifactRecipe } from "../../workloads
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
-import { detectAcceleratorLines, pinAllThreadsLine } from "./qemuShell";
+import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator } from "./qemuShell";
 import { envAssignments, scriptHeader, shellQuote, writeJsonLines } from "./shell";
 import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
 import {
@@ -94,13 +94,7 @@ function networkOf(ctx: InstanceContext): MicrovmNetwork {
   return network as MicrovmNetwork;
 }
 
-function acceleratorOf(ctx: InstanceContext): "kvm" | "tcg" {
-  const accelerator = ctx.accelerator ?? "kvm";
-  if (accelerator === "tcg" && !ctx.allowEmulation) {
-    throw new Error("microvm: accelerator tcg (emulation) needs allowEmulation; results would otherwise pass as KVM");
-  }
-  return accelerator;
-}
+const acceleratorOf = (ctx: InstanceContext) => vmAccelerator("microvm", ctx);
 
 function imageDir(ctx: InstanceContext): string {
   const dir = ctx.artifact;

@@ -6,7 +6,7 @@ import { LAUNCH_STAMP_LINE } from "../clock";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
-import { detectAcceleratorLines, pinAllThreadsLine } from "./qemuShell";
+import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator } from "./qemuShell";
 import { scriptHeader, shellQuote, writeJsonLines } from "./shell";
 import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, Platform } from "./types";
 import { DEFAULT_VMNET, tapDownLine, tapUpLine, vmnetGateway, vmTapName } from "./vmnet";
@@ -143,13 +143,7 @@ export function tapName(instanceName: string): string {
 /** Replaced in config.json by the address prepare leased for the guest on the lab's bridge. */
 const GUEST_ADDRESS_PLACEHOLDER = "@GUEST_ADDRESS@";
 
-function acceleratorOf(ctx: InstanceContext): "kvm" | "tcg" {
-  const accelerator = ctx.accelerator ?? "kvm";
-  if (accelerator === "tcg" && !ctx.allowEmulation) {
-    throw new Error("nanos: accelerator tcg (emulation) needs allowEmulation; results would otherwise pass as KVM");
-  }
-  return accelerator;
-}
+const acceleratorOf = (ctx: InstanceContext) => vmAccelerator("nanos", ctx);
 
 function assertNanosContext(ctx: InstanceContext): void {
   // The name ends up unquoted inside grep/JSON patterns and the serial log path.

@@ -2,7 +2,9 @@
  * Shell shared by the platforms that run QEMU: which accelerator the running
  * qemu really uses, and pinning every one of its threads. Both expect `$pid` to be qemu's pid.
  */
+
 import { shellQuote } from "./shell";
+import type { InstanceContext } from "./types";
 
 /**
  * Sets `accel` to kvm or tcg from what qemu has open: a KVM guest shows up as an
@@ -26,4 +28,18 @@ done
 /** Re-pins every existing qemu thread (vCPUs, I/O, slirp) in case anything moved them. */
 export function pinAllThreadsLine(cpuList: string): string {
   return `# Re-applied to every existing thread (vCPUs, I/O, slirp) in case anything moved them.\ntaskset -a -p -c ${shellQuote(cpuList)} "$pid" > /dev/null\n`;
+}
+
+/**
+ * The accelerator a VM instance runs under: KVM unless the availability check found only TCG, and
+ * TCG only with allowEmulation, so an emulated VM can never pass for a KVM one.
+ */
+export function vmAccelerator(platform: string, ctx: InstanceContext): "kvm" | "tcg" {
+  const accelerator = ctx.accelerator ?? "kvm";
+  if (accelerator === "tcg" && !ctx.allowEmulation) {
+    throw new Error(
+      `${platform}: accelerator tcg (emulation) needs allowEmulation; results would otherwise pass as KVM`,
+    );
+  }
+  return accelerator;
 }
