@@ -6,6 +6,7 @@ import { comparePlatforms, type PairComparison } from "./crossover";
 import { type DecisionRow, decisionRows, staticDecisionRows } from "./decision";
 import { type Finding, findings } from "./findings";
 import { type Measures, measuresFromRun } from "./measures";
+import { type PairAgreement, pairAgreement } from "./pairs";
 import { comparePaper, type PaperComparisonRow } from "./paperCompare";
 import type { PaperReference } from "./paperReference";
 import type { RunInput } from "./read";
@@ -28,6 +29,8 @@ export interface Analysis {
   /** The significant findings in words, for the report's first screen. */
   findings: Finding[];
   reference: PaperReference;
+  /** Runs made on several host pairs (the Pulumi lab's `pairs`): how their calibration cell agrees. */
+  hostPairs: PairAgreement[];
   /** Warnings from reading plus those found while analysing. */
   warnings: string[];
 }
@@ -67,6 +70,7 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
     analogues: checkAnalogues(scenarios, attribution),
     findings: findings(attribution, pairs, scenarios),
     reference,
+    hostPairs: input.runs.map((run) => pairAgreement(run.dir)).filter((p): p is PairAgreement => p !== null),
     warnings: [...input.warnings, ...artifactWarnings, ...neverRan(scenarios)],
   };
 }

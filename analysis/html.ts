@@ -10,6 +10,7 @@ import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
 import { analoguesHtml, attributionHtml, findingsHtml } from "./explainReport";
 import { escapeHtml as e, meanCi, measuredText, num, ratioText } from "./format";
 import { crossCheckRows } from "./generators";
+import type { PairAgreement } from "./pairs";
 import { type PaperComparisonRow, paperCellLabel, UNITS } from "./paperCompare";
 import type { RenderedFigure } from "./render";
 import { failedCount, REPETITION_METRICS, type Scenario, scenarioLabel, scenarioNote } from "./scenarios";
@@ -78,6 +79,18 @@ export function namespaceSvg(svg: string, prefix: string): string {
     .replace(/url\(#([^)]+)\)/g, `url(#${prefix}-$1)`)
     .replace(/href="#([^"]+)"/g, `href="#${prefix}-$1"`)
     .replace(/^<svg /, `<svg role="img" aria-label="${prefix}" `);
+}
+
+/** The calibration cell every host pair ran: whether cells measured on different pairs compare. */
+function hostPairsSection(p: PairAgreement): string {
+  const value = (v: number | null, digits: number) => (v === null ? "–" : num(v, digits));
+  const rows = p.rows.map(
+    (r) =>
+      `<tr><td>${r.pair}</td><td>${e(r.status)}</td><td>${value(r.throughputRps, 0)}</td><td>${value(r.p50Ms, 2)}</td><td>${value(r.p99Ms, 2)}</td><td>${r.throughputDeltaPct === null ? "–" : `${r.throughputDeltaPct > 0 ? "+" : ""}${num(r.throughputDeltaPct, 1)}%`}</td></tr>`,
+  );
+  return `<h3>How the host pairs agree</h3>
+<p>The calibration cell <code>${e(p.cellName)}</code> (${e(p.cellId)}) ran on every host pair.</p>
+${table(["pair", "status", "req/s", "p50 ms", "p99 ms", "req/s vs the owning pair"], rows)}`;
 }
 
 function runsSection(a: Analysis): string {
@@ -385,6 +398,7 @@ ${ttrSection(a.scenarios)}
 ${artifactSection(a)}
 <h2 id="runs">Runs, hosts and versions</h2>
 ${runsSection(a)}
+${a.hostPairs.map(hostPairsSection).join("\n")}
 </main>
 </body>
 </html>

@@ -5,6 +5,7 @@ import { analoguesMarkdown, attributionMarkdown, findingsMarkdown } from "./expl
 import { mdCell as c, meanCi, measuredText, num, ratioText } from "./format";
 import { crossCheckRows } from "./generators";
 import type { ReportMeta } from "./html";
+import { pairAgreementMarkdown } from "./pairs";
 import { paperCellLabel } from "./paperCompare";
 import type { RenderedFigure } from "./render";
 import { scenarioLabel, scenarioNote } from "./scenarios";
@@ -152,6 +153,8 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     ),
     "",
   );
+  for (const agreement of a.hostPairs)
+    out.push("## How the host pairs agree", "", pairAgreementMarkdown(agreement), "");
   const crossChecks = crossCheckRows(cells);
   if (crossChecks.length > 0) {
     out.push(`## Load generator cross-checks`, "");

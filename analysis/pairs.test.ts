@@ -1,10 +1,15 @@
 /** How host pairs agree, read from a run folder laid out as the Pulumi lab's pull-back merges it. */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { analyze } from "./analyze";
+import { renderHtml } from "./html";
+import { renderMarkdown } from "./markdown";
 import { pairAgreement, pairAgreementMarkdown } from "./pairs";
+import { loadPaperReference } from "./paperReference";
+import { readRuns } from "./read";
 
 const FIXTURE = join(__dirname, "fixtures", "quick-run");
 const ID = "04e5b14d705c7643"; // a captured go-native-io cell
@@ -45,5 +50,19 @@ describe("pair agreement", () => {
     mkdirSync(join(run, "cells"));
     copyFileSync(join(FIXTURE, "cells", `${ID}.json`), join(run, "cells", `${ID}.json`));
     assert.equal(pairAgreement(run), null);
+  });
+
+  it("the report shows how the pairs agree", () => {
+    const run = mkdtempSync(join(tmpdir(), "pairs-report-"));
+    cpSync(FIXTURE, run, { recursive: true });
+    const owner = JSON.parse(readFileSync(join(FIXTURE, "cells", `${ID}.json`), "utf8"));
+    const dir = join(run, "calibration", "pair-2", "cells");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${ID}.json`), JSON.stringify({ ...owner, pair: 2 }));
+    const analysis = analyze(readRuns([run]), loadPaperReference());
+    assert.equal(analysis.hostPairs.length, 1);
+    const meta = { name: "t", generatedAt: "now", csvFile: "c", scenariosCsvFile: "s", figuresDir: "f" };
+    assert.match(renderMarkdown(analysis, [], meta), /## How the host pairs agree\n\nCalibration cell `go-native-io/);
+    assert.match(renderHtml(analysis, [], meta), /<h3>How the host pairs agree<\/h3>/);
   });
 });
