@@ -5,7 +5,6 @@
  * platform's own error, instead of as a column of timeouts.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Runtime } from "../model";
 import { instanceContext } from "../platforms/context";
 import { type LaunchedInstance, launchInstance } from "../platforms/instance";
@@ -54,5 +53,3 @@ export async function trialStart(options: TrialOptions): Promise<TrialOutcome> {
     return { ok: false, reason: `${platform.name}: a trial instance did not start: ${lastLines(why)}` };
   }
 }
-
-export const TRIAL_DIR = (runDir: string, platform: string) => join(runDir, "trials", platform);
