@@ -280,7 +280,7 @@ import { gvisorPlatform } from ${JSON.stringify(join(__dirname, "gvisor"))};
 import { launchInstance } from ${JSON.stringify(join(__dirname, "instance"))};
 import { waitForInstance } from ${JSON.stringify(join(__dirname, "..", "ready"))};
 (async () => {
-  const ctx = adHocContext({ runtime: "go", artifacts: { dockerImage: ${JSON.stringify(images.get("go"))} },
+  const ctx = await adHocContext({ platform: gvisorPlatform, runtime: "go", artifact: ${JSON.stringify(images.get("go"))},
     hostPort: ${await freePort()}, workDir: ${JSON.stringify(workDir)}, resources: { cpus: 1, memoryMB: 128 },
     knobs: { gvisorNetwork: "host" }, runId: ${JSON.stringify(childRunId)} });
   const instance = await launchInstance(gvisorPlatform, ctx);
