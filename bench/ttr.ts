@@ -28,16 +28,25 @@ import { binaryRecipe } from "../workloads/artifacts/recipes";
 const fmt = (values: number[]) =>
   `median ${median(values).toFixed(2)} ms  (p10 ${quantile(values, 0.1).toFixed(2)}, p90 ${quantile(values, 0.9).toFixed(2)}, n=${values.length})`;
 
-/** Spawn, then poll back to back (each refused connection returns at once) until a 200. */
-async function spawnAndPoll(binary: string): Promise<number> {
+/**
+ * Spawn, then poll back to back (each refused connection returns at once) until a 200. Two clocks:
+ * from the spawn() call (Node's fork and exec included), and from Node's 'spawn' event (the exec
+ * has happened: the clock the lab's stamp approximates from inside the start script).
+ */
+async function spawnAndPoll(binary: string): Promise<{ fromCall: number; fromExec: number }> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(binary, [], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
+  let execAt = started;
+  child.once("spawn", () => {
+    execAt = performance.now();
+  });
   try {
     for (;;) {
       const status = await httpStatus(`http://127.0.0.1:${port}/io`, 1_000).catch(() => 0);
-      if (status === 200) return performance.now() - started;
-      if (performance.now() - started > 10_000) throw new Error(`${binary} did not answer within 10 s`);
+      const now = performance.now();
+      if (status === 200) return { fromCall: now - started, fromExec: now - execAt };
+      if (now - started > 10_000) throw new Error(`${binary} did not answer within 10 s`);
     }
   } finally {
     child.kill("SIGKILL");
@@ -56,11 +65,14 @@ runMain(async () => {
   if (!binary) throw new Error("the Go binary was not built");
   const workRoot = mkdtempSync(join(tmpdir(), "bench-ttr-"));
   const independent: number[] = [];
+  const independentFromExec: number[] = [];
   const lab: number[] = [];
   const harnessClock: number[] = [];
   try {
     for (let i = 0; i < launches; i++) {
-      independent.push(await spawnAndPoll(binary));
+      const plain = await spawnAndPoll(binary);
+      independent.push(plain.fromCall);
+      independentFromExec.push(plain.fromExec);
       const ctx = await adHocContext({
         platform: nativePlatform,
         runtime: "go",
@@ -83,13 +95,14 @@ runMain(async () => {
     rmSync(workRoot, { recursive: true, force: true });
   }
   const floor = await measureHarnessFloor(launches);
-  const ratio = median(lab) / median(independent);
+  const ratio = median(lab) / median(independentFromExec);
   process.stdout.write(
     `native Go time to ready, ${launches} launches each, alternating:\n` +
-      `  independent spawn-and-poll:            ${fmt(independent)}\n` +
+      `  independent spawn-and-poll, from spawn(): ${fmt(independent)}\n` +
+      `  the same, from Node's 'spawn' event:   ${fmt(independentFromExec)}  (exec done: the lab's clock)\n` +
       `  lab (stamp before exec -> first 200):  ${fmt(lab)}\n` +
       `  lab, clocked from spawning start.sh:   ${fmt(harnessClock)}  (the old clock, wrappers included)\n` +
       `  harness floor (ready before launch):   ${fmt(floor.samplesMs)}\n` +
-      `  lab / independent: ${ratio.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)\n`,
+      `  lab / independent (both from the exec): ${ratio.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)\n`,
   );
 });

@@ -65,8 +65,12 @@ export function classifyEnd(
   launchError?: string,
 ): { status: CellStatus; reason: string } {
   const how = exit.signal ? `signal ${exit.signal}` : `exit ${exit.exitCode ?? "unknown"}`;
+  // An OOM kill is what it is even when it ended the launch (a sandbox killed as it starts).
+  if (exit.oomKilled) {
+    const during = launchError === undefined ? phase : `as it started: ${launchError}`;
+    return { status: "oom", reason: `OOM-killed ${during} (${how})` };
+  }
   if (launchError !== undefined) return { status: "failed-start", reason: `the launch failed: ${launchError}` };
-  if (exit.oomKilled) return { status: "oom", reason: `OOM-killed ${phase} (${how})` };
   if (diedOnItsOwn) return { status: "crashed", reason: `the instance died ${phase} (${how})` };
   return { status: "timeout", reason: `the instance did not answer ${phase}` };
 }
