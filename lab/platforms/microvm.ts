@@ -9,9 +9,9 @@ import { INITRD_FILE, KERNEL_FILE, microvmArtifactRecipe } from "../../workloads
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
-import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator } from "./qemuShell";
-import { envAssignments, scriptHeader, shellQuote, writeJsonLines } from "./shell";
-import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
+import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
+import { envAssignments, scriptHeader, shellQuote } from "./shell";
+import type { Availability, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
 import {
   DEFAULT_VMNET,
   sweepLabNetwork,
@@ -173,7 +173,7 @@ function networkDescription(ctx: InstanceContext, vmnet: VmnetSettings): string 
 function limitsLine(ctx: InstanceContext, vmnet: VmnetSettings): string {
   const { cpus, memoryMB } = ctx.resources;
   const pinned = ctx.knobs.cpuMode === "pinned";
-  const limits: EnforcedLimits = {
+  return vmLimitsJsonLine({
     cpu: {
       requested: cpus,
       enforced: true,
@@ -185,10 +185,7 @@ function limitsLine(ctx: InstanceContext, vmnet: VmnetSettings): string {
       how: `qemu -m ${memoryMB}M; the guest kernel keeps part of it and the initramfs is held in guest RAM (MemTotal in guest.json, what the app saw in /info)`,
     },
     network: networkDescription(ctx, vmnet),
-    accelerator: "@ACCEL@",
-  };
-  const format = JSON.stringify(limits).replaceAll("\\", "\\\\").replaceAll("%", "%%").replace('"@ACCEL@"', '"%s"');
-  return writeJsonLines("limits.json", format, ['"$accel"']);
+  });
 }
 
 /** Shell: `ours` is true while instance.pid names this instance's qemu (guards against pid reuse). */

@@ -6,9 +6,9 @@ import { LAUNCH_STAMP_LINE } from "../clock";
 import { run } from "../exec";
 import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
-import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator } from "./qemuShell";
-import { scriptHeader, shellQuote, writeJsonLines } from "./shell";
-import type { Availability, EnforcedLimits, InstanceContext, InstanceScripts, Platform } from "./types";
+import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
+import { scriptHeader, shellQuote } from "./shell";
+import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 import { DEFAULT_VMNET, tapDownLine, tapUpLine, vmnetGateway, vmTapName } from "./vmnet";
 
 /** Nanos: `user` is QEMU user-mode (slirp) as the paper; `bridged` a tap on a host bridge. */
@@ -204,7 +204,7 @@ function networkDescription(ctx: InstanceContext): string {
 function limitsLines(ctx: InstanceContext): string {
   const { cpus, memoryMB } = ctx.resources;
   const pinned = ctx.knobs.cpuMode === "pinned";
-  const limits: EnforcedLimits = {
+  return vmLimitsJsonLine({
     cpu: {
       requested: cpus,
       enforced: true,
@@ -212,10 +212,7 @@ function limitsLines(ctx: InstanceContext): string {
     },
     memoryMB: { requested: memoryMB, enforced: true, how: `qemu -m ${memoryMB}M` },
     network: networkDescription(ctx),
-    accelerator: "@ACCEL@",
-  };
-  const format = JSON.stringify(limits).replaceAll("\\", "\\\\").replaceAll("%", "%%").replace('"@ACCEL@"', '"%s"');
-  return writeJsonLines("limits.json", format, ['"$accel"']);
+  });
 }
 
 /** Shell: `ours` is true while instance.pid names this instance's qemu (guards against pid reuse). */

@@ -3,8 +3,8 @@
  * qemu really uses, and pinning every one of its threads. Both expect `$pid` to be qemu's pid.
  */
 
-import { shellQuote } from "./shell";
-import type { InstanceContext } from "./types";
+import { shellQuote, writeJsonLines } from "./shell";
+import type { EnforcedLimits, InstanceContext } from "./types";
 
 /**
  * Sets `accel` to kvm or tcg from what qemu has open: a KVM guest shows up as an
@@ -42,4 +42,11 @@ export function vmAccelerator(platform: string, ctx: InstanceContext): "kvm" | "
     );
   }
   return accelerator;
+}
+
+/** The line writing limits.json for a VM: what was enforced, and the accelerator the script found ($accel). */
+export function vmLimitsJsonLine(limits: Omit<EnforcedLimits, "accelerator">): string {
+  const record: EnforcedLimits = { ...limits, accelerator: "@ACCEL@" };
+  const format = JSON.stringify(record).replaceAll("\\", "\\\\").replaceAll("%", "%%").replace('"@ACCEL@"', '"%s"');
+  return writeJsonLines("limits.json", format, ['"$accel"']);
 }
