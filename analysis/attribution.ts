@@ -76,13 +76,17 @@ export interface MetricAttribution {
   changes: GapRow[];
 }
 
-export interface ScenarioAttribution {
+/** Two platforms compared in one scenario. */
+export interface Pair {
   a: string;
   b: string;
   runtime: string;
   workload: string;
   cpus: number;
   memoryMB: number;
+}
+
+export interface ScenarioAttribution extends Pair {
   metrics: MetricAttribution[];
 }
 
@@ -196,15 +200,6 @@ function failureText(s: Scenario | null, side: string): string {
   if (!s) return `${side}: not run with this knob`;
   const failed = FAILED_STATUSES.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`);
   return `${side}: ${s.used.length} usable repetition(s)${failed.length > 0 ? ` (${failed.join(", ")})` : ""}`;
-}
-
-interface Pair {
-  a: string;
-  b: string;
-  runtime: string;
-  workload: string;
-  cpus: number;
-  memoryMB: number;
 }
 
 function gapName(p: Pair, metric: AttributionMetric) {
