@@ -3,22 +3,20 @@
  * usage errors, and the k6 plugin with a stand-in binary (k6 is not installable here).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repoRoot } from "../paths";
-import { freePort } from "../ports";
-import { waitForReady } from "../ready";
+import { type RunningApp, startNodeApp } from "../testing/nodeApp";
 import { coresBesideApp } from "./cores";
 import { COMMAND_FILE, GENERATOR_SUMMARY_FILE, LOG_FILE, runLoad, SUMMARY_FILE } from "./generator";
 import { type LoadSpec, LoadSummarySchema } from "./types";
 
 describe("runLoad with autocannon", () => {
   // Started directly rather than through lab/platforms, which this test does not exercise.
-  let app: { baseUrl: string; child: ChildProcess };
+  let app: RunningApp;
   const outRoot = mkdtempSync(join(os.tmpdir(), "load-autocannon-"));
   const spec = (workload: LoadSpec["workload"]): LoadSpec => ({
     baseUrl: app.baseUrl,
@@ -31,21 +29,10 @@ describe("runLoad with autocannon", () => {
   });
 
   before(async () => {
-    const port = await freePort();
-    const launchedAt = performance.now();
-    const child = spawn(process.execPath, [join(repoRoot, "workloads/node/app.js")], {
-      env: { ...process.env, PORT: String(port) },
-      stdio: "ignore",
-    });
-    app = { baseUrl: `http://127.0.0.1:${port}`, child };
-    await waitForReady(`${app.baseUrl}/io`, launchedAt, { isAlive: () => child.exitCode === null });
+    app = await startNodeApp();
   });
   after(async () => {
-    if (app && app.child.exitCode === null) {
-      const exited = once(app.child, "exit");
-      app.child.kill("SIGTERM");
-      await exited;
-    }
+    await app?.stop();
     rmSync(outRoot, { recursive: true, force: true });
   });
 

@@ -4,8 +4,6 @@
  * stand-in that behaves like the captured real k6 (fills its core, writes its real summary).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -13,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { run } from "../exec";
 import { repoRoot } from "../paths";
 import { freePort } from "../ports";
-import { waitForReady } from "../ready";
+import { type RunningApp, startNodeApp } from "../testing/nodeApp";
 import { measureCeilings } from "./calibrate";
 import { CeilingSchema } from "./ceiling";
 import { coresBesideApp } from "./cores";
@@ -25,7 +23,7 @@ const outRoot = mkdtempSync(join(os.tmpdir(), "load-wrk-"));
 after(() => rmSync(outRoot, { recursive: true, force: true }));
 
 describe("runLoad with wrk", () => {
-  let app: { baseUrl: string; child: ChildProcess };
+  let app: RunningApp;
   const spec = (workload: LoadSpec["workload"]): LoadSpec => ({
     baseUrl: app.baseUrl,
     workload,
@@ -37,21 +35,10 @@ describe("runLoad with wrk", () => {
   });
 
   before(async () => {
-    const port = await freePort();
-    const launchedAt = performance.now();
-    const child = spawn(process.execPath, [join(repoRoot, "workloads/node/app.js")], {
-      env: { ...process.env, PORT: String(port) },
-      stdio: "ignore",
-    });
-    app = { baseUrl: `http://127.0.0.1:${port}`, child };
-    await waitForReady(`${app.baseUrl}/io`, launchedAt, { isAlive: () => child.exitCode === null });
+    app = await startNodeApp();
   });
   after(async () => {
-    if (app && app.child.exitCode === null) {
-      const exited = once(app.child, "exit");
-      app.child.kill("SIGTERM");
-      await exited;
-    }
+    await app?.stop();
   });
 
   for (const workload of ["io", "compute"] as const) {
