@@ -8,13 +8,14 @@
  */
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { revisionPath } from "./core/config/revision";
+import { repoRoot } from "./core/paths";
 import { artifactPlan } from "./infra/artifactPlan";
 import { EdgeLab } from "./infra/lab";
 import { pairSummary, planLab, usedDownloads } from "./infra/labPlan";
 import { lockDownloads, programDownloadSettings } from "./infra/lock";
 import { readStackConfig } from "./infra/stackConfig";
-import { loadRevision, revisionPath } from "./lab/config/revision";
-import { repoRoot } from "./lab/paths";
+import { loadRevision } from "./lab/config/revision";
 
 /** A revision id or a path (relative to the project) as a file. */
 function revisionFileOf(idOrPath: string): string {

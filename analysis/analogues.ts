@@ -3,9 +3,10 @@
  * asked over platform classes (kernel: linux | own; isolation: none | process | vm), never over
  * names. They are not the paper's claims and the report labels them so.
  */
+
+import { FAILED_STATUSES } from "../core/results/schema";
 import { getPlatform, isPlatform, knobsAtDefaults } from "../lab/platforms/registry";
 import type { PlatformClass } from "../lab/platforms/types";
-import { FAILED_STATUSES } from "../lab/results/schema";
 import { type Attribution, estimateText, ratioText, whereText } from "./attribution";
 import { excludesZero, linearCombination, ratioOfMeans } from "./intervals";
 import { failedCount, type Scenario } from "./scenarios";

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { CellSpec } from "../lab/matrix";
+import type { CellSpec } from "../core/matrix";
 import { type Analysis, analyze } from "./analyze";
 import { attribute, type GapRow, significantSentences } from "./attribution";
 import { type KnownEffectRun, writeKnownEffectRun } from "./fixtures/knownEffects";

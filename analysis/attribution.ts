@@ -4,9 +4,9 @@
  * how much that change moves the gap (with a 95% interval) and which share of the base gap it
  * closes. Also where a knob changes whether repetitions fail at all, stated as counts.
  */
-import { canonicalJson } from "../lab/matrix";
+import { canonicalJson } from "../core/matrix";
+import { FAILED_STATUSES } from "../core/results/schema";
 import { knobsAtDefaults } from "../lab/platforms/registry";
-import { FAILED_STATUSES } from "../lab/results/schema";
 import {
   type Combination,
   type Estimate,

@@ -1,7 +1,7 @@
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runMain, UsageError } from "../lab/cli/args";
-import { repoRoot } from "../lab/paths";
+import { runMain, UsageError } from "../core/cli/args";
+import { repoRoot } from "../core/paths";
 import { summaryLines } from "./findings";
 import { newestRun } from "./read";
 import { generateReport } from "./report";

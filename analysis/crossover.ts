@@ -1,4 +1,4 @@
-import { FAILED_STATUSES } from "../lab/results/schema";
+import { FAILED_STATUSES } from "../core/results/schema";
 import { failedCount, platformRank, REPETITION_METRICS, type Scenario } from "./scenarios";
 import { intervalsSeparate, type Summary } from "./stats";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import type { CellSpec } from "../lab/matrix";
+import type { CellSpec } from "../core/matrix";
 import { analyze } from "./analyze";
 import { NO_FINDING } from "./findings";
 import { writeKnownEffectRun } from "./fixtures/knownEffects";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CellResult } from "../lab/results/schema";
+import type { CellResult } from "../core/results/schema";
 import { crossCheckRows } from "./generators";
 
 type Load = NonNullable<CellResult["load"]>;

@@ -1,5 +1,5 @@
 /** Cross-checked cells: the two generators' ok throughputs side by side, with their flags. */
-import type { CellResult } from "../lab/results/schema";
+import type { CellResult } from "../core/results/schema";
 
 export interface CrossCheckRow {
   cell: string;

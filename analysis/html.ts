@@ -3,7 +3,7 @@
  * opens offline, can be mailed, and shows the same thing in every browser.
  */
 
-import { CELL_STATUSES, FAILED_STATUSES } from "../lab/results/schema";
+import { CELL_STATUSES, FAILED_STATUSES } from "../core/results/schema";
 import type { Analysis } from "./analyze";
 import type { ClaimVerdict } from "./claims";
 import { CROSSOVER_METRICS, type PairComparison } from "./crossover";

@@ -1,5 +1,5 @@
 /** report.md: the summary for a terminal, a pull request or a notebook; figures are linked, not inlined. */
-import { CELL_STATUSES } from "../lab/results/schema";
+import { CELL_STATUSES } from "../core/results/schema";
 import type { Analysis } from "./analyze";
 import { analoguesMarkdown, attributionMarkdown, findingsMarkdown } from "./explainReport";
 import { mdCell as c, meanCi, measuredText, num, ratioText } from "./format";

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CellResult, CellResultSchema } from "../lab/results/schema";
+import { type CellResult, CellResultSchema } from "../core/results/schema";
 
 export interface PairRow {
   pair: number;

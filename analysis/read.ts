@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { cellId } from "../lab/matrix";
-import { type CellResult, CellResultSchema, type Manifest } from "../lab/results/schema";
+import { cellId } from "../core/matrix";
+import { type CellResult, CellResultSchema, type Manifest } from "../core/results/schema";
 import { CELLS_DIR, MANIFEST_FILE, readManifest } from "../lab/results/store";
 
 export interface LoadedRun {

@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { chromium } from "playwright-core";
-import { run } from "../lab/exec";
-import { repoRoot } from "../lab/paths";
-import { skipUnlessTool } from "../lab/testing/requirements";
+import { run } from "../core/exec";
+import { repoRoot } from "../core/paths";
+import { skipUnlessTool } from "../core/testing/requirements";
 
 const fixture = join(__dirname, "fixtures", "quick-run");
 const tmp = mkdtempSync(join(tmpdir(), "analysis-it-"));

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import type { CellSpec } from "../lab/matrix";
+import type { CellSpec } from "../core/matrix";
 import { paperRunOptions, writeSyntheticRun } from "./fixtures/synthetic";
 import { generateReport, type ReportResult } from "./report";
 import { scenarioLabel } from "./scenarios";

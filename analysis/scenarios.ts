@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { type CellSpec, canonicalJson } from "../lab/matrix";
+import { type CellSpec, canonicalJson } from "../core/matrix";
+import { CELL_STATUSES, type CellResult, type CellStatus, FAILED_STATUSES } from "../core/results/schema";
 import { platformNames } from "../lab/platforms/registry";
-import { CELL_STATUSES, type CellResult, type CellStatus, FAILED_STATUSES } from "../lab/results/schema";
 import type { LoadedCell } from "./read";
 import { type Distribution, distribution, type Summary, summarize } from "./stats";
 

@@ -1,4 +1,4 @@
-import type { CellResult } from "../lab/results/schema";
+import type { CellResult } from "../core/results/schema";
 import type { LoadedCell } from "./read";
 import type { Scenario } from "./scenarios";
 

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { median, quantile } from "simple-statistics";
-import { parseFlags, positiveInt, runMain } from "../lab/cli/args";
+import { parseFlags, positiveInt, runMain } from "../core/cli/args";
 import { loadRevision } from "../lab/config/revision";
 import { adHocContext } from "../lab/platforms/context";
 import { launchInstance } from "../lab/platforms/instance";

@@ -1,5 +1,5 @@
-import type { Revision } from "../lab/config/revision";
-import { RUNTIMES, type Runtime } from "../lab/model";
+import type { Revision } from "../core/config/revision";
+import { RUNTIMES, type Runtime } from "../core/model";
 import { imageTag } from "../workloads/artifacts/dockerImages";
 import { nanosBuildPlan, nanosProgram, type OpsConfig } from "../workloads/artifacts/nanos";
 

@@ -8,8 +8,8 @@
 import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Runtime } from "../lab/model";
-import { buildDir } from "../lab/paths";
+import type { Runtime } from "../core/model";
+import { buildDir } from "../core/paths";
 import { nodeAppScript } from "../workloads/artifacts/build";
 import { goPaperImage, type ImageSpec, nodePaperImage, writeBuildContext } from "../workloads/artifacts/dockerImages";
 import { sha256 } from "./bootstrap/shell";

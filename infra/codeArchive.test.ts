@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { run } from "../lab/exec";
-import { repoRoot } from "../lab/paths";
+import { run } from "../core/exec";
+import { repoRoot } from "../core/paths";
 import { buildCodeArchive, listCodeFiles, tarGz } from "./codeArchive";
 
 describe("code archive", () => {

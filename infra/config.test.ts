@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../lab/config/errors";
+import { ConfigError } from "../core/config/errors";
 import { loadRevision } from "../lab/config/revision";
 import { type LabConfig, parseLabConfig, readRaw } from "./config";
 import { planLab } from "./labPlan";

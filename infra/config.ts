@@ -6,7 +6,7 @@
  * name the key, the value and what is allowed.
  */
 import { z } from "zod";
-import { ConfigError, describeIssues } from "../lab/config/errors";
+import { ConfigError, describeIssues } from "../core/config/errors";
 import { PROVIDER_KEYS, PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
 import { NETWORK } from "./providers/common";
 import { type KeyDef, type KeyKind, NAMESPACE } from "./providers/keys";

@@ -5,9 +5,9 @@
  * before the sweep measures the real ceiling, and cells near it are flagged generator-bound.
  */
 import type { PaperReference } from "../analysis/paperReference";
-import type { Profile } from "../lab/config/profile";
+import type { Profile } from "../core/config/profile";
+import type { GeneratorName } from "../core/load/types";
 import { generatorRegistry } from "../lab/load/registry";
-import type { GeneratorName } from "../lab/load/types";
 
 /** The highest throughput the paper published for cells this profile runs, with where it is from. */
 export function paperPeak(profile: Profile, reference: PaperReference): { rps: number; id: string } | null {

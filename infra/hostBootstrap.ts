@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote } from "../lab/exec";
+import { shellQuote } from "../core/shell";
 import type { BootstrapStep } from "./bootstrap";
 import { sha256 } from "./bootstrap/shell";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";

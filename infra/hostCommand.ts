@@ -5,7 +5,7 @@
  */
 import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote } from "../lab/exec";
+import { shellQuote } from "../core/shell";
 import type { HostPlan } from "./providers/types";
 
 /** A lab host as the components see it. */

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { buildDir, repoRoot } from "../lab/paths";
+import { buildDir, repoRoot } from "../core/paths";
 import { getPlatform } from "../lab/platforms/registry";
 import { parseJsonLine, SutArtifacts } from "./artifacts";
 import { type BootstrapContext, type BootstrapStep, finalSteps, installSteps, platformSetups } from "./bootstrap";

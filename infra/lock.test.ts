@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ConfigError } from "../lab/config/errors";
-import { loadRevision, type Revision, revisionPath } from "../lab/config/revision";
+import { ConfigError } from "../core/config/errors";
+import { type Revision, revisionPath } from "../core/config/revision";
+import { loadRevision } from "../lab/config/revision";
 import { lockDownloads, lockPathOf, readLock } from "./lock";
 import { type StandInServer, startStandInServer } from "./testing/standInServer";
 

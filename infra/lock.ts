@@ -10,9 +10,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { z } from "zod";
-import { ConfigError } from "../lab/config/errors";
-import type { Download, Downloads, Revision } from "../lab/config/revision";
-import { repoRoot } from "../lab/paths";
+import { ConfigError } from "../core/config/errors";
+import type { Download, Downloads, Revision } from "../core/config/revision";
+import { repoRoot } from "../core/paths";
 
 /** The downloads a revision names as files (npm and Go modules carry their own integrity). */
 export const LOCKABLE = ["go", "goBuild", "ops", "nanosKernel", "nanosCommon"] as const;

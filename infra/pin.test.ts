@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadRevision, revisionPath } from "../lab/config/revision";
+import { revisionPath } from "../core/config/revision";
+import { loadRevision } from "../lab/config/revision";
 import { lockPathOf, readLock } from "./lock";
 import { digestIn, type Fetcher, pinDownloads } from "./pin";
 

@@ -9,9 +9,10 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseFlags, runMain } from "../lab/cli/args";
-import { loadRevision, revisionPath } from "../lab/config/revision";
-import { repoRoot } from "../lab/paths";
+import { parseFlags, runMain } from "../core/cli/args";
+import { revisionPath } from "../core/config/revision";
+import { repoRoot } from "../core/paths";
+import { loadRevision } from "../lab/config/revision";
 import { type Fetcher, LOCKABLE, type LockResult, lockDownloads } from "./lock";
 
 export { digestIn, type Fetcher } from "./lock";

@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { loadRevision, revisionPath } from "../lab/config/revision";
-import { repoRoot } from "../lab/paths";
+import { revisionPath } from "../core/config/revision";
+import { repoRoot } from "../core/paths";
+import { loadRevision } from "../lab/config/revision";
 import { lockPathOf, readLock, setProgramDownloads } from "./lock";
 import {
   type ProgramRun,

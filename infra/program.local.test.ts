@@ -1,7 +1,7 @@
 /** The program on this machine (mocked engine): local commands only, nothing installed by default. */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { repoRoot } from "../lab/paths";
+import { repoRoot } from "../core/paths";
 import { named, type ProgramRun, runProgram, TEST_REVISION } from "./testing/mockProgram";
 
 let run: ProgramRun;

@@ -4,7 +4,7 @@
  * to the least-loaded pair, longest first. One calibration cell runs on every pair, so the pairs
  * can be compared with each other.
  */
-import type { Cell } from "../lab/matrix";
+import type { Cell } from "../core/matrix";
 
 /** The comparison a cell belongs to: everything but its platform and repetition. */
 export function scenarioKey(cell: Cell): string {

@@ -5,7 +5,7 @@
  * in plain text in the stack file is refused.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../lab/config/errors";
+import { ConfigError } from "../core/config/errors";
 import { CONFIG_KEYS, type ConfigKey, type LabConfig, NAMESPACE, parseLabConfig, readRaw } from "./config";
 import { PROVIDERS, providerOf } from "./providers";
 

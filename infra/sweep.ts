@@ -5,7 +5,7 @@
  * failure runs exactly the cells that changed or never finished.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Cell } from "../lab/matrix";
+import type { Cell } from "../core/matrix";
 import { parseJsonLine } from "./artifacts";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
 import type { LabPlan, PairPlan } from "./labPlan";

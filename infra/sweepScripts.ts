@@ -6,8 +6,8 @@
  */
 
 import { join } from "node:path";
-import type { Cell } from "../lab/matrix";
-import { repoRoot } from "../lab/paths";
+import type { Cell } from "../core/matrix";
+import { repoRoot } from "../core/paths";
 import { getPlatform } from "../lab/platforms/registry";
 import { heredoc, q } from "./bootstrap/shell";
 import type { LabPlan, PairPlan } from "./labPlan";

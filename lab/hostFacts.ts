@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, hostname, release, totalmem } from "node:os";
-import { run } from "./exec";
-import { repoRoot } from "./paths";
-import type { HostFacts } from "./results/schema";
+import { run } from "../core/exec";
+import { repoRoot } from "../core/paths";
+import type { HostFacts } from "../core/results/schema";
 
 function firstMatch(path: string, pattern: RegExp): string | undefined {
   try {

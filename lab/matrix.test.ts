@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { canonicalJson, cellId } from "../core/matrix";
 import { loadRevision } from "./config/revision";
-import { canonicalJson, cellId, expandMatrix } from "./matrix";
+import { expandMatrix } from "./matrix";
 
 const revision = loadRevision("paper-2025");
 const paper = revision.profiles.paper;

@@ -21,11 +21,12 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { CommandError, run } from "../core/exec";
+import { repoRoot } from "../core/paths";
+import { shellQuote } from "../core/shell";
+import { dockerSkip, skipUnlessTool } from "../core/testing/requirements";
 import { loadRevision } from "../lab/config/revision";
-import { CommandError, run, shellQuote } from "../lab/exec";
-import { repoRoot } from "../lab/paths";
 import { DEBIAN_MINBASE_IMAGE, debianMirror, ensureDebianMinbaseImage } from "../lab/testing/debianImage";
-import { dockerSkip, skipUnlessTool } from "../lab/testing/requirements";
 
 const REPO_IN_BOX = "/root/edge-lab";
 const BOX_CAFILE = "/etc/edgelab-host-npm-ca.crt";

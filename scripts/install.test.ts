@@ -8,8 +8,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { CommandError, run } from "../lab/exec";
-import { repoRoot } from "../lab/paths";
+import { CommandError, run } from "../core/exec";
+import { repoRoot } from "../core/paths";
 
 const work = mkdtempSync(join(tmpdir(), "edgelab-install-unit-"));
 after(() => rmSync(work, { recursive: true, force: true }));

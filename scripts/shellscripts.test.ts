@@ -1,9 +1,9 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { run } from "../lab/exec";
-import { repoRoot } from "../lab/paths";
-import { shellcheckSkip } from "../lab/testing/requirements";
+import { run } from "../core/exec";
+import { repoRoot } from "../core/paths";
+import { shellcheckSkip } from "../core/testing/requirements";
 
 const scripts = [
   join(repoRoot, ".ci", "run"),

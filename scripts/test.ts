@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { repoRoot } from "../lab/paths";
+import { repoRoot } from "../core/paths";
 
 const SKIP_DIRS = new Set(["node_modules", "build", ".cache", "results", ".git"]);
 

@@ -1,6 +1,6 @@
 import http from "node:http";
 import net from "node:net";
-import type { Runtime } from "../lab/model";
+import type { Runtime } from "../core/model";
 import { referenceDigest } from "./reference";
 
 /** Must match the apps' MAX_BODY_BYTES / maxBodyBytes. */

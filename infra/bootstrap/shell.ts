@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { shellQuote } from "../../lab/exec";
+import { shellQuote } from "../../core/shell";
 import { LOG_DIR, REMOTE_BUNDLE_DIR, STATE_DIR, TOOLS_DIR } from "../layout";
 
 export const q = shellQuote;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP_PORT } from "../../lab/model";
+import { APP_PORT } from "../../core/model";
 import { ENGINE_BUNDLE_DIR, LAB_KEY_COMMENT, LAB_KEY_PATH, STATE_DIR, TOOLS_DIR } from "../layout";
 import { heredoc, integrityHex, q, stepScript } from "./shell";
 import type { BootstrapContext } from "./types";

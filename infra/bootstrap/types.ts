@@ -1,4 +1,4 @@
-import type { Downloads, Revision } from "../../lab/config/revision";
+import type { Downloads, Revision } from "../../core/config/revision";
 
 /** What a host is in the lab. The local target is both at once. */
 export interface HostRoles {

@@ -5,7 +5,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError } from "../../lab/config/errors";
+import { ConfigError } from "../../core/config/errors";
 import type { LabConfig } from "../config";
 import type { LabHost } from "../hostCommand";
 import { cloudInit, connection, type FirewallRule, labelValue, NETWORK } from "./common";

@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import { z } from "zod";
-import { ConfigError } from "../../lab/config/errors";
+import { ConfigError } from "../../core/config/errors";
 import { hostFirewallStep, privateLinkStep } from "../bootstrap/network";
 import type { LabHost } from "../hostCommand";
 import { roundEur } from "../pricing";

@@ -1,6 +1,6 @@
 /** Target `static`: two machines you have (one pair). No cloud resource; the hosts are lent to the lab. */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../../lab/config/errors";
+import { ConfigError } from "../../core/config/errors";
 import { providedHost, providedHostPlan } from "./common";
 import { type HostConfig, HostSchema, type KeyDef, missingKeys, SSH_KEYS } from "./keys";
 import type { HostProvider } from "./types";

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { run } from "../../lab/exec";
+import { run } from "../../core/exec";
 
 export interface StandInPackage {
   name: string;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, parseOrThrow } from "./errors";
-import { ProfileSchema } from "./profile";
+import { ConfigError, parseOrThrow } from "../../core/config/errors";
+import { RunnableProfileSchema } from "./profile";
 import { loadRevision } from "./revision";
 
 const quick = loadRevision("paper-2025").profiles.quick;
@@ -10,7 +10,7 @@ function problems(mutate: (p: Record<string, unknown>) => void): string[] {
   const candidate = JSON.parse(JSON.stringify(quick)) as Record<string, unknown>;
   mutate(candidate);
   try {
-    parseOrThrow(ProfileSchema, candidate, "profiles.quick");
+    parseOrThrow(RunnableProfileSchema, candidate, "profiles.quick");
   } catch (error) {
     assert.ok(error instanceof ConfigError);
     return [...error.problems];

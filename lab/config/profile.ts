@@ -1,107 +1,41 @@
-import { z } from "zod";
-import { CrossCheckSelectionSchema } from "../load/crossCheck";
-import { EXECUTORS, GENERATOR_CHOICES } from "../load/types";
-import { RUNTIMES, WORKLOADS } from "../model";
+import type { z } from "zod";
+import { type Profile, ProfileSchema } from "../../core/config/profile";
 import { knobProblems } from "../platforms/knobs";
 import { allPlatforms, isPlatform, platformNames } from "../platforms/registry";
 
-const int = (min: number, max: number, what: string) =>
-  z
-    .number()
-    .int(`expected a whole number (${what})`)
-    .min(min, `expected ${min} or more (${what})`)
-    .max(max, `expected at most ${max} (${what})`);
+type Issue = { path: PropertyKey[]; message: string };
 
-const uniqueList = <T extends z.ZodType>(item: T) =>
-  z
-    .array(item)
-    .min(1, "expected at least one value")
-    .refine((values) => new Set(values.map((v) => JSON.stringify(v))).size === values.length, "expected no repeats");
+function knobIssues(knobs: Readonly<Record<string, string>>, at: PropertyKey[]): Issue[] {
+  return knobProblems(knobs, allPlatforms()).map(({ knob, allowed }) => ({ path: [...at, knob], message: allowed }));
+}
 
-/**
- * One resource level. `runtimes` and `workloads` narrow it to the scenarios that matter there
- * (e.g. Node alone at 64 MB; "startup" for time to ready); absent, it applies to all.
- */
-export const ResourcesSchema = z
-  .object({
-    cpus: int(1, 256, "CPUs"),
-    memoryMB: int(8, 1_048_576, "MB"),
-    runtimes: uniqueList(z.enum(RUNTIMES)).optional(),
-    workloads: uniqueList(z.enum([...WORKLOADS, "startup"])).optional(),
-    /** Whether the profile's knob variants run at this level too (default true): where a knob cannot matter, save the time. */
-    knobVariants: z.boolean().optional(),
-  })
-  .strict();
-
-export const LoadSettingsSchema = z
-  .object({
-    executor: z.enum(EXECUTORS),
-    /** Connections (k6 VUs): the paper used 100. */
-    vus: int(1, 100_000, "connections"),
-    /** wrk's threads (default one per core it has); the paper's wrk used 4. */
-    threads: int(1, 1024, "threads").optional(),
-    /** Requests per second, for constant-arrival-rate only. */
-    rate: int(1, 10_000_000, "requests per second").optional(),
-    warmupS: int(0, 3600, "seconds"),
-    durationS: int(1, 36_000, "seconds"),
-    requestTimeoutS: int(1, 600, "seconds"),
-  })
-  .strict()
-  .refine((load) => load.executor !== "constant-arrival-rate" || load.rate !== undefined, {
-    message: "constant-arrival-rate needs rate (requests per second)",
-    path: ["rate"],
+/** What the platform registry says is wrong with a profile: unknown platforms, unknown knobs or values. */
+export function registryProblems(profile: Profile): Issue[] {
+  const issues: Issue[] = [];
+  profile.platforms.forEach((name, index) => {
+    if (!isPlatform(name)) {
+      issues.push({
+        path: ["platforms", index],
+        message: `no such platform: use one of ${platformNames().join(", ")}`,
+      });
+    }
   });
+  issues.push(...knobIssues(profile.knobs, ["knobs"]));
+  (profile.knobVariants ?? []).forEach((variant, index) => {
+    issues.push(...knobIssues(variant, ["knobVariants", index]));
+  });
+  return issues;
+}
 
-/** Knob values by name; each platform declares its own (lab/platforms), unset ones take their default. */
-export const KnobsSchema = z.record(z.string(), z.string()).superRefine((knobs, ctx) => {
-  for (const { knob, allowed } of knobProblems(knobs, allPlatforms())) {
-    ctx.addIssue({ code: "custom", message: allowed, path: [knob] });
-  }
+/** A profile this checkout can run: its shape (core) and its platforms and knobs (the registry). */
+export const RunnableProfileSchema = ProfileSchema.superRefine((profile, ctx) => {
+  for (const { path, message } of registryProblems(profile)) ctx.addIssue({ code: "custom", message, path });
 });
 
-const PlatformNameSchema = z.string().superRefine((name, ctx) => {
-  if (!isPlatform(name)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `no such platform: use one of ${platformNames().join(", ")}`,
-    });
+export function addRegistryIssues(profiles: Readonly<Record<string, Profile>>, ctx: z.RefinementCtx): void {
+  for (const [name, profile] of Object.entries(profiles)) {
+    for (const { path, message } of registryProblems(profile)) {
+      ctx.addIssue({ code: "custom", message, path: ["profiles", name, ...path] });
+    }
   }
-});
-
-/** One named sweep: what the matrix spans and how each cell is measured. */
-export const ProfileSchema = z
-  .object({
-    description: z.string().min(1),
-    runtimes: uniqueList(z.enum(RUNTIMES)),
-    platforms: uniqueList(PlatformNameSchema),
-    workloads: uniqueList(z.enum(WORKLOADS)),
-    resources: uniqueList(ResourcesSchema),
-    repetitions: int(1, 100, "repetitions"),
-    load: LoadSettingsSchema,
-    ttr: z
-      .object({
-        /** Launches per startup cell; 0 leaves time-to-ready out. */
-        launches: int(0, 1000, "launches"),
-        timeoutS: int(1, 600, "seconds"),
-      })
-      .strict(),
-    knobs: KnobsSchema,
-    /**
-     * Knob changes to run beside the profile's own knobs, one at a time (e.g. [{ goMaxProcs: cpus },
-     * { nodeHeap: fit }]): each cell is repeated with each change that applies to its platform and
-     * runtime, so a report can say what a difference is made of.
-     */
-    knobVariants: z
-      .array(KnobsSchema.refine((k) => Object.keys(k).length > 0, "expected at least one knob"))
-      .optional(),
-    /** Run VM platforms under TCG where KVM is unusable; such results are marked emulated. */
-    allowEmulation: z.boolean(),
-    /** The load generator: k6, wrk, autocannon, or auto (the highest ceiling measured here). Default auto. */
-    generator: z.enum(GENERATOR_CHOICES).optional(),
-    /** Cells also loaded by a second generator, right after the first, to compare the two. */
-    crossCheck: CrossCheckSelectionSchema.extend({ runtimes: uniqueList(z.enum(RUNTIMES)).optional() }).optional(),
-  })
-  .strict();
-
-export type Profile = z.output<typeof ProfileSchema>;
-export type LoadSettings = z.output<typeof LoadSettingsSchema>;
+}

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { stringify } from "yaml";
-import { ConfigError } from "./errors";
+import { ConfigError } from "../../core/config/errors";
 import { loadRevision } from "./revision";
 
 /** The revision as loose YAML data, so a test can break it in any way. */

@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { repoRoot } from "../paths";
+import { type LoadSpec, LoadSummarySchema } from "../../core/load/types";
+import { repoRoot } from "../../core/paths";
 import { type RunningApp, startNodeApp } from "../testing/nodeApp";
 import { coresBesideApp } from "./cores";
 import { COMMAND_FILE, GENERATOR_SUMMARY_FILE, LOG_FILE, runLoad, SUMMARY_FILE } from "./generator";
-import { type LoadSpec, LoadSummarySchema } from "./types";
 
 describe("runLoad with autocannon", () => {
   // Started directly rather than through lab/platforms, which this test does not exercise.

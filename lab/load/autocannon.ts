@@ -17,9 +17,9 @@
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
+import type { LoadSpec, LoadSummary } from "../../core/load/types";
 import { parseSummaryText, validateLoadSpec } from "./k6";
 import type { LoadGenerator } from "./plugin";
-import type { LoadSpec, LoadSummary } from "./types";
 
 type Latency = LoadSummary["latencyMs"];
 

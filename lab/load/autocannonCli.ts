@@ -8,10 +8,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { runMain, UsageError } from "../cli/args";
+import { runMain, UsageError } from "../../core/cli/args";
+import type { LoadSpec } from "../../core/load/types";
 import { runAutocannonLoad } from "./autocannon";
 import { LoadSpecError, validateLoadSpec } from "./k6";
-import type { LoadSpec } from "./types";
 
 /** The flag each LoadSpec field comes from, so a bad value is reported as the user typed it. */
 const FLAG_OF: Record<keyof LoadSpec, string> = {

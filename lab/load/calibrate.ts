@@ -6,14 +6,14 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { median } from "simple-statistics";
+import type { Ceiling } from "../../core/load/ceiling";
+import { GENERATOR_BOUND_FRACTION, GENERATORS, type GeneratorName, type LoadSpec } from "../../core/load/types";
 import { cpuListFor } from "../platforms/context";
-import type { Ceiling } from "./ceiling";
 import { coresBesideApp, type GeneratorCores } from "./cores";
 import { probeVersion, runLoad } from "./generator";
 import { generatorRegistry } from "./registry";
 import { type RemoteLoadHost, runRemoteLoad } from "./remote";
 import { startResponder } from "./responder";
-import { GENERATOR_BOUND_FRACTION, GENERATORS, type GeneratorName, type LoadSpec } from "./types";
 
 export interface CalibrationPlan {
   generators: readonly GeneratorName[];

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Ceiling } from "./ceiling";
-import { highestCeiling } from "./ceiling";
+import type { Ceiling } from "../../core/load/ceiling";
+import { highestCeiling } from "../../core/load/ceiling";
+import { compareThroughputs, selectsCell } from "../../core/load/crossCheck";
 import { accountCpu, coresBesideApp, generatorBoundReasons, pinnedArgv } from "./cores";
-import { compareThroughputs, selectsCell } from "./crossCheck";
 
 describe("the generator's cores", () => {
   it("are those the app does not hold: one of two beside a 1-CPU app (bug 1 of issue 9)", () => {

@@ -5,7 +5,7 @@
  * generator's hid generator-bound cells (a k6 at 0.9 of its only core read as 45% of "2 cores").
  */
 import { availableParallelism } from "node:os";
-import { GENERATOR_BOUND_FRACTION, type GeneratorCpu } from "./types";
+import { GENERATOR_BOUND_FRACTION, type GeneratorCpu } from "../../core/load/types";
 
 export interface GeneratorCores {
   /** A taskset list ("1", "2-7"), or null when the generator is not pinned (a host of its own). */

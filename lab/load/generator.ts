@@ -8,14 +8,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { run, shellQuote } from "../exec";
-import { repoRoot } from "../paths";
+import { run } from "../../core/exec";
+import type { GeneratorName, LoadRun, LoadSpec, LoadSummary } from "../../core/load/types";
+import { repoRoot } from "../../core/paths";
+import { shellQuote } from "../../core/shell";
 import { accountCpu, coresBesideApp, type GeneratorCores, pinnedArgv } from "./cores";
 import { validateLoadSpec } from "./k6";
 import { FilteredLog } from "./logSink";
 import type { CommandTarget, LoadGenerator } from "./plugin";
 import { generatorRegistry } from "./registry";
-import type { GeneratorName, LoadRun, LoadSpec, LoadSummary } from "./types";
 
 export const SUMMARY_FILE = "load-summary.json";
 export const LOG_FILE = "load.log";

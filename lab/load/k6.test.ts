@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { repoRoot } from "../paths";
+import type { LoadSpec } from "../../core/load/types";
+import { repoRoot } from "../../core/paths";
 import {
   k6Argv,
   k6CommandLine,
@@ -15,7 +16,6 @@ import {
   validateLoadSpec,
 } from "./k6";
 import { filterLogText } from "./logSink";
-import type { LoadSpec } from "./types";
 
 const spec: LoadSpec = {
   baseUrl: "http://10.0.0.2:8080",

@@ -5,10 +5,10 @@
  * same specs.
  */
 import { readFileSync } from "node:fs";
-import { ConfigError, parseOrThrow } from "../config/errors";
-import { shellQuote } from "../exec";
+import { ConfigError, parseOrThrow } from "../../core/config/errors";
+import { EXECUTORS, type LoadSpec, type LoadSummary, LoadSummarySchema } from "../../core/load/types";
+import { shellQuote } from "../../core/shell";
 import type { CapturedOutput, LoadGenerator } from "./plugin";
-import { EXECUTORS, type LoadSpec, type LoadSummary, LoadSummarySchema } from "./types";
 
 function describeValue(value: unknown): string {
   if (value === undefined) return "missing";

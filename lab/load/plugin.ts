@@ -5,7 +5,7 @@
  * (generator.ts) and the one over SSH (remote.ts) take any LoadGenerator; adding a generator is one
  * module and one line in registry.ts.
  */
-import type { GeneratorName, LoadSpec, LoadSummary } from "./types";
+import type { GeneratorName, LoadSpec, LoadSummary } from "../../core/load/types";
 
 /** How the generator gets onto a machine. */
 export interface GeneratorInstall {

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { run } from "../exec";
-import { shellcheckSkip } from "../testing/requirements";
+import { run } from "../../core/exec";
+import type { LoadSpec } from "../../core/load/types";
+import { shellcheckSkip } from "../../core/testing/requirements";
 import { parseRemoteOutput, remoteLoadScript, runRemoteLoad } from "./remote";
-import type { LoadSpec } from "./types";
 import { wrkGenerator } from "./wrk";
 
 const spec: LoadSpec = {

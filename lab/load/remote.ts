@@ -9,12 +9,12 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { GeneratorName, LoadRun, LoadSpec } from "../../core/load/types";
 import { accountCpu } from "./cores";
 import { COMMAND_FILE, commandText, LOG_FILE, SUMMARY_FILE } from "./generator";
 import { filterLogText } from "./logSink";
 import type { LoadGenerator } from "./plugin";
 import { generatorRegistry } from "./registry";
-import type { GeneratorName, LoadRun, LoadSpec } from "./types";
 
 export interface RemoteLoadHost {
   /** What ssh connects to, e.g. "root@10.0.1.3". */

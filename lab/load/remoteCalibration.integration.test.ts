@@ -8,10 +8,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot } from "../paths";
-import { goSkip, skipUnlessTool } from "../testing/requirements";
+import { ceilingFor } from "../../core/load/ceiling";
+import { repoRoot } from "../../core/paths";
+import { goSkip, skipUnlessTool } from "../../core/testing/requirements";
 import { measureCeilings } from "./calibrate";
-import { ceilingFor } from "./ceiling";
 
 describe("ceilings measured from the load host", { timeout: 300_000 }, () => {
   it("runs the generator over ssh against the responder on the SUT's address, one ceiling per workload", async (t) => {

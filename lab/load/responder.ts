@@ -11,9 +11,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { run } from "../../core/exec";
+import { buildDir, repoRoot } from "../../core/paths";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
-import { run } from "../exec";
-import { buildDir, repoRoot } from "../paths";
 import { freePort } from "../ports";
 import { waitForReady } from "../ready";
 

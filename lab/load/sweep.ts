@@ -5,16 +5,16 @@
  * prepareGenerators once and runCellLoad per cell.
  */
 import { join, relative } from "node:path";
-import { ConfigError } from "../config/errors";
+import { ConfigError } from "../../core/config/errors";
+import { ceilingFor, highestCeiling } from "../../core/load/ceiling";
+import { type CrossCheckSelection, compareThroughputs, selectsCell } from "../../core/load/crossCheck";
+import type { CrossCheckRecord, GeneratorRecord, SweepGenerators } from "../../core/load/record";
+import type { GeneratorChoice, GeneratorName, LoadRun, LoadSpec, LoadSummary } from "../../core/load/types";
 import { installedGenerators, measureCeilings } from "./calibrate";
-import { ceilingFor, highestCeiling } from "./ceiling";
 import { coresBesideApp, generatorBoundReasons } from "./cores";
-import { type CrossCheckSelection, compareThroughputs, selectsCell } from "./crossCheck";
 import { runLoad } from "./generator";
-import type { CrossCheckRecord, GeneratorRecord, SweepGenerators } from "./record";
 import { generatorRegistry } from "./registry";
 import { type RemoteLoadHost, runRemoteLoad } from "./remote";
-import type { GeneratorChoice, GeneratorName, LoadRun, LoadSpec, LoadSummary } from "./types";
 
 /** Runs per ceiling before a sweep (the median is kept). */
 const CALIBRATION_RUNS = 3;

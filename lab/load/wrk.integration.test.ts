@@ -8,16 +8,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { run } from "../exec";
-import { repoRoot } from "../paths";
+import { run } from "../../core/exec";
+import { CeilingSchema } from "../../core/load/ceiling";
+import { type LoadSpec, LoadSummarySchema } from "../../core/load/types";
+import { repoRoot } from "../../core/paths";
 import { freePort } from "../ports";
 import { type RunningApp, startNodeApp } from "../testing/nodeApp";
 import { measureCeilings } from "./calibrate";
-import { CeilingSchema } from "./ceiling";
 import { coresBesideApp } from "./cores";
 import { COMMAND_FILE, GENERATOR_SUMMARY_FILE, LOG_FILE, runLoad, SUMMARY_FILE } from "./generator";
 import { runCellLoad } from "./sweep";
-import { type LoadSpec, LoadSummarySchema } from "./types";
 
 const outRoot = mkdtempSync(join(os.tmpdir(), "load-wrk-"));
 after(() => rmSync(outRoot, { recursive: true, force: true }));

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { type LoadSpec, LoadSummarySchema } from "../../core/load/types";
 import { LoadSpecError } from "./k6";
 import type { CommandTarget } from "./plugin";
-import { type LoadSpec, LoadSummarySchema } from "./types";
 import { paperWrkSpec, parseWrkOutput, parseWrkVersion, wrkGenerator, wrkThreads } from "./wrk";
 
 const fixtures = join(__dirname, "fixtures", "wrk-4.1.0");

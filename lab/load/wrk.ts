@@ -12,11 +12,11 @@
  *   connections and timeouts are not in it. With no ok reply the latency is null.
  */
 import { z } from "zod";
+import { ConfigError, parseOrThrow } from "../../core/config/errors";
+import type { LoadSpec, LoadSummary } from "../../core/load/types";
 import { BUILTIN_PAYLOAD } from "../../workloads/contract";
-import { ConfigError, parseOrThrow } from "../config/errors";
 import { LoadSpecError, validateLoadSpec } from "./k6";
 import type { CapturedOutput, CommandTarget, GeneratorCommands, LoadGenerator } from "./plugin";
-import type { LoadSpec, LoadSummary } from "./types";
 
 /** The paper's exact wrk setting (its repository's `wrk -t4 -c100 -d30s`), as a named option. */
 export const WRK_PAPER_SETTING = { threads: 4, vus: 100, durationS: 30 } as const;

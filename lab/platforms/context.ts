@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
-import type { Runtime } from "../model";
-import { APP_PORT } from "../model";
+import type { Runtime } from "../../core/model";
+import { APP_PORT } from "../../core/model";
 import { freePort } from "../ports";
 import { appEnvironment, knobsFor } from "./knobs";
 import type { InstanceContext, Platform, Resources } from "./types";

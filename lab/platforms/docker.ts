@@ -1,7 +1,7 @@
+import { run } from "../../core/exec";
+import { APP_PORT } from "../../core/model";
 import { dockerOfflineRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
-import { run } from "../exec";
-import { APP_PORT } from "../model";
 import { envAssignments, scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 

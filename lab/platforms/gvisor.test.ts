@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
-import { CommandError, run } from "../exec";
-import { shellcheckSkip } from "../testing/requirements";
+import { CommandError, run } from "../../core/exec";
+import { shellcheckSkip } from "../../core/testing/requirements";
 import { adHocContext } from "./context";
 import { dockerRunArgs } from "./docker";
 import {

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CommandError, run } from "../../core/exec";
 import { LAUNCH_STAMP_FILE, readLaunchStamp } from "../clock";
-import { CommandError, run } from "../exec";
 import type { InstanceContext, InstanceExitRecord, InstanceScripts, Platform } from "./types";
 
 export type InstanceExit = InstanceExitRecord;

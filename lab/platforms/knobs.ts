@@ -1,5 +1,6 @@
-import type { Runtime } from "../model";
-import { CPU_MODES, type KnobSpec, type KnobValues, type Platform, type Resources } from "./types";
+import type { KnobValues } from "../../core/matrix";
+import type { Runtime } from "../../core/model";
+import { CPU_MODES, type KnobSpec, type Platform, type Resources } from "./types";
 
 /** Knobs that mean the same on every platform that uses them. */
 export const SHARED_KNOBS = {

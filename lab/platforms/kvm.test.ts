@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { skipUnlessTool } from "../testing/requirements";
+import { skipUnlessTool } from "../../core/testing/requirements";
 import { KVM_DEVICE, kvmProbeArgs, parseQemuKvmError, probeKvm, QEMU_X86, runQmpProbe } from "./kvm";
 
 interface CapturedCase {

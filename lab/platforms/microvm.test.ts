@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { run } from "../exec";
-import { shellcheckSkip } from "../testing/requirements";
+import { run } from "../../core/exec";
+import { shellcheckSkip } from "../../core/testing/requirements";
 import { writeInstanceScripts } from "./instance";
 import {
   isLabQemu,

@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { run } from "../../core/exec";
+import { APP_PORT } from "../../core/model";
 import { INITRD_FILE, KERNEL_FILE, microvmArtifactRecipe } from "../../workloads/artifacts/microvm";
-import { run } from "../exec";
-import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
 import { envAssignments, scriptHeader, shellQuote } from "./shell";

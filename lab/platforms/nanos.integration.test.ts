@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { skipUnlessTool } from "../testing/requirements";
+import { skipUnlessTool } from "../../core/testing/requirements";
 import { launchInstance, writeInstanceScripts } from "./instance";
 import { probeKvm, QEMU_X86 } from "./kvm";
 import { nanosPlatform, serialLogPath } from "./nanos";

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { hasCommand } from "../../core/exec";
+import { shellcheckSkip } from "../../core/testing/requirements";
 import { OPS_CONFIG_KEYS, OPS_RUN_CONFIG_KEYS } from "../../workloads/artifacts/nanos";
-import { hasCommand } from "../exec";
-import { shellcheckSkip } from "../testing/requirements";
 import { writeInstanceScripts } from "./instance";
 import type { KvmProbe } from "./kvm";
 import {

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { run } from "../../core/exec";
+import { APP_PORT } from "../../core/model";
 import { type OpsConfig, opsConfig } from "../../workloads/artifacts/nanos";
 import { nanosRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
-import { run } from "../exec";
-import { APP_PORT } from "../model";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
 import { scriptHeader, shellQuote } from "./shell";

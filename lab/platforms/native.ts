@@ -1,6 +1,6 @@
+import { hasCommand } from "../../core/exec";
 import { binaryRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
-import { hasCommand } from "../exec";
 import { envPrefix, scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 

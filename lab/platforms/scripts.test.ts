@@ -7,15 +7,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { run } from "../exec";
+import { run } from "../../core/exec";
+import type { KnobValues } from "../../core/matrix";
+import { shellcheckSkip } from "../../core/testing/requirements";
 import { k6CommandLine } from "../load/k6";
-import { shellcheckSkip } from "../testing/requirements";
 import { adHocContext } from "./context";
 import { dockerRunArgs } from "./docker";
 import { footprintScript } from "./footprint";
 import { writeInstanceScripts } from "./instance";
 import { allPlatforms, getPlatform } from "./registry";
-import type { InstanceContext, KnobValues } from "./types";
+import type { InstanceContext } from "./types";
 
 const root = mkdtempSync(join(tmpdir(), "scripts-"));
 

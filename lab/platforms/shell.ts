@@ -1,4 +1,4 @@
-import { shellQuote } from "../exec";
+import { shellQuote } from "../../core/shell";
 
 export { shellQuote };
 

@@ -1,5 +1,6 @@
+import type { KnobValues } from "../../core/matrix";
+import type { Runtime } from "../../core/model";
 import type { ArtifactRecipe } from "../../workloads/artifacts/build";
-import type { Runtime } from "../model";
 import type { SharedKnobName } from "./knobs";
 
 /** `quota`: a CFS quota as the paper (`--cpus`, VM vCPUs unpinned); `pinned`: dedicated cores (cpuset, taskset). */
@@ -13,9 +14,6 @@ export interface KnobSpec {
   default: string;
   description: string;
 }
-
-/** Knob values of one cell or instance, by knob name (e.g. { cpuMode: "quota", dockerNetwork: "nat" }). */
-export type KnobValues = Readonly<Record<string, string>>;
 
 /**
  * Where a platform sits in the lab's 2 x 2 (DESIGN.md section 2), so the report and the analysis

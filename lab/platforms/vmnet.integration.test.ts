@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { skipUnlessTool } from "../testing/requirements";
+import { skipUnlessTool } from "../../core/testing/requirements";
 import { VMNET_PREFIX, VMNET_SCRIPTS } from "./vmnet";
 
 const netns = `edgelab-vmnet-${process.pid}`;

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { run } from "../exec";
-import { shellcheckSkip } from "../testing/requirements";
+import { run } from "../../core/exec";
+import { shellcheckSkip } from "../../core/testing/requirements";
 import {
   DEFAULT_VMNET,
   parseIpLinkNames,

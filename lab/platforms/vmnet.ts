@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { run } from "../exec";
+import { run } from "../../core/exec";
 import { shellQuote } from "./shell";
 
 /** Every bridge and tap of the lab starts with this (Linux interface names hold at most 15 characters). */

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InputError } from "../config/errors";
-import { run } from "../exec";
-import { type CellResult, CellResultSchema, type Manifest, ManifestSchema } from "./schema";
+import { InputError } from "../../core/config/errors";
+import { run } from "../../core/exec";
+import { type CellResult, CellResultSchema, type Manifest, ManifestSchema } from "../../core/results/schema";
 
 /**
  * The results layout, shared by the local runner and the Pulumi lab's pull-back:

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cellId } from "../matrix";
-import { type CellResult, CellResultSchema } from "./schema";
+import { cellId } from "../../core/matrix";
+import { type CellResult, CellResultSchema } from "../../core/results/schema";
 import { CELLS_DIR, readManifest } from "./store";
 
 export interface RunValidation {

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { runMain, UsageError } from "../cli/args";
+import { runMain, UsageError } from "../../core/cli/args";
 import { validateRun } from "./validate";
 
 runMain(async () => {

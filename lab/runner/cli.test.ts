@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot } from "../paths";
+import { repoRoot } from "../../core/paths";
 
 const results = mkdtempSync(join(tmpdir(), "cli-"));
 

@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
-import { parseFlags, parseList, runMain, UsageError } from "../cli/args";
-import { DEFAULT_REVISION_ID, loadRevision } from "../config/revision";
-import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../load/types";
-import type { CellWorkload } from "../matrix";
-import { RUNTIMES, WORKLOADS } from "../model";
-import { repoRoot } from "../paths";
+import { parseFlags, parseList, runMain, UsageError } from "../../core/cli/args";
+import { DEFAULT_REVISION_ID } from "../../core/config/revision";
+import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../../core/load/types";
+import type { CellWorkload } from "../../core/matrix";
+import { RUNTIMES, WORKLOADS } from "../../core/model";
+import { repoRoot } from "../../core/paths";
+import { loadRevision } from "../config/revision";
 import { platformNames } from "../platforms/registry";
 import { runLab } from "./runner";
 

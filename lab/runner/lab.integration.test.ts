@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildScenarios } from "../../analysis/scenarios";
-import { run } from "../exec";
-import { repoRoot } from "../paths";
+import { run } from "../../core/exec";
+import { repoRoot } from "../../core/paths";
+import { dockerSkip } from "../../core/testing/requirements";
 import { labContainers } from "../platforms/docker";
 import { validateRun } from "../results/validate";
-import { dockerSkip } from "../testing/requirements";
 
 const resultsRoot = mkdtempSync(join(tmpdir(), "lab-it-"));
 

@@ -1,6 +1,6 @@
-import type { Cell } from "../matrix";
+import type { Cell } from "../../core/matrix";
+import type { CellResult } from "../../core/results/schema";
 import { getPlatform, isPlatform } from "../platforms/registry";
-import type { CellResult } from "../results/schema";
 
 /** Seconds a cell should take, for the plan's ETA (refined by the measured pace as cells finish). */
 export function estimateCellSeconds(cell: Cell): number {

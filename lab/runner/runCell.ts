@@ -3,19 +3,19 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { max, median, min } from "simple-statistics";
+import type { SweepGenerators } from "../../core/load/record";
+import type { LoadSpec } from "../../core/load/types";
+import type { Cell } from "../../core/matrix";
+import type { CellResult, CellStatus } from "../../core/results/schema";
+import { RESULTS_SCHEMA_VERSION } from "../../core/results/schema";
 import { type AppInfo, quickVerify } from "../../workloads/contract";
-import type { SweepGenerators } from "../load/record";
 import type { RemoteLoadHost } from "../load/remote";
 import { type CellLoadOutput, runCellLoad } from "../load/sweep";
-import type { LoadSpec } from "../load/types";
-import type { Cell } from "../matrix";
 import { instanceContext } from "../platforms/context";
 import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
 import { type InstanceExit, type LaunchedInstance, launchInstance, SCRIPT_NAMES } from "../platforms/instance";
 import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/types";
 import { waitForInstance } from "../ready";
-import type { CellResult, CellStatus } from "../results/schema";
-import { RESULTS_SCHEMA_VERSION } from "../results/schema";
 import { cellRawDir, clearActive, markActive } from "../results/store";
 
 export interface CellRunContext {

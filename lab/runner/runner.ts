@@ -1,25 +1,26 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UsageError } from "../../core/cli/args";
+import type { Profile } from "../../core/config/profile";
+import type { Revision } from "../../core/config/revision";
+import type { SweepGenerators } from "../../core/load/record";
+import type { GeneratorChoice, GeneratorName } from "../../core/load/types";
+import type { Cell } from "../../core/matrix";
+import type { Runtime } from "../../core/model";
+import type { CellResult, Manifest } from "../../core/results/schema";
 import { type ArtifactRecord, artifactStillPresent, buildArtifacts } from "../../workloads/artifacts/build";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
-import { UsageError } from "../cli/args";
-import type { Profile } from "../config/profile";
-import type { Revision } from "../config/revision";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
 import { autocannonVersion } from "../load/autocannon";
 import { probeVersion } from "../load/generator";
-import type { SweepGenerators } from "../load/record";
 import type { RemoteLoadHost } from "../load/remote";
 import { prepareGenerators } from "../load/sweep";
-import type { GeneratorChoice, GeneratorName } from "../load/types";
 import { wrkGenerator } from "../load/wrk";
-import { type Cell, expandMatrix, type Selection } from "../matrix";
-import type { Runtime } from "../model";
+import { expandMatrix, type Selection } from "../matrix";
 import { probeKvm } from "../platforms/kvm";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
-import type { CellResult, Manifest } from "../results/schema";
 import {
   cleanLeftovers,
   createRunDir,

@@ -5,7 +5,7 @@
  * platform's own error, instead of as a column of timeouts.
  */
 import { mkdirSync } from "node:fs";
-import type { Runtime } from "../model";
+import type { Runtime } from "../../core/model";
 import { instanceContext } from "../platforms/context";
 import { type LaunchedInstance, launchInstance } from "../platforms/instance";
 import type { Platform } from "../platforms/types";

@@ -6,8 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run, shellQuote } from "../exec";
-import { repoRoot } from "../paths";
+import { run } from "../../core/exec";
+import { repoRoot } from "../../core/paths";
+import { shellQuote } from "../../core/shell";
 
 /** Bump the suffix when the image's recipe changes. */
 export const DEBIAN_MINBASE_IMAGE = "edgelab-bootstrap-test:bookworm-minbase-1";

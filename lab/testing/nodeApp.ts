@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { repoRoot } from "../paths";
+import { repoRoot } from "../../core/paths";
 import { freePort } from "../ports";
 import { waitForReady } from "../ready";
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Revision } from "../../lab/config/revision";
-import type { Runtime } from "../../lab/model";
-import { buildDir, repoRoot } from "../../lab/paths";
+import type { Revision } from "../../core/config/revision";
+import type { Runtime } from "../../core/model";
+import { buildDir, repoRoot } from "../../core/paths";
 import { goPaperImage, nodePaperImage, writeBuildContext } from "./dockerImages";
 import { buildGoBinary, type GoBinary } from "./goBinary";
 import { ensurePinnedNode, type PinnedNode } from "./nodeRuntime";

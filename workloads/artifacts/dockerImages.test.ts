@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadRevision } from "../../lab/config/revision";
+import { readRevision } from "../../core/config/revision";
 import { goOfflineImage, goPaperImage, nodeOfflineImage, nodePaperImage, writeBuildContext } from "./dockerImages";
 
-const revision = loadRevision("paper-2025");
+const revision = readRevision("paper-2025");
 const appScript = join(__dirname, "..", "node", "app.js");
 
 describe("Dockerfiles", () => {

@@ -1,8 +1,8 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Revision } from "../../lab/config/revision";
-import { run } from "../../lab/exec";
-import { APP_PORT, type Runtime } from "../../lab/model";
+import type { Revision } from "../../core/config/revision";
+import { run } from "../../core/exec";
+import { APP_PORT, type Runtime } from "../../core/model";
 import { goSourceDir } from "./goBinary";
 
 /**

@@ -7,13 +7,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadRevision } from "../../lab/config/revision";
-import { goSkip } from "../../lab/testing/requirements";
+import { readRevision } from "../../core/config/revision";
+import { goSkip } from "../../core/testing/requirements";
 import { buildInputs } from "./build";
 import { assertElfHeadersInFirstPage, NANOS_ELF_FIRST_PAGE, readElfProgramHeaders } from "./elf";
 import { nanosProgram } from "./nanos";
 
-const inputs = buildInputs(loadRevision(), mkdtempSync(join(tmpdir(), "elf-it-")));
+const inputs = buildInputs(readRevision(), mkdtempSync(join(tmpdir(), "elf-it-")));
 
 describe("the programs the Nanos recipe packs", { timeout: 600_000 }, () => {
   it("the static Go app and the official node binary have their headers in the first page", async (t) => {

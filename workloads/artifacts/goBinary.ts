@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../lab/exec";
-import { repoRoot } from "../../lab/paths";
+import { run } from "../../core/exec";
+import { repoRoot } from "../../core/paths";
 import { findGoToolchain } from "./goToolchain";
 
 export const goSourceDir = join(repoRoot, "workloads", "go");

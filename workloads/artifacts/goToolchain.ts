@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { run } from "../../lab/exec";
+import { run } from "../../core/exec";
 
 export interface GoToolchain {
   /** Path of the `go` command used. */

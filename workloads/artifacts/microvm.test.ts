@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { shellcheckSkip, skipUnlessTool } from "../../lab/testing/requirements";
+import { shellcheckSkip, skipUnlessTool } from "../../core/testing/requirements";
 import { INIT_SCRIPT, initramfsEntries } from "./microvm";
 import {
   loadOrder,

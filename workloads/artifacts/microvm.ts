@@ -6,9 +6,9 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { run } from "../../lab/exec";
-import type { Runtime } from "../../lab/model";
-import { buildDir } from "../../lab/paths";
+import { run } from "../../core/exec";
+import type { Runtime } from "../../core/model";
+import { buildDir } from "../../core/paths";
 import type { ArtifactRecipe, BuildInputs, BuiltArtifact } from "./build";
 import { ensureKernel, type KernelBuild } from "./microvm/kernel";
 import { type NewcEntry, parentDirs, writeNewc } from "./microvm/newc";

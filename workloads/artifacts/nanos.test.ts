@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadRevision } from "../../lab/config/revision";
-import { run } from "../../lab/exec";
-import { shellcheckSkip } from "../../lab/testing/requirements";
+import { readRevision } from "../../core/config/revision";
+import { run } from "../../core/exec";
+import { shellcheckSkip } from "../../core/testing/requirements";
 import {
   nanosBuildPlan,
   nanosProgram,
@@ -17,7 +17,7 @@ import {
   writeNanosInputs,
 } from "./nanos";
 
-const revision = loadRevision("paper-2025");
+const revision = readRevision("paper-2025");
 
 describe("ops config.json", () => {
   it("always sets Memory, CPUs and Ports, with Ports as strings", () => {

@@ -1,9 +1,9 @@
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
-import type { Revision } from "../../lab/config/revision";
-import { shellQuote } from "../../lab/exec";
-import { APP_PORT, type Runtime } from "../../lab/model";
+import type { Revision } from "../../core/config/revision";
+import { APP_PORT, type Runtime } from "../../core/model";
+import { shellQuote } from "../../core/shell";
 
 /**
  * Keys ops accepts in config.json (ops types/config.go, `Config` and `RunConfig`). ops decodes

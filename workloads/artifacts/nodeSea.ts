@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../lab/exec";
+import { run } from "../../core/exec";
 import type { PinnedNode } from "./nodeRuntime";
 
 /** The fuse every official Node binary carries since SEA support (Node docs, "Single executable applications"). */

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import type { Revision } from "../../lab/config/revision";
-import { hasCommand, run } from "../../lab/exec";
+import type { Revision } from "../../core/config/revision";
+import { hasCommand, run } from "../../core/exec";
 import type { ArtifactRecipe, BuildInputs, BuiltArtifact } from "./build";
 import {
   buildImage,

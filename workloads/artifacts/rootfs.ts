@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { CommandError, run } from "../../lab/exec";
+import { CommandError, run } from "../../core/exec";
 
 export interface LddReport {
   /** Absolute paths of every shared object the binary loads, the dynamic loader included. */

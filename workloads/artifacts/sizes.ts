@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../lab/exec";
+import { run } from "../../core/exec";
 
 /** Everything the lab builds, as far as its size is concerned. */
 export type SizedArtifact =

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../../lab/exec";
+import { run } from "../../../core/exec";
 
 /** Debian's kernel for cloud VMs (virtio drivers, no hardware drivers): small and boots in a microVM. */
 export const KERNEL_METAPACKAGE = "linux-image-cloud-amd64";

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { shellQuote } from "./shell";
 
 export interface RunOptions {
   cwd?: string;
@@ -24,10 +25,6 @@ export class CommandError extends Error {
     super(`command failed (exit ${exitCode ?? "signal"}): ${command}${tail ? `\n${tail}` : ""}`);
     this.name = "CommandError";
   }
-}
-
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Run a program (no shell) and collect its output; rejects with CommandError on failure. */

@@ -1,8 +1,9 @@
-import { parseFlags, parseList, runMain } from "../../lab/cli/args";
-import { DEFAULT_REVISION_ID, loadRevision } from "../../lab/config/revision";
-import { RUNTIMES } from "../../lab/model";
-import { allPlatforms, artifactRecipes, recipesOf } from "../../lab/platforms/registry";
-import { buildArtifacts } from "./build";
+import { parseFlags, parseList, runMain } from "../../core/cli/args";
+import { DEFAULT_REVISION_ID } from "../../core/config/revision";
+import { RUNTIMES } from "../../core/model";
+import { buildArtifacts } from "../../workloads/artifacts/build";
+import { loadRevision } from "../config/revision";
+import { allPlatforms, artifactRecipes, recipesOf } from "../platforms/registry";
 
 /** What the platforms run; docker-paper needs a reachable registry and is built only when asked for. */
 const defaultKinds = () => [...new Set(allPlatforms().map((p) => p.artifact.kind))];

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { CrossCheckSelectionSchema } from "../load/crossCheck";
+import { EXECUTORS, GENERATOR_CHOICES } from "../load/types";
+import { RUNTIMES, WORKLOADS } from "../model";
+
+const int = (min: number, max: number, what: string) =>
+  z
+    .number()
+    .int(`expected a whole number (${what})`)
+    .min(min, `expected ${min} or more (${what})`)
+    .max(max, `expected at most ${max} (${what})`);
+
+const uniqueList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .min(1, "expected at least one value")
+    .refine((values) => new Set(values.map((v) => JSON.stringify(v))).size === values.length, "expected no repeats");
+
+/**
+ * One resource level. `runtimes` and `workloads` narrow it to the scenarios that matter there
+ * (e.g. Node alone at 64 MB; "startup" for time to ready); absent, it applies to all.
+ */
+export const ResourcesSchema = z
+  .object({
+    cpus: int(1, 256, "CPUs"),
+    memoryMB: int(8, 1_048_576, "MB"),
+    runtimes: uniqueList(z.enum(RUNTIMES)).optional(),
+    workloads: uniqueList(z.enum([...WORKLOADS, "startup"])).optional(),
+    /** Whether the profile's knob variants run at this level too (default true): where a knob cannot matter, save the time. */
+    knobVariants: z.boolean().optional(),
+  })
+  .strict();
+
+export const LoadSettingsSchema = z
+  .object({
+    executor: z.enum(EXECUTORS),
+    /** Connections (k6 VUs): the paper used 100. */
+    vus: int(1, 100_000, "connections"),
+    /** wrk's threads (default one per core it has); the paper's wrk used 4. */
+    threads: int(1, 1024, "threads").optional(),
+    /** Requests per second, for constant-arrival-rate only. */
+    rate: int(1, 10_000_000, "requests per second").optional(),
+    warmupS: int(0, 3600, "seconds"),
+    durationS: int(1, 36_000, "seconds"),
+    requestTimeoutS: int(1, 600, "seconds"),
+  })
+  .strict()
+  .refine((load) => load.executor !== "constant-arrival-rate" || load.rate !== undefined, {
+    message: "constant-arrival-rate needs rate (requests per second)",
+    path: ["rate"],
+  });
+
+/**
+ * Knob values by name. Which knobs exist, and which platforms, is the platform registry's to say
+ * (lab/config/checked.ts checks a profile against it before a run); here only their shape is
+ * checked, so a results folder written with a platform this checkout lacks still reads.
+ */
+export const KnobsSchema = z.record(z.string(), z.string());
+
+export const PLATFORM_NAME = /^[a-z][a-z0-9-]*$/;
+const PlatformNameSchema = z
+  .string()
+  .regex(PLATFORM_NAME, "expected a platform name: lowercase letters, digits, dashes");
+
+/** One named sweep: what the matrix spans and how each cell is measured. */
+export const ProfileSchema = z
+  .object({
+    description: z.string().min(1),
+    runtimes: uniqueList(z.enum(RUNTIMES)),
+    platforms: uniqueList(PlatformNameSchema),
+    workloads: uniqueList(z.enum(WORKLOADS)),
+    resources: uniqueList(ResourcesSchema),
+    repetitions: int(1, 100, "repetitions"),
+    load: LoadSettingsSchema,
+    ttr: z
+      .object({
+        /** Launches per startup cell; 0 leaves time-to-ready out. */
+        launches: int(0, 1000, "launches"),
+        timeoutS: int(1, 600, "seconds"),
+      })
+      .strict(),
+    knobs: KnobsSchema,
+    /**
+     * Knob changes to run beside the profile's own knobs, one at a time (e.g. [{ goMaxProcs: cpus },
+     * { nodeHeap: fit }]): each cell is repeated with each change that applies to its platform and
+     * runtime, so a report can say what a difference is made of.
+     */
+    knobVariants: z
+      .array(KnobsSchema.refine((k) => Object.keys(k).length > 0, "expected at least one knob"))
+      .optional(),
+    /** Run VM platforms under TCG where KVM is unusable; such results are marked emulated. */
+    allowEmulation: z.boolean(),
+    /** The load generator: k6, wrk, autocannon, or auto (the highest ceiling measured here). Default auto. */
+    generator: z.enum(GENERATOR_CHOICES).optional(),
+    /** Cells also loaded by a second generator, right after the first, to compare the two. */
+    crossCheck: CrossCheckSelectionSchema.extend({ runtimes: uniqueList(z.enum(RUNTIMES)).optional() }).optional(),
+  })
+  .strict();
+
+export type Profile = z.output<typeof ProfileSchema>;
+export type LoadSettings = z.output<typeof LoadSettingsSchema>;
