@@ -4,7 +4,7 @@
  * pairs (`edge-lab:pairs`). It locks the revision's unpinned downloads on first use, provisions
  * the hosts, bootstraps them with the revision's pinned versions, builds the artifacts on each SUT,
  * runs each pair's cells one after another with the engine's own runner, and pulls the results
- * back into results/<stack>/<runId>/. See README.md ("The Pulumi lab").
+ * back into results/<stack>/<runId>/. See docs/pulumi-lab.md.
  */
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";

@@ -61,7 +61,7 @@ export class SutArtifacts extends pulumi.ComponentResource {
     let paperSizes: pulumi.Output<unknown> = pulumi.output(null);
     if (plan.needs.docker && plan.config.paperImages === "docker-provider") {
       const host = dockerHostUri(sut);
-      // The provider runs the system ssh: the key must be in your ssh-agent (README.md ("The Pulumi lab")).
+      // The provider runs the system ssh: the key must be in your ssh-agent (docs/pulumi-lab.md).
       const provider = new docker.Provider(
         `${name}-docker`,
         {

@@ -1,6 +1,6 @@
 /**
  * The stack files people start from: Pulumi.dev.yaml and every stack file shown in
- * README.md pass the config checks (with the secrets the walkthrough sets), and
+ * docs/pulumi-lab.md pass the config checks (with the secrets the walkthrough sets), and
  * Pulumi.dev.yaml holds no secret.
  */
 import assert from "node:assert/strict";
@@ -56,14 +56,14 @@ describe("stack files", () => {
     assert.equal(plan.cells.length, 180);
   });
 
-  it("Pulumi.scaleway.yaml is a valid bare-metal stack without a secret in it, and the README shows it first", () => {
+  it("Pulumi.scaleway.yaml is a valid bare-metal stack without a secret in it, and docs/pulumi-lab.md shows it first", () => {
     const text = readFileSync(join(repoRoot, "Pulumi.scaleway.yaml"), "utf8");
     assert.doesNotMatch(text, /secure:|PRIVATE KEY|secretKey:/);
     const plan = check("scaleway", (parse(text) as { config: Record<string, unknown> }).config);
     assert.equal(plan.config.target, "scaleway");
     assert.equal(plan.needs.requireKvm, true, "bare metal: the Nanos cells run under KVM");
     assert.equal(plan.cells.length, 180);
-    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const readme = readFileSync(join(repoRoot, "docs", "pulumi-lab.md"), "utf8");
     const section = readme.slice(readme.indexOf("## The Pulumi lab"));
     assert.match(
       section,
@@ -71,8 +71,8 @@ describe("stack files", () => {
     );
   });
 
-  it("every stack file in the README is valid", () => {
-    const doc = readFileSync(join(repoRoot, "README.md"), "utf8");
+  it("every stack file in docs/pulumi-lab.md is valid", () => {
+    const doc = readFileSync(join(repoRoot, "docs", "pulumi-lab.md"), "utf8");
     const blocks = [...doc.matchAll(/```yaml\n# (Pulumi\.([a-z]+)\.yaml)\n([\s\S]*?)```/g)];
     assert.deepEqual(
       blocks.map((b) => b[1]),

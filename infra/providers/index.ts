@@ -1,6 +1,6 @@
 /**
  * The host providers, one module each. Adding a target is one module here, its line in PROVIDERS
- * and its keys in PROVIDER_KEYS (plus its tests, stack file and README section); nothing else in
+ * and its keys in PROVIDER_KEYS (plus its tests, stack file and docs/pulumi-lab.md section); nothing else in
  * infra/ names a provider.
  */
 import { HCLOUD_KEYS, hcloudProvider } from "./hcloud";

@@ -50,7 +50,7 @@ export interface ProviderPlan {
   warnings: string[];
   /** Hourly price of one pair in EUR (0 for hosts you own; null when a price is unknown). */
   pairEurPerHour: number | null;
-  /** When the prices were read, and where (README and `pricesAsOf`). */
+  /** When the prices were read, and where (docs/pulumi-lab.md and `pricesAsOf`). */
   pricesAsOf: string | null;
   /** The SUTs have KVM (false: cells that need it are recorded as skipped, not failed). */
   kvm: boolean;
@@ -76,7 +76,7 @@ export interface CreateHostsArgs {
 
 export interface HostProvider {
   target: string;
-  /** One line for the README and error messages. */
+  /** One line for the docs and error messages. */
   description: string;
   /** The provider's own `edge-lab:*` keys (beyond the ones every target has). */
   keys: Readonly<Record<string, KeyDef>>;
