@@ -6,9 +6,12 @@
  *
  *   npx tsx analysis/pairs.ts results/<stack>/<runId>
  */
+
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CellResult, CellResultSchema } from "../core/results/schema";
+import { markdownTable } from "./table";
+import { hostPairsTable } from "./tables";
 
 export interface PairRow {
   pair: number;
@@ -76,16 +79,10 @@ export function pairAgreement(runDir: string): PairAgreement | null {
 
 /** A Markdown table of the agreement. */
 export function pairAgreementMarkdown(a: PairAgreement): string {
-  const num = (v: number | null, digits = 1) => (v === null ? "–" : v.toFixed(digits));
   return [
     `Calibration cell \`${a.cellName}\` (${a.cellId}) on every host pair:`,
     "",
-    "| pair | status | req/s | p50 ms | p99 ms | req/s vs owner |",
-    "| ---: | ------ | ----: | -----: | -----: | -------------: |",
-    ...a.rows.map(
-      (r) =>
-        `| ${r.pair} | ${r.status} | ${num(r.throughputRps, 0)} | ${num(r.p50Ms, 2)} | ${num(r.p99Ms, 2)} | ${r.throughputDeltaPct === null ? "–" : `${r.throughputDeltaPct > 0 ? "+" : ""}${r.throughputDeltaPct.toFixed(1)}%`} |`,
-    ),
+    markdownTable(hostPairsTable(a)),
   ].join("\n");
 }
 
