@@ -14,11 +14,13 @@ import {
   hostNetwork,
   isAmbiguousAddress,
   type Lookup,
+  type Network,
   networkContains,
   networkOf,
   parseNetwork,
   resolveHost,
   shortPrefixWarning,
+  wholeFamilies,
 } from "./network";
 import { providerOf } from "./providers";
 import { resolveHostAddresses } from "./providers/addresses";
@@ -95,6 +97,26 @@ describe("network rules: the whole internet in any spelling", () => {
       );
       assert.match(lines[0] ?? "", /SSH open to the whole internet is not allowed; use your own address/);
     }
+  });
+
+  it("refuses networks that add up to a whole family, as the key's value", () => {
+    for (const list of [
+      ["0.0.0.0/1", "128.0.0.0/1"],
+      ["128.0.0.0/2", "0.0.0.0/1", "192.0.0.0/2", "198.51.100.7/32"],
+      ["::ffff:0.0.0.0/97", "128.0.0.0/1"],
+    ]) {
+      const lines = configProblems({ ...hcloud, sshAllowedCidrs: list });
+      assert.equal(lines.length, 1, `${list}: ${lines.join("\n")}`);
+      assert.match(
+        lines[0] ?? "",
+        /^edge-lab:sshAllowedCidrs = \[.* is not allowed: together these networks admit every IPv[46] address/,
+      );
+    }
+    assert.equal(wholeFamilies(["0.0.0.0/1", "128.0.0.0/2", "2001:db8::/32"].map((n) => networkOf("k", n))).length, 0);
+    assert.deepEqual(wholeFamilies(["0.0.0.0/1", "128.0.0.0/1", "2001:db8::/32"].map((n) => networkOf("k", n))), [4]);
+    // IPv6 halves (each refused alone, as it contains the IPv4-mapped range; the union is checked too).
+    const half = (address: string): Network => ({ family: 6, address, prefix: 1, cidr: `${address}/1` });
+    assert.deepEqual(wholeFamilies([half("8000::"), half("::")]), [6]);
   });
 
   it("refuses the same spellings for the other targets that open SSH", () => {
@@ -179,6 +201,8 @@ describe("network rules: syntax, range and host bits", () => {
     assert.ok(ipInCidr("10.42.2.20", "10.42.2.0/24"));
     assert.ok(!ipInCidr("10.42.1.11", "10.42.2.0/24"));
     assert.ok(!ipInCidr("10.42.1.11", "10.42.2.0"));
+    assert.ok(!ipInCidr("fe80::1%eth0", "fe80::/10"));
+    assert.ok(!ipInCidr("sut.example.net", "10.42.2.0/24"));
   });
 });
 
@@ -265,8 +289,8 @@ describe("host names where an address is needed", () => {
     assert.match(JSON.stringify(answer), /does not resolve \(no answer within 0\.05 s\)/);
   });
 
-  it("keeps every address a name has, once each (IPv4-mapped answers are their IPv4)", async () => {
-    const many: Lookup = async () => ["2001:db8::5", "192.0.2.5", "::ffff:192.0.2.5"];
+  it("keeps every address a name has, once each (IPv4-mapped answers are their IPv4, link-local ones dropped)", async () => {
+    const many: Lookup = async () => ["2001:db8::5", "192.0.2.5", "::ffff:192.0.2.5", "fe80::5%eth0"];
     const answer = await resolveHost("edge-lab:sut.address", "sut.example", many);
     assert.deepEqual("networks" in answer ? answer.networks.map((n) => n.cidr) : answer, [
       "2001:db8::5/128",

@@ -11,7 +11,8 @@
  * - The prefix is required: a bare address is refused with the `/32` (or `/128`) spelling to use,
  *   so a forgotten prefix never silently means something.
  * - A prefix length of 0 is refused in every spelling (`/0`, `/00`, before any address): it
- *   admits every address. So is a network that contains every IPv4-mapped address (`::/80`).
+ *   admits every address. So is a network that contains every IPv4-mapped address (`::/80`),
+ *   and a list whose networks add up to a whole family (`0.0.0.0/1` + `128.0.0.0/1`).
  * - Host bits must be zero: `203.0.113.7/3` is refused with both readings it may have meant
  *   (the /3 network, or /32 for this one address), so a typo never opens an eighth of the internet.
  * - Short prefixes warn (`shortPrefixWarning`): IPv4 shorter than /16, IPv6 shorter than /48.
@@ -154,6 +155,28 @@ export function networkOf(key: string, text: string): Network {
   return parsed.network;
 }
 
+/**
+ * The families whose every address these networks admit together (`0.0.0.0/1` and
+ * `128.0.0.0/1` are the whole IPv4 internet without a /0 among them).
+ */
+export function wholeFamilies(networks: readonly Network[]): Family[] {
+  return ([4, 6] as const).filter((family) => {
+    const ranges = networks
+      .filter((n) => n.family === family)
+      .map((n) => {
+        const start = toBits(n.address, family);
+        return [start, start + hostMask(n.prefix, family)] as const;
+      })
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let next = 0n;
+    for (const [start, end] of ranges) {
+      if (start > next) return false;
+      if (end + 1n > next) next = end + 1n;
+    }
+    return next === 1n << BigInt(BITS[family]);
+  });
+}
+
 /** One address as a network of one: /32, or /128 (an IPv4-mapped address is its IPv4 /32). */
 export function hostNetwork(address: string): Network {
   const family = isIP(address) as Family | 0;
@@ -224,7 +247,8 @@ export async function resolveHost(
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
-    const addresses = await Promise.race([lookup(value), timeout]);
+    // A scoped (link-local) answer names an interface of this machine: no firewall source.
+    const addresses = (await Promise.race([lookup(value), timeout])).filter((a) => !a.includes("%"));
     const networks = [...new Map(addresses.map(hostNetwork).map((n) => [n.cidr, n])).values()];
     if (networks.length === 0) return refuse(`it resolves to no address; expected ${allowed}`);
     return { networks };

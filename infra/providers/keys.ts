@@ -11,6 +11,7 @@ import {
   networkOf,
   parseNetwork,
   shortPrefixWarning,
+  wholeFamilies,
 } from "../network";
 
 export const NAMESPACE = "edge-lab";
@@ -95,7 +96,24 @@ export const CLOUD_KEYS = {
       )
       .optional(),
   },
-  sshAllowedCidrs: { kind: "json", schema: z.array(sshSource).min(1, "expected at least one CIDR").optional() },
+  sshAllowedCidrs: {
+    kind: "json",
+    schema: z
+      .array(sshSource)
+      .min(1, "expected at least one CIDR")
+      .superRefine((list, ctx) => {
+        const parsed = list.map(parseNetwork);
+        const networks = parsed.flatMap((p) => (p.ok ? [p.network] : []));
+        if (networks.length < parsed.length) return;
+        for (const family of wholeFamilies(networks)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `together these networks admit every IPv${family} address (the whole internet): SSH open to the whole internet is not allowed; use your own address (e.g. 203.0.113.7/32)`,
+          });
+        }
+      })
+      .optional(),
+  },
 } as const satisfies Record<string, KeyDef>;
 
 /** `${NAMESPACE}:key`, as the stack file spells it. */
@@ -127,5 +145,5 @@ export function sshSourceWarnings(cidrs: readonly string[] | undefined): string[
 /** Whether an address lies in a network (false when either is not valid). */
 export function ipInCidr(ip: string, range: string): boolean {
   const parsed = parseNetwork(range);
-  return parsed.ok && isIP(ip) !== 0 && networkContains(parsed.network, ip);
+  return parsed.ok && isIP(ip) !== 0 && !ip.includes("%") && networkContains(parsed.network, ip);
 }
