@@ -1,11 +1,12 @@
 /**
- * Host names resolved at plan time: a host the user lends the lab whose address a firewall admits
+ * Host names resolved at plan time. A host the user lends the lab whose address a firewall admits
  * (the bare-metal SUT without a vSwitch: `admitsByAddress`) gets its `address` resolved once,
- * before any resource exists. Other provided hosts keep their names: ssh resolves them, and the
- * lab link already needs an IPv4 `privateAddress` for a host given by name (infra/labPlan.ts). A firewall source is then a real
- * /32 or /128 (never `sut.example.net/32`), and a name that does not resolve stops `pulumi
- * preview` with the key and the value named, instead of failing mid-`up` after servers were made.
- * A name is resolved as this machine resolves it now: re-run `pulumi up` when its address changes.
+ * before any resource exists: the firewall source is then a real /32 or /128 (never
+ * `sut.example.net/32`), and a name that does not resolve stops `pulumi preview` with the key and
+ * the value named, instead of failing mid-`up` after servers were made. Other provided hosts keep
+ * their names (ssh resolves them; the lab link already needs an IPv4 `privateAddress` for a host
+ * given by name, infra/labPlan.ts). A name is resolved as this machine resolves it now: re-run
+ * `pulumi up` when its address changes.
  */
 import { ConfigError } from "../../lab/config/errors";
 import type { LabPlan, PairPlan } from "../labPlan";
