@@ -30,7 +30,7 @@ before(async () => {
     {
       "edge-lab:target": "hcloud-baremetal",
       "edge-lab:revision": TEST_REVISION,
-      "edge-lab:sshAllowedCidrs": JSON.stringify(["198.51.100.0/24", "2001:DB8:0:0::/48"]),
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["198.51.100.0/24", "2001:DB8:0:0::/48", "100.64.0.0/10"]),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
       "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
       "edge-lab:sut": JSON.stringify({ address: "localhost", privateAddress: "192.0.2.50", user: "ubuntu" }),
@@ -48,11 +48,20 @@ describe("hcloud-baremetal, SUT by host name, no vSwitch (mocked engine)", () =>
     assert.deepEqual(
       rules.map((r) => [r.port, r.description, r.sourceIps]),
       [
-        ["22", "SSH from the operator's networks", ["198.51.100.0/24", "2001:db8::/48"]],
+        ["22", "SSH from the operator's networks", ["198.51.100.0/24", "2001:db8::/48", "100.64.0.0/10"]],
         ["22", "the SUT's runner starts the load generator here over SSH", [...new Set(resolved)]],
       ],
     );
     assert.ok(!JSON.stringify(rules).includes("localhost"), "no host name in a firewall rule");
+  });
+
+  it("warns at plan time (pulumi.log.warn) about a source wider than one site's network, naming key and value", () => {
+    const wide = run.warnings.filter((w) => w.startsWith("edge-lab:sshAllowedCidrs"));
+    assert.deepEqual(wide.length, 1, run.warnings.join("\n"));
+    assert.match(
+      wide[0] ?? "",
+      /^edge-lab:sshAllowedCidrs contains "100\.64\.0\.0\/10": a \/10 admits 4,194,304 addresses/,
+    );
   });
 
   it("gives every firewall only parsed networks, spelled canonically, none of prefix 0", () => {

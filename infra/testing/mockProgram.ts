@@ -36,6 +36,8 @@ export interface ProgramRun {
   resources: Recorded[];
   /** What the program passed to the constructors in WATCHED, in order. */
   handed: Handed[];
+  /** What the program logged with pulumi.log.warn (the plan's warnings). */
+  warnings: string[];
   outputs: Record<string, unknown>;
   /** The module's exports as Outputs (to check secretness). */
   exports: Record<string, unknown>;
@@ -114,6 +116,13 @@ export async function runProgram(
   const resources: Recorded[] = [];
   const handed: Handed[] = [];
   watchConstructors(handed);
+  const warnings: string[] = [];
+  const log = pulumi.log as { warn: (message: string, ...rest: unknown[]) => Promise<void> };
+  const warn = log.warn;
+  log.warn = (message, ...rest) => {
+    warnings.push(message);
+    return warn(message, ...rest);
+  };
   await pulumi.runtime.setMocks(
     {
       newResource: async (args) => {
@@ -163,7 +172,7 @@ export async function runProgram(
   for (const [key, value] of Object.entries(program)) outputs[key] = await resolveOutput(value);
   // Every resource hangs off the pull-back, which the outputs waited for; let the last ones settle.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  return { resources, handed, outputs, exports: program };
+  return { resources, handed, warnings, outputs, exports: program };
 }
 
 /** Whether a mocked input value is a wrapped secret. */
