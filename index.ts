@@ -14,6 +14,7 @@ import { artifactPlan } from "./infra/artifactPlan";
 import { EdgeLab } from "./infra/lab";
 import { pairSummary, planLab, usedDownloads } from "./infra/labPlan";
 import { lockDownloads, programDownloadSettings } from "./infra/lock";
+import { resolveHostAddresses } from "./infra/providers/addresses";
 import { readStackConfig } from "./infra/stackConfig";
 import { loadRevision } from "./lab/config/revision";
 
@@ -36,7 +37,8 @@ async function main(): Promise<Record<string, unknown>> {
     log: (line) => pulumi.log.info(line),
   });
   const revision = pinned.downloads ? { ...pinned, downloads: lock.downloads } : pinned;
-  const plan = planLab(settings.config, revision);
+  // Host names the hosts are given by are resolved now: firewalls admit addresses, not names.
+  const plan = await resolveHostAddresses(planLab(settings.config, revision));
   for (const warning of plan.warnings) pulumi.log.warn(warning);
   for (const line of pairSummary(plan)) pulumi.log.info(line);
 

@@ -5,8 +5,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
+  assertSecretsKept,
   byType,
   isWrappedSecret,
+  KEY_NEEDLE,
   named,
   type ProgramRun,
   runProgram,
@@ -15,6 +17,7 @@ import {
   TEST_PUBLIC_KEY,
   TEST_REVISION,
   TEST_TOKEN,
+  TOKEN_NEEDLE,
   unwrap,
 } from "./testing/mockProgram";
 
@@ -96,6 +99,10 @@ describe("hcloud-baremetal target (mocked engine)", () => {
     // The hook is made before the bootstrap, so destroy removes it (and cleans) after everything else.
     assert.ok(named(run, "edgelab-sut-steps-base").start >= hook.end);
     assert.equal(run.resources.filter((r) => r.name === "edgelab-loadgen-cleanup-on-destroy").length, 0);
+  });
+
+  it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
+    await assertSecretsKept(run, [KEY_NEEDLE, TOKEN_NEEDLE]);
   });
 
   it("estimates the cost of the Hetzner part only", () => {

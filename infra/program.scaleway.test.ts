@@ -12,8 +12,10 @@ import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
 import { scenarioKey } from "./shard";
 import {
+  assertSecretsKept,
   byType,
   isWrappedSecret,
+  KEY_NEEDLE,
   named,
   type ProgramRun,
   type Recorded,
@@ -125,6 +127,10 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     const settings = readStackConfig("metal");
     assert.ok(await pulumi.isSecret(settings.credentials.secretKey as pulumi.Output<string>));
     assert.ok(await pulumi.isSecret(settings.privateKey as pulumi.Output<string>));
+  });
+
+  it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
+    await assertSecretsKept(run, [KEY_NEEDLE, { what: "the Scaleway secret key", text: SECRET }]);
   });
 
   it("shards the cells: every scenario on one pair, every cell on exactly one pair", () => {
