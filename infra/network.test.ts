@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { lookup } from "node:dns/promises";
 import { describe, it } from "node:test";
-import { ConfigError } from "../lab/config/errors";
+import { ConfigError } from "../core/config/errors";
 import { parseLabConfig } from "./config";
 import type { LabPlan } from "./labPlan";
 import {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError } from "../lab/config/errors";
+import { ConfigError } from "../core/config/errors";
 import {
   runProgram,
   SECRET_KEYS,

@@ -8,7 +8,7 @@
  * given by name, infra/labPlan.ts). A name is resolved as this machine resolves it now: re-run
  * `pulumi up` when its address changes.
  */
-import { ConfigError } from "../../lab/config/errors";
+import { ConfigError } from "../../core/config/errors";
 import type { LabPlan, PairPlan } from "../labPlan";
 import { type Lookup, resolveHost, systemLookup } from "../network";
 import { providerOf } from "./index";
