@@ -65,12 +65,16 @@ export function parseCommandLine<const O extends FlagOptions>(
     throw new UsageError(`${(error as Error).message}\n${usage}`);
   }
   // A string flag given as "" (an unset shell variable) would silently mean "the default": refuse it.
+  // A NUL byte cannot come from a shell, only from a program calling main(): no path or argv takes it.
   for (const [flag, value] of Object.entries(parsed.values)) {
-    const values = Array.isArray(value) ? value : [value];
-    if (values.some((v) => typeof v === "string" && v.trim() === "")) {
-      throw new UsageError(`--${flag} ${shown(String(values.find((v) => typeof v === "string")))}: give a value`);
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v === "string" && v.trim() === "") throw new UsageError(`--${flag} ${shown(v)}: give a value`);
+      if (typeof v === "string" && v.includes("\0"))
+        throw new UsageError(`--${flag} ${shown(v)}: a NUL byte is not allowed`);
     }
   }
+  const nul = parsed.positionals.find((p) => p.includes("\0"));
+  if (nul !== undefined) throw new UsageError(`${shown(nul)}: a NUL byte is not allowed`);
   return parsed;
 }
 

@@ -1,3 +1,7 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
 /**
  * Seeded hostile input for property tests. Every case comes from one seed: a failing test prints
  * it, and `HOSTILE_SEED=<seed>` replays exactly that run (`HOSTILE_CASES=<n>` runs more cases).
@@ -137,3 +141,70 @@ export function randomString(rng: Rng): string {
 export function randomValue(rng: Rng): unknown {
   return rng.chance(0.5) ? randomString(rng) : rng.pick(HOSTILE_VALUES);
 }
+
+/** What a CLI main did when called in-process: its exit code and what it printed. */
+export interface CliOutcome {
+  code: number;
+  /** Whether main threw (the code is then runMain's: 2 for the user's error, 1 for a bug). */
+  threw: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Call a CLI's exported `main(argv)` the way `runMain` would end it, with stdout and stderr captured:
+ * exit 0 (or process.exitCode), 2 for a user's error, 1 with a stack trace for a bug.
+ */
+export async function runInProcess(
+  main: (argv: string[]) => Promise<void>,
+  argv: string[],
+  failure: (error: unknown) => { code: number; text: string },
+): Promise<CliOutcome> {
+  const out = { stdout: "", stderr: "" };
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  // The CLIs write strings; node:test reports from a test file's process in binary chunks on the
+  // same stdout, which must pass through or the test's own results are lost.
+  const capture = (stream: "stdout" | "stderr") =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (typeof chunk !== "string")
+        return (writes[stream] as (...a: unknown[]) => boolean).call(process[stream], chunk, ...rest);
+      out[stream] += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture("stdout");
+  process.stderr.write = capture("stderr");
+  const exitCode = process.exitCode;
+  try {
+    await main(argv);
+    return { code: Number(process.exitCode ?? 0), threw: false, ...out };
+  } catch (error) {
+    const { code, text } = failure(error);
+    return { code, threw: true, stdout: out.stdout, stderr: `${out.stderr}${text}\n` };
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    process.exitCode = exitCode;
+  }
+}
+
+/** Every file and folder under `root` with a hash of its content: equal snapshots mean nothing was written. */
+export function snapshotTree(root: string): Map<string, string> {
+  const found = new Map<string, string>();
+  if (!existsSync(root)) return found;
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        found.set(relative(root, path), "dir");
+        walk(path);
+      } else {
+        found.set(relative(root, path), createHash("sha256").update(readFileSync(path)).digest("hex"));
+      }
+    }
+  };
+  walk(root);
+  return found;
+}
+
+/** A stack frame as Node prints it: what a user must never see for bad input. */
+export const STACK_FRAME = /^ {4}at /m;
