@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { ConfigError, InputError } from "./errors";
+import { ConfigError, describeValue, InputError } from "./errors";
 
 /** A revision is about 10 KB; far larger is a wrong file, and a huge one only costs time and memory. */
 export const MAX_YAML_BYTES = 256 * 1024;
@@ -39,8 +39,7 @@ export function parseYamlText(text: string, source: string): unknown {
   // prettyErrors off: yaml's pretty printer runs out of memory on a line of 100k brackets.
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: "silent" });
   const problems = [...doc.errors, ...doc.warnings].slice(0, 5).map((e) => {
-    const at = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : "";
-    return `(file) is not valid YAML${at}: ${e.message.split("\n")[0]}`;
+    return `${where(text, e.pos[0])} is not allowed: ${e.message.split("\n")[0]} (expected valid YAML)`;
   });
   if (problems.length > 0) throw new ConfigError(source, problems);
   try {
@@ -49,7 +48,15 @@ export function parseYamlText(text: string, source: string): unknown {
     // yaml throws a ReferenceError for an alias bomb; a RangeError for nesting past the stack
     const why = (error as Error).message.split("\n")[0];
     throw new ConfigError(source, [
-      `(file) is not allowed: ${why} (at most ${MAX_YAML_ALIASES} aliases, nested a few levels deep)`,
+      `(file) = aliases or nesting without end is not allowed: ${why} (at most ${MAX_YAML_ALIASES} aliases, nested a few levels deep)`,
     ]);
   }
+}
+
+/** `line 3, column 5 = "the line's text"`: the key and value of a YAML syntax error. */
+function where(text: string, offset: number): string {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  const line = text.slice(0, start).split("\n").length;
+  const end = text.indexOf("\n", start);
+  return `line ${line}, column ${offset - start + 1} = ${describeValue(text.slice(start, end === -1 ? undefined : end))}`;
 }
