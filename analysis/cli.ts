@@ -1,6 +1,5 @@
-import { statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { parseCommandLine, runMain, shown, UsageError } from "../core/cli/args";
+import { folderFlag, parseCommandLine, runMain, shown, UsageError } from "../core/cli/args";
 import { repoRoot } from "../core/paths";
 import { summaryLines } from "./findings";
 import { newestRun } from "./read";
@@ -25,15 +24,6 @@ function options(argv: string[]) {
   );
 }
 
-/** A folder flag may name a folder or nothing yet (it is created), never a file. */
-function folderFlag(flag: string, raw: string, cwd: string): string {
-  const path = resolve(cwd, raw);
-  const found = statSync(path, { throwIfNoEntry: false });
-  if (found && !found.isDirectory())
-    throw new UsageError(`--${flag} ${shown(raw)} is not allowed: it is a file; give a folder`);
-  return path;
-}
-
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const { values, positionals } = options(argv);
   if (values.help) {
@@ -44,7 +34,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const cwd = process.env.INIT_CWD ?? process.cwd();
   let runDirs = positionals.map((p) => resolve(cwd, p));
   if (runDirs.length === 0) {
-    const root = values.results ? folderFlag("results", values.results, cwd) : join(repoRoot, "results");
+    const root = values.results
+      ? folderFlag("results", values.results, resolve(cwd, values.results))
+      : join(repoRoot, "results");
     const newest = newestRun(root);
     if (!newest) throw new UsageError(`no run folder given and none found under ${root}\n${usage}`);
     process.stdout.write(`no run folder given: using the newest run under ${relative(cwd, root) || "."}: ${newest}\n`);
@@ -57,7 +49,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   const result = await generateReport({
     runDirs,
-    reportsRoot: values.out ? folderFlag("out", values.out, cwd) : join(repoRoot, "reports"),
+    reportsRoot: values.out ? folderFlag("out", values.out, resolve(cwd, values.out)) : join(repoRoot, "reports"),
     name: values.name,
   });
   const a = result.analysis;

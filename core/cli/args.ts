@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { parseArgs } from "node:util";
 
@@ -84,6 +85,23 @@ export function positiveInt(flag: string, raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || n < 1 || !Number.isSafeInteger(n))
     throw new UsageError(`--${flag} ${shown(raw)}: use a whole number of 1 or more`);
   return n;
+}
+
+/**
+ * A folder flag (--results, --out): a folder, or nothing yet (it is made later); never a file, and
+ * never a path the system cannot look up (too long, a loop of links).
+ */
+export function folderFlag(flag: string, raw: string, path: string): string {
+  let found: ReturnType<typeof statSync>;
+  try {
+    found = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`--${flag} ${shown(raw)} is not allowed: the path cannot be used (${code}); give a folder`);
+  }
+  if (found && !found.isDirectory())
+    throw new UsageError(`--${flag} ${shown(raw)} is not allowed: it is a file; give a folder`);
+  return path;
 }
 
 /** A flag that must be an IPv4 address (each part 0-255). */

@@ -41,6 +41,17 @@ export class Rng {
   }
 }
 
+/** A value for an assertion message: quoted, escaped, at most 100 characters. */
+export function brief(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : safeString(value);
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
+/** String(value) that also works for objects without a prototype. */
+export function safeString(value: unknown): string {
+  return value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 /** Replay hint for an assertion message. */
 export function replay(what: string): string {
   return `${what} (replay with HOSTILE_SEED=${HOSTILE_SEED})`;

@@ -17,6 +17,7 @@ import { failure } from "../../core/cli/args";
 import { revisionPath } from "../../core/config/revision";
 import { repoRoot } from "../../core/paths";
 import {
+  brief,
   type CliOutcome,
   caseCount,
   HOSTILE_SEED,
@@ -27,6 +28,7 @@ import {
   replay,
   runInProcess,
   STACK_FRAME,
+  safeString,
   snapshotTree,
 } from "../../core/testing/hostile";
 import { loadRevision } from "../config/revision";
@@ -114,7 +116,7 @@ describe(`hostile command lines (seed ${HOSTILE_SEED})`, () => {
       // --results must stay inside this test's folder: a hostile name below it.
       if (flag === "results") value = join(root, value);
       const r = await lab(argvFor(rng, flag, value));
-      assertNamed(r, `case ${i}: --${flag} ${JSON.stringify(value)}`, [flag, value]);
+      assertNamed(r, `case ${i}: --${flag} ${brief(value)}`, [flag, value]);
       if (r.code === 2) refused++;
     }
     assert.ok(refused > cases * 0.7, replay(`only ${refused} of ${cases} hostile flags were refused`));
@@ -135,8 +137,8 @@ describe(`hostile command lines (seed ${HOSTILE_SEED})`, () => {
     // Non-string values turned into argv as a careless caller would.
     for (let i = 0; i < caseCount(30); i++) {
       const flag = rng.pick(FLAGS.filter((f) => f !== "results"));
-      const value = String(randomValue(rng));
-      assertNamed(await lab(argvFor(rng, flag, value)), `--${flag} ${JSON.stringify(value)}`, [flag, value]);
+      const value = safeString(randomValue(rng));
+      assertNamed(await lab(argvFor(rng, flag, value)), `--${flag} ${brief(value)}`, [flag, value]);
     }
   });
 
@@ -233,7 +235,7 @@ describe(`hostile command lines (seed ${HOSTILE_SEED})`, () => {
     for (let i = 0; i < caseCount(40); i++) {
       const value = rng.chance(0.5) ? join(root, randomString(rng)) : randomString(rng);
       const r = await validate([value]);
-      assertNamed(r, `results:validate ${JSON.stringify(value)}`, [value, "usage", "manifest", "run folder"]);
+      assertNamed(r, `results:validate ${brief(value)}`, [value, "usage", "manifest", "run folder"]);
     }
     // A run folder whose manifest is cut short: named, not a JSON.parse stack trace.
     const broken = join(work, "broken-run");

@@ -1,6 +1,5 @@
-import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { ipv4Flag, parseFlags, parseList, runMain, shown, UsageError } from "../../core/cli/args";
+import { folderFlag, ipv4Flag, parseFlags, parseList, runMain, shown, UsageError } from "../../core/cli/args";
 import { DEFAULT_REVISION_ID } from "../../core/config/revision";
 import { checkRunId } from "../../core/config/runId";
 import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../../core/load/types";
@@ -114,10 +113,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (values.cell?.split(",").some((c) => c.trim() === "")) {
     throw new UsageError(`--cell ${shown(values.cell)}: an empty cell name; use ids or names separated by commas`);
   }
-  const resultsType = statSync(resolve(repoRoot, values.results), { throwIfNoEntry: false });
-  if (resultsType && !resultsType.isDirectory()) {
-    throw new UsageError(`--results ${shown(values.results)} is not allowed: it is a file; give a folder`);
-  }
+  folderFlag("results", values.results, resolve(repoRoot, values.results));
   // A resumed run keeps its generators and their ceilings from its manifest, like its selection.
   const selectionFlags = [
     "profile",
