@@ -102,7 +102,7 @@ describe(`hostile revision files (seed ${HOSTILE_SEED})`, () => {
 
   it("random mutations of the shipped revision end in a revision or a ConfigError naming the key", () => {
     const rng = new Rng(HOSTILE_SEED);
-    const cases = caseCount(200);
+    const cases = caseCount(120);
     let refused = 0;
     for (let i = 0; i < cases; i++) {
       const m = mutate(rng);
@@ -124,7 +124,7 @@ describe(`hostile revision files (seed ${HOSTILE_SEED})`, () => {
   it("random byte damage (truncated, garbage inserted) ends in a revision or a named error", () => {
     const rng = new Rng(HOSTILE_SEED + 1);
     const bytes = Buffer.from(shipped);
-    for (let i = 0; i < caseCount(60); i++) {
+    for (let i = 0; i < caseCount(40); i++) {
       const at = rng.int(0, bytes.length);
       const garbage = Buffer.from(Array.from({ length: rng.int(1, 16) }, () => rng.int(0, 255)));
       const text = rng.chance(0.5)
