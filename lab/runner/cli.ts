@@ -104,7 +104,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     values["bind-address"] === undefined ? undefined : ipv4Flag("bind-address", values["bind-address"]);
   const loadSsh = values["load-ssh"];
   // Neither part may start with '-': ssh would read "-oProxyCommand=..." as an option.
-  if (loadSsh !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.:_-]*$/.test(loadSsh)) {
+  if (loadSsh !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9:][A-Za-z0-9.:_-]*$/.test(loadSsh)) {
     throw new UsageError(`--load-ssh ${shown(loadSsh)} is not allowed: use user@host`);
   }
   // Before anything is built or checked: a run id is a folder name under --results, never a path.
