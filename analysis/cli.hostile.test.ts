@@ -4,7 +4,7 @@
  * one message and no stack trace, and no report folder is made anywhere.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -43,6 +43,7 @@ describe(`npm run report: hostile command lines (seed ${HOSTILE_SEED})`, () => {
   after(() => {
     assert.deepEqual(snapshotTree(work), new Map(), "nothing was written under the test's folder");
     assert.deepEqual(snapshotTree(join(repoRoot, "reports")), reportsBefore, "nor under the checkout's reports/");
+    rmSync(work, { recursive: true, force: true });
   });
 
   it("the holes found: a file as --results or --out, a name that is a path", async () => {

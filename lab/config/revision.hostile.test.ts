@@ -6,10 +6,10 @@
  * and the value, InputError for a file that is not there), never another exception.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { isMap, isSeq, parseDocument } from "yaml";
 import { ConfigError, describeKey, InputError } from "../../core/config/errors";
 import { revisionPath } from "../../core/config/revision";
@@ -96,6 +96,8 @@ function mutate(rng: Rng): Mutation {
 }
 
 describe(`hostile revision files (seed ${HOSTILE_SEED})`, () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
   it("the shipped revision loads (the mutations start from a valid file)", () => {
     assert.deepEqual(outcome(writeCase(shipped), "shipped"), { ok: true });
   });

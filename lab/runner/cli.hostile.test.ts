@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -104,6 +104,7 @@ describe(`hostile command lines (seed ${HOSTILE_SEED})`, () => {
     assert.deepEqual(snapshotTree(root), snapshot, "no case created or changed anything in the results root");
     assert.deepEqual(snapshotTree(join(repoRoot, "results")), repoResults, "nor in the checkout's results/");
     assert.equal(existsSync(CANARY), false, "no value was run by a shell");
+    rmSync(work, { recursive: true, force: true });
   });
 
   it("npm run lab: one hostile flag at a time ends in a dry run or a named error", async () => {
