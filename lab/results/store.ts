@@ -55,7 +55,13 @@ export function writeManifest(runDir: string, manifest: Manifest): void {
 export function readManifest(runDir: string): Manifest {
   const path = join(runDir, MANIFEST_FILE);
   if (!existsSync(path)) throw new InputError(`${runDir} is not a run folder: ${MANIFEST_FILE} is missing`);
-  const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new InputError(`${path} is not a valid manifest: ${(error as Error).message}`);
+  }
+  const parsed = ManifestSchema.safeParse(data);
   if (!parsed.success) throw new InputError(`${path} is not a valid manifest: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
