@@ -1,15 +1,18 @@
 import { resolve } from "node:path";
-import { parseFlags, parseList, runMain, UsageError } from "../../core/cli/args";
+import { parseFlags, parseList, positiveInt, runMain, UsageError } from "../../core/cli/args";
 import { DEFAULT_REVISION_ID } from "../../core/config/revision";
 import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../../core/load/types";
 import type { CellWorkload } from "../../core/matrix";
 import { RUNTIMES, WORKLOADS } from "../../core/model";
 import { repoRoot } from "../../core/paths";
+import { runIdProblem } from "../../core/results/runId";
 import { loadRevision } from "../config/revision";
 import { platformNames } from "../platforms/registry";
+import { isQuery, QUERY_USAGE, runQuery } from "./queries";
 import { runLab } from "./runner";
 
 const usage = `usage: npm run lab -- [options]
+       npm run lab -- QUERY [flags]   (see below)
   --profile NAME        a profile of the revision (default quick; the paper's design is "paper")
   --revision ID|FILE    revision file (default ${DEFAULT_REVISION_ID})
   --runtime LIST        ${RUNTIMES.join(",")}
@@ -32,7 +35,9 @@ two-host lab (what the Pulumi program runs on the system under test):
   --load-ssh TARGET     run k6 on this host over ssh (user@address) instead of here
   --load-lab-dir DIR    the lab's folder on that host (default /opt/edgelab)
   --ssh-identity FILE   ssh key for the load generator
-  --origin TEXT         recorded in the manifest (default local)`;
+  --origin TEXT         recorded in the manifest (default local)
+  --pair N              with --resume: the host pair running it, recorded in each result
+${QUERY_USAGE}`;
 
 function options() {
   return parseFlags(
@@ -57,6 +62,7 @@ function options() {
       "load-lab-dir": { type: "string", default: "/opt/edgelab" },
       "ssh-identity": { type: "string" },
       origin: { type: "string" },
+      pair: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     usage,
@@ -77,6 +83,11 @@ function memoryList(raw: string | undefined): number[] | undefined {
 }
 
 runMain(async () => {
+  const [first, ...rest] = process.argv.slice(2);
+  if (isQuery(first)) {
+    runQuery(first, rest, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
   const values = options();
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -97,6 +108,14 @@ runMain(async () => {
   }
   if (values.cell !== undefined && values.resume === undefined) {
     throw new UsageError("--cell picks cells of an existing run: use it with --resume RUN_ID");
+  }
+  if (values.pair !== undefined && values.resume === undefined) {
+    throw new UsageError("--pair names the host pair resuming a run: use it with --resume RUN_ID");
+  }
+  const pair = values.pair === undefined ? undefined : positiveInt("pair", values.pair);
+  for (const flag of ["run-id", "resume"] as const) {
+    const problem = values[flag] === undefined ? null : runIdProblem(values[flag]);
+    if (problem) throw new UsageError(`--${flag}: ${problem}`);
   }
   const bindAddress = values["bind-address"];
   if (bindAddress !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$/.test(bindAddress)) {
@@ -171,6 +190,7 @@ runMain(async () => {
         }
       : {}),
     ...(values.origin ? { origin: values.origin } : {}),
+    ...(pair !== undefined ? { pair } : {}),
     signal: controller.signal,
   });
   if (outcome.interrupted) process.exit(130);
