@@ -16,6 +16,7 @@ import { pairSummary, planLab, usedDownloads } from "./infra/labPlan";
 import { lockDownloads, programDownloadSettings } from "./infra/lock";
 import { resolveHostAddresses } from "./infra/providers/addresses";
 import { readStackConfig } from "./infra/stackConfig";
+import { manualPullCommand } from "./infra/sweepScripts";
 import { loadRevision } from "./lab/config/revision";
 
 /** A revision id or a path (relative to the project) as a file. */
@@ -73,9 +74,9 @@ async function main(): Promise<Record<string, unknown>> {
     sshCommand: sut.connection
       ? pulumi.interpolate`ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address}`
       : "(local target: this machine)",
-    /** Copy the (first pair's) results by hand, e.g. after an interrupted `pulumi up`. */
+    /** Copy the (first pair's) results by hand, e.g. after an interrupted `pulumi up` (EDGELAB_KEY_FILE=<your private key file>). */
     pullCommand: sut.connection
-      ? pulumi.interpolate`mkdir -p ${lab.resultsPath} && ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address} '${sut.plan.user === "root" ? "" : "sudo -n "}tar -C /opt/edgelab/${lab.resultsPath} -czf - .' | tar -xzf - -C ${lab.resultsPath}`
+      ? sut.address.apply((address) => manualPullCommand(plan, { user: sut.plan.user, address, port: sut.plan.port }))
       : "(local target: the results are written here directly)",
     resultsPath: lab.resultsPath,
     cells: plan.cells.length,

@@ -6,10 +6,11 @@
  *
  *   npx tsx analysis/pairs.ts results/<stack>/<runId>
  */
-
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type CellResult, CellResultSchema } from "../core/results/schema";
+import { InputError } from "../core/config/errors";
+import { readCellFile } from "../core/results/read";
+import type { CellResult } from "../core/results/schema";
 import { markdownTable } from "./table";
 import { hostPairsTable } from "./tables";
 
@@ -31,8 +32,11 @@ export interface PairAgreement {
   rows: PairRow[];
 }
 
+/** Through the one reader: a broken file is an error naming it. */
 function read(path: string): CellResult {
-  return CellResultSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  const got = readCellFile(path);
+  if ("problem" in got) throw new InputError(got.problem);
+  return got.cell.cell;
 }
 
 /** The calibration cell on every pair of a run folder; null when the run has no calibration (one pair). */

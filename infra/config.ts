@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { ConfigError, describeIssues, describeKey } from "../core/config/errors";
+import { RUN_ID_PATTERN, RUN_ID_RULE } from "../core/results/runId";
 import { PROVIDER_KEYS, PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
 import { NETWORK } from "./providers/common";
 import { type KeyDef, type KeyKind, NAMESPACE } from "./providers/keys";
@@ -31,10 +32,7 @@ const COMMON_KEYS = {
   },
   runId: {
     kind: "string",
-    schema: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "expected letters, digits, '.', '_' and '-' (at most 100)")
-      .optional(),
+    schema: z.string().regex(RUN_ID_PATTERN, `expected ${RUN_ID_RULE}`).optional(),
   },
   allowEmulation: { kind: "boolean", schema: z.boolean().default(false) },
   bootstrap: { kind: "boolean", schema: z.boolean().optional() },

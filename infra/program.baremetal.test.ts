@@ -93,7 +93,8 @@ describe("hcloud-baremetal target (mocked engine)", () => {
     assert.match(del, /ubuntu@192\.0\.2\.50/);
     assert.match(del, /sudo -n -H bash -s/);
     assert.match(del, /rm -rf \/opt\/edgelab /);
-    assert.match(del, /could not reach 192\.0\.2\.50: nothing removed there/);
+    assert.match(del, /\nhost=192\.0\.2\.50\n/);
+    assert.match(del, /could not reach \$host: nothing removed there/);
     assert.match(del, /\nexit 0\n$/);
     assert.ok(isWrappedSecret(hook.inputs.environment));
     // The hook is made before the bootstrap, so destroy removes it (and cleans) after everything else.

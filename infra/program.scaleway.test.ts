@@ -147,7 +147,7 @@ describe("scaleway target with three pairs (mocked engine)", () => {
       const before = scenarioPair.get(key);
       assert.ok(before === undefined || before === pairOf(r), `scenario ${key} stays on one pair`);
       scenarioPair.set(key, pairOf(r));
-      assert.match(String(r.inputs.create), /"pair": r\.pair|process\.argv\[2\]\)\) \{ r\.pair/);
+      assert.match(String(r.inputs.create), new RegExp(` --pair ${pairOf(r)} `), "the result records its pair");
     }
     assert.deepEqual([...seen.keys()].sort(), cells.map((c) => c.id).sort(), "every cell runs");
     assert.deepEqual([...new Set(seen.values())].sort(), [1, 2, 3], "three pairs share the work");
@@ -165,7 +165,10 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     for (const k of [1, 2, 3]) {
       const pull = String(named(run, `edgelab-p${k}-results-pull`).inputs.create);
       assert.match(pull, new RegExp(`dest=results/metal/${runId}\\n`));
-      assert.match(pull, /calibration", "pair-" \+ pair/);
+      assert.match(
+        pull,
+        new RegExp(`merge-pair --results results/metal --run-id ${runId} --from \\S+ --pair ${k} --cells [0-9a-f,]+`),
+      );
     }
     const summary = named(run, "edgelab-results-summary");
     for (const k of [1, 2, 3]) assert.ok(summary.start >= named(run, `edgelab-p${k}-results-pull`).end);

@@ -1,16 +1,27 @@
 import { resolve } from "node:path";
-import { folderFlag, ipv4Flag, parseFlags, parseList, runMain, shown, UsageError } from "../../core/cli/args";
+import {
+  folderFlag,
+  ipv4Flag,
+  parseFlags,
+  parseList,
+  positiveInt,
+  runMain,
+  shown,
+  UsageError,
+} from "../../core/cli/args";
 import { DEFAULT_REVISION_ID } from "../../core/config/revision";
-import { checkRunId } from "../../core/config/runId";
 import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../../core/load/types";
 import type { CellWorkload } from "../../core/matrix";
 import { RUNTIMES, WORKLOADS } from "../../core/model";
 import { repoRoot } from "../../core/paths";
+import { checkRunId } from "../../core/results/runId";
 import { loadRevision } from "../config/revision";
 import { platformNames } from "../platforms/registry";
+import { isQuery, QUERY_USAGE, runQuery } from "./queries";
 import { runLab } from "./runner";
 
 const usage = `usage: npm run lab -- [options]
+       npm run lab -- QUERY [flags]   (see below)
   --profile NAME        a profile of the revision (default quick; the paper's design is "paper")
   --revision ID|FILE    revision file (default ${DEFAULT_REVISION_ID})
   --runtime LIST        ${RUNTIMES.join(",")}
@@ -33,7 +44,9 @@ two-host lab (what the Pulumi program runs on the system under test):
   --load-ssh TARGET     run k6 on this host over ssh (user@address) instead of here
   --load-lab-dir DIR    the lab's folder on that host (default /opt/edgelab)
   --ssh-identity FILE   ssh key for the load generator
-  --origin TEXT         recorded in the manifest (default local)`;
+  --origin TEXT         recorded in the manifest (default local)
+  --pair N              with --resume: the host pair running it, recorded in each result
+${QUERY_USAGE}`;
 
 function options(argv: string[]) {
   return parseFlags(
@@ -58,6 +71,7 @@ function options(argv: string[]) {
       "load-lab-dir": { type: "string", default: "/opt/edgelab" },
       "ssh-identity": { type: "string" },
       origin: { type: "string" },
+      pair: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     usage,
@@ -79,6 +93,11 @@ function memoryList(raw: string | undefined): number[] | undefined {
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const [first, ...rest] = argv;
+  if (isQuery(first)) {
+    runQuery(first, rest, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
   const values = options(argv);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -100,6 +119,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (values.cell !== undefined && values.resume === undefined) {
     throw new UsageError("--cell picks cells of an existing run: use it with --resume RUN_ID");
   }
+  if (values.pair !== undefined && values.resume === undefined) {
+    throw new UsageError("--pair names the host pair resuming a run: use it with --resume RUN_ID");
+  }
+  const pair = values.pair === undefined ? undefined : positiveInt("pair", values.pair);
   const bindAddress =
     values["bind-address"] === undefined ? undefined : ipv4Flag("bind-address", values["bind-address"]);
   const loadSsh = values["load-ssh"];
@@ -177,6 +200,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         }
       : {}),
     ...(values.origin ? { origin: values.origin } : {}),
+    ...(pair !== undefined ? { pair } : {}),
     signal: controller.signal,
   });
   if (outcome.interrupted) process.exit(130);

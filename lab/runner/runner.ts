@@ -3,13 +3,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../../core/cli/args";
 import type { Profile } from "../../core/config/profile";
+import { profileOf } from "../../core/config/profileLookup";
 import type { Revision } from "../../core/config/revision";
 import type { SweepGenerators } from "../../core/load/record";
 import type { GeneratorChoice, GeneratorName } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
 import type { Runtime } from "../../core/model";
+import { localArtifactRef } from "../../core/results/artifactRefs";
+import { readManifest, recordedCellIds } from "../../core/results/read";
+import { newRunId } from "../../core/results/runId";
 import type { CellResult, Manifest } from "../../core/results/schema";
-import { type ArtifactRecord, artifactStillPresent, buildArtifacts } from "../../workloads/artifacts/build";
+import {
+  type ArtifactRecord,
+  artifactStillPresent,
+  artifactsDir,
+  buildArtifacts,
+} from "../../workloads/artifacts/build";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
 import { autocannonVersion } from "../load/autocannon";
@@ -21,15 +30,8 @@ import { expandMatrix, type Selection } from "../matrix";
 import { probeKvm } from "../platforms/kvm";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
-import {
-  cleanLeftovers,
-  createRunDir,
-  newRunId,
-  readManifest,
-  recordedCellIds,
-  writeCellResult,
-  writeManifest,
-} from "../results/store";
+import { readBuiltArtifacts } from "../results/queries";
+import { cleanLeftovers, createRunDir, writeCellResult, writeManifest } from "../results/store";
 import { measureHarnessFloor } from "./harnessFloor";
 import { estimateCellSeconds, formatDuration, progressLine, summaryTable } from "./report";
 import { CellInterrupted, runCell, skippedCell } from "./runCell";
@@ -67,6 +69,8 @@ export interface RunnerOptions {
   loadHost?: RemoteLoadHost;
   /** Recorded in a new run's manifest, e.g. "local" or "pulumi:<stack>". */
   origin?: string;
+  /** The Pulumi lab's host pair running this invocation (edge-lab:pairs > 1): recorded in each result. */
+  pair?: number;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -77,16 +81,6 @@ export interface RunnerOutcome {
   interrupted: boolean;
   results: CellResult[];
   ran: number;
-}
-
-function profileOf(revision: Revision, name: string): Profile {
-  const profile = revision.profiles[name];
-  if (!profile) {
-    throw new UsageError(
-      `profile ${JSON.stringify(name)} is not in revision ${revision.id}: use one of ${Object.keys(revision.profiles).join(", ")}`,
-    );
-  }
-  return profile;
 }
 
 async function checkPlatforms(names: readonly string[], allowEmulation: boolean) {
@@ -121,6 +115,15 @@ async function versionsFound(): Promise<Record<string, string | null>> {
     ops: await versionOf("ops", ["version"]),
     qemu: await versionOf("qemu-system-x86_64", ["--version"]),
   };
+}
+
+/** What the artifact builder last made for the revision (none when it never ran or its manifest is unusable). */
+function lastBuilt(revision: Revision): ArtifactRecord[] {
+  try {
+    return readBuiltArtifacts(join(artifactsDir(revision), "manifest.json"));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -241,7 +244,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
     selection = options.run.selection;
     runId = options.run.runId ?? newRunId(profileName);
   }
-  const profile = existing?.profile ?? profileOf(revision, profileName);
+  const profile = existing?.profile ?? profileOf(revision, profileName, (problem) => new UsageError(problem));
   const cells = expandMatrix(profile, revision.id, selection);
   if (cells.length === 0)
     throw new UsageError("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
@@ -272,12 +275,14 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   if (options.dryRun) return { runId, runDir, interrupted: false, results: [], ran: 0 };
 
   const kvm = await probeKvm();
-  const { artifactOf, records } = await prepareArtifacts(
-    revision,
-    todo,
-    availability,
-    (existing?.artifacts ?? []) as unknown as ArtifactRecord[],
-  );
+  // A resume reuses the run's own artifacts; a plan (the Pulumi lab's, right after its one artifact
+  // build) reuses what the builder last made. Either builds only when something is missing.
+  const reusable = existing
+    ? (existing.artifacts as unknown as ArtifactRecord[]).map((a) => ({ ...a, ref: localArtifactRef(a.ref) }))
+    : options.planOnly
+      ? lastBuilt(revision)
+      : [];
+  const { artifactOf, records } = await prepareArtifacts(revision, todo, availability, reusable);
   // A single cell (the Pulumi lab's one command per cell) records its own failed start instead.
   if (!options.onlyCells) await trialPlatforms(todo, availability, artifactOf, profile, runId, options, log);
   const harness = options.planOnly ? undefined : { ttrFloor: await measureHarnessFloor() };
@@ -383,6 +388,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
       spentS += result.wallS;
       estimatedDoneS += estimateCellSeconds(cell);
     }
+    if (options.pair !== undefined) result = { ...result, pair: options.pair };
     writeCellResult(runDir, result);
     results.push(result);
     const remaining = runnable.slice(runnable.indexOf(cell) + 1).reduce((s, c) => s + estimateCellSeconds(c), 0);
