@@ -129,7 +129,8 @@ describe(`hostile stack configs (seed ${HOSTILE_SEED})`, () => {
       const config = parseLabConfig({ target: "local", revision: TEST_REVISION, profile }, "dev");
       assert.throws(
         () => planLab(config, revision),
-        (e: unknown) => e instanceof ConfigError && /profile "constructor" is not in revision infra-test/.test(e.problems[0] ?? ""),
+        (e: unknown) =>
+          e instanceof ConfigError && /profile "constructor" is not in revision infra-test/.test(e.problems[0] ?? ""),
         profile,
       );
     }

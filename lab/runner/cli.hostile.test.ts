@@ -244,7 +244,10 @@ describe(`hostile command lines (seed ${HOSTILE_SEED})`, () => {
     writeFileSync(join(broken, "manifest.json"), '{"runId": "x", ');
     const r = await validate([broken]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /broken-run is not a usable run folder: manifest\.json is not valid JSON, truncated or damaged/);
+    assert.match(
+      r.stderr,
+      /broken-run is not a usable run folder: manifest\.json is not valid JSON, truncated or damaged/,
+    );
   });
 
   it("real processes: a sample of the above ends the same way, exit 2 and one paragraph on stderr", async () => {
