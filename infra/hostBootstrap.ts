@@ -79,6 +79,11 @@ export interface HostBootstrapArgs {
   after?: pulumi.Resource[];
 }
 
+/** What the clean-up hook of a lent host says when it is made. */
+export function cleanupNoticeScript(address: string): string {
+  return sh`echo ${`edgelab files on ${address} are removed on pulumi destroy`}`.text;
+}
+
 /** A non-root user cannot write /opt: the bundle folder is made theirs. */
 export function uploadFolderScript(user: string): string {
   return sh`mkdir -p ${REMOTE_BUNDLE_DIR} && chown ${user} ${REMOTE_BUNDLE_DIR}`.text;
@@ -99,7 +104,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
       const hook = new local.Command(
         `${name}-cleanup-on-destroy`,
         {
-          create: sh`echo ${`edgelab files on ${endpoint.address} are removed on pulumi destroy`}`.text,
+          create: cleanupNoticeScript(endpoint.address),
           delete: remoteCleanupCommand(endpoint),
           interpreter: ["/bin/bash", "-c"],
           environment: { EDGELAB_SSH_KEY: pulumi.secret(args.privateKey ?? "") },

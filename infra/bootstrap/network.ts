@@ -126,7 +126,7 @@ want=${cidr}
 vlan=${link.vlan}
 netplan_file=/etc/netplan/60-edgelab-private.yaml
 if command -v netplan >/dev/null; then
-  if printf 'network:\\n  version: 2\\n  vlans:\\n    %s:\\n      id: %s\\n      link: %s\\n      addresses: [%s]\\n' ${PRIVATE_LINK_INTERFACE} "$vlan" "$iface" "$want" | put_file "$netplan_file" 0600; then
+  if printf 'network:\\n  version: 2\\n  vlans:\\n    %s:\\n      id: %s\\n      link: %s\\n      addresses: [%s]\\n' ${PRIVATE_LINK_INTERFACE} ${link.vlan} "$iface" "$want" | put_file "$netplan_file" 0600; then
     netplan apply
     changed "vlan $vlan on $iface (netplan)"
   fi

@@ -48,7 +48,8 @@ export function integrityHex(integrity: string): string {
 const HELPERS = shellCode(
   readFileSync(join(__dirname, "helpers.sh"), "utf8")
     .split("\n")
-    .filter((line) => !line.startsWith("# shellcheck shell=") && !line.startsWith("# Shell helpers"))
+    // The file's own head (what it is, and shellcheck's directives for it alone) stays behind.
+    .filter((line) => !/^# (shellcheck (shell|disable=SC2154)|Shell helpers)/.test(line))
     .join("\n")
     .trim(),
 );
