@@ -369,8 +369,12 @@ const bootstrapRows: Generator[] = [
 ];
 
 /**
- * Add rows here for more generators (e.g. the sweep scripts of infra/sweepScripts.ts: one row per
- * script function, its string inputs set to `value`).
+ * Add rows here for more generators. The sweep scripts of infra/sweepScripts.ts, for instance,
+ * one row per script function, every string input set to `value`:
+ *   { name: "sweep cell script", scripts: (value, dir) => [{ text: cellScript(plan(value), cell(value),
+ *     { bindAddress: value, loadgen: { user: value, address: value } }), cwd: dir }] }
+ * A row whose value reaches no command (it lands in a file, or on stdout) says how it shows up in
+ * `arrived`; shell a stand-in must run (make a file the script then reads) goes in `standIns`.
  */
 const GENERATORS: Generator[] = [...platformRows, ...labPlatformRows, ...loadRows, ...bootstrapRows];
 
