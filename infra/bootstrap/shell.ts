@@ -6,19 +6,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Shell, sh, shellCode, shellComment, shellHeredoc, shellQuote } from "../../core/shell";
+import { type Shell, sh, shellCode, shellComment } from "../../core/shell";
 import { LOG_DIR, REMOTE_BUNDLE_DIR, STATE_DIR, TOOLS_DIR } from "../layout";
-
-/**
- * @deprecated The bootstrap's generators use the `sh` tag of core/shell.ts. Kept only for
- * infra/sweepScripts.ts, which is being moved to `sh` separately; remove with its last use.
- */
-export const q = shellQuote;
-
-/** @deprecated As `q`: use `shellHeredoc` of core/shell.ts (the text of the same here-document). */
-export function heredoc(content: string, delimiter = "EDGELAB_EOF"): string {
-  return shellHeredoc(content, delimiter).text;
-}
 
 /** How a step reports: `status` prints "<id>: changed (...)" or "<id>: unchanged"; `value` prints one value line. */
 export type StepOutput = "status" | "value";
