@@ -65,10 +65,11 @@ function prepareScript(ctx: InstanceContext): Shell {
   const network = ctx.knobs.dockerNetwork === "host" ? "host network" : "published port through docker-proxy/NAT";
   return sh`${scriptHead(`docker prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 rm -f instance.pid exit.json limits.json
-docker rm -f ${name} >/dev/null 2>&1 || true
-# The daemon says whether it can enforce memory and swap limits (cgroup memory / swap accounting).
-mem_ok=$(docker info --format '{{.MemoryLimit}}')
-swap_ok=$(docker info --format '{{.SwapLimit}}')
+# A leftover of the same name goes, beside the question to the daemon (independent; each costs a CLI round trip).
+docker rm -f ${name} >/dev/null 2>&1 &
+# The daemon says whether it can enforce memory and swap limits (cgroup memory / swap accounting): one call for both.
+read -r mem_ok swap_ok < <(docker info --format '{{.MemoryLimit}} {{.SwapLimit}}')
+wait
 mem_how=${`--memory=${memoryMB}m --memory-swap=${memoryMB}m`}
 if [ "$swap_ok" != "true" ]; then mem_how="$mem_how (no swap accounting: the container may swap)"; fi
 ${writeLimitsJsonLine({
@@ -95,8 +96,10 @@ function stopScript(ctx: InstanceContext): Shell {
   const name = ctx.instanceName;
   return sh`${scriptHead(`docker stop: ${ctx.instanceName}`, ctx.workDir)}
 docker stop --time 5 ${name} >/dev/null 2>&1 || true
+# The stopped container's log and state are read side by side (independent CLI round trips), then it goes.
+docker logs ${name} > app.log 2>&1 &
 state=$(docker inspect --format '{{.State.ExitCode}} {{.State.OOMKilled}}' ${name} 2>/dev/null || true)
-docker logs ${name} > app.log 2>&1 || true
+wait
 docker rm -f ${name} >/dev/null 2>&1 || true
 if [ -n "$state" ]; then
   printf '{"exitCode":%s,"signal":null,"oomKilled":%s}\\n' "\${state% *}" "\${state#* }" > exit.json

@@ -33,11 +33,6 @@ cd ${workDir}
 `;
 }
 
-/** The same head as text, for code that assembles a script as a string (tests, the harness floor). */
-export function scriptHeader(purpose: string, workDir: string): string {
-  return scriptHead(purpose, workDir).text;
-}
-
 /** A printf argument: a literal value (quoted for the shell, escaped for JSON) or shell such as `"$var"`. */
 export type JsonWord = string | number | Shell;
 
