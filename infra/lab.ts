@@ -8,11 +8,12 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDir, repoRoot } from "../core/paths";
 import { getPlatform } from "../lab/platforms/registry";
-import { parseJsonLine, SutArtifacts } from "./artifacts";
+import { SutArtifacts } from "./artifacts";
 import { type BootstrapContext, type BootstrapStep, finalSteps, installSteps, platformSetups } from "./bootstrap";
 import { buildCodeArchive } from "./codeArchive";
 import { HostBootstrap, StepChain } from "./hostBootstrap";
 import type { LabHost } from "./hostCommand";
+import { parseHostFacts } from "./hostFacts";
 import { LabHosts } from "./hosts";
 import type { HostPlan, LabPlan, PairPlan } from "./labPlan";
 import { pairPrefix } from "./providers/common";
@@ -176,7 +177,7 @@ export class EdgeLab extends pulumi.ComponentResource {
         loadgenTarget = loadgen.labAddress.apply((address) => ({ user: loadgen.plan.user, address }));
         sutReady = [...trust.sutReady, ...lgFinal.last];
         preflight.loadgen = lgFinal.stdout("preflight");
-        hostFacts.loadgen = lgFinal.stdout("host-facts").apply(parseJsonLine);
+        hostFacts.loadgen = lgFinal.stdout("host-facts").apply((out) => parseHostFacts(out, `${prefix}-loadgen`));
       }
       const target: pulumi.Output<{ user: string; address: string } | null> = loadgenTarget ?? pulumi.output(null);
       const sutFinalSteps = target.apply((t) =>
@@ -206,7 +207,7 @@ export class EdgeLab extends pulumi.ComponentResource {
         child,
       );
       preflight.sut = sutFinal.stdout("preflight");
-      hostFacts.sut = sutFinal.stdout("host-facts").apply(parseJsonLine);
+      hostFacts.sut = sutFinal.stdout("host-facts").apply((out) => parseHostFacts(out, `${prefix}-${sut.plan.label}`));
 
       const artifacts = new SutArtifacts(`${prefix}-artifacts`, { plan, sut, after: sutFinal.last }, child);
       const wiring: pulumi.Output<RunnerWiring> = pulumi

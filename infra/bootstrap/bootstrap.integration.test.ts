@@ -15,6 +15,7 @@
  * nothing; a wrong pinned version (a tool's or a package's) fails the preflight; a file whose
  * checksum differs from the pin is refused; a repository key with another fingerprint is refused.
  */
+
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,6 +31,7 @@ import { loadRevision } from "../../lab/config/revision";
 import { ensureDebianMinbaseImage as ensureImage, DEBIAN_MINBASE_IMAGE as IMAGE } from "../../lab/testing/debianImage";
 import { buildCodeArchive, tarGz } from "../codeArchive";
 import { parseLabConfig } from "../config";
+import { parseHostFacts } from "../hostFacts";
 import { contextFor } from "../lab";
 import { type LabPlan, planLab } from "../labPlan";
 import { hostNetwork, networkOf } from "../network";
@@ -360,12 +362,16 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     assert.match(first.keys?.[0] ?? "", /^ssh-ed25519 \S+ edgelab-sut$/);
     assert.match(first.lgFinal?.[0] ?? "", /^preflight: ok \(\d+ checks, 1 skipped\)$/);
     assert.match(first.sutFinal?.[0] ?? "", /^preflight: ok \(\d+ checks, [1-9]\d* skipped\)$/);
-    const facts = JSON.parse(first.sutFinal?.[1] ?? "{}") as Record<string, unknown>;
-    assert.equal(facts.role, "sut");
-    assert.equal(facts.hostname, "sut-test");
-    assert.match(String((facts.versions as Record<string, unknown>).go), /go1\.22\.2/);
-    assert.equal((facts.versions as Record<string, unknown>).nanos, "0.1.54");
-    assert.deepEqual(facts.packages, {
+    // The manifest's host-facts shape plus the bootstrap's own fields, checked by the one schema.
+    const facts = parseHostFacts(first.sutFinal?.[1], "sut");
+    assert.equal(facts?.role, "sut");
+    assert.equal(facts?.hostname, "sut-test");
+    assert.equal(parseHostFacts(first.lgFinal?.[1], "loadgen")?.role, "loadgen");
+    assert.match(String(facts?.versions.go), /go1\.22\.2/);
+    assert.equal(facts?.versions.nanos, "0.1.54");
+    assert.equal(typeof facts?.kvm.usable, "boolean");
+    assert.equal(facts?.packages && typeof facts.packages, "object");
+    assert.deepEqual(facts?.packages, {
       "docker-ce": "5:28.3.1-1~ubuntu.24.04~noble",
       "docker-ce-cli": "5:28.3.1-1~ubuntu.24.04~noble",
       "containerd.io": "1.7.27-1",

@@ -167,7 +167,10 @@ ${preflightFinish(ctx, options.strict)}`;
   });
 }
 
-/** One line of JSON about the host: the stack publishes it beside the run's own host facts. */
+/**
+ * One line of JSON about the host, the stack publishes it: the manifest's host facts (the same
+ * fields the runner records) and what the bootstrap knows besides (infra/hostFacts.ts parses it).
+ */
 export function hostFactsStep(ctx: BootstrapContext): string {
   const role = ctx.roles.sut && ctx.roles.loadgen ? "local" : ctx.roles.sut ? "sut" : "loadgen";
   const body = sh`
@@ -180,10 +183,13 @@ maybe() {
 os=$(sed -n 's/^PRETTY_NAME="\\{0,1\\}\\([^"]*\\)"\\{0,1\\}$/\\1/p' /etc/os-release 2>/dev/null || true)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 memory_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/meminfo)
-kvm_device=false
-if [ -e /dev/kvm ]; then kvm_device=true; fi
-kvm_access=false
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then kvm_access=true; fi
+# The same kvm and cgroup facts the runner records in every manifest (lab/hostFacts.ts).
+kvm_ok=false
+kvm_reason=$(json "no /dev/kvm")
+if [ -e /dev/kvm ]; then kvm_reason=$(json "/dev/kvm is not readable and writable"); fi
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then kvm_ok=true; kvm_reason=null; fi
+cgroup=null
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgroup=2; elif [ -d /sys/fs/cgroup/memory ]; then cgroup=1; fi
 clock=unknown
 if has_systemd && command -v timedatectl >/dev/null; then clock=$(timedatectl show -p NTPSynchronized --value 2>/dev/null || echo unknown); fi
 nanos=null
@@ -202,9 +208,9 @@ for name in "\${package_names[@]}"; do
 done
 packages_json+="}"
 # shellcheck disable=SC2016
-value=$(printf '{"role":"%s","hostname":%s,"os":%s,"kernel":%s,"cpuModel":%s,"cores":%s,"memoryBytes":%s,"kvm":{"device":%s,"access":%s},"clockSynchronised":%s,"codeSha256":%s,"versions":{"go":%s,"node":%s,"docker":%s,"ops":%s,"nanos":%s,"qemu":%s,"k6":%s},"packages":%s}' \\
+value=$(printf '{"role":"%s","hostname":%s,"os":%s,"kernel":%s,"cpuModel":%s,"cores":%s,"memoryBytes":%s,"cgroupVersion":%s,"kvm":{"usable":%s,"reason":%s},"clockSynchronised":%s,"codeSha256":%s,"versions":{"go":%s,"node":%s,"docker":%s,"ops":%s,"nanos":%s,"qemu":%s,"k6":%s},"packages":%s}' \\
   ${role} "$(json "$(hostname)")" "$(json "$os")" "$(json "$(uname -r)")" "$(json "$cpu")" "$(nproc)" "$((\${memory_kb:-0} * 1024))" \\
-  "$kvm_device" "$kvm_access" "$(json "$clock")" "$code" \\
+  "$cgroup" "$kvm_ok" "$kvm_reason" "$(json "$clock")" "$code" \\
   "$(maybe go version)" "$(maybe node --version)" "$(maybe dockerd --version)" "$(maybe ops version)" "$nanos" \\
   "$(maybe qemu-system-x86_64 --version)" "$(maybe k6 version)" "$packages_json")`;
   return stepScript({

@@ -45,12 +45,29 @@ export interface ProgramRun {
 
 let serial = 0;
 
+/** A host-facts line of the shape the bootstrap's step prints (infra/hostFacts.ts checks it). */
+const MOCK_HOST_FACTS = {
+  role: "sut",
+  hostname: "mock",
+  os: "Ubuntu 24.04.2 LTS",
+  kernel: "6.8.0-60-generic",
+  cpuModel: "mock CPU",
+  cores: 8,
+  memoryBytes: 34359738368,
+  cgroupVersion: 2,
+  kvm: { usable: true, reason: null },
+  clockSynchronised: "yes",
+  codeSha256: null,
+  versions: { go: null, node: null, docker: null, ops: null, nanos: null, qemu: null, k6: null },
+  packages: {},
+};
+
 /** What a mocked command prints, by the end of its resource name. */
 function fakeStdout(name: string): string {
   if (name.endsWith("-lab-key")) return "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockLabKeyForTests edgelab-sut\n";
   if (name.endsWith("-host-key")) return "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockHostKeyForTests\n";
   if (name.endsWith("-preflight")) return "preflight: ok (12 checks, 0 skipped)\n";
-  if (name.endsWith("-host-facts")) return '{"role":"mock","cores":8}\n';
+  if (name.endsWith("-host-facts")) return `${JSON.stringify(MOCK_HOST_FACTS)}\n`;
   if (name.endsWith("-plan")) return '{"runId":"mock","cells":8,"run":"new"}\n';
   if (name.endsWith("-pull") || name.endsWith("-summary")) return '{"ok":8}\n';
   if (name.endsWith("-build")) return '[{"runtime":"go","kind":"binary","status":"built","apparentBytes":1}]\n';
