@@ -165,6 +165,7 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
     await until("the second cell", () => cellFiles().length >= 2, child, output);
     killedCell = cellFiles().find((f) => !before.has(f));
     const hit = readCell(killedCell ?? "");
+    t.diagnostic(`${hit.name}: ${hit.status}: ${hit.reason}`);
     assert.equal(hit.status, "lab-error", `${hit.name}: ${hit.status} ${hit.reason}`);
     assert.match(hit.reason, /the load generator failed: wrk failed \(exit signal SIGKILL\)/);
 

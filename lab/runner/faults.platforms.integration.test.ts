@@ -24,6 +24,7 @@ import { labQemuPids } from "../platforms/microvm";
 import { nativePlatform } from "../platforms/native";
 import { registerPlatform, unregisterPlatform } from "../platforms/registry";
 import type { Platform } from "../platforms/types";
+import { cleanLeftovers } from "../results/store";
 import { validateRun } from "../results/validate";
 import { livePidsUnder } from "../testing/faults";
 import { runLab } from "./runner";
@@ -144,6 +145,7 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
       return found;
     };
     assert.equal(outcome.results.length, 9, text);
+    for (const c of outcome.results) t.diagnostic(`${c.name}: ${c.status}${c.reason ? `: ${c.reason}` : ""}`);
 
     for (const r of [1, 2, 3]) {
       const taken = cell(`go-taken-port-startup-1cpu-256mb-r${r}`);
@@ -179,6 +181,13 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
       labQemuPids().filter((q) => !qemusBefore.has(q.pid) && q.name.includes("host-faults")),
       [],
     );
+    // The microVM cell that met the missing qemu stays marked for the next run's cleanup, nothing else.
+    const marked = readdirSync(join(outcome.runDir, "active"));
+    assert.ok(
+      marked.every((m) => m.startsWith(`unconfirmed-${hit.id}-`)),
+      JSON.stringify(marked),
+    );
+    await cleanLeftovers(join(work, "results"));
     assert.deepEqual(readdirSync(join(outcome.runDir, "active")), []);
     assert.equal(readdirSync(outcome.runDir).includes("lab.lock"), false);
     const holders = livePidsUnder(outcome.runDir, [HOLDER_PID]);

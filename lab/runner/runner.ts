@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { UsageError } from "../../core/cli/args";
@@ -19,14 +19,17 @@ import type { RemoteLoadHost } from "../load/remote";
 import { prepareGenerators } from "../load/sweep";
 import { wrkGenerator } from "../load/wrk";
 import { expandMatrix, type Selection } from "../matrix";
+import { SCRIPT_NAMES } from "../platforms/instance";
 import { probeKvm } from "../platforms/kvm";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
 import {
   CELLS_DIR,
+  cellRawDir,
   cleanLeftovers,
   createRunDir,
+  markActive,
   newRunId,
   readManifest,
   recordedCellIds,
@@ -455,7 +458,7 @@ async function sweep(
       ran++;
       spentS += result.wallS;
       estimatedDoneS += estimateCellSeconds(cell);
-      if (!HEALTHY_ENDS.has(result.status)) await recheckPlatform(cell, result, availability, profile, log);
+      if (!HEALTHY_ENDS.has(result.status)) await recheckPlatform(cell, result, runDir, availability, profile, log);
     }
     try {
       const kept = writeCellResult(runDir, result);
@@ -498,6 +501,7 @@ const HEALTHY_ENDS = new Set<CellResult["status"]>(["ok", "oom", "skipped"]);
 async function recheckPlatform(
   cell: Cell,
   result: CellResult,
+  runDir: string,
   availability: Map<string, Availability>,
   profile: Profile,
   log: (line: string) => void,
@@ -512,4 +516,16 @@ async function recheckPlatform(
   result.status = "lab-error";
   result.reason = `${result.reason ?? "the cell failed"}; then ${name} failed its check: ${now.reason}`;
   log(`  ${name.padEnd(7)} went away during the sweep: its later cells are skipped: ${now.reason}`);
+  // Its stop could not reach the platform (a stopped engine keeps its containers' records): the
+  // cell's instances stay marked, so the next lab run here removes them once the platform is back.
+  const rawDir = cellRawDir(runDir, cell.id);
+  const dirs = [
+    rawDir,
+    ...readdirSync(rawDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(rawDir, e.name)),
+  ];
+  const scripts = dirs.map((dir) => join(dir, SCRIPT_NAMES.cleanup)).filter((path) => existsSync(path));
+  for (const [i, script] of scripts.entries()) markActive(runDir, `unconfirmed-${cell.id}-${i + 1}`, script);
+  if (scripts.length > 0) log(`  ${cell.name}: ${scripts.length} instance(s) kept marked for the next run's cleanup`);
 }

@@ -1,6 +1,6 @@
 /** What the fault tests look at: processes by parent and by the pid files the lab writes, and a small disk. */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 interface ProcEntry {
@@ -78,4 +78,111 @@ export function mountTmpfs(dir: string, size: string): (() => void) | undefined 
       execFileSync("umount", ["-l", dir], { stdio: "pipe" });
     }
   };
+}
+
+export interface PrivateDockerd {
+  /** For DOCKER_HOST. */
+  host: string;
+  pid: number;
+  root: string;
+  /** SIGTERM (as `systemctl stop docker` does) and wait until it is gone. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** Stop it if it runs and unmount what it mounted under its folders. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A Docker engine of the test's own, on a private socket and data root, so stopping it under a
+ * sweep touches no one else's containers. No bridge and no iptables: containers use the host's
+ * network. Returns once it answers, or undefined when no dockerd is installed.
+ */
+export async function startPrivateDockerd(root: string): Promise<PrivateDockerd | undefined> {
+  const sock = join(root, "docker.sock");
+  const config = join(root, "daemon.json");
+  mkdirSync(root, { recursive: true });
+  writeFileSync(config, "{}\n");
+  const log = openSync(join(root, "dockerd.log"), "a");
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(
+      "dockerd",
+      [
+        "--host",
+        `unix://${sock}`,
+        "--data-root",
+        join(root, "data"),
+        "--exec-root",
+        join(root, "exec"),
+        "--pidfile",
+        join(root, "docker.pid"),
+        "--config-file",
+        config,
+        "--bridge",
+        "none",
+        "--iptables=false",
+        "--ip6tables=false",
+      ],
+      { stdio: ["ignore", log, log], detached: true },
+    );
+  } finally {
+    closeSync(log);
+  }
+  const started = await new Promise<boolean>((resolve) => {
+    child.once("error", () => resolve(false));
+    child.once("spawn", () => resolve(true));
+  });
+  if (!started || child.pid === undefined) return undefined;
+  const pid = child.pid;
+  child.unref();
+  const host = `unix://${sock}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], {
+        env: { ...process.env, DOCKER_HOST: host },
+        stdio: "pipe",
+      });
+      break;
+    } catch (error) {
+      if (!processAlive(pid) || Date.now() > deadline) {
+        const why = readFileSync(join(root, "dockerd.log"), "utf8").trim().split("\n").slice(-5).join("\n");
+        throw new Error(`the private dockerd did not come up: ${(error as Error).message}\n${why}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const stop = async (timeoutMs = 60_000) => {
+    if (!processAlive(pid)) return;
+    process.kill(pid, "SIGTERM");
+    const end = Date.now() + timeoutMs;
+    while (processAlive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    if (processAlive(pid)) process.kill(pid, "SIGKILL");
+  };
+  return {
+    host,
+    pid,
+    root,
+    stop,
+    async dispose() {
+      await stop();
+      // What dockerd mounted under its folders (the default network namespace, overlays), deepest first.
+      const mounts = readFileSync("/proc/self/mounts", "utf8")
+        .split("\n")
+        .map((line) => line.split(" ")[1] ?? "")
+        .filter((point) => point.startsWith(`${root}/`))
+        .sort((a, b) => b.length - a.length);
+      for (const point of mounts) {
+        try {
+          execFileSync("umount", ["-l", point], { stdio: "pipe" });
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}
+
+/** Processes whose command line mentions `text` (a private engine's folder), as pid and argv. */
+export function processesMentioning(text: string): ProcEntry[] {
+  return procEntries().filter((p) => p.argv.some((arg) => arg.includes(text)));
 }
