@@ -10,7 +10,7 @@
  * The port and platform faults have files of their own (faults.platforms.integration.test.ts).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import {
   existsSync,
@@ -211,8 +211,26 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
     truncateSync(join(cellsDir, victim), Math.floor(size / 2));
     recorded.delete(victim);
 
+    // The lock a SIGKILLed lab would have left (its process is gone): taken over, with a note.
+    const gone = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(
+      join(runDir, "lab.lock"),
+      JSON.stringify({
+        pid: Number(gone),
+        host: hostname(),
+        processStart: null,
+        startedAt: "2026-01-01T00:00:00.000Z",
+      }),
+    );
+
     const resumed = await lab(["--resume", runId]);
     assert.equal(resumed.code, 0, resumed.output);
+    assert.match(
+      resumed.output,
+      new RegExp(
+        `took over the lock of pid ${gone} on ${hostname()}, started 2026-01-01T00:00:00.000Z: that lab is no longer running`,
+      ),
+    );
     assert.match(
       resumed.output,
       new RegExp(`cells/${victim.replace(".", "\\.")} \\(${victimName}\\) is no valid result: it runs again`),
