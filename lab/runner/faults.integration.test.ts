@@ -6,6 +6,7 @@
  * - a second `npm run lab` on the same run folder is refused, naming the first's pid;
  * - wrk is killed mid-load: that cell is a lab-error and the sweep goes on;
  * - the results disk (a small tmpfs) fills up: the run stops cleanly with the resume command;
+ *   made read-only, a resume is refused before it runs anything;
  * - a recorded cell file is truncated: `--resume` runs that cell again and only the missing ones.
  * The port and platform faults have files of their own (faults.platforms.integration.test.ts).
  */
@@ -199,6 +200,22 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
     assert.deepEqual(livePidsUnder(runDir), []);
     assert.deepEqual(readdirSync(join(runDir, "active")), [], "no instance is marked as still running");
     rmSync(filler);
+
+    // A results folder that is not writable (read-only): the resume is refused before it runs anything.
+    execFileSync("mount", ["-o", "remount,ro", resultsRoot]);
+    try {
+      const readOnly = await lab(["--resume", runId]);
+      assert.equal(readOnly.code, 2, readOnly.output);
+      assert.match(
+        readOnly.output,
+        new RegExp(
+          `the results storage refused a write \\(EROFS.*\\): nothing was run; fix it, then: npm run lab -- --resume ${runId}`,
+        ),
+      );
+      assert.doesNotMatch(readOnly.output, /^\s+at /m);
+    } finally {
+      execFileSync("mount", ["-o", "remount,rw", resultsRoot]);
+    }
     for (const file of cellFiles()) recorded.set(file, statSync(join(cellsDir, file)).mtimeMs);
   });
 

@@ -232,20 +232,30 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   if (options.dryRun) return sweep(options, runId, runDir, { manifestWritten: false });
   let lock: RunLock;
   let createdHere = false;
-  if (options.run.kind === "resume") {
-    readManifest(runDir); // a folder that is no run is refused before anything is written into it
-    lock = acquireRunLock(runDir);
-  } else {
-    try {
-      createRunDir(options.resultsRoot, runId);
-    } catch (error) {
-      // The folder exists: when a live lab holds it, say who, rather than only that it exists.
-      const holder = liveHolderOf(runDir);
-      if (holder) throw new RunLockedError(join(runDir, LOCK_FILE), holder);
-      throw error;
+  try {
+    if (options.run.kind === "resume") {
+      readManifest(runDir); // a folder that is no run is refused before anything is written into it
+      lock = acquireRunLock(runDir);
+    } else {
+      try {
+        createRunDir(options.resultsRoot, runId);
+      } catch (error) {
+        // The folder exists: when a live lab holds it, say who, rather than only that it exists.
+        const holder = liveHolderOf(runDir);
+        if (holder) throw new RunLockedError(join(runDir, LOCK_FILE), holder);
+        throw error;
+      }
+      createdHere = true;
+      lock = acquireRunLock(runDir);
     }
-    createdHere = true;
-    lock = acquireRunLock(runDir);
+  } catch (error) {
+    if (createdHere) rmSync(runDir, { recursive: true, force: true });
+    const problem = storageProblem(error, options.resultsRoot);
+    if (problem !== null) {
+      const retry = options.run.kind === "resume" ? `; fix it, then: npm run lab -- --resume ${runId}` : "";
+      throw new InputError(`the results storage refused a write (${problem}): nothing was run${retry}`);
+    }
+    throw error;
   }
   const state = { manifestWritten: false };
   try {
