@@ -468,7 +468,7 @@ async function sweep(
       ran++;
       spentS += result.wallS;
       estimatedDoneS += estimateCellSeconds(cell);
-      if (!HEALTHY_ENDS.has(result.status)) await recheckPlatform(cell, result, runDir, availability, profile, log);
+      if (mayBePlatformGone(result)) await recheckPlatform(cell, result, runDir, availability, profile, log);
     }
     try {
       const kept = writeCellResult(runDir, result);
@@ -499,8 +499,17 @@ async function sweep(
   return { runId, runDir, interrupted, results, ran, ...(stopped ? { stopped } : {}) };
 }
 
-/** Ends after which the platform is known to work: anything else may mean it went away. */
-const HEALTHY_ENDS = new Set<CellResult["status"]>(["ok", "oom", "skipped"]);
+/**
+ * A failure that may be the platform's rather than the app's: it could not launch, the lab
+ * failed, or the instance ended without the platform saying how (a stopped Docker engine reports
+ * no exit code). An app that crashed with an exit code, or was OOM-killed, says nothing about the
+ * platform, so the (sometimes costly) check is not run again for it.
+ */
+function mayBePlatformGone(result: CellResult): boolean {
+  if (result.status === "failed-start" || result.status === "lab-error") return true;
+  const unknownEnd = result.exit === null || (result.exit.exitCode === null && result.exit.signal === null);
+  return (result.status === "crashed" || result.status === "timeout") && unknownEnd;
+}
 
 /**
  * After a cell that failed, ask its platform again whether it can run here (a Docker engine that
