@@ -35,7 +35,7 @@ import { loadRevision } from "../config/revision";
 import { probeVersion } from "../load/generator";
 import { wrkGenerator } from "../load/wrk";
 import { validateRun } from "../results/validate";
-import { childrenOf, livePidsUnder, mountTmpfs } from "../testing/faults";
+import { childrenOf, livePidsUnder, mountTmpfs, processesUsing } from "../testing/faults";
 
 const work = mkdtempSync(join(tmpdir(), "faults-it-"));
 const resultsRoot = join(work, "results");
@@ -106,6 +106,20 @@ async function until(what: string, test: () => boolean, child: ChildProcess, out
   }
 }
 
+/** Remount read-only or back; a file some process on the host still has open for writing there makes it fail for a moment. */
+async function remount(dir: string, mode: "ro" | "rw") {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync("mount", ["-o", `remount,${mode}`, dir], { stdio: "pipe" });
+      return;
+    } catch (error) {
+      if (attempt >= 20)
+        assert.fail(`remount,${mode} ${dir}: ${(error as Error).message}; using it: ${processesUsing(dir).join(", ")}`);
+      await sleep(250);
+    }
+  }
+}
+
 let unmount: (() => void) | undefined;
 let skipAll: string | false = false;
 
@@ -145,8 +159,17 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
     assert.equal(resumed.code, 2, resumed.output);
     assert.match(resumed.output, new RegExp(`in use by another lab: pid ${child.pid} `));
 
+    // Another lab on the same results folder (another run) starts while the first has an instance
+    // up: its leftover cleanup leaves the live run's instance alone.
+    const active = join(runDir, "active");
+    await until("an instance of the first lab", () => readdirSync(active).length > 0, child, output);
+    const beside = await lab(["--revision", revision, "--profile", "faults", "--run-id", "beside", "--dry-run"]);
+    assert.equal(beside.code, 0, beside.output);
+    assert.doesNotMatch(beside.output, /removed \d+ instance|removed a leftover/);
+
     // wrk killed under load in the second cell.
     await until("the first cell", () => cellFiles().length >= 1, child, output);
+    assert.equal(readCell(cellFiles()[0] ?? "").status, "ok", "the first cell was not disturbed by the lab beside it");
     let wrk: number | undefined;
     await until(
       "wrk loading the second cell",
@@ -198,11 +221,12 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
     );
     assert.equal(existsSync(join(runDir, "lab.lock")), false, "the lock was released");
     assert.deepEqual(livePidsUnder(runDir), []);
+    assert.deepEqual(processesUsing(resultsRoot), [], "no process works in or writes to the results");
     assert.deepEqual(readdirSync(join(runDir, "active")), [], "no instance is marked as still running");
     rmSync(filler);
 
     // A results folder that is not writable (read-only): the resume is refused before it runs anything.
-    execFileSync("mount", ["-o", "remount,ro", resultsRoot]);
+    await remount(resultsRoot, "ro");
     try {
       const readOnly = await lab(["--resume", runId]);
       assert.equal(readOnly.code, 2, readOnly.output);
@@ -214,7 +238,7 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
       );
       assert.doesNotMatch(readOnly.output, /^\s+at /m);
     } finally {
-      execFileSync("mount", ["-o", "remount,rw", resultsRoot]);
+      await remount(resultsRoot, "rw");
     }
     for (const file of cellFiles()) recorded.set(file, statSync(join(cellsDir, file)).mtimeMs);
   });

@@ -1,6 +1,6 @@
 /** What the fault tests look at: processes by parent and by the pid files the lab writes, and a small disk. */
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 interface ProcEntry {
@@ -185,4 +185,27 @@ export async function startPrivateDockerd(root: string): Promise<PrivateDockerd 
 /** Processes whose command line mentions `text` (a private engine's folder), as pid and argv. */
 export function processesMentioning(text: string): ProcEntry[] {
   return procEntries().filter((p) => p.argv.some((arg) => arg.includes(text)));
+}
+
+/** Live processes whose working folder or an open file lies under `dir`, as "pid comm: path". */
+export function processesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const p of procEntries()) {
+    const paths: string[] = [];
+    try {
+      paths.push(readlinkSync(`/proc/${p.pid}/cwd`));
+      for (const fd of readdirSync(`/proc/${p.pid}/fd`)) {
+        try {
+          paths.push(readlinkSync(`/proc/${p.pid}/fd/${fd}`));
+        } catch {
+          // closed meanwhile
+        }
+      }
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const hit = paths.find((path) => path === dir || path.startsWith(`${dir}/`));
+    if (hit) found.push(`${p.pid} ${p.comm}: ${hit}`);
+  }
+  return found;
 }
