@@ -16,7 +16,7 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Revision } from "../../core/config/revision";
 import { hasCommand } from "../../core/exec";
-import { goSkip } from "../../core/testing/requirements";
+import { dockerSkip, goSkip } from "../../core/testing/requirements";
 import { loadRevision } from "../config/revision";
 import { probeVersion } from "../load/generator";
 import { wrkGenerator } from "../load/wrk";
@@ -76,7 +76,9 @@ after(async () => {
 
 describe("the Docker engine stops during a cell", { timeout: 300_000 }, () => {
   it("that cell is a lab-error naming the engine, Docker's later cells are skipped, native goes on, nothing is lost or left running", async (t) => {
+    // A machine whose own engine cannot run (a container without privileges) cannot run a private one either.
     const skip =
+      (await dockerSkip()) ||
       (await goSkip()) ||
       (!(await hasCommand("dockerd", ["--version"])) && "dockerd is not installed") ||
       ((await probeVersion(wrkGenerator)) === null && "wrk is not installed");
