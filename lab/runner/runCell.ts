@@ -351,7 +351,9 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
         // The generator, not the app, failed (killed, crashed): a fault of the lab. Should the app
         // have died too, the check below says so instead.
         outcome.status = "lab-error";
-        outcome.reason = `the load generator failed: ${lastLines((error as Error).message, 4)}`;
+        // Paths relative to the run folder, so the result reads the same on any machine.
+        const message = (error as Error).message.replaceAll(`${ctx.runDir}/`, "");
+        outcome.reason = `the load generator failed: ${lastLines(message, 4)}`;
       }
     } finally {
       await stopFootprint(sampler, context.workDir);
