@@ -35,7 +35,7 @@ import { loadRevision } from "../config/revision";
 import { probeVersion } from "../load/generator";
 import { wrkGenerator } from "../load/wrk";
 import { validateRun } from "../results/validate";
-import { childrenOf, livePidsUnder, mountTmpfs, processesUsing } from "../testing/faults";
+import { childrenOf, livePidsUnder, mountTmpfs, processesInRunCgroups, processesUsing } from "../testing/faults";
 
 const work = mkdtempSync(join(tmpdir(), "faults-it-"));
 const resultsRoot = join(work, "results");
@@ -67,6 +67,9 @@ function writeRevision(): string {
   return path;
 }
 
+/** Every lab this file started: one still running when a test failed is stopped (SIGTERM: it removes its instance) in after(). */
+const labs = new Set<ChildProcess>();
+
 function startLab(args: string[]): { child: ChildProcess; output: () => string } {
   let text = "";
   const child = spawn(
@@ -74,6 +77,7 @@ function startLab(args: string[]): { child: ChildProcess; output: () => string }
     ["--import", "tsx", "lab/runner/cli.ts", "--results", resultsRoot, "--no-report", ...args],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
+  labs.add(child);
   child.stdout?.on("data", (c) => {
     text += c;
   });
@@ -132,7 +136,12 @@ before(async () => {
   unmount = mountTmpfs(resultsRoot, "16m");
 });
 
-after(() => {
+after(async () => {
+  for (const child of labs) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill("SIGTERM");
+    await Promise.race([once(child, "exit"), sleep(60_000)]);
+  }
   unmount?.();
   rmSync(work, { recursive: true, force: true });
 });
@@ -227,6 +236,7 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
       assert.equal(existsSync(join(runDir, "lab.lock")), false, "the lock was released");
       assert.deepEqual(livePidsUnder(runDir), []);
       assert.deepEqual(processesUsing(resultsRoot), [], "no process works in or writes to the results");
+      assert.deepEqual(processesInRunCgroups(runId), [], "no app left in the run's cgroups");
       assert.deepEqual(readdirSync(join(runDir, "active")), [], "no instance is marked as still running");
       rmSync(filler);
 
@@ -303,6 +313,8 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
     assert.deepEqual(check.problems, []);
     assert.deepEqual(check.missing, []);
     assert.deepEqual(livePidsUnder(runDir), []);
+    assert.deepEqual(processesInRunCgroups(runId), []);
+    assert.deepEqual(processesUsing(resultsRoot), []);
     assert.equal(existsSync(join(runDir, "lab.lock")), false);
   });
 });

@@ -10,27 +10,34 @@
  * a platform, lab/runner/plugin.integration.test.ts).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Revision } from "../../core/config/revision";
 import { hasCommand } from "../../core/exec";
 import { shellQuote } from "../../core/shell";
 import { goSkip } from "../../core/testing/requirements";
 import { loadRevision } from "../config/revision";
+import { adHocContext } from "../platforms/context";
+import { writeInstanceScripts } from "../platforms/instance";
 import { QEMU_X86 } from "../platforms/kvm";
 import { labQemuPids } from "../platforms/microvm";
 import { nativePlatform } from "../platforms/native";
 import { registerPlatform, unregisterPlatform } from "../platforms/registry";
 import type { Platform } from "../platforms/types";
+import { freePort } from "../ports";
 import { cleanLeftovers } from "../results/store";
 import { validateRun } from "../results/validate";
-import { livePidsUnder } from "../testing/faults";
+import { livePidsUnder, mountTmpfs, processesInRunCgroups, processesUsing } from "../testing/faults";
 import { runLab } from "./runner";
 
 const work = mkdtempSync(join(tmpdir(), "faults-platforms-it-"));
 const HOLDER_PID = "port-holder.pid";
+/** The Go binary the first test's run built (its manifest names it). */
+let goBinary: string | undefined;
 
 /** Native, except that its prepare starts another process on the instance's port (trials excepted, so the platform counts as available). */
 const takenPort: Platform = {
@@ -138,6 +145,10 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
       },
     });
     const text = lines.join("\n");
+    const manifest = JSON.parse(readFileSync(join(outcome.runDir, "manifest.json"), "utf8"));
+    goBinary = manifest.artifacts.find(
+      (a: { runtime: string; kind: string }) => a.runtime === "go" && a.kind === "binary",
+    )?.ref;
     const byName = new Map(outcome.results.map((c) => [c.name, c]));
     const cell = (name: string) => {
       const found = byName.get(name);
@@ -196,5 +207,36 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
     const check = validateRun(outcome.runDir);
     assert.deepEqual(check.problems, []);
     assert.deepEqual(check.missing, []);
+  });
+  it("native on a full disk: an app whose pid cannot be recorded is ended at once, never left running untracked", async (t) => {
+    if (!goBinary) return t.skip("the first test did not build the Go binary");
+    const disk = join(work, "small");
+    mkdirSync(disk);
+    const unmount = mountTmpfs(disk, "256k");
+    if (!unmount) return t.skip("cannot mount a tmpfs here (needs root)");
+    try {
+      const ctx = await adHocContext({
+        platform: nativePlatform,
+        runtime: "go",
+        artifact: goBinary,
+        hostPort: await freePort(),
+        workDir: join(disk, "instance"),
+        resources: { cpus: 1, memoryMB: 128 },
+        runId: "full-disk",
+      });
+      const paths = writeInstanceScripts(nativePlatform.scripts(ctx), ctx.workDir);
+      assert.equal(spawnSync("bash", [paths.prepare]).status, 0);
+      // The disk fills between prepare and start: the supervisor cannot write instance.pid.
+      spawnSync("dd", ["if=/dev/zero", `of=${join(disk, "filler")}`, "bs=4k"]);
+      const start = spawnSync("bash", [paths.start], { encoding: "utf8" });
+      assert.notEqual(start.status, 0, "the start reports that the app did not start");
+      assert.match(start.stderr, /no instance\.pid/);
+      spawnSync("bash", [paths.cleanup]);
+      await sleep(200);
+      assert.deepEqual(processesUsing(disk), [], "nothing runs from the instance's folder");
+      assert.deepEqual(processesInRunCgroups("full-disk"), []);
+    } finally {
+      unmount();
+    }
   });
 });

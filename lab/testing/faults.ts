@@ -209,3 +209,30 @@ export function processesUsing(dir: string): string[] {
   }
   return found;
 }
+
+/**
+ * Processes still in the native platform's memory cgroups of run `runId` (v1 and v2 hierarchies):
+ * an app whose pid file was never written is found here, where no pid file points at it.
+ */
+export function processesInRunCgroups(runId: string): string[] {
+  const found: string[] = [];
+  for (const parent of ["/sys/fs/cgroup/edgelab", "/sys/fs/cgroup/memory/edgelab"]) {
+    let names: string[];
+    try {
+      names = readdirSync(parent).filter((name) => name.startsWith(`edgelab-${runId}-`));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      try {
+        const pids = readFileSync(join(parent, name, "cgroup.procs"), "utf8")
+          .split("\n")
+          .filter(Boolean);
+        for (const pid of pids) found.push(`${name}: ${pid}`);
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+  return found;
+}
