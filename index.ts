@@ -14,7 +14,9 @@ import { artifactPlan } from "./infra/artifactPlan";
 import { EdgeLab } from "./infra/lab";
 import { pairSummary, planLab, usedDownloads } from "./infra/labPlan";
 import { lockDownloads, programDownloadSettings } from "./infra/lock";
+import { resolveHostAddresses } from "./infra/providers/addresses";
 import { readStackConfig } from "./infra/stackConfig";
+import { manualPullCommand } from "./infra/sweepScripts";
 import { loadRevision } from "./lab/config/revision";
 
 /** A revision id or a path (relative to the project) as a file. */
@@ -36,7 +38,8 @@ async function main(): Promise<Record<string, unknown>> {
     log: (line) => pulumi.log.info(line),
   });
   const revision = pinned.downloads ? { ...pinned, downloads: lock.downloads } : pinned;
-  const plan = planLab(settings.config, revision);
+  // Host names the hosts are given by are resolved now: firewalls admit addresses, not names.
+  const plan = await resolveHostAddresses(planLab(settings.config, revision));
   for (const warning of plan.warnings) pulumi.log.warn(warning);
   for (const line of pairSummary(plan)) pulumi.log.info(line);
 
@@ -71,9 +74,9 @@ async function main(): Promise<Record<string, unknown>> {
     sshCommand: sut.connection
       ? pulumi.interpolate`ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address}`
       : "(local target: this machine)",
-    /** Copy the (first pair's) results by hand, e.g. after an interrupted `pulumi up`. */
+    /** Copy the (first pair's) results by hand, e.g. after an interrupted `pulumi up` (EDGELAB_KEY_FILE=<your private key file>). */
     pullCommand: sut.connection
-      ? pulumi.interpolate`mkdir -p ${lab.resultsPath} && ssh -i <your private key> -p ${sut.plan.port} ${sut.plan.user}@${sut.address} '${sut.plan.user === "root" ? "" : "sudo -n "}tar -C /opt/edgelab/${lab.resultsPath} -czf - .' | tar -xzf - -C ${lab.resultsPath}`
+      ? sut.address.apply((address) => manualPullCommand(plan, { user: sut.plan.user, address, port: sut.plan.port }))
       : "(local target: the results are written here directly)",
     resultsPath: lab.resultsPath,
     cells: plan.cells.length,

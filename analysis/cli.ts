@@ -1,6 +1,5 @@
 import { join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { runMain, UsageError } from "../core/cli/args";
+import { folderFlag, parseCommandLine, runMain, shown, UsageError } from "../core/cli/args";
 import { repoRoot } from "../core/paths";
 import { summaryLines } from "./findings";
 import { newestRun } from "./read";
@@ -12,25 +11,21 @@ const usage = `usage: npm run report -- [runDir ...] [options]
   --out DIR         where report folders go (default reports/)
   --results DIR     results root searched when no runDir is given (default results/)`;
 
-function options() {
-  try {
-    return parseArgs({
-      options: {
-        name: { type: "string" },
-        out: { type: "string" },
-        results: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${usage}`);
-  }
+function options(argv: string[]) {
+  return parseCommandLine(
+    {
+      name: { type: "string" },
+      out: { type: "string" },
+      results: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    usage,
+    argv,
+  );
 }
 
-runMain(async () => {
-  const { values, positionals } = options();
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const { values, positionals } = options(argv);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return;
@@ -39,15 +34,22 @@ runMain(async () => {
   const cwd = process.env.INIT_CWD ?? process.cwd();
   let runDirs = positionals.map((p) => resolve(cwd, p));
   if (runDirs.length === 0) {
-    const root = values.results ? resolve(cwd, values.results) : join(repoRoot, "results");
+    const root = values.results
+      ? folderFlag("results", values.results, resolve(cwd, values.results))
+      : join(repoRoot, "results");
     const newest = newestRun(root);
     if (!newest) throw new UsageError(`no run folder given and none found under ${root}\n${usage}`);
     process.stdout.write(`no run folder given: using the newest run under ${relative(cwd, root) || "."}: ${newest}\n`);
     runDirs = [newest];
   }
+  if (values.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/.test(values.name)) {
+    throw new UsageError(
+      `--name ${shown(values.name)} is not allowed: use letters, digits, '.', '_', '+' and '-' (a folder name, at most 200)`,
+    );
+  }
   const result = await generateReport({
     runDirs,
-    reportsRoot: values.out ? resolve(cwd, values.out) : join(repoRoot, "reports"),
+    reportsRoot: values.out ? folderFlag("out", values.out, resolve(cwd, values.out)) : join(repoRoot, "reports"),
     name: values.name,
   });
   const a = result.analysis;
@@ -71,4 +73,6 @@ runMain(async () => {
       "",
     ].join("\n"),
   );
-});
+}
+
+if (require.main === module) runMain(() => main());

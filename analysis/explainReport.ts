@@ -17,9 +17,11 @@ import {
   whereText,
 } from "./attribution";
 import { type Finding, NO_FINDING } from "./findings";
-import { escapeHtml as e, mdCell, meanCi } from "./format";
+import { escapeHtml as e, meanCi } from "./format";
 import type { Scenario } from "./scenarios";
 import { summarize } from "./stats";
+import { htmlTable, markdownTable, rich, type Table, type TableRow } from "./table";
+import { type BadgeKind, badge } from "./tables";
 
 export const ATTRIBUTION_METHOD =
   "Gap = mean(A) − mean(B) over the ok repetitions (throughput of successful requests; mean latency), 95% Welch/Satterthwaite t interval. " +
@@ -40,18 +42,13 @@ function settingText(row: GapRow, s: ScenarioAttribution): string {
 const sideText = (scenario: Scenario | null, m: MetricAttribution) =>
   scenario ? meanCi(summarize(attributionValues(scenario, m.metric))) : "not run";
 
-interface Row {
-  cells: string[];
-  significant: boolean;
-}
-
-function rowsOf(s: ScenarioAttribution): Row[] {
-  const rows: Row[] = [];
+function rowsOf(s: ScenarioAttribution): TableRow[] {
+  const rows: TableRow[] = [];
   for (const m of s.metrics) {
     const unit = ATTRIBUTION_METRICS[m.metric].unit;
     for (const row of [m.base, ...m.changes]) {
       rows.push({
-        significant: row.significant,
+        className: row.significant ? "significant" : "",
         cells: [
           `${ATTRIBUTION_METRICS[m.metric].label} (${unit})`,
           settingText(row, s),
@@ -61,7 +58,7 @@ function rowsOf(s: ScenarioAttribution): Row[] {
           ratioText(row.ratio),
           row.change ? estimateText(row.delta) : "–",
           row.change ? shareText(row.share) : "–",
-          row.sentence,
+          row.significant ? rich(row.sentence, `<strong>${e(row.sentence)}</strong>`) : row.sentence,
         ],
       });
     }
@@ -84,9 +81,9 @@ const headers = (s: ScenarioAttribution) => [
 const titleOf = (s: ScenarioAttribution) =>
   `${capitalised(s.runtime)} ${s.workload}, ${whereText(s)}: ${s.a} vs ${s.b}`;
 
-function mdTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.map(mdCell).join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+/** One scenario's attribution: every metric at the paper's settings and with each knob changed. */
+function attributionTable(s: ScenarioAttribution): Table {
+  return { headers: headers(s), rows: rowsOf(s), numeric: [2, 3, 4, 5, 6, 7], className: "explain" };
 }
 
 export function findingsMarkdown(findings: readonly Finding[]): string {
@@ -105,15 +102,7 @@ export function attributionMarkdown(a: Attribution): string {
     out.push("This run has no knob variant beside the paper's settings on two platforms: nothing to attribute.", "");
   }
   for (const s of a.scenarios) {
-    out.push(
-      `### ${titleOf(s)}`,
-      "",
-      mdTable(
-        headers(s),
-        rowsOf(s).map((r) => r.cells),
-      ),
-      "",
-    );
+    out.push(`### ${titleOf(s)}`, "", markdownTable(attributionTable(s)), "");
   }
   if (a.outcomes.length > 0) {
     out.push(
@@ -135,19 +124,7 @@ export function attributionHtml(a: Attribution): string {
     );
   }
   for (const s of a.scenarios) {
-    const head = headers(s)
-      .map((h) => `<th>${e(h)}</th>`)
-      .join("");
-    const body = rowsOf(s)
-      .map(
-        (r) =>
-          `<tr${r.significant ? ' class="significant"' : ""}>${r.cells.map((c, i) => `<td${i >= 2 && i <= 7 ? ' class="n"' : ""}>${r.significant && i === 8 ? `<strong>${e(c)}</strong>` : e(c)}</td>`).join("")}</tr>`,
-      )
-      .join("\n");
-    parts.push(
-      `<h3>${e(titleOf(s))}</h3>`,
-      `<table class="explain"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`,
-    );
+    parts.push(`<h3>${e(titleOf(s))}</h3>`, htmlTable(attributionTable(s)));
   }
   if (a.outcomes.length > 0) {
     parts.push(
@@ -161,27 +138,37 @@ export function attributionHtml(a: Attribution): string {
 
 const ANALOGUE_TITLE = "Local analogues (tested here over platform classes; not the paper's claims)";
 
+const ANALOGUE_KINDS: Record<AnalogueVerdict["verdict"], BadgeKind> = {
+  yes: "ok",
+  no: "ok",
+  mixed: "warn",
+  undetermined: "na",
+  "not measured": "na",
+};
+
+function analoguesTable(list: readonly AnalogueVerdict[]): Table {
+  return {
+    headers: ["verdict", "question (local analogue)", "evidence (95% CIs)"],
+    rows: list.map((x) => ({
+      cells: [
+        rich(x.verdict, badge(x.verdict, ANALOGUE_KINDS[x.verdict])),
+        rich(
+          `${x.question} (${x.id})`,
+          `<strong>${e(x.question)}</strong> <span class="muted">(local analogue, <code>${e(x.id)}</code>)</span>`,
+        ),
+        rich(
+          [x.evidence.join("; "), x.note].filter((y) => y).join(" — "),
+          `${x.evidence.map((l) => e(l)).join("<br>")}${x.note ? `<br><span class="muted">${e(x.note)}</span>` : ""}`,
+        ),
+      ],
+    })),
+  };
+}
+
 export function analoguesMarkdown(list: readonly AnalogueVerdict[]): string {
-  return [
-    `### ${ANALOGUE_TITLE}`,
-    "",
-    mdTable(
-      ["verdict", "question (local analogue)", "evidence (95% CIs)"],
-      list.map((x) => [
-        x.verdict,
-        `${x.question} (${x.id})`,
-        [x.evidence.join("; "), x.note].filter((y) => y).join(" — "),
-      ]),
-    ),
-    "",
-  ].join("\n");
+  return [`### ${ANALOGUE_TITLE}`, "", markdownTable(analoguesTable(list)), ""].join("\n");
 }
 
 export function analoguesHtml(list: readonly AnalogueVerdict[]): string {
-  const kind = (v: AnalogueVerdict["verdict"]) => (v === "yes" || v === "no" ? "ok" : v === "mixed" ? "warn" : "na");
-  const rows = list.map(
-    (x) =>
-      `<tr><td><span class="badge b-${kind(x.verdict)}">${e(x.verdict)}</span></td><td><strong>${e(x.question)}</strong> <span class="muted">(local analogue, <code>${e(x.id)}</code>)</span></td><td>${x.evidence.map((l) => e(l)).join("<br>")}${x.note ? `<br><span class="muted">${e(x.note)}</span>` : ""}</td></tr>`,
-  );
-  return `<h3>${e(ANALOGUE_TITLE)}</h3>\n<table><thead><tr><th>verdict</th><th>question</th><th>evidence (95% CIs)</th></tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
+  return `<h3>${e(ANALOGUE_TITLE)}</h3>\n${htmlTable(analoguesTable(list))}`;
 }

@@ -3,17 +3,28 @@
  * opens offline, can be mailed, and shows the same thing in every browser.
  */
 
-import { CELL_STATUSES, FAILED_STATUSES } from "../core/results/schema";
+import { FAILED_STATUSES } from "../core/results/schema";
 import type { Analysis } from "./analyze";
-import type { ClaimVerdict } from "./claims";
 import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
 import { analoguesHtml, attributionHtml, findingsHtml } from "./explainReport";
-import { escapeHtml as e, meanCi, measuredText, num, ratioText } from "./format";
-import { crossCheckRows } from "./generators";
+import { escapeHtml as e } from "./format";
 import type { PairAgreement } from "./pairs";
-import { type PaperComparisonRow, paperCellLabel, UNITS } from "./paperCompare";
 import type { RenderedFigure } from "./render";
-import { failedCount, REPETITION_METRICS, type Scenario, scenarioLabel, scenarioNote } from "./scenarios";
+import type { Scenario } from "./scenarios";
+import { htmlTable } from "./table";
+import {
+  artifactTable,
+  claimsTable,
+  crossCheckTable,
+  crossoverTable,
+  decisionTable,
+  hostPairsTable,
+  loadStatsTable,
+  METRIC_NAMES,
+  paperNumbersTable,
+  runsTable,
+  ttrTable,
+} from "./tables";
 
 export interface ReportMeta {
   name: string;
@@ -65,13 +76,6 @@ code { background: var(--bg); padding: 1px 4px; border-radius: 4px; font-size: 1
 details summary { cursor: pointer; color: #0969da; }
 `;
 
-const badge = (text: string, kind: "ok" | "bad" | "na" | "warn") => `<span class="badge b-${kind}">${e(text)}</span>`;
-
-function table(headers: readonly string[], rows: readonly string[], numeric: readonly number[] = []): string {
-  const head = headers.map((h, i) => `<th${numeric.includes(i) ? ' class="n"' : ""}>${e(h)}</th>`).join("");
-  return `<table><thead><tr>${head}</tr></thead><tbody>${rows.join("\n")}</tbody></table>`;
-}
-
 /** Vega names clip paths and gradients by counters that restart per figure: make ids unique per page. */
 export function namespaceSvg(svg: string, prefix: string): string {
   return svg
@@ -81,28 +85,10 @@ export function namespaceSvg(svg: string, prefix: string): string {
     .replace(/^<svg /, `<svg role="img" aria-label="${prefix}" `);
 }
 
-/** The calibration cell every host pair ran: whether cells measured on different pairs compare. */
 function hostPairsSection(p: PairAgreement): string {
-  const value = (v: number | null, digits: number) => (v === null ? "–" : num(v, digits));
-  const rows = p.rows.map(
-    (r) =>
-      `<tr><td>${r.pair}</td><td>${e(r.status)}</td><td>${value(r.throughputRps, 0)}</td><td>${value(r.p50Ms, 2)}</td><td>${value(r.p99Ms, 2)}</td><td>${r.throughputDeltaPct === null ? "–" : `${r.throughputDeltaPct > 0 ? "+" : ""}${num(r.throughputDeltaPct, 1)}%`}</td></tr>`,
-  );
   return `<h3>How the host pairs agree</h3>
 <p>The calibration cell <code>${e(p.cellName)}</code> (${e(p.cellId)}) ran on every host pair.</p>
-${table(["pair", "status", "req/s", "p50 ms", "p99 ms", "req/s vs the owning pair"], rows)}`;
-}
-
-function runsSection(a: Analysis): string {
-  const rows = a.input.runs.map((r) => {
-    const m = r.manifest;
-    const found = Object.entries(m.versionsFound)
-      .filter(([, v]) => v)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(", ");
-    return `<tr><td>${e(m.runId)}</td><td>${e(m.origin)}</td><td>${e(m.createdAt)}</td><td>${e(m.profileName)} (${m.profile.repetitions} rep.)</td><td>${e(m.host.hostname)}: ${e(m.host.cpuModel)}, ${m.host.cores} cores, ${num(m.host.memoryBytes / 2 ** 30, 1)} GiB, ${e(m.host.kernel)}, KVM ${m.host.kvm.usable ? "usable" : `not usable (${e(m.host.kvm.reason ?? "")})`}</td><td>${e(found)}</td><td>${e(m.git.commit?.slice(0, 10) ?? "–")}${m.git.dirty ? " (dirty)" : ""}</td></tr>`;
-  });
-  return table(["run", "origin", "created", "profile", "host", "versions found", "lab commit"], rows);
+${htmlTable(hostPairsTable(p))}`;
 }
 
 function glance(a: Analysis): string {
@@ -142,100 +128,26 @@ function problems(a: Analysis): string {
   return out;
 }
 
-const METRIC_NAMES: Record<string, string> = { throughputRps: "throughput", latencyMeanMs: "mean latency" };
-
 function crossoverSection(pairs: readonly PairComparison[]): string {
   if (pairs.length === 0) return `<p class="muted">No load scenarios with two platforms to compare.</p>`;
-  const rows = pairs.map((p) => {
-    const significant = p.crossovers.length > 0;
-    const levels = p.levels
-      .map((l) => {
-        const who =
-          l.outcome === "a"
-            ? p.a
-            : l.outcome === "b"
-              ? p.b
-              : l.outcome === "tie"
-                ? "≈"
-                : l.outcome === "both-failed"
-                  ? "both failed"
-                  : "?";
-        return `<span title="${e(l.note)}">${l.memoryMB}: ${e(who)}</span>`;
-      })
-      .join(" · ");
-    return `<tr><td>${e(p.runtime)}</td><td>${e(p.workload)}</td><td class="n">${p.cpus}</td><td>${e(METRIC_NAMES[p.metric] ?? p.metric)}</td><td>${e(p.a)} vs ${e(p.b)}</td><td>${significant ? badge("crossover", "warn") : ""} ${e(p.summary)}</td><td class="muted">${levels}</td></tr>`;
-  });
-  return table(
-    ["runtime", "workload", "CPUs", "metric", "platforms", "finding", "better per memory level (MB)"],
-    rows,
-    [2],
-  );
+  return htmlTable(crossoverTable(pairs));
 }
 
 function decisionSection(a: Analysis): string {
   if (a.decisions.length === 0) return `<p class="muted">Not enough data for a decision table.</p>`;
-  const rows = a.decisions.map((d) => {
-    const kind = d.choice.startsWith("neither")
-      ? "bad"
-      : d.choice.startsWith("undetermined")
-        ? "na"
-        : d.choice.startsWith("trade-off") || d.choice.startsWith("either")
-          ? "warn"
-          : "ok";
-    return `<tr><td>${e(d.runtime)}</td><td>${e(d.aspect)}</td><td>${e(d.platforms)}</td><td>${e(d.resources)}</td><td>${badge(d.choice, kind)}</td><td class="muted">${e(d.evidence)}</td></tr>`;
-  });
-  return table(
-    ["runtime", "workload / property", "platforms", "resources", "choice the data supports", "evidence (95% CIs)"],
-    rows,
-  );
-}
-
-function verdictBadge(v: ClaimVerdict): string {
-  return v.verdict === "reproduced"
-    ? badge("reproduced", "ok")
-    : v.verdict === "not reproduced"
-      ? badge("not reproduced", "bad")
-      : badge("not measured", "na");
-}
-
-function claimsSection(a: Analysis): string {
-  const rows = a.claims.map((c) => {
-    const inputs = c.inputs.map(
-      (i) => `${i.query} = ${measuredText(i.value)}${i.value.flagged ? " (flagged cells)" : ""}`,
-    );
-    const numbers =
-      c.verdict === "not measured"
-        ? e(c.note)
-        : `${e(c.detail)}${c.note ? `<br><span class="muted">${e(c.note)}</span>` : ""}`;
-    const ambiguous = c.claim.ambiguous ? `<br>ambiguous in the paper: ${e(c.claim.ambiguous)}` : "";
-    const source = `<details><summary>quote and check</summary><span class="muted">“${e(c.claim.quote)}” (${e(c.claim.section)})${ambiguous}<br>check: ${e(c.claim.check)}</span></details>`;
-    return `<tr class="${c.verdict === "not reproduced" ? "failed" : ""}"><td>${verdictBadge(c)}</td><td><strong>${e(c.claim.statement)}</strong> <span class="muted">(${e(c.claim.section)}, <code>${e(c.claim.id)}</code>${c.claim.ambiguous ? ", ambiguous" : ""})</span>${source}</td><td>${numbers}${inputs.length > 0 ? `<details><summary>${inputs.length} input(s)</summary>${inputs.map((x) => e(x)).join("<br>")}</details>` : ""}</td></tr>`;
-  });
-  return table(["verdict", "claim", "numbers behind the verdict"], rows);
+  return htmlTable(decisionTable(a));
 }
 
 function paperTableSection(a: Analysis): string {
-  const row = (r: PaperComparisonRow) => {
-    const p = r.paper;
-    const value = `${p.approximate ? "~" : ""}${num(p.value)}`;
-    const notes = [
-      p.ambiguous ? `ambiguous: ${p.ambiguous}` : "",
-      r.measured?.flagged ? "measured from flagged cells" : "",
-      r.measured?.note && r.measured.note !== p.platform ? r.measured.note : "",
-    ].filter((x) => x);
-    const cls = !r.measured ? "skipped" : r.measured.flagged ? "flagged" : "";
-    return `<tr class="${cls}"><td>${e(p.metric)}</td><td>${e(paperCellLabel(p))}</td><td class="n">${value}</td><td class="n">${e(measuredText(r.measured))}</td><td class="n">${r.measured ? r.measured.n : "–"}</td><td class="n">${ratioText(r.ratio)}</td><td>${e(UNITS[p.metric] ?? "")}</td><td class="muted" title="${e(p.quote)}"><code>${e(p.id)}</code> ${e(p.section)}${notes.length ? ` · ${e(notes.join("; "))}` : ""}</td></tr>`;
-  };
-  const headers = ["metric", "cell", "paper", "this run [95% CI]", "n", "ratio run/paper", "unit", "source / notes"];
   const measured = a.paperRows.filter((r) => r.measured);
   const missing = a.paperRows.filter((r) => !r.measured);
   const shown =
     measured.length > 0
-      ? table(headers, measured.map(row), [2, 3, 4, 5])
+      ? htmlTable(paperNumbersTable(measured))
       : `<p class="muted">This run measured none of the cells the paper gives numbers for.</p>`;
   const rest =
     missing.length > 0
-      ? `<details><summary>${missing.length} published number(s) with no counterpart in this run</summary>${table(headers, missing.map(row), [2, 3, 4, 5])}</details>`
+      ? `<details><summary>${missing.length} published number(s) with no counterpart in this run</summary>${htmlTable(paperNumbersTable(missing))}</details>`
       : "";
   return `<p class="muted">${measured.length} of ${a.paperRows.length} published numbers have a measured counterpart (n = repetitions, or launches for time to ready; ~ = the paper hedges the number).</p>${shown}${rest}`;
 }
@@ -250,79 +162,25 @@ function figureSection(figures: readonly RenderedFigure[], meta: ReportMeta): st
     .join("\n");
 }
 
-/** Red: a repetition failed (or none ran ok); amber: flagged cells are in or were left out of the stats. */
-function rowClass(s: Scenario): string {
-  if (s.basis === "none") return s.counts.skipped === s.cells.length ? "skipped" : "failed";
-  if (failedCount(s) > 0) return "failed";
-  if (s.basis === "flagged" || s.flaggedOk > 0) return "flagged";
-  return "";
-}
-
-function statusText(s: Scenario): string {
-  const parts = CELL_STATUSES.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`);
-  return parts.join(", ");
-}
-
 function loadStatsSection(scenarios: readonly Scenario[]): string {
-  const load = scenarios.filter((s) => s.spec.workload !== "startup");
-  if (load.length === 0) return `<p class="muted">No load scenarios.</p>`;
-  const rows = load.map((s) => {
-    const m = s.metrics;
-    const flags = s.flags.length > 0 ? s.flags.map((f) => badge(f, "warn")).join(" ") : "";
-    return `<tr class="${rowClass(s)}"><td class="key">${e(scenarioLabel(s.spec))}</td><td>${e(s.series)}</td><td>${e(statusText(s))}</td><td class="n">${s.used.length}</td><td class="n">${e(meanCi(m.throughputRps))}</td><td class="n">${e(meanCi(m.failedRequests))}</td><td class="n">${e(meanCi(m.latencyMeanMs))}</td><td class="n">${e(meanCi(m.jitterMs))}</td><td class="n">${e(meanCi(m.p99Ms))}</td><td class="n">${e(meanCi(m.rssPeakMiB))}</td><td class="n">${num(m.timeouts?.mean)}</td><td>${flags} <span class="muted">${e(scenarioNote(s))}</span></td></tr>`;
-  });
-  const u = (k: keyof typeof REPETITION_METRICS) => `${REPETITION_METRICS[k].label} (${REPETITION_METRICS[k].unit})`;
-  return table(
-    [
-      "scenario",
-      "platform",
-      "repetitions",
-      "n used",
-      u("throughputRps"),
-      u("failedRequests"),
-      u("latencyMeanMs"),
-      u("jitterMs"),
-      u("p99Ms"),
-      u("rssPeakMiB"),
-      "timeouts / rep.",
-      "flags and notes",
-    ],
-    rows,
-    [3, 4, 5, 6, 7, 8, 9, 10],
-  );
+  const table = loadStatsTable(scenarios);
+  return table.rows.length === 0 ? `<p class="muted">No load scenarios.</p>` : htmlTable(table);
 }
 
-/** Cells loaded by two generators, side by side. */
 function crossCheckSection(a: Analysis): string {
-  const rows = crossCheckRows(a.input.cells.map((x) => x.cell)).map(
-    (r) =>
-      `<tr><td class="key">${e(r.cell)}</td><td>${e(r.first)}</td><td>${e(r.second)}</td><td class="n">${e(r.gap)}</td><td>${r.verdict.startsWith("disagree") ? badge(r.verdict, "warn") : e(r.verdict)}</td></tr>`,
-  );
-  if (rows.length === 0) return "";
-  return `<h2 id="cross-checks">Load generator cross-checks</h2>\n${table(["cell", "first generator", "second generator", "gap", "verdict"], rows, [3])}`;
+  const table = crossCheckTable(a);
+  if (table.rows.length === 0) return "";
+  return `<h2 id="cross-checks">Load generator cross-checks</h2>\n${htmlTable(table)}`;
 }
 
 function ttrSection(scenarios: readonly Scenario[]): string {
-  const startup = scenarios.filter((s) => s.spec.workload === "startup");
-  if (startup.length === 0) return `<p class="muted">No startup cells.</p>`;
-  const rows = startup.map((s) => {
-    const d = s.ttr;
-    return `<tr class="${rowClass(s)}"><td class="key">${e(scenarioLabel(s.spec))}</td><td>${e(s.series)}</td><td>${e(statusText(s))}</td><td class="n">${d?.n ?? 0}</td><td class="n">${num(d?.median)}</td><td class="n">${d ? `${num(d.p25)}–${num(d.p75)}` : "–"}</td><td class="n">${d ? `${num(d.min)}–${num(d.max)}` : "–"}</td><td class="muted">${e(scenarioNote(s))}</td></tr>`;
-  });
-  return table(
-    ["scenario", "platform", "repetitions", "launches", "median (ms)", "quartiles (ms)", "min–max (ms)", "notes"],
-    rows,
-    [3, 4, 5, 6],
-  );
+  const table = ttrTable(scenarios);
+  return table.rows.length === 0 ? `<p class="muted">No startup cells.</p>` : htmlTable(table);
 }
 
 function artifactSection(a: Analysis): string {
   if (a.sizes.length === 0) return `<p class="muted">The manifests list no sized artifact.</p>`;
-  const rows = a.sizes.map(
-    (s) =>
-      `<tr><td>${e(s.runtime)}</td><td>${e(s.kind)}</td><td class="n">${num(s.apparentMB, 1)}</td><td class="n">${s.allocatedMB === null ? "–" : num(s.allocatedMB, 1)}</td><td><code>${e(s.ref)}</code></td><td class="muted">${e(s.notes.join("; "))}</td></tr>`,
-  );
-  return table(["runtime", "kind", "apparent (MB)", "allocated (MB)", "reference", "notes"], rows, [2, 3]);
+  return htmlTable(artifactTable(a));
 }
 
 const METHOD = `<div class="box info">
@@ -382,7 +240,7 @@ ${crossoverSection(a.pairs)}
 ${decisionSection(a)}
 <h2 id="paper">The paper beside this run</h2>
 <h3>Claims</h3>
-${claimsSection(a)}
+${htmlTable(claimsTable(a))}
 ${analoguesHtml(a.analogues)}
 <h3>Published numbers</h3>
 ${paperTableSection(a)}
@@ -397,7 +255,7 @@ ${ttrSection(a.scenarios)}
 <h2 id="artifacts">Artifacts</h2>
 ${artifactSection(a)}
 <h2 id="runs">Runs, hosts and versions</h2>
-${runsSection(a)}
+${htmlTable(runsTable(a))}
 ${a.hostPairs.map(hostPairsSection).join("\n")}
 </main>
 </body>

@@ -2,18 +2,21 @@
 import { CELL_STATUSES } from "../core/results/schema";
 import type { Analysis } from "./analyze";
 import { analoguesMarkdown, attributionMarkdown, findingsMarkdown } from "./explainReport";
-import { mdCell as c, meanCi, measuredText, num, ratioText } from "./format";
-import { crossCheckRows } from "./generators";
 import type { ReportMeta } from "./html";
 import { pairAgreementMarkdown } from "./pairs";
-import { paperCellLabel } from "./paperCompare";
 import type { RenderedFigure } from "./render";
-import { scenarioLabel, scenarioNote } from "./scenarios";
-
-function mdTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.map(c).join(" | ")} |`;
-  return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
-}
+import { markdownTable } from "./table";
+import {
+  artifactTable,
+  claimsTable,
+  crossCheckTable,
+  crossoverTable,
+  decisionTable,
+  loadStatsTable,
+  paperNumbersTable,
+  runsTable,
+  ttrTable,
+} from "./tables";
 
 export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], meta: ReportMeta): string {
   const out: string[] = [];
@@ -42,17 +45,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
   if (a.pairs.length === 0) out.push("No load scenarios with two platforms to compare.", "");
   else {
     out.push(
-      mdTable(
-        ["runtime", "workload", "CPUs", "metric", "platforms", "finding"],
-        a.pairs.map((p) => [
-          p.runtime,
-          p.workload,
-          String(p.cpus),
-          p.metric === "throughputRps" ? "throughput" : "mean latency",
-          `${p.a} vs ${p.b}`,
-          p.summary,
-        ]),
-      ),
+      markdownTable(crossoverTable(a.pairs)),
       "",
       "A platform is better at a level only where the 95% confidence intervals separate.",
       "",
@@ -60,15 +53,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
   }
 
   out.push(`## Decision table`, "");
-  out.push(
-    a.decisions.length === 0
-      ? "Not enough data."
-      : mdTable(
-          ["runtime", "workload / property", "platforms", "resources", "choice", "evidence"],
-          a.decisions.map((d) => [d.runtime, d.aspect, d.platforms, d.resources, d.choice, d.evidence]),
-        ),
-    "",
-  );
+  out.push(a.decisions.length === 0 ? "Not enough data." : markdownTable(decisionTable(a)), "");
 
   const verdicts = (v: string) => a.claims.filter((x) => x.verdict === v).length;
   out.push(
@@ -77,18 +62,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     `${verdicts("reproduced")} reproduced, ${verdicts("not reproduced")} not reproduced, ${verdicts("not measured")} not measured.`,
     "",
   );
-  out.push(
-    mdTable(
-      ["verdict", "claim", "section", "numbers"],
-      a.claims.map((x) => [
-        x.verdict,
-        `${x.claim.statement} (${x.claim.id})`,
-        x.claim.section,
-        x.verdict === "not measured" ? x.note : [x.detail, x.note].filter((y) => y).join("; "),
-      ]),
-    ),
-    "",
-  );
+  out.push(markdownTable(claimsTable(a)), "");
 
   out.push(analoguesMarkdown(a.analogues));
 
@@ -100,19 +74,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     "",
   );
   if (measured.length > 0) {
-    out.push(
-      mdTable(
-        ["measurement", "cell", "paper", "this run [95% CI]", "ratio"],
-        measured.map((r) => [
-          r.paper.id,
-          paperCellLabel(r.paper),
-          `${r.paper.approximate ? "~" : ""}${num(r.paper.value)}`,
-          `${measuredText(r.measured)}${r.measured?.flagged ? " (flagged)" : ""}`,
-          ratioText(r.ratio),
-        ]),
-      ),
-      "",
-    );
+    out.push(markdownTable(paperNumbersTable(measured)), "");
   }
 
   out.push(`## Figures`, "");
@@ -123,48 +85,15 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
   if (figures.length === 0) out.push("No figure: the input has no data to draw.");
   out.push("");
 
-  out.push(`## Statistics per scenario`, "");
-  out.push(
-    mdTable(
-      [
-        "scenario",
-        "platform",
-        "n used",
-        "ok throughput (req/s)",
-        "failed requests",
-        "mean latency (ms)",
-        "jitter (ms)",
-        "p99 (ms)",
-        "TTR median (ms)",
-        "notes",
-      ],
-      a.scenarios.map((s) => [
-        scenarioLabel(s.spec),
-        s.series,
-        String(s.used.length),
-        meanCi(s.metrics.throughputRps),
-        meanCi(s.metrics.failedRequests),
-        meanCi(s.metrics.latencyMeanMs),
-        meanCi(s.metrics.jitterMs),
-        meanCi(s.metrics.p99Ms),
-        s.ttr ? `${num(s.ttr.median)} (${s.ttr.n} launches)` : "–",
-        scenarioNote(s),
-      ]),
-    ),
-    "",
-  );
+  const load = loadStatsTable(a.scenarios);
+  if (load.rows.length > 0) out.push(`## Statistics per scenario (load)`, "", markdownTable(load), "");
+  const ttr = ttrTable(a.scenarios);
+  if (ttr.rows.length > 0) out.push(`## Time to ready`, "", markdownTable(ttr), "");
   for (const agreement of a.hostPairs)
     out.push("## How the host pairs agree", "", pairAgreementMarkdown(agreement), "");
-  const crossChecks = crossCheckRows(cells);
-  if (crossChecks.length > 0) {
-    out.push(`## Load generator cross-checks`, "");
-    out.push(
-      mdTable(
-        ["cell", "first generator", "second generator", "gap", "verdict"],
-        crossChecks.map((r) => [r.cell, r.first, r.second, r.gap, r.verdict]),
-      ),
-      "",
-    );
-  }
+  const crossChecks = crossCheckTable(a);
+  if (crossChecks.rows.length > 0) out.push(`## Load generator cross-checks`, "", markdownTable(crossChecks), "");
+  if (a.sizes.length > 0) out.push(`## Artifacts`, "", markdownTable(artifactTable(a)), "");
+  out.push(`## Runs, hosts and versions`, "", markdownTable(runsTable(a)), "");
   return `${out.join("\n")}\n`;
 }

@@ -6,9 +6,13 @@
  *
  *   npx tsx analysis/pairs.ts results/<stack>/<runId>
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type CellResult, CellResultSchema } from "../core/results/schema";
+import { InputError } from "../core/config/errors";
+import { readCellFile } from "../core/results/read";
+import type { CellResult } from "../core/results/schema";
+import { markdownTable } from "./table";
+import { hostPairsTable } from "./tables";
 
 export interface PairRow {
   pair: number;
@@ -28,8 +32,11 @@ export interface PairAgreement {
   rows: PairRow[];
 }
 
+/** Through the one reader: a broken file is an error naming it. */
 function read(path: string): CellResult {
-  return CellResultSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  const got = readCellFile(path);
+  if ("problem" in got) throw new InputError(got.problem);
+  return got.cell.cell;
 }
 
 /** The calibration cell on every pair of a run folder; null when the run has no calibration (one pair). */
@@ -76,16 +83,10 @@ export function pairAgreement(runDir: string): PairAgreement | null {
 
 /** A Markdown table of the agreement. */
 export function pairAgreementMarkdown(a: PairAgreement): string {
-  const num = (v: number | null, digits = 1) => (v === null ? "–" : v.toFixed(digits));
   return [
     `Calibration cell \`${a.cellName}\` (${a.cellId}) on every host pair:`,
     "",
-    "| pair | status | req/s | p50 ms | p99 ms | req/s vs owner |",
-    "| ---: | ------ | ----: | -----: | -----: | -------------: |",
-    ...a.rows.map(
-      (r) =>
-        `| ${r.pair} | ${r.status} | ${num(r.throughputRps, 0)} | ${num(r.p50Ms, 2)} | ${num(r.p99Ms, 2)} | ${r.throughputDeltaPct === null ? "–" : `${r.throughputDeltaPct > 0 ? "+" : ""}${r.throughputDeltaPct.toFixed(1)}%`} |`,
-    ),
+    markdownTable(hostPairsTable(a)),
   ].join("\n");
 }
 

@@ -27,10 +27,34 @@ describe("readRuns", () => {
 
     const input = readRuns([runDir]);
     assert.equal(input.errors.length, 2);
-    assert.match(input.errors[0] ?? "", new RegExp(`${first}: not valid JSON`));
-    assert.match(input.errors[1] ?? "", new RegExp(`${second}: does not match the cell result schema at status`));
+    assert.match(
+      input.errors[0] ?? "",
+      new RegExp(`${first} is not valid JSON, truncated or damaged .*; the cell is left out$`),
+    );
+    assert.match(input.errors[1] ?? "", new RegExp(`${second} is not a cell result: status = missing is not allowed`));
     assert.equal(input.cells.length, 58, "the other 58 of 60 cells are used");
     assert.ok(input.warnings.some((w) => w.includes("partial") && w.includes("2 of 60")));
+  });
+
+  it("uses a cell whose id does not match its spec, merged by its recorded id, with a warning naming the file", () => {
+    const runDir = writeSyntheticRun(root, paperRunOptions("edited", 1));
+    const [first] = cellFiles(runDir);
+    assert.ok(first);
+    const path = join(runDir, "cells", first);
+    const data = JSON.parse(readFileSync(path, "utf8")) as { spec: { cpus: number } };
+    data.spec.cpus = 64;
+    writeFileSync(path, JSON.stringify(data));
+    const input = readRuns([runDir]);
+    assert.equal(input.cells.length, 60);
+    assert.deepEqual(input.errors, []);
+    assert.ok(
+      input.warnings.some(
+        (w) =>
+          w.startsWith(`${path}: id ${first.slice(0, 16)} does not match its spec`) &&
+          w.endsWith("merged by the recorded id"),
+      ),
+      input.warnings.join("\n"),
+    );
   });
 
   it("refuses a path that is not a run folder, naming it", () => {
@@ -43,7 +67,7 @@ describe("readRuns", () => {
     writeFileSync(join(brokenManifest, "manifest.json"), "{");
     assert.throws(
       () => readRuns([brokenManifest]),
-      new RegExp(`${brokenManifest} is not a usable run folder: manifest.json: `),
+      new RegExp(`${brokenManifest} is not a usable run folder: manifest.json is not valid JSON`),
     );
     const file = join(root, "file.txt");
     writeFileSync(file, "x");

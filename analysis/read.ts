@@ -1,8 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
-import { cellId } from "../core/matrix";
-import { type CellResult, CellResultSchema, type Manifest } from "../core/results/schema";
-import { CELLS_DIR, MANIFEST_FILE, readManifest } from "../lab/results/store";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { MANIFEST_FILE, readCells, readManifest } from "../core/results/read";
+import type { CellResult, Manifest } from "../core/results/schema";
 
 export interface LoadedRun {
   dir: string;
@@ -25,43 +24,10 @@ export interface RunInput {
   warnings: string[];
 }
 
-/** Thrown for a command-line path that is not a results run folder. */
-export class NotARunFolderError extends Error {
-  override name = "UsageError";
-}
-
 function openRun(dir: string): LoadedRun {
+  // Without a valid manifest no cell can be trusted: the reader's error names the folder and the problem.
   const path = resolve(dir);
-  if (!existsSync(path)) throw new NotARunFolderError(`${dir} is not a run folder: it does not exist`);
-  if (!statSync(path).isDirectory()) throw new NotARunFolderError(`${dir} is not a run folder: it is a file`);
-  if (!existsSync(join(path, MANIFEST_FILE))) {
-    throw new NotARunFolderError(
-      `${dir} is not a run folder: ${MANIFEST_FILE} is missing (expected results/<runId>/manifest.json)`,
-    );
-  }
-  try {
-    // readManifest validates against ManifestSchema; without a manifest no cell can be trusted.
-    return { dir: path, manifest: readManifest(path) };
-  } catch (error) {
-    throw new NotARunFolderError(`${dir} is not a usable run folder: ${MANIFEST_FILE}: ${(error as Error).message}`);
-  }
-}
-
-function readCellFile(path: string): { cell: CellResult } | { error: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    return { error: `${path}: not valid JSON (${(error as Error).message}); the cell is left out` };
-  }
-  const parsed = CellResultSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      error: `${path}: does not match the cell result schema at ${issue?.path.join(".") || "(top level)"}: ${issue?.message}; the cell is left out`,
-    };
-  }
-  return { cell: parsed.data };
+  return { dir: path, manifest: readManifest(path) };
 }
 
 /**
@@ -75,26 +41,14 @@ export function readRuns(dirs: readonly string[]): RunInput {
   const seen = new Map<string, LoadedCell>();
   for (const run of runs) {
     const { runId } = run.manifest;
-    const cellsDir = join(run.dir, CELLS_DIR);
-    const files = existsSync(cellsDir)
-      ? readdirSync(cellsDir)
-          .filter((f) => f.endsWith(".json"))
-          .sort()
-      : [];
-    if (files.length === 0) input.warnings.push(`run ${runId} (${run.dir}) has no cell results yet`);
+    const read = readCells(run.dir);
+    const files = read.cells.length + read.broken.length;
+    if (files === 0) input.warnings.push(`run ${runId} (${run.dir}) has no cell results yet`);
+    input.errors.push(...read.broken.map((problem) => `${problem}; the cell is left out`));
     const recorded = new Set<string>();
-    for (const file of files) {
-      const path = join(cellsDir, file);
-      const read = readCellFile(path);
-      if ("error" in read) {
-        input.errors.push(read.error);
-        continue;
-      }
-      const { cell } = read;
-      if (basename(file, ".json") !== cell.id) input.warnings.push(`${path}: holds cell ${cell.id} (${cell.name})`);
-      if (cellId(cell.spec) !== cell.id) {
-        input.warnings.push(`${path}: id ${cell.id} does not match the hash of its spec; merged by the recorded id`);
-      }
+    for (const { file: path, cell, mismatches } of read.cells) {
+      // A cell whose id does not line up is still data: merged by its recorded id, with a warning.
+      input.warnings.push(...mismatches.map((m) => `${m}; merged by the recorded id`));
       recorded.add(cell.id);
       const earlier = seen.get(cell.id);
       if (earlier) {
@@ -108,7 +62,7 @@ export function readRuns(dirs: readonly string[]): RunInput {
       input.cells.push(loaded);
     }
     const missing = run.manifest.cells.filter((c) => !recorded.has(c.id));
-    if (missing.length > 0 && files.length > 0) {
+    if (missing.length > 0 && files > 0) {
       const names = missing.map((c) => c.name);
       const shown = names.slice(0, 8).join(", ");
       input.warnings.push(
@@ -130,8 +84,7 @@ export function newestRun(resultsRoot: string): string | null {
     if (!existsSync(manifestPath)) continue;
     let at = statSync(manifestPath).mtimeMs;
     try {
-      const createdAt = (JSON.parse(readFileSync(manifestPath, "utf8")) as { createdAt?: unknown }).createdAt;
-      if (typeof createdAt === "string" && !Number.isNaN(Date.parse(createdAt))) at = Date.parse(createdAt);
+      at = Date.parse(readManifest(dir).createdAt);
     } catch {
       // an unreadable manifest still counts by its file time; reading it later names the problem
     }

@@ -73,7 +73,7 @@ describe("npm run report", () => {
     writeFileSync(join(broken, "cells", file), "{ not json");
     const { code, stdout, stderr } = await report([broken, "--out", reports, "--name", "broken"]);
     assert.equal(code, 0, stderr);
-    assert.match(stderr, new RegExp(`error: ${join(broken, "cells", file)}: not valid JSON`));
+    assert.match(stderr, new RegExp(`error: ${join(broken, "cells", file)} is not valid JSON, truncated or damaged`));
     assert.match(stdout, /read 53 cells .*\(1 file\(s\) could not be used\)/);
     assert.match(readFileSync(reportPath(stdout), "utf8"), new RegExp(`1 file\\(s\\) could not be used.*${file}`, "s"));
   });

@@ -297,7 +297,7 @@ describe("stack config against the revision (planLab)", () => {
   it("a profile the revision does not have", () => {
     const c = parseLabConfig({ ...hcloudBase, revision: TEST_REVISION, profile: "huge" }, "dev");
     assert.deepEqual(planProblems(c), [
-      'edge-lab:profile = "huge" is not a profile of revision infra-test: use one of paper, quick',
+      'edge-lab:profile: profile "huge" is not in revision infra-test: use one of paper, quick',
     ]);
   });
 

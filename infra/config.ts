@@ -6,7 +6,8 @@
  * name the key, the value and what is allowed.
  */
 import { z } from "zod";
-import { ConfigError, describeIssues } from "../core/config/errors";
+import { ConfigError, describeIssues, describeKey } from "../core/config/errors";
+import { RUN_ID_PATTERN, RUN_ID_RULE } from "../core/results/runId";
 import { PROVIDER_KEYS, PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
 import { NETWORK } from "./providers/common";
 import { type KeyDef, type KeyKind, NAMESPACE } from "./providers/keys";
@@ -31,10 +32,7 @@ const COMMON_KEYS = {
   },
   runId: {
     kind: "string",
-    schema: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "expected letters, digits, '.', '_' and '-' (at most 100)")
-      .optional(),
+    schema: z.string().regex(RUN_ID_PATTERN, `expected ${RUN_ID_RULE}`).optional(),
   },
   allowEmulation: { kind: "boolean", schema: z.boolean().default(false) },
   bootstrap: { kind: "boolean", schema: z.boolean().optional() },
@@ -129,8 +127,11 @@ export function readRaw(key: ConfigKey, value: string): unknown {
       if (value === "true" || value === "false") return value === "true";
       throw bad("true or false");
     case "number": {
+      // Decimal only ("0x10", "1e3" and " 3 " are typos more often than numbers); exact (2^53 at most).
       const n = Number(value);
-      if (value.trim() === "" || !Number.isFinite(n)) throw bad("a number");
+      if (!/^-?\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || Math.abs(n) > Number.MAX_SAFE_INTEGER) {
+        throw bad("a number");
+      }
       return n;
     }
     case "json":
@@ -147,11 +148,12 @@ export function readRaw(key: ConfigKey, value: string): unknown {
  * listing every problem: unknown keys, bad values, and keys that do not fit the target.
  */
 export function parseLabConfig(raw: Record<string, unknown>, stack: string): LabConfig {
-  const unknown = Object.keys(raw).filter((k) => !(k in CONFIG_KEYS));
+  // Own keys only: "constructor" or "__proto__" are not keys of this lab because every object inherits them.
+  const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(CONFIG_KEYS, k));
   const problems: string[] = unknown.map(
-    (k) => `${NAMESPACE}:${k} is not a key of this lab (known: ${Object.keys(CONFIG_KEYS).join(", ")})`,
+    (k) => `${NAMESPACE}:${describeKey(k)} is not a key of this lab (known: ${Object.keys(CONFIG_KEYS).join(", ")})`,
   );
-  const known = Object.fromEntries(Object.entries(raw).filter(([k]) => k in CONFIG_KEYS));
+  const known = Object.fromEntries(Object.entries(raw).filter(([k]) => Object.hasOwn(CONFIG_KEYS, k)));
   if (known.target === undefined) {
     problems.push(`${NAMESPACE}:target is missing: set it to one of ${TARGETS.join(", ")}`);
   }

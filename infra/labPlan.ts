@@ -13,6 +13,7 @@ import { resolve } from "node:path";
 import { loadPaperReference } from "../analysis/paperReference";
 import { ConfigError } from "../core/config/errors";
 import type { Profile } from "../core/config/profile";
+import { profileOf } from "../core/config/profileLookup";
 import type { AptPackage, Download, Downloads, Revision } from "../core/config/revision";
 import { type Cell, canonicalJson } from "../core/matrix";
 import { repoRoot } from "../core/paths";
@@ -159,12 +160,11 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const warnings: string[] = [];
   const key = (k: string) => `${NAMESPACE}:${k}`;
   const provider = providerOf(config.target);
-  const base = revision.profiles[config.profile];
-  if (!base) {
-    throw new ConfigError(`stack ${config.stack}`, [
-      `${key("profile")} = "${config.profile}" is not a profile of revision ${revision.id}: use one of ${Object.keys(revision.profiles).join(", ")}`,
-    ]);
-  }
+  const base = profileOf(
+    revision,
+    config.profile,
+    (problem) => new ConfigError(`stack ${config.stack}`, [`${key("profile")}: ${problem}`]),
+  );
   const downloads = revision.downloads;
   if (!downloads) {
     throw new ConfigError(`stack ${config.stack}`, [

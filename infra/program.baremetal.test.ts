@@ -5,8 +5,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
+  assertSecretsKept,
   byType,
   isWrappedSecret,
+  KEY_NEEDLE,
   named,
   type ProgramRun,
   runProgram,
@@ -15,6 +17,7 @@ import {
   TEST_PUBLIC_KEY,
   TEST_REVISION,
   TEST_TOKEN,
+  TOKEN_NEEDLE,
   unwrap,
 } from "./testing/mockProgram";
 
@@ -90,12 +93,17 @@ describe("hcloud-baremetal target (mocked engine)", () => {
     assert.match(del, /ubuntu@192\.0\.2\.50/);
     assert.match(del, /sudo -n -H bash -s/);
     assert.match(del, /rm -rf \/opt\/edgelab /);
-    assert.match(del, /could not reach 192\.0\.2\.50: nothing removed there/);
+    assert.match(del, /\nhost=192\.0\.2\.50\n/);
+    assert.match(del, /could not reach \$host: nothing removed there/);
     assert.match(del, /\nexit 0\n$/);
     assert.ok(isWrappedSecret(hook.inputs.environment));
     // The hook is made before the bootstrap, so destroy removes it (and cleans) after everything else.
     assert.ok(named(run, "edgelab-sut-steps-base").start >= hook.end);
     assert.equal(run.resources.filter((r) => r.name === "edgelab-loadgen-cleanup-on-destroy").length, 0);
+  });
+
+  it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
+    await assertSecretsKept(run, [KEY_NEEDLE, TOKEN_NEEDLE]);
   });
 
   it("estimates the cost of the Hetzner part only", () => {

@@ -4,27 +4,35 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
+import { parseNetwork } from "./network";
 import { IPV4_EUR_PER_HOUR, SERVER_TYPES } from "./providers/hcloudPricing";
 import {
   byType,
+  type Handed,
   isWrappedSecret,
+  KEY_NEEDLE,
   named,
   type ProgramRun,
   type Recorded,
   runProgram,
   SECRET_KEYS,
+  secretLeaks,
   TEST_PRIVATE_KEY,
   TEST_PUBLIC_KEY,
   TEST_REVISION,
   TEST_TOKEN,
+  TOKEN_NEEDLE,
   unwrap,
   withoutSecrets,
 } from "./testing/mockProgram";
 
 let run: ProgramRun;
-const cidrs = ["198.51.100.7/32", "2001:db8::/48"];
+/** Spelled as a user might; the firewalls get the parsed networks' canonical spellings. */
+const cidrs = ["198.51.100.7/32", "2001:DB8:0::/48"];
+const networks = ["198.51.100.7/32", "2001:db8::/48"];
 
 before(async () => {
   run = await runProgram(
@@ -85,12 +93,16 @@ describe("hcloud target (mocked engine)", () => {
     const ssh = (list: Record<string, unknown>[]) => list.filter((r) => r.port === "22");
     assert.deepEqual(
       ssh(sut).map((r) => r.sourceIps),
-      [cidrs],
+      [networks],
     );
     assert.deepEqual(
       lg.map((r) => [r.port, r.sourceIps]),
-      [["22", cidrs]],
+      [["22", networks]],
     );
+    for (const source of [...sut, ...lg].flatMap((r) => r.sourceIps as string[])) {
+      const parsed = parseNetwork(source);
+      assert.ok(parsed.ok && parsed.network.cidr === source, `${source} is a parsed network, spelled canonically`);
+    }
     const app = sut.filter((r) => r.port !== "22");
     assert.deepEqual(app.map((r) => r.port).sort(), ["32768-60999", "8080"]);
     for (const rule of app) assert.deepEqual(rule.sourceIps, ["10.42.1.11/32"]);
@@ -101,6 +113,36 @@ describe("hcloud target (mocked engine)", () => {
     assert.deepEqual(named(run, "edgelab-hosts-loadgen").inputs.firewallIds, [
       Number(named(run, "edgelab-hosts-loadgen-firewall").id),
     ]);
+  });
+
+  it("hands the key to every command and the token to the provider as secret Outputs (what the program passes, not what the SDK marks)", async () => {
+    const remote = run.handed.filter((h) => h.type === "command:remote:Command");
+    assert.equal(remote.length, commands(run).length, "every remote command's arguments were seen");
+    for (const h of remote) {
+      const key = (h.args as { connection: { privateKey: unknown } }).connection.privateKey;
+      assert.ok(
+        pulumi.Output.isInstance(key) && (await pulumi.isSecret(key)),
+        `${h.name}: connection.privateKey is a secret Output`,
+      );
+    }
+    const provider = run.handed.filter((h) => h.type === "pulumi:providers:hcloud");
+    assert.equal(provider.length, 1);
+    const token = ((provider[0] as Handed).args as { token: unknown }).token;
+    assert.ok(
+      pulumi.Output.isInstance(token) && (await pulumi.isSecret(token)),
+      "the token is handed over as a secret",
+    );
+  });
+
+  it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
+    const report = await secretLeaks(run, [KEY_NEEDLE, TOKEN_NEEDLE]);
+    assert.deepEqual(report.leaks, []);
+    for (const n of [KEY_NEEDLE, TOKEN_NEEDLE]) {
+      assert.ok(
+        (report.carried[n.what] ?? 0) > 0,
+        `${n.what} was found in no handed-over secret: the check saw nothing`,
+      );
+    }
   });
 
   it("keeps the token and the private key secret, and out of every plain input and output", () => {

@@ -53,7 +53,7 @@ describe("local target (mocked engine)", () => {
 
   it("summarises the results where the runner wrote them", () => {
     const summary = named(run, "edgelab-results-summary");
-    assert.match(String(summary.inputs.create), /results\/here\//);
+    assert.match(String(summary.inputs.create), /lab\/runner\/cli\.ts counts --results results\/here --run-id /);
     assert.deepEqual(run.outputs.cellCounts, { ok: 8 });
     assert.equal(run.outputs.sshCommand, "(local target: this machine)");
   });

@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
+  assertSecretsKept,
   byType,
+  KEY_NEEDLE,
   named,
   type ProgramRun,
   runProgram,
@@ -30,7 +32,8 @@ before(async () => {
       "edge-lab:revision": TEST_REVISION,
       "edge-lab:loadgenKind": "instance",
       "edge-lab:loadgenInstanceType": "POP2-2C-8G",
-      "edge-lab:sshAllowedCidrs": JSON.stringify(["198.51.100.7/32", "2001:db8::/48"]),
+      // Spelled as a user might: the security group and nftables get the parsed networks.
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["::ffff:198.51.100.7/128", "2001:0DB8::/48"]),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
       "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
     },
@@ -73,6 +76,13 @@ describe("scaleway target with an instance load generator (mocked engine)", () =
     const sutFirewall = String(named(run, "edgelab-sut-prepare-host-firewall").inputs.create);
     assert.match(sutFirewall, /tcp dport 22 ip6 saddr \{ 2001:db8::\/48 \} accept/);
     assert.match(sutFirewall, /tcp dport 8080 ip saddr \{ 10\.42\.1\.11\/32 \} accept/);
+  });
+
+  it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
+    await assertSecretsKept(run, [
+      KEY_NEEDLE,
+      { what: "the Scaleway secret key", text: "scw-secret-from-the-environment-TESTONLY" },
+    ]);
   });
 
   it("takes the API key from the environment as a secret, and reaches the instance on its flexible IP", () => {

@@ -12,8 +12,10 @@ import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
 import { scenarioKey } from "./shard";
 import {
+  assertSecretsKept,
   byType,
   isWrappedSecret,
+  KEY_NEEDLE,
   named,
   type ProgramRun,
   type Recorded,
@@ -127,6 +129,10 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     assert.ok(await pulumi.isSecret(settings.privateKey as pulumi.Output<string>));
   });
 
+  it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
+    await assertSecretsKept(run, [KEY_NEEDLE, { what: "the Scaleway secret key", text: SECRET }]);
+  });
+
   it("shards the cells: every scenario on one pair, every cell on exactly one pair", () => {
     const sweepCells = run.resources.filter((r) => /-sweep-cell-/.test(r.name));
     const pairOf = (r: Recorded) => Number(/^edgelab-p(\d)-/.exec(r.name)?.[1]);
@@ -141,7 +147,7 @@ describe("scaleway target with three pairs (mocked engine)", () => {
       const before = scenarioPair.get(key);
       assert.ok(before === undefined || before === pairOf(r), `scenario ${key} stays on one pair`);
       scenarioPair.set(key, pairOf(r));
-      assert.match(String(r.inputs.create), /"pair": r\.pair|process\.argv\[2\]\)\) \{ r\.pair/);
+      assert.match(String(r.inputs.create), new RegExp(` --pair ${pairOf(r)} `), "the result records its pair");
     }
     assert.deepEqual([...seen.keys()].sort(), cells.map((c) => c.id).sort(), "every cell runs");
     assert.deepEqual([...new Set(seen.values())].sort(), [1, 2, 3], "three pairs share the work");
@@ -159,7 +165,10 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     for (const k of [1, 2, 3]) {
       const pull = String(named(run, `edgelab-p${k}-results-pull`).inputs.create);
       assert.match(pull, new RegExp(`dest=results/metal/${runId}\\n`));
-      assert.match(pull, /calibration", "pair-" \+ pair/);
+      assert.match(
+        pull,
+        new RegExp(`merge-pair --results results/metal --run-id ${runId} --from \\S+ --pair ${k} --cells [0-9a-f,]+`),
+      );
     }
     const summary = named(run, "edgelab-results-summary");
     for (const k of [1, 2, 3]) assert.ok(summary.start >= named(run, `edgelab-p${k}-results-pull`).end);

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import {
+  assertSecretsKept,
+  KEY_NEEDLE,
   named,
   type ProgramRun,
   runProgram,
@@ -49,6 +51,10 @@ describe("static target (mocked engine)", () => {
       /from="192\.168\.10\.2"/,
     );
     assert.match(String(named(run, "edgelab-sut-trust-trust-loadgen").inputs.create), /192\.168\.10\.3 ssh-ed25519 /);
+  });
+
+  it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
+    await assertSecretsKept(run, [KEY_NEEDLE]);
   });
 
   it("installs only what the profile needs (no QEMU, ops or kernel without Nanos cells)", () => {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseJsonLine } from "./artifacts";
 import type { LabHost } from "./hostCommand";
 import type { LabPlan, PairPlan } from "./labPlan";
-import { countScript, localSummaryScript, pullBackScript } from "./sweepScripts";
+import { localSummaryScript, pullBackScript, summaryScript } from "./sweepScripts";
 
 export interface PullBackArgs {
   plan: LabPlan;
@@ -76,11 +76,10 @@ export class ResultsSummary extends pulumi.ComponentResource {
 
   constructor(name: string, args: ResultsSummaryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edgelab:infra:ResultsSummary", name, {}, opts);
-    const rel = `${args.plan.resultsRoot}/${args.plan.runId}`;
     const command = new local.Command(
       `${name}-summary`,
       {
-        create: `#!/usr/bin/env bash\nset -euo pipefail\n${countScript(rel)}`,
+        create: summaryScript(args.plan),
         interpreter: ["/bin/bash", "-c"],
         triggers: [args.plan.runId, ...args.plan.cells.map((c) => c.id)],
         addPreviousOutputInEnv: false,

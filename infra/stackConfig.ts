@@ -49,12 +49,13 @@ function secretKeyList(): string[] | null {
 
 export function readStackConfig(stack: string = pulumi.getStack()): StackSettings {
   const all = pulumi.runtime.allConfig();
-  const raw: Record<string, unknown> = {};
+  // No prototype: a key "__proto__" in the stack file is a key like any other (refused as unknown).
+  const raw: Record<string, unknown> = Object.create(null);
   const problems: string[] = [];
   for (const [fullKey, value] of Object.entries(all)) {
     if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
     const key = fullKey.slice(NAMESPACE.length + 1);
-    if (!(key in CONFIG_KEYS)) {
+    if (!Object.hasOwn(CONFIG_KEYS, key)) {
       raw[key] = value;
       continue;
     }

@@ -5,13 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CommandError, run } from "../core/exec";
 import { repoRoot } from "../core/paths";
+import { readManifest } from "../core/results/read";
 import { dockerSkip } from "../core/testing/requirements";
 import { loadRevision } from "../lab/config/revision";
+import { artifactsDir } from "../workloads/artifacts/build";
 import { parseLabConfig } from "./config";
 import { type LabPlan, planLab } from "./labPlan";
 import { artifactsScript, cellScript, localSummaryScript, planScript } from "./sweepScripts";
@@ -42,6 +44,7 @@ describe("sweep scripts against the engine (local target)", () => {
     const built = JSON.parse(await bash(artifactsScript(plan))) as {
       kind: string;
       status: string;
+      ref: string;
       apparentBytes: number;
     }[];
     assert.deepEqual(
@@ -52,7 +55,17 @@ describe("sweep scripts against the engine (local target)", () => {
       ],
     );
     assert.ok(built.every((a) => a.apparentBytes > 0));
+    // The plan reuses what the artifact step just built: the builder's manifest is not written again.
+    const builderManifest = join(artifactsDir(plan.runRevision), "manifest.json");
+    const builtAt = readFileSync(builderManifest, "utf8");
     assert.deepEqual(JSON.parse(await bash(planScript(plan))), { runId: "sweep-it", cells: 2, run: "new" });
+    assert.equal(readFileSync(builderManifest, "utf8"), builtAt, "--plan-only built the artifacts again");
+    const runDir = join(repoRoot, plan.resultsRoot, plan.runId);
+    const recorded = readManifest(runDir).artifacts.map((a) => [a.kind, a.ref]);
+    assert.deepEqual(
+      recorded,
+      built.map((a) => [a.kind, a.ref]),
+    );
     assert.deepEqual(JSON.parse(await bash(planScript(plan))), { runId: "sweep-it", cells: 2, run: "existing" });
     for (const cell of plan.cells) {
       const line = JSON.parse(await bash(cellScript(plan, cell, { bindAddress: null, loadgen: null })));
@@ -81,7 +94,7 @@ describe("sweep scripts against the engine (local target)", () => {
       bash(planScript(planFor("paper"))),
       (error: unknown) =>
         error instanceof CommandError &&
-        /run sweep-it was planned with other cells \(7 of 8 not in it\): .*set edge-lab:runId to a new id/.test(
+        /run sweep-it cannot be planned again as it is \(.*set edge-lab:runId to a new id\)[\s\S]*run sweep-it was planned with other cells \(7 of 8 not in it, 2 planned then\)/.test(
           error.message,
         ),
     );

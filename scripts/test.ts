@@ -7,12 +7,15 @@ import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { repoRoot } from "../core/paths";
 
-const SKIP_DIRS = new Set(["node_modules", "build", ".cache", "results", ".git"]);
+const SKIP_DIRS = new Set(["node_modules", ".git"]);
+/** What the lab writes at the repository's top (code folders of the same name, like core/results, are searched). */
+const SKIP_TOP_DIRS = new Set(["build", ".cache", "results", "reports"]);
 
 function findTests(dir: string, found: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
-      if (!SKIP_DIRS.has(entry.name)) findTests(join(dir, entry.name), found);
+      const skip = SKIP_DIRS.has(entry.name) || (dir === repoRoot && SKIP_TOP_DIRS.has(entry.name));
+      if (!skip) findTests(join(dir, entry.name), found);
     } else if (entry.name.endsWith(".test.ts")) found.push(relative(repoRoot, join(dir, entry.name)));
   }
   return found;

@@ -11,10 +11,30 @@ export class ConfigError extends Error {
   }
 }
 
-function describeValue(value: unknown): string {
+/** Characters that reorder or hide text on a terminal (bidi controls, zero widths, BOM): shown as escapes. */
+const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+function jsonOf(value: unknown): string {
+  if (typeof value === "number" || typeof value === "bigint") return String(value); // NaN, Infinity, 10n
+  try {
+    const text = JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === "bigint" || (typeof v === "number" && !Number.isFinite(v)) ? String(v) : v,
+    );
+    if (text !== undefined) return text;
+  } catch {
+    // circular (a YAML alias to its own parent) or nested past the stack: describe the shape instead
+  }
+  if (Array.isArray(value)) return `a list of ${value.length} item(s)`;
+  if (value !== null && typeof value === "object") return `an object with keys ${Object.keys(value).join(", ")}`;
+  return String(value);
+}
+
+/** A value as an error shows it: JSON, at most 60 characters, never throwing (whatever the input was). */
+export function describeValue(value: unknown): string {
   if (value === undefined) return "missing";
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  const text = jsonOf(value).replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const chars = [...text]; // by code point: an emoji is never cut in half
+  return chars.length > 60 ? `${chars.slice(0, 57).join("")}...` : text;
 }
 
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
@@ -33,14 +53,25 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
  */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], data?: unknown): string[] {
   return issues.map((issue) => {
-    const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    const key = issue.path.length > 0 ? issue.path.map(describeKey).join(".") : "(top level)";
     if (issue.code === "unrecognized_keys") {
       const where = issue.path.length > 0 ? `${key}.` : "";
-      return `${issue.keys.map((k) => `${where}${k}`).join(", ")}: unknown key(s); remove or correct the spelling`;
+      const shown = issue.keys.slice(0, MAX_KEYS_SHOWN).map((k) => `${where}${describeKey(k)}`);
+      const more = issue.keys.length > MAX_KEYS_SHOWN ? ` and ${issue.keys.length - MAX_KEYS_SHOWN} more` : "";
+      return `${shown.join(", ")}${more}: unknown key(s); remove or correct the spelling`;
     }
     const value = issue.code === "custom" ? valueAt(data, issue.path) : issue.input;
     return `${key} = ${describeValue(value)} is not allowed: ${issue.message}`;
   });
+}
+
+/** A file of something else (a passwd file given as a revision) has hundreds of keys: a few name the problem. */
+const MAX_KEYS_SHOWN = 8;
+
+/** A key as an error shows it: plain keys as they are, any other (spaces, escapes, unicode) quoted. */
+export function describeKey(key: PropertyKey): string {
+  const text = String(key);
+  return /^[A-Za-z0-9_-]{1,60}$/.test(text) ? text : describeValue(text);
 }
 
 /** Parse with a schema or throw a ConfigError that lists every problem at once. */

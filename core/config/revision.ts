@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { repoRoot } from "../paths";
 import { parseOrThrow } from "./errors";
-import { ProfileSchema } from "./profile";
+import { type Profile, ProfileSchema } from "./profile";
+import { readYamlFile } from "./yamlFile";
 
 const version = z.string().regex(/^\d+\.\d+\.\d+$/, "expected a version like 1.2.3");
 const imageRef = z
@@ -127,9 +127,12 @@ export const RevisionSchema = z
     profiles: z
       .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a lowercase profile name"), ProfileSchema)
       .refine(
-        (profiles) => "paper" in profiles && "quick" in profiles,
+        (profiles) => Object.hasOwn(profiles, "paper") && Object.hasOwn(profiles, "quick"),
         "expected at least the profiles paper and quick",
-      ),
+      )
+      // Without a prototype, a profile name typed by a user (`--profile constructor`) finds no
+      // inherited Object member: every lookup `profiles[name]` is a profile or undefined.
+      .transform((profiles) => Object.assign(Object.create(null) as Record<string, Profile>, profiles)),
     /** Downloads of the Pulumi lab's hosts (optional: only the Pulumi lab needs them). */
     downloads: DownloadsSchema.optional(),
   })
@@ -152,11 +155,17 @@ export function readRevision(
   schema: z.ZodType<Revision> = RevisionSchema,
 ): Revision {
   const path = idOrPath.endsWith(".yaml") || idOrPath.includes("/") ? idOrPath : revisionPath(idOrPath);
-  let text: string;
+  const allowed = `use a revision id (${shippedRevisionIds().join(", ")}) or the path of a .yaml file`;
+  return parseOrThrow(schema, readYamlFile(path, `revision ${JSON.stringify(idOrPath)}`, allowed), path);
+}
+
+/** The revisions this checkout ships (revisions/*.yaml), for error messages. */
+function shippedRevisionIds(): string[] {
   try {
-    text = readFileSync(path, "utf8");
+    return readdirSync(join(repoRoot, "revisions"))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => f.slice(0, -".yaml".length));
   } catch {
-    throw new Error(`revision ${JSON.stringify(idOrPath)} not found at ${path}`);
+    return [DEFAULT_REVISION_ID];
   }
-  return parseOrThrow(schema, parseYaml(text), path);
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProfileSchema } from "../config/profile";
+import { LoadSettingsSchema, ProfileSchema } from "../config/profile";
 import { RevisionSchema } from "../config/revision";
 import { CrossCheckRecordSchema, GeneratorRecordSchema, SweepGeneratorsSchema } from "../load/record";
 import { GENERATOR_CHOICES, LoadSummarySchema } from "../load/types";
@@ -27,18 +27,6 @@ export const CELL_FLAGS = [
   "memory-limit-not-enforced",
 ] as const;
 
-const LoadSettings = z
-  .object({
-    executor: z.enum(["constant-vus", "constant-arrival-rate"]),
-    vus: z.number().int().positive(),
-    threads: z.number().int().positive().optional(),
-    rate: z.number().int().positive().optional(),
-    warmupS: z.number().int().nonnegative(),
-    durationS: z.number().int().positive(),
-    requestTimeoutS: z.number().int().positive(),
-  })
-  .strict();
-
 export const CellSpecSchema = z
   .object({
     revision: z.string(),
@@ -49,7 +37,7 @@ export const CellSpecSchema = z
     cpus: z.number().int().positive(),
     memoryMB: z.number().int().positive(),
     knobs: z.record(z.string(), z.string()),
-    load: LoadSettings.nullable(),
+    load: LoadSettingsSchema.nullable(),
     ttr: z
       .object({ launches: z.number().int().nonnegative(), timeoutS: z.number().int().positive() })
       .strict()

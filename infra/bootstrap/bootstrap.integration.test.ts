@@ -32,6 +32,7 @@ import { buildCodeArchive, tarGz } from "../codeArchive";
 import { parseLabConfig } from "../config";
 import { contextFor } from "../lab";
 import { type LabPlan, planLab } from "../labPlan";
+import { hostNetwork, networkOf } from "../network";
 import { firewallRules } from "../providers/common";
 import { type AptRepo, buildAptRepo, type StandInPackage } from "../testing/aptRepo";
 import { TEST_PRIVATE_KEY, TEST_REVISION } from "../testing/mockProgram";
@@ -454,7 +455,10 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     );
     const probe = `curl -s --max-time 4 http://${sut.ip}:8080/index.html || echo blocked`;
     assert.equal(await exec(lg, probe), "edgelab-fw-ok", "reachable before the firewall");
-    const rules = firewallRules({ sshAllowedCidrs: ["198.51.100.7/32"], loadgenAddress: lg.ip });
+    const rules = firewallRules({
+      sshAllowed: [networkOf("sshAllowedCidrs", "198.51.100.7/32")],
+      loadgen: [hostNetwork(lg.ip)],
+    });
     const step = hostFirewallStep("sut", rules.sut);
     try {
       assert.match(await exec(sut, step), /^host-firewall: changed \(.*firewall applied\)$/);

@@ -6,7 +6,7 @@
 #
 # Inputs (environment):
 #   LAB_LOCK        the lock beside the revision (default: revisions/paper-2025.lock.json); read
-#                   with node when the values below are not given
+#                   with jq when the values below are not given
 #   OPS_VERSION OPS_FILE OPS_URL OPS_SHA256 NANOS_VERSION KERNEL_FILE KERNEL_URL KERNEL_SHA256
 #   COMMON_FILE COMMON_URL COMMON_SHA256        (instead of LAB_LOCK)
 #   LAB_BUNDLE_DIR  take the files from here when they are there (air-gapped), else download them
@@ -65,26 +65,25 @@ if [ -z "${OPS_SHA256:-}" ]; then
     say "not installed: $lock does not exist yet (lock the downloads first: npx tsx infra/pin.ts --revision paper-2025)"
     exit 0
   fi
-  if ! command -v node >/dev/null; then
-    say "not installed: node is needed to read $lock (or give OPS_VERSION, OPS_SHA256, ... in the environment)"
+  if ! command -v jq >/dev/null; then
+    say "not installed: jq is needed to read $lock (scripts/install-system.sh installs it; or give OPS_VERSION, OPS_SHA256, ... in the environment)"
     exit 0
   fi
-  values=$(node -e 'const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).files;
-const need = ["ops", "nanosKernel", "nanosCommon"].filter((k) => !l[k]);
-if (need.length > 0) { console.log("MISSING " + need.join(",")); process.exit(0); }
-const out = { OPS_VERSION: l.ops.version, OPS_FILE: l.ops.file, OPS_URL: l.ops.url, OPS_SHA256: l.ops.sha256,
-  NANOS_VERSION: l.nanosKernel.version, KERNEL_FILE: l.nanosKernel.file, KERNEL_URL: l.nanosKernel.url, KERNEL_SHA256: l.nanosKernel.sha256,
-  COMMON_FILE: l.nanosCommon.file, COMMON_URL: l.nanosCommon.url, COMMON_SHA256: l.nanosCommon.sha256 };
-for (const [k, v] of Object.entries(out)) if (/^[A-Za-z0-9._:\/+~-]+$/.test(String(v))) console.log(k + "=" + v);' "$lock")
-  if [ "${values%% *}" = MISSING ]; then
-    say "not installed: $lock has no entry for ${values#MISSING } yet (npx tsx infra/pin.ts --revision paper-2025)"
+  if ! missing=$(jq -r '["ops", "nanosKernel", "nanosCommon"] - (.files | keys) | join(",")' "$lock" 2>&1); then
+    say "not installed: $lock is not a lock file jq can read ($missing)"
     exit 0
   fi
-  while IFS='=' read -r key value; do
-    case "$key" in
-      OPS_VERSION | OPS_FILE | OPS_URL | OPS_SHA256 | NANOS_VERSION | KERNEL_FILE | KERNEL_URL | KERNEL_SHA256 | COMMON_FILE | COMMON_URL | COMMON_SHA256) export "$key=$value" ;;
-    esac
-  done <<<"$values"
+  if [ -n "$missing" ]; then
+    say "not installed: $lock has no entry for $missing yet (npx tsx infra/pin.ts --revision paper-2025)"
+    exit 0
+  fi
+  # One locked file's field; values are data (assigned, never evaluated).
+  locked() { jq -r --arg file "$1" --arg field "$2" '.files[$file][$field] // ""' "$lock"; }
+  OPS_VERSION=$(locked ops version) OPS_FILE=$(locked ops file) OPS_URL=$(locked ops url) OPS_SHA256=$(locked ops sha256)
+  NANOS_VERSION=$(locked nanosKernel version) KERNEL_FILE=$(locked nanosKernel file)
+  KERNEL_URL=$(locked nanosKernel url) KERNEL_SHA256=$(locked nanosKernel sha256)
+  COMMON_FILE=$(locked nanosCommon file) COMMON_URL=$(locked nanosCommon url) COMMON_SHA256=$(locked nanosCommon sha256)
+  export OPS_VERSION OPS_FILE OPS_URL OPS_SHA256 NANOS_VERSION KERNEL_FILE KERNEL_URL KERNEL_SHA256 COMMON_FILE COMMON_URL COMMON_SHA256
 fi
 if [ -z "${OPS_HOME:-}" ]; then
   user=${SUDO_USER:-root}

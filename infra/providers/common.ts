@@ -7,6 +7,7 @@ import type { types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_PORT_RANGES, SSHD_HARDENING } from "../bootstrap/steps";
 import type { LabHost } from "../hostCommand";
+import type { Network } from "../network";
 import type { HostConfig } from "./keys";
 import type { HostPlan } from "./types";
 
@@ -41,20 +42,23 @@ export interface FirewallRule {
 /**
  * Inbound rules (nothing else comes in; everything may go out). The app ports are 8080 (ops'
  * user-mode forward) and the SUT's ephemeral range (Docker and native instances publish on a free
- * port), open to the load generator only.
+ * port), open to the load generator only. Every source is a parsed network (infra/network.ts):
+ * firewalls get its canonical spelling, never a string as the user typed it.
  */
 export function firewallRules(args: {
-  sshAllowedCidrs: readonly string[];
-  /** The load generator's address as the SUT sees it. */
-  loadgenAddress: string;
-  /** The SUT's address as the load generator sees it, when its runner reaches the load generator's sshd from outside the operator's networks. */
-  sutAddress?: string;
+  /** The operator's networks (edge-lab:sshAllowedCidrs, parsed). */
+  sshAllowed: readonly Network[];
+  /** The load generator's address(es) as the SUT sees them. */
+  loadgen: readonly Network[];
+  /** The SUT's address(es) as the load generator sees them, when its runner reaches the load generator's sshd from outside the operator's networks. */
+  sut?: readonly Network[];
 }): { sut: FirewallRule[]; loadgen: FirewallRule[] } {
+  const sources = (networks: readonly Network[]) => [...new Set(networks.map((n) => n.cidr))];
   const ssh: FirewallRule = {
     direction: "in",
     protocol: "tcp",
     port: "22",
-    sourceIps: [...args.sshAllowedCidrs],
+    sourceIps: sources(args.sshAllowed),
     description: "SSH from the operator's networks",
   };
   const app = APP_PORT_RANGES.map(
@@ -62,17 +66,17 @@ export function firewallRules(args: {
       direction: "in",
       protocol: "tcp",
       port,
-      sourceIps: [`${args.loadgenAddress}/32`],
+      sourceIps: sources(args.loadgen),
       description: "the instances under test, from the load generator only",
     }),
   );
   const loadgen: FirewallRule[] = [ssh];
-  if (args.sutAddress) {
+  if (args.sut) {
     loadgen.push({
       direction: "in",
       protocol: "tcp",
       port: "22",
-      sourceIps: [`${args.sutAddress}/32`],
+      sourceIps: sources(args.sut),
       description: "the SUT's runner starts the load generator here over SSH",
     });
   }

@@ -4,10 +4,11 @@
  * Hetzner Cloud has no KVM: Nanos cells are recorded as skipped (or run emulated when allowed).
  */
 
+import { hostNetwork } from "../network";
 import { cloudHostPlan, firewallRules, pairAddresses, pairPrefix } from "./common";
 import { hourlyCostEur, PRICES_AS_OF, SERVER_TYPES } from "./hcloudPricing";
 import { HETZNER_KEYS, HetznerBase, hetznerCredentials, SUT_SERVER_TYPE_KEY } from "./hetzner";
-import { keyName, missingKeys, openSshProblems } from "./keys";
+import { keyName, missingKeys, sshSources, sshSourceWarnings } from "./keys";
 import type { HostProvider } from "./types";
 
 export const HCLOUD_KEYS = { ...HETZNER_KEYS, sutServerType: SUT_SERVER_TYPE_KEY } as const;
@@ -26,7 +27,6 @@ export const hcloudProvider: HostProvider = {
         sshPublicKey: "Hetzner installs it on the servers",
         sshPrivateKey: "Pulumi connects to the hosts with it; set it with --secret",
       }),
-      ...openSshProblems(c.sshAllowedCidrs),
     ];
   },
   pairHosts(_c, pair) {
@@ -35,7 +35,7 @@ export const hcloudProvider: HostProvider = {
   },
   plan({ config, minCores, kvmCells, allowEmulation }) {
     const problems: string[] = [];
-    const warnings: string[] = [];
+    const warnings: string[] = sshSourceWarnings(config.sshAllowedCidrs);
     const sutType = SERVER_TYPES[config.sutServerType];
     if (sutType && sutType.cores < minCores) {
       const bigEnough = Object.entries(SERVER_TYPES)
@@ -71,7 +71,7 @@ export const hcloudProvider: HostProvider = {
     return plan.pairs.map((pair) => {
       const prefix = pairPrefix(name, pair.index, plan.pairs.length);
       const ip = pairAddresses(pair.index);
-      const rules = firewallRules({ sshAllowedCidrs: c.sshAllowedCidrs ?? [], loadgenAddress: ip.loadgen });
+      const rules = firewallRules({ sshAllowed: sshSources(c.sshAllowedCidrs), loadgen: [hostNetwork(ip.loadgen)] });
       const loadgenPlan = pair.hosts.loadgen;
       if (!loadgenPlan) throw new Error("hcloud pairs have a load generator");
       const loadgen = base.server(

@@ -3,7 +3,9 @@
  * load generator, joined through a Robot vSwitch subnet when one is given. One pair: the SUT is
  * the user's.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
+import { hostNetwork, type Network } from "../network";
 import { cloudHostPlan, firewallRules, NETWORK, providedHost, providedHostPlan } from "./common";
 import { hourlyCostEur, PRICES_AS_OF, SERVER_TYPES } from "./hcloudPricing";
 import { HETZNER_KEYS, HetznerBase, hetznerCredentials, LOCATIONS } from "./hetzner";
@@ -15,9 +17,10 @@ import {
   type KeyDef,
   keyName,
   missingKeys,
-  openSshProblems,
+  sshSources,
+  sshSourceWarnings,
 } from "./keys";
-import type { HostProvider } from "./types";
+import type { HostPlan, HostProvider } from "./types";
 
 export const BAREMETAL_KEYS = {
   ...HETZNER_KEYS,
@@ -28,6 +31,15 @@ export const BAREMETAL_KEYS = {
   },
   vswitchSubnet: { kind: "string", schema: cidr.default(NETWORK.defaultVswitchSubnet) },
 } as const satisfies Record<string, KeyDef>;
+
+/** A provided host's addresses: resolved at plan time, or its address when that is one. */
+function addressesOf(host: HostPlan): readonly Network[] {
+  if (host.resolved) return host.resolved;
+  if (host.address !== null && isIP(host.address) !== 0) return [hostNetwork(host.address)];
+  throw new Error(
+    `${keyName(host.label)}.address ${JSON.stringify(host.address)} was not resolved before the hosts were made (providers/addresses.ts resolveHostAddresses)`,
+  );
+}
 
 export const hcloudBaremetalProvider: HostProvider = {
   target: "hcloud-baremetal",
@@ -71,7 +83,6 @@ export const hcloudBaremetalProvider: HostProvider = {
     } else if (raw.vswitchSubnet !== undefined) {
       problems.push(`${keyName("vswitchSubnet")} is set without ${keyName("vswitchId")}`);
     }
-    problems.push(...openSshProblems(c.sshAllowedCidrs));
     return problems;
   },
   pairHosts(c, pair) {
@@ -81,7 +92,7 @@ export const hcloudBaremetalProvider: HostProvider = {
     };
   },
   plan({ config }) {
-    const warnings: string[] = [];
+    const warnings: string[] = sshSourceWarnings(config.sshAllowedCidrs);
     if (config.vswitchId === undefined) {
       warnings.push(
         `no ${keyName("vswitchId")}: the load generator reaches your SUT on its public address ${config.sut?.address}, and the instances listen there during the cells; join both with a vSwitch (or firewall the SUT) to keep them private`,
@@ -97,16 +108,20 @@ export const hcloudBaremetalProvider: HostProvider = {
     };
   },
   credentials: hetznerCredentials,
+  // Without a vSwitch the load generator's firewall admits the SUT's runner by the SUT's address.
+  admitsByAddress: (c) => (c.vswitchId === undefined ? ["sut"] : []),
   createHosts(name, { plan, privateKey, credentials, parent }) {
     const c = plan.config;
     const vswitch = c.vswitchId !== undefined ? { id: c.vswitchId, subnet: c.vswitchSubnet } : null;
     const base = new HetznerBase(name, c, plan.runId, credentials.token, parent, vswitch ? { vswitch } : null);
     const pair = plan.pairs[0];
     if (!pair?.hosts.loadgen) throw new Error("hcloud-baremetal has one pair with a load generator");
+    // Without a vSwitch the SUT's runner reaches the load generator's sshd over the internet:
+    // admit the SUT's own addresses, resolved at plan time (a host name is no firewall source).
     const rules = firewallRules({
-      sshAllowedCidrs: c.sshAllowedCidrs ?? [],
-      loadgenAddress: NETWORK.loadgenIp,
-      ...(vswitch ? {} : { sutAddress: c.sut?.address }),
+      sshAllowed: sshSources(c.sshAllowedCidrs),
+      loadgen: [hostNetwork(NETWORK.loadgenIp)],
+      ...(vswitch ? {} : { sut: addressesOf(pair.hosts.sut) }),
     });
     const loadgen = base.server(
       name,

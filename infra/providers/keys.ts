@@ -2,7 +2,17 @@
  * The value kinds of the stack's `edge-lab:*` keys, shared by the config parser and the host
  * providers: each provider lists the keys it reads; the parser builds one schema from them.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
+import {
+  isAmbiguousAddress,
+  type Network,
+  networkContains,
+  networkOf,
+  parseNetwork,
+  shortPrefixWarning,
+  wholeFamilies,
+} from "../network";
 
 export const NAMESPACE = "edge-lab";
 
@@ -22,13 +32,30 @@ export const ipv4 = z
   );
 const hostName = z
   .string()
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected an IPv4 address or a host name");
-export const cidr = z
-  .string()
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "expected an IPv4 address or a host name")
   .refine(
-    (v) => /^(\d{1,3}\.){3}\d{1,3}\/(3[0-2]|[12]?\d)$/.test(v) || /^[0-9a-fA-F:]+\/(12[0-8]|1[01]\d|[1-9]?\d)$/.test(v),
-    "expected a CIDR like 203.0.113.7/32 or 2001:db8::/48",
+    (v) => !isAmbiguousAddress(v),
+    "expected an IPv4 address (four decimal numbers 0-255, no leading zeros) or a host name (whose last label is not a number)",
   );
+
+/** A network (infra/network.ts): syntax, range and host bits checked, a prefix of 0 refused. */
+export const cidr = z.string().superRefine((v, ctx) => {
+  const parsed = parseNetwork(v);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
+});
+
+/** A source the lab opens SSH to: a network, never the whole internet in any spelling. */
+export const sshSource = z.string().superRefine((v, ctx) => {
+  const parsed = parseNetwork(v);
+  if (parsed.ok) return;
+  const open = parsed.problem === "zero-prefix";
+  ctx.addIssue({
+    code: "custom",
+    message: open
+      ? `${parsed.reason}: SSH open to the whole internet is not allowed; use your own address (e.g. 203.0.113.7/32)`
+      : parsed.reason,
+  });
+});
 const user = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a Unix user name like root or ubuntu");
 
 /** A host the user provides (static target, or the bare-metal SUT). */
@@ -69,7 +96,24 @@ export const CLOUD_KEYS = {
       )
       .optional(),
   },
-  sshAllowedCidrs: { kind: "json", schema: z.array(cidr).min(1, "expected at least one CIDR").optional() },
+  sshAllowedCidrs: {
+    kind: "json",
+    schema: z
+      .array(sshSource)
+      .min(1, "expected at least one CIDR")
+      .superRefine((list, ctx) => {
+        const parsed = list.map(parseNetwork);
+        const networks = parsed.flatMap((p) => (p.ok ? [p.network] : []));
+        if (networks.length < parsed.length) return;
+        for (const family of wholeFamilies(networks)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `together these networks admit every IPv${family} address (the whole internet): SSH open to the whole internet is not allowed; use your own address (e.g. 203.0.113.7/32)`,
+          });
+        }
+      })
+      .optional(),
+  },
 } as const satisfies Record<string, KeyDef>;
 
 /** `${NAMESPACE}:key`, as the stack file spells it. */
@@ -84,21 +128,22 @@ export function missingKeys(raw: Record<string, unknown>, target: string, needs:
     .map(([k, why]) => `${keyName(k)} is missing: target ${target} needs it (${why})`);
 }
 
-/** SSH open to the whole internet is refused on every provider that opens SSH. */
-export function openSshProblems(cidrs: readonly string[] | undefined): string[] {
-  const open = cidrs?.find((r) => r === "0.0.0.0/0" || r === "::/0");
-  return open
-    ? [
-        `${keyName("sshAllowedCidrs")} contains ${open}: SSH open to the whole internet is not allowed; use your own address (e.g. 203.0.113.7/32)`,
-      ]
-    : [];
+/** The SSH sources as parsed networks (the schema has checked them): what firewalls get. */
+export function sshSources(cidrs: readonly string[] | undefined): Network[] {
+  return (cidrs ?? []).map((c, i) => networkOf(`${keyName("sshAllowedCidrs")}.${i}`, c));
 }
 
-/** Whether an IPv4 address lies in an IPv4 CIDR. */
+/** Warnings for SSH sources wider than one site's network (infra/network.ts, SHORT_PREFIX). */
+export function sshSourceWarnings(cidrs: readonly string[] | undefined): string[] {
+  return (cidrs ?? []).flatMap((c) => {
+    const parsed = parseNetwork(c);
+    const warning = parsed.ok ? shortPrefixWarning(keyName("sshAllowedCidrs"), c, parsed.network) : null;
+    return warning ? [warning] : [];
+  });
+}
+
+/** Whether an address lies in a network (false when either is not valid). */
 export function ipInCidr(ip: string, range: string): boolean {
-  const [base, bits] = range.split("/");
-  if (!base || bits === undefined || !/^(\d{1,3}\.){3}\d{1,3}$/.test(base)) return false;
-  const toInt = (a: string) => a.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
+  const parsed = parseNetwork(range);
+  return parsed.ok && isIP(ip) !== 0 && !ip.includes("%") && networkContains(parsed.network, ip);
 }

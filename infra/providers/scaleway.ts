@@ -12,6 +12,7 @@ import { z } from "zod";
 import { ConfigError } from "../../core/config/errors";
 import { hostFirewallStep, privateLinkStep } from "../bootstrap/network";
 import type { LabHost } from "../hostCommand";
+import { hostNetwork } from "../network";
 import { roundEur } from "../pricing";
 import {
   cloudHostPlan,
@@ -24,7 +25,7 @@ import {
   pairAddresses,
   pairPrefix,
 } from "./common";
-import { CLOUD_KEYS, type KeyDef, keyName, missingKeys, openSshProblems, SSH_KEYS } from "./keys";
+import { CLOUD_KEYS, type KeyDef, keyName, missingKeys, SSH_KEYS, sshSources, sshSourceWarnings } from "./keys";
 import type { HostPlan, HostProvider } from "./types";
 
 /** The OS every Scaleway host gets: the paper's Ubuntu 24.04. */
@@ -100,7 +101,6 @@ export const scalewayProvider: HostProvider = {
         sshPublicKey: "Scaleway installs it on the servers",
         sshPrivateKey: "Pulumi connects to the hosts with it; set it with --secret",
       }),
-      ...openSshProblems(c.sshAllowedCidrs),
     ];
     if (c.loadgenKind === "instance" && raw.loadgenOffer !== undefined) {
       problems.push(
@@ -120,7 +120,7 @@ export const scalewayProvider: HostProvider = {
   },
   plan({ config, minCores }) {
     const problems: string[] = [];
-    const warnings: string[] = [];
+    const warnings: string[] = sshSourceWarnings(config.sshAllowedCidrs);
     const sut = ELASTIC_METAL_OFFERS[config.sutOffer];
     if (sut && sut.threads < minCores) {
       problems.push(
@@ -311,9 +311,9 @@ export const scalewayProvider: HostProvider = {
       const ip = pairAddresses(pair.index);
       // The SUT's runner reaches the load generator's sshd over the private network.
       const rules = firewallRules({
-        sshAllowedCidrs: c.sshAllowedCidrs ?? [],
-        loadgenAddress: ip.loadgen,
-        sutAddress: ip.sut,
+        sshAllowed: sshSources(c.sshAllowedCidrs),
+        loadgen: [hostNetwork(ip.loadgen)],
+        sut: [hostNetwork(ip.sut)],
       });
       const lgPlan = pair.hosts.loadgen;
       if (!lgPlan) throw new Error("scaleway pairs have a load generator");

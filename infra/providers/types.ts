@@ -9,6 +9,7 @@ import type { LabConfig } from "../config";
 import type { ChainStep } from "../hostBootstrap";
 import type { LabHost } from "../hostCommand";
 import type { LabPlan } from "../labPlan";
+import type { Network } from "../network";
 import type { KeyDef } from "./keys";
 
 /** One host of the lab as the scripts see it. */
@@ -28,6 +29,11 @@ export interface HostPlan {
   labAddress: string | null;
   /** The host pair it belongs to (1-based). */
   pair: number;
+  /**
+   * A provided host's `address` as networks of one (/32, /128), resolved at plan time
+   * (providers/addresses.ts): where a firewall must admit the host's connections by address.
+   */
+  resolved?: readonly Network[];
 }
 
 export interface PairHosts {
@@ -94,6 +100,11 @@ export interface HostProvider {
   credentials(stack: string, config: LabConfig): Record<string, pulumi.Output<string>>;
   /** Config keys holding credentials that must be stored as secrets. */
   secretKeys: readonly string[];
+  /**
+   * The provided hosts whose own address a firewall of this provider admits (their `address` is
+   * resolved at plan time into `HostPlan.resolved`, providers/addresses.ts); none when absent.
+   */
+  admitsByAddress?(config: LabConfig): readonly ("sut" | "loadgen")[];
   /** Make the hosts of every pair. */
   createHosts(name: string, args: CreateHostsArgs): PairOfHosts[];
 }

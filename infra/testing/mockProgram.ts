@@ -1,11 +1,15 @@
 /**
  * Runs the Pulumi program (index.ts) against mocks and records every resource: its type, name,
  * inputs (secrets still wrapped, so a test can see what is secret) and when its registration
- * started and ended. Each mocked registration takes a few milliseconds, so a resource that does
+ * started and ended. Some SDK constructors wrap an input in a secret themselves (a command's
+ * `connection`, a provider's token): for those it also records what the program handed over
+ * (`handed`), so `secretLeaks` checks the program, not the SDK. Each mocked registration takes a few milliseconds, so a resource that does
  * not wait for another (dependsOn) starts before that one has ended: order is observable.
  * One program per process (Pulumi's runtime and the module cache are global): one test file
  * per stack variant.
  */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Pulumi's wire marker of a secret value. */
@@ -21,8 +25,19 @@ export interface Recorded {
   end: number;
 }
 
+/** The arguments the program handed to a watched SDK constructor, before the SDK wrapped anything. */
+export interface Handed {
+  type: string;
+  name: string;
+  args: unknown;
+}
+
 export interface ProgramRun {
   resources: Recorded[];
+  /** What the program passed to the constructors in WATCHED, in order. */
+  handed: Handed[];
+  /** What the program logged with pulumi.log.warn (the plan's warnings). */
+  warnings: string[];
   outputs: Record<string, unknown>;
   /** The module's exports as Outputs (to check secretness). */
   exports: Record<string, unknown>;
@@ -55,14 +70,59 @@ function resolveOutput(value: unknown): Promise<unknown> {
   return Promise.resolve(value);
 }
 
+/**
+ * SDK classes the program uses that mark inputs secret by themselves (see `sdkSecretInputs`):
+ * their registered inputs show a secret whatever the program passed, so their constructors are
+ * watched. `secretLeaks` names any resource of another such class, so the list cannot fall behind.
+ */
+export const WATCHED = [
+  { module: "@pulumi/command/remote/command", exportName: "Command", type: "command:remote:Command" },
+  { module: "@pulumi/command/remote/copyToRemote", exportName: "CopyToRemote", type: "command:remote:CopyToRemote" },
+  { module: "@pulumi/command/local/command", exportName: "Command", type: "command:local:Command" },
+  { module: "@pulumi/hcloud/provider", exportName: "Provider", type: "pulumi:providers:hcloud" },
+  { module: "@pulumiverse/scaleway/provider", exportName: "Provider", type: "pulumi:providers:scaleway" },
+] as const;
+
+/**
+ * Record the arguments of every watched constructor (the packages' index getters read the class
+ * from its module each time, so replacing the module's export catches every `new`). The class
+ * itself runs unchanged.
+ */
+function watchConstructors(handed: Handed[]): void {
+  for (const w of WATCHED) {
+    const mod = require(w.module) as Record<string, unknown>;
+    const original = mod[w.exportName] as new (...args: unknown[]) => object;
+    if ((original as { edgelabWatched?: boolean }).edgelabWatched) continue;
+    mod[w.exportName] = new Proxy(original, {
+      construct(target, args, newTarget) {
+        handed.push({ type: w.type, name: String(args[0]), args: args[1] });
+        return Reflect.construct(target, args, newTarget);
+      },
+      get(target, property, receiver) {
+        return property === "edgelabWatched" ? true : Reflect.get(target, property, receiver);
+      },
+    });
+  }
+}
+
 /** Set the config (secret keys as Pulumi marks them), mock the engine and run index.ts. */
 export async function runProgram(
   config: Record<string, string>,
   secretKeys: string[],
   stack = "test",
-  options: { preview?: boolean } = {},
+  /** preview: run as `pulumi preview`; onResource: told of each registration (also when the program fails). */
+  options: { preview?: boolean; onResource?: (type: string, name: string) => void } = {},
 ): Promise<ProgramRun> {
   const resources: Recorded[] = [];
+  const handed: Handed[] = [];
+  watchConstructors(handed);
+  const warnings: string[] = [];
+  const log = pulumi.log as { warn: (message: string, ...rest: unknown[]) => Promise<void> };
+  const warn = log.warn;
+  log.warn = (message, ...rest) => {
+    warnings.push(message);
+    return warn(message, ...rest);
+  };
   await pulumi.runtime.setMocks(
     {
       newResource: async (args) => {
@@ -71,6 +131,7 @@ export async function runProgram(
         const id = args.type.startsWith("hcloud:") ? String(1000 + n) : `${args.name}-id`;
         const record: Recorded = { type: args.type, name: args.name, id, inputs: args.inputs, start, end: start };
         resources.push(record);
+        options.onResource?.(args.type, args.name);
         await new Promise((resolve) => setTimeout(resolve, 3));
         record.end = performance.now();
         const state: Record<string, unknown> = { ...args.inputs };
@@ -111,7 +172,7 @@ export async function runProgram(
   for (const [key, value] of Object.entries(program)) outputs[key] = await resolveOutput(value);
   // Every resource hangs off the pull-back, which the outputs waited for; let the last ones settle.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  return { resources, outputs, exports: program };
+  return { resources, handed, warnings, outputs, exports: program };
 }
 
 /** Whether a mocked input value is a wrapped secret. */
@@ -134,10 +195,134 @@ export function unwrap(value: unknown): unknown {
   return isWrappedSecret(value) ? (value as { value: unknown }).value : value;
 }
 
+/** The SDK package of a resource type's token, where the lab uses it. */
+const SDK_PACKAGES: Readonly<Record<string, string>> = {
+  command: "@pulumi/command",
+  hcloud: "@pulumi/hcloud",
+  scaleway: "@pulumiverse/scaleway",
+  docker: "@pulumi/docker",
+};
+
+/**
+ * The inputs a resource type's SDK constructor wraps in `pulumi.secret` itself, read from the
+ * SDK's generated source (`resourceInputs["token"] = args?.token ? pulumi.secret(...)`); empty for
+ * the lab's own components and for types of packages the lab does not use.
+ */
+export function sdkSecretInputs(type: string): string[] {
+  const [pkg = "", mod = "", cls = ""] = type.split(":");
+  const provider = pkg === "pulumi" && mod === "providers";
+  const sdk = SDK_PACKAGES[provider ? cls : pkg];
+  if (!sdk) return [];
+  let file: string;
+  if (provider) file = "provider";
+  else if (mod.includes("/")) {
+    const [dir = "", name = ""] = mod.split("/");
+    file = dir === "index" ? name : `${dir}/${name}`;
+  } else file = `${mod}/${cls.charAt(0).toLowerCase()}${cls.slice(1)}`;
+  const source = readFileSync(require.resolve(`${sdk}/${file}`), "utf8");
+  return [...source.matchAll(/resourceInputs\["(\w+)"\] = [^;\n]*pulumi\.secret\(/g)].map((m) => m[1] as string);
+}
+
+/** A credential a test looks for, by a piece of its text that nothing else contains. */
+export interface Needle {
+  what: string;
+  text: string;
+}
+
+export interface SecretReport {
+  /** Each place a credential is plain: a non-secret value handed over, a plain input, an output. */
+  leaks: string[];
+  /** How many handed-over values carry each credential inside a secret (a check that looked). */
+  carried: Record<string, number>;
+}
+
+const RESOLVE_MS = 5000;
+
+function resolvedValue(output: pulumi.Output<unknown>): Promise<unknown> {
+  return Promise.race([
+    new Promise((resolve) => output.apply(resolve)),
+    new Promise((resolve) => setTimeout(() => resolve(undefined), RESOLVE_MS).unref()),
+  ]);
+}
+
+/** Walk a value as the program handed it: every Output's secretness, every string's text. */
+async function walkHanded(
+  value: unknown,
+  path: string,
+  inSecret: boolean,
+  visit: (path: string, text: string, inSecret: boolean) => void,
+  seen: Set<object>,
+): Promise<void> {
+  if (pulumi.Output.isInstance(value)) {
+    const secret = inSecret || (await pulumi.isSecret(value));
+    return walkHanded(await resolvedValue(value), path, secret, visit, seen);
+  }
+  if (value instanceof Promise) return walkHanded(await value, path, inSecret, visit, seen);
+  if (typeof value === "string") return visit(path, value, inSecret);
+  if (!value || typeof value !== "object" || seen.has(value) || pulumi.Resource.isInstance(value)) return;
+  seen.add(value);
+  for (const [k, v] of Object.entries(value)) await walkHanded(v, `${path}.${k}`, inSecret, visit, seen);
+}
+
+/**
+ * Where the program lets a credential out of a secret: in what it hands to a watched SDK
+ * constructor (a non-secret Output or plain text), in any registered input outside a secret, in
+ * any stack output (not even as a secret), or through an SDK class that wraps secrets itself but
+ * is not watched (so its inputs would prove nothing).
+ */
+export async function secretLeaks(
+  run: Pick<ProgramRun, "resources" | "handed" | "outputs">,
+  needles: Needle[],
+): Promise<SecretReport> {
+  const leaks: string[] = [];
+  const carried: Record<string, number> = Object.fromEntries(needles.map((n) => [n.what, 0]));
+  for (const h of run.handed) {
+    await walkHanded(
+      h.args,
+      "args",
+      false,
+      (path, text, inSecret) => {
+        for (const n of needles.filter((x) => text.includes(x.text))) {
+          if (inSecret) carried[n.what] = (carried[n.what] ?? 0) + 1;
+          else leaks.push(`${h.type} ${h.name}: the program hands ${n.what} over in ${path} outside a secret`);
+        }
+      },
+      new Set(),
+    );
+  }
+  for (const r of run.resources) {
+    const plain = JSON.stringify(withoutSecrets(r.inputs));
+    for (const n of needles.filter((x) => plain.includes(x.text))) {
+      leaks.push(`${r.type} ${r.name}: ${n.what} is in a plain (non-secret) input`);
+    }
+    const wrapped = sdkSecretInputs(r.type).filter((k) => r.inputs[k] !== undefined);
+    if (wrapped.length > 0 && !WATCHED.some((w) => w.type === r.type)) {
+      leaks.push(
+        `${r.type} ${r.name}: its SDK marks ${wrapped.join(", ")} secret by itself; add the class to WATCHED in infra/testing/mockProgram.ts so the test sees what the program passes`,
+      );
+    }
+  }
+  const outputs = JSON.stringify(run.outputs);
+  for (const n of needles.filter((x) => outputs.includes(x.text))) leaks.push(`a stack output carries ${n.what}`);
+  return { leaks, carried };
+}
+
+/** No leak, and each credential was seen inside a secret at least once (so the check looked). */
+export async function assertSecretsKept(run: ProgramRun, needles: Needle[]): Promise<void> {
+  const report = await secretLeaks(run, needles);
+  assert.deepEqual(report.leaks, [], "credentials outside a secret");
+  for (const n of needles) {
+    assert.ok((report.carried[n.what] ?? 0) > 0, `${n.what} was found in no handed-over secret: the check saw nothing`);
+  }
+}
+
 export const TEST_PRIVATE_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABTESTONLY\n-----END OPENSSH PRIVATE KEY-----";
+/** The test key's body line: no other test value contains it. */
+export const KEY_NEEDLE: Needle = { what: "the ssh private key", text: TEST_PRIVATE_KEY.split("\n")[1] as string };
 export const TEST_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForTests operator@test";
 export const TEST_TOKEN = "hcloud-test-token-0123456789abcdef0123456789abcdef0123456789abcdef";
+export const TOKEN_NEEDLE: Needle = { what: "the hcloud token", text: TEST_TOKEN };
 export const TEST_REVISION = "infra/testdata/infra-test.yaml";
 export const SECRET_KEYS = ["edge-lab:sshPrivateKey", "hcloud:token", "scaleway:secretKey", "scaleway:accessKey"];
 

@@ -1,32 +1,26 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../../core/config/errors";
 import { run } from "../../core/exec";
+import { CELLS_DIR, MANIFEST_FILE, readCellFile, withPortableArtifacts } from "../../core/results/read";
+import { runIdProblem } from "../../core/results/runId";
 import { type CellResult, CellResultSchema, type Manifest, ManifestSchema } from "../../core/results/schema";
 import { liveHolderOf } from "./lock";
 
 /**
- * The results layout, shared by the local runner and the Pulumi lab's pull-back:
+ * Writing a results folder (reading it is core/results/read.ts). The layout, shared by the local
+ * runner and the Pulumi lab's pull-back:
  *   <root>/<runId>/manifest.json       what was run, where, with which versions
  *   <root>/<runId>/cells/<id>.json     one result per cell
  *   <root>/<runId>/cells/<id>/         the cell's raw files (scripts, logs, load summary, samples)
  *   <root>/<runId>/active/<name>       cleanup scripts of instances that may still be running
  */
-export const MANIFEST_FILE = "manifest.json";
-export const CELLS_DIR = "cells";
 export const ACTIVE_DIR = "active";
-
-export function newRunId(profileName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${profileName}-${randomBytes(2).toString("hex")}`;
-}
 
 /** Make a new run folder; refuses an existing one, so a previous run is never overwritten. */
 export function createRunDir(root: string, runId: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
-    throw new InputError(`run id ${JSON.stringify(runId)} is not allowed: use letters, digits, '.', '_' and '-'`);
-  }
+  const problem = runIdProblem(runId);
+  if (problem) throw new InputError(problem);
   mkdirSync(root, { recursive: true });
   const dir = join(root, runId);
   try {
@@ -93,16 +87,9 @@ export function storageFault(error: unknown, runDir: string, resultsRoot: string
   }
 }
 
+/** Artifact paths are recorded relative to the repository, so the folder reads the same anywhere. */
 export function writeManifest(runDir: string, manifest: Manifest): void {
-  writeJsonAtomic(join(runDir, MANIFEST_FILE), ManifestSchema.parse(manifest));
-}
-
-export function readManifest(runDir: string): Manifest {
-  const path = join(runDir, MANIFEST_FILE);
-  if (!existsSync(path)) throw new InputError(`${runDir} is not a run folder: ${MANIFEST_FILE} is missing`);
-  const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
-  if (!parsed.success) throw new InputError(`${path} is not a valid manifest: ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
+  writeJsonAtomic(join(runDir, MANIFEST_FILE), withPortableArtifacts(ManifestSchema.parse(manifest)));
 }
 
 export function cellRawDir(runDir: string, cellId: string): string {
@@ -127,28 +114,10 @@ export function writeCellResult(runDir: string, result: CellResult): string | un
   return kept;
 }
 
+/** Whether `path` holds a sound result (the reader's rule: the one a resume skips). */
 function readsAsCell(path: string, id: string): boolean {
-  try {
-    return CellResultSchema.parse(JSON.parse(readFileSync(path, "utf8"))).id === id;
-  } catch {
-    return false;
-  }
-}
-
-/** Ids of the cells a run has recorded (valid result files only). */
-export function recordedCellIds(runDir: string): Set<string> {
-  const ids = new Set<string>();
-  const dir = join(runDir, CELLS_DIR);
-  if (!existsSync(dir)) return ids;
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith(".json")) continue;
-    try {
-      ids.add(CellResultSchema.parse(JSON.parse(readFileSync(join(dir, file), "utf8"))).id);
-    } catch {
-      // a broken file is not a recorded cell: the cell runs again on resume
-    }
-  }
-  return ids;
+  const read = readCellFile(path);
+  return !("problem" in read) && read.cell.mismatches.length === 0 && read.cell.cell.id === id;
 }
 
 /** Note an instance that is about to run, with the script that removes it. */

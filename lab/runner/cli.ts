@@ -1,15 +1,27 @@
 import { resolve } from "node:path";
-import { parseFlags, parseList, runMain, UsageError } from "../../core/cli/args";
+import {
+  folderFlag,
+  ipv4Flag,
+  parseFlags,
+  parseList,
+  positiveInt,
+  runMain,
+  shown,
+  UsageError,
+} from "../../core/cli/args";
 import { DEFAULT_REVISION_ID } from "../../core/config/revision";
 import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../../core/load/types";
 import type { CellWorkload } from "../../core/matrix";
 import { RUNTIMES, WORKLOADS } from "../../core/model";
 import { repoRoot } from "../../core/paths";
+import { checkRunId } from "../../core/results/runId";
 import { loadRevision } from "../config/revision";
 import { platformNames } from "../platforms/registry";
+import { isQuery, QUERY_USAGE, runQuery } from "./queries";
 import { runLab } from "./runner";
 
 const usage = `usage: npm run lab -- [options]
+       npm run lab -- QUERY [flags]   (see below)
   --profile NAME        a profile of the revision (default quick; the paper's design is "paper")
   --revision ID|FILE    revision file (default ${DEFAULT_REVISION_ID})
   --runtime LIST        ${RUNTIMES.join(",")}
@@ -32,9 +44,11 @@ two-host lab (what the Pulumi program runs on the system under test):
   --load-ssh TARGET     run k6 on this host over ssh (user@address) instead of here
   --load-lab-dir DIR    the lab's folder on that host (default /opt/edgelab)
   --ssh-identity FILE   ssh key for the load generator
-  --origin TEXT         recorded in the manifest (default local)`;
+  --origin TEXT         recorded in the manifest (default local)
+  --pair N              with --resume: the host pair running it, recorded in each result
+${QUERY_USAGE}`;
 
-function options() {
+function options(argv: string[]) {
   return parseFlags(
     {
       profile: { type: "string" },
@@ -57,9 +71,11 @@ function options() {
       "load-lab-dir": { type: "string", default: "/opt/edgelab" },
       "ssh-identity": { type: "string" },
       origin: { type: "string" },
+      pair: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     usage,
+    argv,
   );
 }
 
@@ -67,7 +83,7 @@ function memoryList(raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined;
   return raw.split(",").map((value) => {
     const n = Number(value.trim());
-    if (!Number.isInteger(n) || n < 1) {
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
       throw new UsageError(
         `--memory ${JSON.stringify(raw)}: ${JSON.stringify(value)} is not allowed; use whole MB like 256,128`,
       );
@@ -76,8 +92,13 @@ function memoryList(raw: string | undefined): number[] | undefined {
   });
 }
 
-runMain(async () => {
-  const values = options();
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const [first, ...rest] = argv;
+  if (isQuery(first)) {
+    runQuery(first, rest, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
+  const values = options(argv);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return;
@@ -98,16 +119,24 @@ runMain(async () => {
   if (values.cell !== undefined && values.resume === undefined) {
     throw new UsageError("--cell picks cells of an existing run: use it with --resume RUN_ID");
   }
-  const bindAddress = values["bind-address"];
-  if (bindAddress !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$/.test(bindAddress)) {
-    throw new UsageError(
-      `--bind-address ${JSON.stringify(bindAddress)} is not allowed: use an IPv4 address like 10.0.1.2`,
-    );
+  if (values.pair !== undefined && values.resume === undefined) {
+    throw new UsageError("--pair names the host pair resuming a run: use it with --resume RUN_ID");
   }
+  const pair = values.pair === undefined ? undefined : positiveInt("pair", values.pair);
+  const bindAddress =
+    values["bind-address"] === undefined ? undefined : ipv4Flag("bind-address", values["bind-address"]);
   const loadSsh = values["load-ssh"];
-  if (loadSsh !== undefined && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.:_-]+$/.test(loadSsh)) {
-    throw new UsageError(`--load-ssh ${JSON.stringify(loadSsh)} is not allowed: use user@host`);
+  // Neither part may start with '-': ssh would read "-oProxyCommand=..." as an option.
+  if (loadSsh !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9:][A-Za-z0-9.:_-]*$/.test(loadSsh)) {
+    throw new UsageError(`--load-ssh ${shown(loadSsh)} is not allowed: use user@host`);
   }
+  // Before anything is built or checked: a run id is a folder name under --results, never a path.
+  if (values["run-id"] !== undefined) checkRunId("--run-id", values["run-id"]);
+  if (values.resume !== undefined) checkRunId("--resume", values.resume);
+  if (values.cell?.split(",").some((c) => c.trim() === "")) {
+    throw new UsageError(`--cell ${shown(values.cell)}: an empty cell name; use ids or names separated by commas`);
+  }
+  folderFlag("results", values.results, resolve(repoRoot, values.results));
   // A resumed run keeps its generators and their ceilings from its manifest, like its selection.
   const selectionFlags = [
     "profile",
@@ -171,6 +200,7 @@ runMain(async () => {
         }
       : {}),
     ...(values.origin ? { origin: values.origin } : {}),
+    ...(pair !== undefined ? { pair } : {}),
     signal: controller.signal,
   });
   if (outcome.interrupted) process.exit(130);
@@ -182,4 +212,6 @@ runMain(async () => {
       .catch((error: unknown) => ({ ok: false, lines: [`report not made: ${String(error).split("\n")[0]}`] }));
     (report.ok ? process.stdout : process.stderr).write(`${report.lines.join("\n")}\n`);
   }
-});
+}
+
+if (require.main === module) runMain(() => main());

@@ -4,13 +4,22 @@ import { join, relative } from "node:path";
 import { UsageError } from "../../core/cli/args";
 import { InputError } from "../../core/config/errors";
 import type { Profile } from "../../core/config/profile";
+import { profileOf } from "../../core/config/profileLookup";
 import type { Revision } from "../../core/config/revision";
 import type { SweepGenerators } from "../../core/load/record";
 import type { GeneratorChoice, GeneratorName } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
 import type { Runtime } from "../../core/model";
+import { localArtifactRef } from "../../core/results/artifactRefs";
+import { CELLS_DIR, readManifest, recordedCellIds } from "../../core/results/read";
+import { newRunId } from "../../core/results/runId";
 import type { CellResult, Manifest } from "../../core/results/schema";
-import { type ArtifactRecord, artifactStillPresent, buildArtifacts } from "../../workloads/artifacts/build";
+import {
+  type ArtifactRecord,
+  artifactStillPresent,
+  artifactsDir,
+  buildArtifacts,
+} from "../../workloads/artifacts/build";
 import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
 import { autocannonVersion } from "../load/autocannon";
@@ -24,15 +33,12 @@ import { probeKvm } from "../platforms/kvm";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
+import { readBuiltArtifacts } from "../results/queries";
 import {
-  CELLS_DIR,
   cellRawDir,
   cleanLeftovers,
   createRunDir,
   markActive,
-  newRunId,
-  readManifest,
-  recordedCellIds,
   storageFault,
   storageProblem,
   writeCellResult,
@@ -75,6 +81,8 @@ export interface RunnerOptions {
   loadHost?: RemoteLoadHost;
   /** Recorded in a new run's manifest, e.g. "local" or "pulumi:<stack>". */
   origin?: string;
+  /** The Pulumi lab's host pair running this invocation (edge-lab:pairs > 1): recorded in each result. */
+  pair?: number;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -87,16 +95,6 @@ export interface RunnerOutcome {
   stopped?: string;
   results: CellResult[];
   ran: number;
-}
-
-function profileOf(revision: Revision, name: string): Profile {
-  const profile = revision.profiles[name];
-  if (!profile) {
-    throw new UsageError(
-      `profile ${JSON.stringify(name)} is not in revision ${revision.id}: use one of ${Object.keys(revision.profiles).join(", ")}`,
-    );
-  }
-  return profile;
 }
 
 async function checkPlatforms(names: readonly string[], allowEmulation: boolean) {
@@ -134,6 +132,15 @@ async function versionsFound(): Promise<Record<string, string | null>> {
     ops: await versionOf("ops", ["version"]),
     qemu: await versionOf("qemu-system-x86_64", ["--version"]),
   };
+}
+
+/** What the artifact builder last made for the revision (none when it never ran or its manifest is unusable). */
+function lastBuilt(revision: Revision): ArtifactRecord[] {
+  try {
+    return readBuiltArtifacts(join(artifactsDir(revision), "manifest.json"));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -321,7 +328,7 @@ async function sweep(
     profileName = options.run.profileName;
     selection = options.run.selection;
   }
-  const profile = existing?.profile ?? profileOf(revision, profileName);
+  const profile = existing?.profile ?? profileOf(revision, profileName, (problem) => new UsageError(problem));
   const cells = expandMatrix(profile, revision.id, selection);
   if (cells.length === 0)
     throw new UsageError("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
@@ -358,12 +365,14 @@ async function sweep(
   if (options.dryRun) return { runId, runDir, interrupted: false, results: [], ran: 0 };
 
   const kvm = await probeKvm();
-  const { artifactOf, records } = await prepareArtifacts(
-    revision,
-    todo,
-    availability,
-    (existing?.artifacts ?? []) as unknown as ArtifactRecord[],
-  );
+  // A resume reuses the run's own artifacts; a plan (the Pulumi lab's, right after its one artifact
+  // build) reuses what the builder last made. Either builds only when something is missing.
+  const reusable = existing
+    ? (existing.artifacts as unknown as ArtifactRecord[]).map((a) => ({ ...a, ref: localArtifactRef(a.ref) }))
+    : options.planOnly
+      ? lastBuilt(revision)
+      : [];
+  const { artifactOf, records } = await prepareArtifacts(revision, todo, availability, reusable);
   // A single cell (the Pulumi lab's one command per cell) records its own failed start instead.
   if (!options.onlyCells) await trialPlatforms(todo, availability, artifactOf, profile, runId, options, log);
   const harness = options.planOnly ? undefined : { ttrFloor: await measureHarnessFloor() };
@@ -470,6 +479,7 @@ async function sweep(
       estimatedDoneS += estimateCellSeconds(cell);
       if (mayBePlatformGone(result)) await recheckPlatform(cell, result, runDir, availability, profile, log);
     }
+    if (options.pair !== undefined) result = { ...result, pair: options.pair };
     try {
       const kept = writeCellResult(runDir, result);
       if (kept) log(`  ${relative(runDir, kept)}: the unreadable file that stood in this cell's place, kept beside`);

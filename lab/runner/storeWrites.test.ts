@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { cellId } from "../../core/matrix";
 import type { CellResult } from "../../core/results/schema";
 import { storageProblem, writeCellResult, writeJsonAtomic } from "../results/store";
 import { mountTmpfs } from "../testing/faults";
@@ -11,24 +12,26 @@ import { mountTmpfs } from "../testing/faults";
 const root = mkdtempSync(join(tmpdir(), "store-writes-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
+const spec: CellResult["spec"] = {
+  revision: "paper-2025",
+  runtime: "go",
+  platform: "native",
+  workload: "io",
+  cpus: 1,
+  memoryMB: 256,
+  knobs: {},
+  load: null,
+  ttr: null,
+  allowEmulation: false,
+  repetition: 1,
+};
+
 function result(id: string): CellResult {
   return {
     schemaVersion: 1,
     id,
     name: "go-native-io-1cpu-256mb-r1",
-    spec: {
-      revision: "paper-2025",
-      runtime: "go",
-      platform: "native",
-      workload: "io",
-      cpus: 1,
-      memoryMB: 256,
-      knobs: {},
-      load: null,
-      ttr: null,
-      allowEmulation: false,
-      repetition: 1,
-    },
+    spec,
     status: "lab-error",
     reason: "the load generator failed: wrk failed (exit signal SIGKILL)",
     flags: [],
@@ -50,7 +53,7 @@ describe("results store writes", () => {
   it("a recorded cell is never overwritten; a truncated file in its place is kept beside and replaced", () => {
     const runDir = join(root, "run");
     mkdirSync(join(runDir, "cells"), { recursive: true });
-    const id = "0123456789abcdef";
+    const id = cellId(spec);
     assert.equal(writeCellResult(runDir, result(id)), undefined);
     assert.throws(() => writeCellResult(runDir, result(id)), /a recorded cell is never overwritten/);
 
