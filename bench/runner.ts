@@ -1,7 +1,9 @@
 /**
  * Benchmark (a figure, not a test) of the lab's own machinery:
  * - the runner's overhead per load cell: wall time minus warm-up and load duration minus the
- *   app's start (its TTR), i.e. what launching, checking, sampling, stopping and recording cost;
+ *   app's start (its TTR), i.e. what launching, checking, sampling and stopping cost, and where it
+ *   goes, from the phase times each cell records (phasesS): each phase less what it holds of
+ *   TTR, warm-up and load; "other" is the rest of the cell's wall time;
  * - the time-to-ready probe: its floor against an instance that is already up (what a TTR of
  *   "zero" would read as), and its real polling rate while an app starts.
  *
@@ -12,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { median, quantile } from "simple-statistics";
 import { parseFlags, positiveInt, runMain } from "../core/cli/args";
-import type { CellResult } from "../core/results/schema";
+import { CELL_PHASES, type CellPhase, type CellResult } from "../core/results/schema";
 import { loadRevision } from "../lab/config/revision";
 import { adHocContext } from "../lab/platforms/context";
 import { launchInstance } from "../lab/platforms/instance";
@@ -22,6 +24,16 @@ import { waitForInstance, waitForReady } from "../lab/ready";
 import { runLab } from "../lab/runner/runner";
 import { buildArtifacts } from "../workloads/artifacts/build";
 import { binaryRecipe } from "../workloads/artifacts/recipes";
+
+/** The runner's own share of each phase of a load cell, and of the rest of its wall time, in seconds. */
+function overheadByPhase(cell: CellResult, ttrS: number, loadS: number): Record<CellPhase | "other", number> {
+  const phases = cell.phasesS ?? {};
+  const own = Object.fromEntries(CELL_PHASES.map((p) => [p, phases[p] ?? 0])) as Record<CellPhase, number>;
+  own.launch -= ttrS;
+  own.load -= loadS;
+  const other = cell.wallS - ttrS - loadS - Object.values(own).reduce((a, b) => a + b, 0);
+  return { ...own, other };
+}
 
 const fmt = (values: number[]) =>
   `median ${median(values).toFixed(2)}  (p10 ${quantile(values, 0.1).toFixed(2)}, p90 ${quantile(values, 0.9).toFixed(2)}, n=${values.length})`;
@@ -37,6 +49,9 @@ runMain(async () => {
   const resultsRoot = mkdtempSync(join(tmpdir(), "bench-runner-"));
 
   const overhead = new Map<string, number[]>();
+  const byPhase = new Map<string, Map<CellPhase | "other", number[]>>();
+  // Outside every cell's wall time: the runner recording a result and moving on to the next cell.
+  const between: number[] = [];
   for (let r = 0; r < repeats; r++) {
     process.stderr.write(`lab run ${r + 1}/${repeats} ...\n`);
     const outcome = await runLab({
@@ -50,11 +65,21 @@ runMain(async () => {
       generatorPreference: null,
       log: () => {},
     });
+    const ran = (outcome.results as CellResult[]).filter((cell) => cell.status !== "skipped");
+    for (let i = 1; i < ran.length; i++) {
+      between.push((Date.parse(ran[i]?.startedAt ?? "") - Date.parse(ran[i - 1]?.finishedAt ?? "")) / 1000);
+    }
     for (const cell of outcome.results as CellResult[]) {
       if (!cell.load || !cell.ttr?.medianMs) continue;
       const loadS = cell.load.warmupS + cell.load.durationS;
       const key = cell.spec.platform;
-      overhead.set(key, [...(overhead.get(key) ?? []), cell.wallS - loadS - cell.ttr.medianMs / 1000]);
+      const ttrS = cell.ttr.medianMs / 1000;
+      overhead.set(key, [...(overhead.get(key) ?? []), cell.wallS - loadS - ttrS]);
+      const phases = byPhase.get(key) ?? new Map<CellPhase | "other", number[]>();
+      for (const [phase, seconds] of Object.entries(overheadByPhase(cell, ttrS, loadS))) {
+        phases.set(phase as CellPhase | "other", [...(phases.get(phase as CellPhase | "other") ?? []), seconds]);
+      }
+      byPhase.set(key, phases);
     }
   }
 
@@ -77,7 +102,15 @@ runMain(async () => {
   await instance.stop();
 
   process.stdout.write("runner overhead per load cell, seconds (wall - warm-up - load - app start):\n");
-  for (const [platform, seconds] of overhead) process.stdout.write(`  ${platform.padEnd(7)} ${fmt(seconds)}\n`);
+  for (const [platform, seconds] of overhead) {
+    process.stdout.write(`  ${platform.padEnd(7)} ${fmt(seconds)}\n`);
+    // Medians per phase: they need not add up to the median overhead, only roughly.
+    const parts = [...(byPhase.get(platform) ?? [])].map(([phase, s]) => `${phase} ${median(s).toFixed(3)}`);
+    process.stdout.write(`          by phase (median s): ${parts.join(", ")}\n`);
+  }
+  if (between.length > 0) {
+    process.stdout.write(`  between cells (recording, next cell; outside the above): ${fmt(between)}\n`);
+  }
   process.stdout.write("time-to-ready probe:\n");
   process.stdout.write(`  floor against a ready instance, ms: ${fmt(floor)}\n`);
   process.stdout.write(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { sh, shellCode, shellEnv, shellLines, shellQuote } from "./shell";
+import { sh, shellCode, shellComment, shellEnv, shellHeredoc, shellLines, shellQuote } from "./shell";
 
 /** What bash makes of a script's words: one line per argument of printf. */
 function words(script: string): string[] {
@@ -61,5 +61,21 @@ describe("sh", () => {
   it("leaves plain words readable", () => {
     assert.equal(shellQuote("edgelab-go-docker.1:8080"), "edgelab-go-docker.1:8080");
     assert.equal(shellQuote("it's"), "'it'\\''s'");
+  });
+
+  it("keeps a value with newlines inside its comment", () => {
+    const script = `${shellComment("purpose: a\n$(touch /tmp/pwned-comment)\necho out").text}\nprintf done`;
+    assert.equal(script.split("\n").filter((line) => !line.startsWith("#")).length, 1);
+    assert.equal(execFileSync("bash", ["-c", script], { encoding: "utf8" }), "done");
+  });
+
+  it("carries a here-document's content verbatim and refuses its delimiter as a line", () => {
+    for (const value of HOSTILE) {
+      const script = sh`cat ${shellHeredoc(value)}`.text;
+      const expected = value === "" || value.endsWith("\n") ? value : `${value}\n`;
+      assert.equal(execFileSync("bash", ["-c", script], { encoding: "utf8" }), expected, JSON.stringify(value));
+    }
+    assert.throws(() => shellHeredoc("a\nEOF\nrm -rf /", "EOF"), /holds its delimiter EOF/);
+    assert.throws(() => shellHeredoc("a", "E OF"), /not a here-document delimiter/);
   });
 });

@@ -83,3 +83,33 @@ export function shellEnv(vars: Readonly<Record<string, string | number>>): Shell
     }),
   );
 }
+
+/**
+ * Comment lines for `text`: every line of it starts with `# `, so a value with a newline (a
+ * purpose naming a runtime, a version) can never end the comment and become code. Quoting would
+ * not help there: a comment ends at the newline whatever quotes surround it.
+ */
+export function shellComment(text: string): Shell {
+  return Shell.of(
+    text
+      .split("\n")
+      .map((line) => `# ${line}`.trimEnd())
+      .join("\n"),
+  );
+}
+
+/**
+ * A here-document carrying `content` verbatim: `<<'DELIMITER'`, the content, the delimiter. The
+ * quoted delimiter turns expansion off; content holding the delimiter as a line is refused, since
+ * that line would end the document early and the rest would run as code.
+ */
+export function shellHeredoc(content: string, delimiter = "EDGELAB_EOF"): Shell {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(delimiter))
+    throw new Error(`sh: ${JSON.stringify(delimiter)} is not a here-document delimiter`);
+  if (content.split("\n").includes(delimiter)) {
+    throw new Error(`sh: the here-document's content holds its delimiter ${delimiter} as a line`);
+  }
+  return Shell.of(
+    `<<'${delimiter}'\n${content.endsWith("\n") || content === "" ? content : `${content}\n`}${delimiter}`,
+  );
+}

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote } from "../core/shell";
+import { sh } from "../core/shell";
 import type { BootstrapStep } from "./bootstrap";
 import { sha256 } from "./bootstrap/shell";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
@@ -79,6 +79,16 @@ export interface HostBootstrapArgs {
   after?: pulumi.Resource[];
 }
 
+/** What the clean-up hook of a lent host says when it is made. */
+export function cleanupNoticeScript(address: string): string {
+  return sh`echo ${`edgelab files on ${address} are removed on pulumi destroy`}`.text;
+}
+
+/** A non-root user cannot write /opt: the bundle folder is made theirs. */
+export function uploadFolderScript(user: string): string {
+  return sh`mkdir -p ${REMOTE_BUNDLE_DIR} && chown ${user} ${REMOTE_BUNDLE_DIR}`.text;
+}
+
 export class HostBootstrap extends pulumi.ComponentResource {
   readonly chain: StepChain;
   readonly last: pulumi.Resource[];
@@ -94,7 +104,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
       const hook = new local.Command(
         `${name}-cleanup-on-destroy`,
         {
-          create: `echo "edgelab files on ${endpoint.address} are removed on pulumi destroy"`,
+          create: cleanupNoticeScript(endpoint.address),
           delete: remoteCleanupCommand(endpoint),
           interpreter: ["/bin/bash", "-c"],
           environment: { EDGELAB_SSH_KEY: pulumi.secret(args.privateKey ?? "") },
@@ -108,7 +118,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
         `${name}-cleanup-on-destroy`,
         {
           create: "echo 'installed tools are removed on pulumi destroy'",
-          delete: `bash -c ${shellQuote(cleanupScript({ removeLabDir: false }))} || true`,
+          // String(): the clean-up script as one word, whether it comes as text or as Shell.
+          delete: sh`bash -c ${String(cleanupScript({ removeLabDir: false }))} || true`.text,
           interpreter: ["/bin/bash", "-c"],
           addPreviousOutputInEnv: false,
         },
@@ -130,7 +141,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         hostCommand(
           `${name}-upload-folder`,
           host,
-          { script: `mkdir -p ${REMOTE_BUNDLE_DIR} && chown ${host.plan.user} ${REMOTE_BUNDLE_DIR}` },
+          { script: uploadFolderScript(host.plan.user) },
           { parent: this, dependsOn: first },
         ),
       ];

@@ -5,7 +5,7 @@
  */
 import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote } from "../core/shell";
+import { sh, shellCode } from "../core/shell";
 import type { HostPlan } from "./providers/types";
 
 /** A lab host as the components see it. */
@@ -36,7 +36,8 @@ export interface HostCommandArgs {
 
 /** `bash -c '<script>'`, through `sudo -n -H` unless the user is root. */
 export function asRoot(script: string, user: string): string {
-  return `${user === "root" ? "" : "sudo -n -H "}bash -c ${shellQuote(script)}`;
+  const sudo = user === "root" ? shellCode("") : shellCode("sudo -n -H ");
+  return sh`${sudo}bash -c ${script}`.text;
 }
 
 export function hostCommand(

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { run } from "../core/exec";
 import type { Runtime } from "../core/model";
-import { shellQuote } from "../core/shell";
+import { sh } from "../core/shell";
 import { dockerSkip } from "../core/testing/requirements";
 import { type ArtifactManifest, buildArtifacts, nodeAppScript } from "../workloads/artifacts/build";
 import { goSourceDir } from "../workloads/artifacts/goBinary";
@@ -48,7 +48,13 @@ const launched: LaunchedInstance[] = [];
 function executable(argv: string[], port: number): string {
   if (argv.length === 1) return argv[0] as string;
   const wrapper = join(workRoot, `launch-${port}.sh`);
-  writeFileSync(wrapper, `#!/bin/sh\nexec ${argv.map(shellQuote).join(" ")}\n`, { mode: 0o755 });
+  writeFileSync(
+    wrapper,
+    sh`#!/bin/sh
+exec ${argv}
+`.text,
+    { mode: 0o755 },
+  );
   return wrapper;
 }
 

@@ -23,7 +23,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CommandError, run } from "../core/exec";
 import { repoRoot } from "../core/paths";
-import { shellQuote } from "../core/shell";
+import { sh } from "../core/shell";
 import { dockerSkip, skipUnlessTool } from "../core/testing/requirements";
 import { loadRevision } from "../lab/config/revision";
 import { DEBIAN_MINBASE_IMAGE, debianMirror, ensureDebianMinbaseImage } from "../lab/testing/debianImage";
@@ -126,7 +126,7 @@ describe("the README's first command on a pristine Debian 12 (debootstrap minbas
     ]);
     await run("bash", [
       "-c",
-      `tar -C ${shellQuote(join(work, "edge-lab"))} -c . | docker exec -i ${name} tar -x -C ${REPO_IN_BOX}`,
+      sh`tar -C ${join(work, "edge-lab")} -c . | docker exec -i ${name} tar -x -C ${REPO_IN_BOX}`.text,
     ]);
     // A throwaway container: dpkg need not fsync each of the thousands of files it unpacks.
     await run("docker", [

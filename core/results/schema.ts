@@ -76,6 +76,23 @@ export const TtrSchema = z
   })
   .strict();
 
+/**
+ * The phases of a cell the runner times, in order: making the instance's context and folder,
+ * its prepare script, the launch to the first HTTP 200 (TTR included), the contract check, the
+ * load (warm-up and duration included), ending the footprint sampler, and stopping and removing
+ * the instance. What they hold beyond TTR, warm-up and load is the runner's own cost.
+ */
+export const CELL_PHASES = ["setup", "prepare", "launch", "check", "load", "footprint", "stop"] as const;
+export type CellPhase = (typeof CELL_PHASES)[number];
+
+const PhaseSeconds = z
+  .object(
+    Object.fromEntries(CELL_PHASES.map((phase) => [phase, z.number().nonnegative().optional()])) as {
+      [P in CellPhase]: z.ZodOptional<z.ZodNumber>;
+    },
+  )
+  .strict();
+
 export const CellResultSchema = z
   .object({
     schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
@@ -112,6 +129,8 @@ export const CellResultSchema = z
       .object({ exitCode: z.number().nullable(), signal: z.string().nullable(), oomKilled: z.boolean() })
       .strict()
       .nullable(),
+    /** Wall seconds per phase of the cell (a startup cell sums its launches); results before it have none. */
+    phasesS: PhaseSeconds.optional(),
     /** Where the cell's raw files are, relative to the run folder. */
     rawDir: z.string(),
     /** The host pair that measured the cell (the Pulumi lab with edge-lab:pairs > 1; 1-based). */

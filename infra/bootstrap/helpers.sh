@@ -1,5 +1,6 @@
 # Shell helpers shared by every bootstrap step (inlined into each generated script).
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # step, log, tools, bundle and offline are set by the step's frame (infra/bootstrap/shell.ts)
 changes=()
 changed() { changes+=("$1"); echo "changed: $1"; }
 failed_cleanly=0

@@ -3,6 +3,7 @@
  * roles, the profile's platforms and whether the lab installs software there at all.
  */
 
+import { sh, shellCode } from "../../core/shell";
 import type { Platform } from "../../lab/platforms/types";
 import { hostFactsStep, preflightStep } from "./preflight";
 import type { StepOutput } from "./shell";
@@ -47,7 +48,8 @@ export function platformSetups(platforms: readonly Platform[]): PlatformSetup[] 
 function platformStep(ctx: BootstrapContext, setup: PlatformSetup, kind: "install" | "preflight"): BootstrapStep {
   const id = `${setup.platform}-${kind === "preflight" ? "check" : "setup"}`;
   // In a subshell: a platform's own script may `exit`, which must end it and not the step around it.
-  const body = `(\n${(kind === "install" ? setup.install : setup.preflight) ?? ""}\n)`;
+  // The platform's script is shell its module wrote (lab/platforms), not a value.
+  const body = sh`(\n${shellCode((kind === "install" ? setup.install : setup.preflight) ?? "")}\n)`;
   return step(id, stepScript({ id, host: ctx.hostLabel, title: `${setup.platform} platform ${kind}`, body }));
 }
 

@@ -5,9 +5,10 @@
  * SSH only from the operator's networks, the app ports only from the load generator.
  */
 
+import { sh, shellHeredoc } from "../../core/shell";
 import { STATE_DIR } from "../layout";
 import type { FirewallRule } from "../providers/common";
-import { heredoc, q, stepScript } from "./shell";
+import { stepScript } from "./shell";
 
 /** The VLAN interface the lab's private network arrives on. */
 export const PRIVATE_LINK_INTERFACE = "edgelab0";
@@ -74,16 +75,16 @@ WantedBy=multi-user.target
 /** The lab's inbound rules enforced by the host's own kernel (nftables), applied now and at every boot. */
 export function hostFirewallStep(hostLabel: string, rules: readonly FirewallRule[]): string {
   const ruleset = nftRuleset(rules);
-  const body = `
+  const body = sh`
 packages nftables
 file_changed=0
-if put_file ${q(FIREWALL_FILE)} 0644 ${heredoc(ruleset)}
+if put_file ${FIREWALL_FILE} 0644 ${shellHeredoc(ruleset)}
 then
   file_changed=1
   changed "firewall rules"
 fi
 if has_systemd; then
-  if put_file /etc/systemd/system/edgelab-firewall.service 0644 ${heredoc(FIREWALL_UNIT)}
+  if put_file /etc/systemd/system/edgelab-firewall.service 0644 ${shellHeredoc(FIREWALL_UNIT)}
   then
     systemctl daemon-reload
     changed "edgelab-firewall.service"
@@ -94,13 +95,13 @@ if has_systemd; then
   fi
 fi
 if [ "$file_changed" = 1 ] || ! nft list table inet edgelab >/dev/null 2>&1; then
-  nft -c -f ${q(FIREWALL_FILE)} || fail "nft refuses the lab's ruleset (see the log)"
-  nft -f ${q(FIREWALL_FILE)} || fail "could not apply the lab's firewall (CAP_NET_ADMIN?)"
+  nft -c -f ${FIREWALL_FILE} || fail "nft refuses the lab's ruleset (see the log)"
+  nft -f ${FIREWALL_FILE} || fail "could not apply the lab's firewall (CAP_NET_ADMIN?)"
   changed "firewall applied"
 fi
 input_chain=$(nft list chain inet edgelab input 2>&1 || true)
 grep -q 'policy drop' <<<"$input_chain" || fail "the lab's input chain is not in place"
-printf '%s\\n' "$(digest_of sha256 ${q(FIREWALL_FILE)})" > ${q(`${STATE_DIR}/firewall.sha256`)}`;
+printf '%s\\n' "$(digest_of sha256 ${FIREWALL_FILE})" > ${`${STATE_DIR}/firewall.sha256`}`;
   return stepScript({
     id: "host-firewall",
     host: hostLabel,
@@ -118,23 +119,24 @@ export function privateLinkStep(
     throw new Error(`not a VLAN id: ${link.vlan}`);
   }
   const cidr = `${link.address}/${link.prefixLength}`;
-  const body = `
+  const body = sh`
 iface=$(ip -o -4 route show default | awk '{print $5; exit}')
 [ -n "$iface" ] || fail "no default route: cannot tell which interface carries the private network's VLAN"
-want=${q(cidr)}
+want=${cidr}
+vlan=${link.vlan}
 netplan_file=/etc/netplan/60-edgelab-private.yaml
 if command -v netplan >/dev/null; then
-  if printf 'network:\\n  version: 2\\n  vlans:\\n    %s:\\n      id: %s\\n      link: %s\\n      addresses: [%s]\\n' ${q(PRIVATE_LINK_INTERFACE)} ${link.vlan} "$iface" "$want" | put_file "$netplan_file" 0600; then
+  if printf 'network:\\n  version: 2\\n  vlans:\\n    %s:\\n      id: %s\\n      link: %s\\n      addresses: [%s]\\n' ${PRIVATE_LINK_INTERFACE} ${link.vlan} "$iface" "$want" | put_file "$netplan_file" 0600; then
     netplan apply
-    changed "vlan ${link.vlan} on $iface (netplan)"
+    changed "vlan $vlan on $iface (netplan)"
   fi
-elif ! ip link show ${q(PRIVATE_LINK_INTERFACE)} >/dev/null 2>&1; then
-  ip link add link "$iface" name ${q(PRIVATE_LINK_INTERFACE)} type vlan id ${link.vlan}
-  ip link set ${q(PRIVATE_LINK_INTERFACE)} up
-  changed "vlan ${link.vlan} on $iface"
+elif ! ip link show ${PRIVATE_LINK_INTERFACE} >/dev/null 2>&1; then
+  ip link add link "$iface" name ${PRIVATE_LINK_INTERFACE} type vlan id "$vlan"
+  ip link set ${PRIVATE_LINK_INTERFACE} up
+  changed "vlan $vlan on $iface"
 fi
-if ! ip -o addr show dev ${q(PRIVATE_LINK_INTERFACE)} | grep -qF " $want "; then
-  ip addr replace "$want" dev ${q(PRIVATE_LINK_INTERFACE)}
+if ! ip -o addr show dev ${PRIVATE_LINK_INTERFACE} | grep -qF " $want "; then
+  ip addr replace "$want" dev ${PRIVATE_LINK_INTERFACE}
   changed "address $want"
 fi`;
   return stepScript({

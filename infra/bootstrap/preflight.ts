@@ -5,98 +5,159 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Shell, sh, shellCode, shellLines } from "../../core/shell";
 import { LAB_KEY_PATH, STATE_DIR } from "../layout";
-import { q, stepScript } from "./shell";
+import { stepScript } from "./shell";
 import type { BootstrapContext, PreflightOptions } from "./types";
 
-const PREFLIGHT_HELPERS = readFileSync(join(__dirname, "preflight-helpers.sh"), "utf8")
-  .split("\n")
-  .filter((line) => !line.startsWith("# shellcheck shell=") && !line.startsWith("# Shell helpers"))
-  .join("\n")
-  .trim();
+const PREFLIGHT_HELPERS = shellCode(
+  readFileSync(join(__dirname, "preflight-helpers.sh"), "utf8")
+    .split("\n")
+    .filter((line) => !line.startsWith("# shellcheck shell=") && !line.startsWith("# Shell helpers"))
+    .join("\n")
+    .trim(),
+);
 
-/** The preflight of one host. It fails (strict) or lists the differences (record mode) in one line. */
-export function preflightStep(ctx: BootstrapContext, options: PreflightOptions): string {
+/** A check skipped in tests and air-gapped runs (EDGELAB_SKIP_HEAVY), run otherwise. */
+function unlessSkipHeavy(name: string, check: Shell): Shell {
+  return sh`if [ "$skip_heavy" = 1 ]; then skip ${name} EDGELAB_SKIP_HEAVY; else
+  ${check}
+fi`;
+}
+
+/** Go and Node (and npm where the lab installed it) at the revision's versions. */
+function toolchainChecks(ctx: BootstrapContext): Shell {
   const v = ctx.revision.versions;
-  const lines: string[] = [];
-  const lab = ctx.labDir;
-  if (ctx.roles.sut) {
-    lines.push(
-      `expect go ${q(v.go)} "$(first_version "$(go version 2>/dev/null || true)" 'go version go')"`,
-      `expect node ${q(v.node)} "$(first_version "$(node --version 2>/dev/null || true)" 'v')"`,
-    );
-    if (ctx.downloads && ctx.code) {
-      lines.push(`expect npm ${q(ctx.downloads.npm.version)} "$(npm --version 2>/dev/null || true)"`);
-    }
-    if (options.docker) {
-      lines.push(
-        `expect docker ${q(v.docker)} "$(first_version "$(dockerd --version 2>/dev/null || true)" 'Docker version ')"`,
-        `if [ "$skip_heavy" = 1 ]; then skip docker-daemon EDGELAB_SKIP_HEAVY; else`,
-        `  expect docker-daemon ${q(v.docker)} "$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)"`,
-        `fi`,
-      );
-    }
-    if (options.ops) {
-      lines.push(
-        `expect ops ${q(v.ops)} "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')"`,
-        `expect nanos-kernel ${q(v.nanos)} "$(cat "\${HOME:-/root}/.ops/latest.txt" 2>/dev/null || true)"`,
-        `ensure nanos-kernel-image "no kernel.img in ~/.ops/${v.nanos}" test -s "\${HOME:-/root}/.ops/"${q(v.nanos)}/kernel.img`,
-        `if [ "$skip_heavy" = 1 ]; then skip qemu EDGELAB_SKIP_HEAVY; else`,
-        `  expect qemu ${q(v.qemu)} "$(first_version "$(qemu-system-x86_64 --version 2>/dev/null || true)" 'QEMU emulator version ')"`,
-        `fi`,
-      );
-    }
-    if (options.requireKvm) {
-      lines.push(
-        `if [ "$skip_heavy" = 1 ]; then skip kvm EDGELAB_SKIP_HEAVY; else`,
-        `  ensure kvm "/dev/kvm is missing or not accessible: Nanos cells need KVM; use a bare-metal SUT, or set edge-lab:allowEmulation true (results are then marked emulated)" kvm_usable`,
-        `fi`,
-      );
-    } else {
-      lines.push(
-        `if kvm_usable; then echo "info: KVM usable"; else echo "info: KVM not usable (not required by this stack)"; fi`,
-      );
-    }
-    lines.push(
-      `ensure cores "the profile's largest scenario needs ${options.minCores} CPUs, this host has $(nproc)" enough_cores ${options.minCores}`,
-      `ensure lab-code "the lab's code is not in ${lab}" test -f ${q(`${lab}/lab/runner/cli.ts`)}`,
-      `ensure lab-dependencies "npm ci has not run in ${lab}" test -x ${q(`${lab}/node_modules/.bin/tsx`)}`,
+  return shellLines([
+    sh`expect go ${v.go} "$(first_version "$(go version 2>/dev/null || true)" 'go version go')"`,
+    sh`expect node ${v.node} "$(first_version "$(node --version 2>/dev/null || true)" 'v')"`,
+    ctx.downloads && ctx.code && sh`expect npm ${ctx.downloads.npm.version} "$(npm --version 2>/dev/null || true)"`,
+  ]);
+}
+
+/** The Docker engine and its daemon at the revision's version. */
+function dockerChecks(ctx: BootstrapContext): Shell {
+  const version = ctx.revision.versions.docker;
+  return shellLines([
+    sh`expect docker ${version} "$(first_version "$(dockerd --version 2>/dev/null || true)" 'Docker version ')"`,
+    unlessSkipHeavy(
+      "docker-daemon",
+      sh`expect docker-daemon ${version} "$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)"`,
+    ),
+  ]);
+}
+
+/** ops, the Nanos kernel it runs and QEMU at the revision's versions. */
+function opsChecks(ctx: BootstrapContext): Shell {
+  const v = ctx.revision.versions;
+  return shellLines([
+    sh`expect ops ${v.ops} "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')"`,
+    sh`expect nanos-kernel ${v.nanos} "$(cat "\${HOME:-/root}/.ops/latest.txt" 2>/dev/null || true)"`,
+    sh`ensure nanos-kernel-image ${`no kernel.img in ~/.ops/${v.nanos}`} test -s "\${HOME:-/root}/.ops/"${v.nanos}/kernel.img`,
+    unlessSkipHeavy(
+      "qemu",
+      sh`expect qemu ${v.qemu} "$(first_version "$(qemu-system-x86_64 --version 2>/dev/null || true)" 'QEMU emulator version ')"`,
+    ),
+  ]);
+}
+
+/** KVM: required where Nanos cells run without allowEmulation, otherwise only reported. */
+function kvmChecks(required: boolean): Shell {
+  if (!required) {
+    return shellCode(
+      `if kvm_usable; then echo "info: KVM usable"; else echo "info: KVM not usable (not required by this stack)"; fi`,
     );
   }
-  for (const name of ctx.aptPackages) {
-    const version = ctx.downloads.apt.packages[name]?.version ?? null;
-    if (version === null) continue;
-    lines.push(`expect_package ${q(name)} ${q(version)}`);
-  }
-  if (ctx.roles.loadgen) {
-    lines.push(
-      `expect k6 ${q(v.k6)} "$(first_version "$(k6 version 2>/dev/null || true)" 'k6 v')"`,
-      `ensure gnu-time "/usr/bin/time (GNU time) is missing: the runner measures k6's CPU with it" /usr/bin/time --version`,
-      `ensure k6-script "k6/load.js is not in ${lab}" test -f ${q(`${lab}/k6/load.js`)}`,
-    );
-  }
-  if (options.loadgen) {
-    const target = `${options.loadgen.user}@${options.loadgen.address}`;
-    lines.push(
-      `link_out=$(ssh -n -o BatchMode=yes -o ConnectTimeout=15 -i ${q(LAB_KEY_PATH)} ${q(target)} 'k6 version; /usr/bin/time --version >/dev/null && echo gnu-time-ok' 2>&1 || true)`,
-      `expect "k6 on ${target}" ${q(v.k6)} "$(first_version "$link_out" 'k6 v')"`,
-      `ensure "gnu time on ${target}" "the SUT cannot run /usr/bin/time on the load generator over ssh: $(printf '%s' "$link_out" | tail -n 1)" grep -q gnu-time-ok <<<"$link_out"`,
-    );
-  }
-  lines.push(`if [ "$skip_heavy" = 1 ]; then skip clock EDGELAB_SKIP_HEAVY; else`);
-  lines.push(`  ensure clock "the clock is not NTP-synchronised (timedatectl/chronyc)" clock_synchronised`);
-  lines.push(`fi`);
-  const finish = options.strict
-    ? `if [ "\${#failures[@]}" -gt 0 ]; then
+  return unlessSkipHeavy(
+    "kvm",
+    shellCode(
+      `ensure kvm "/dev/kvm is missing or not accessible: Nanos cells need KVM; use a bare-metal SUT, or set edge-lab:allowEmulation true (results are then marked emulated)" kvm_usable`,
+    ),
+  );
+}
+
+/** Enough cores for the profile, and the lab's code with its dependencies in place. */
+function sutLabChecks(lab: string, minCores: number): Shell {
+  return sh`min_cores=${minCores}
+ensure cores "the profile's largest scenario needs $min_cores CPUs, this host has $(nproc)" enough_cores "$min_cores"
+ensure lab-code ${`the lab's code is not in ${lab}`} test -f ${`${lab}/lab/runner/cli.ts`}
+ensure lab-dependencies ${`npm ci has not run in ${lab}`} test -x ${`${lab}/node_modules/.bin/tsx`}`;
+}
+
+/** What the SUT runs the cells with. */
+function sutChecks(ctx: BootstrapContext, options: PreflightOptions): Shell | false {
+  return (
+    ctx.roles.sut &&
+    shellLines([
+      toolchainChecks(ctx),
+      options.docker && dockerChecks(ctx),
+      options.ops && opsChecks(ctx),
+      kvmChecks(options.requireKvm),
+      sutLabChecks(ctx.labDir, options.minCores),
+    ])
+  );
+}
+
+/** The apt packages the revision pins to a version. */
+function packageChecks(ctx: BootstrapContext): Shell {
+  return shellLines(
+    ctx.aptPackages.map((name) => {
+      const version = ctx.downloads.apt.packages[name]?.version ?? null;
+      return version !== null && sh`expect_package ${name} ${version}`;
+    }),
+  );
+}
+
+/** k6, GNU time and the k6 script on a load generator. */
+function loadgenChecks(ctx: BootstrapContext): Shell | false {
+  return (
+    ctx.roles.loadgen &&
+    sh`expect k6 ${ctx.revision.versions.k6} "$(first_version "$(k6 version 2>/dev/null || true)" 'k6 v')"
+ensure gnu-time "/usr/bin/time (GNU time) is missing: the runner measures k6's CPU with it" /usr/bin/time --version
+ensure k6-script ${`k6/load.js is not in ${ctx.labDir}`} test -f ${`${ctx.labDir}/k6/load.js`}`
+  );
+}
+
+/** From the SUT: k6 and GNU time on the load generator, over ssh with the lab key. */
+function loadgenLinkChecks(ctx: BootstrapContext, loadgen: PreflightOptions["loadgen"]): Shell | false {
+  if (!loadgen) return false;
+  const target = `${loadgen.user}@${loadgen.address}`;
+  return sh`link_out=$(ssh -n -o BatchMode=yes -o ConnectTimeout=15 -i ${LAB_KEY_PATH} ${target} 'k6 version; /usr/bin/time --version >/dev/null && echo gnu-time-ok' 2>&1 || true)
+expect ${`k6 on ${target}`} ${ctx.revision.versions.k6} "$(first_version "$link_out" 'k6 v')"
+ensure ${`gnu time on ${target}`} "the SUT cannot run /usr/bin/time on the load generator over ssh: $(printf '%s' "$link_out" | tail -n 1)" grep -q gnu-time-ok <<<"$link_out"`;
+}
+
+/** Strict: any failed check fails the step. Record mode: the differences are the step's value. */
+function preflightFinish(ctx: BootstrapContext, strict: boolean): Shell {
+  if (strict) {
+    return shellCode(`if [ "\${#failures[@]}" -gt 0 ]; then
   fail "\${#failures[@]} of $checked checks failed: $(IFS=';'; printf '%s' "\${failures[*]}" | sed 's/;/; /g')"
 fi
-value="preflight: ok ($checked checks, $skipped skipped)"`
-    : `if [ "\${#failures[@]}" -gt 0 ]; then
-  value="preflight: \${#failures[@]} differences from revision ${ctx.revision.id} recorded (not enforced here): $(IFS=';'; printf '%s' "\${failures[*]}")"
+value="preflight: ok ($checked checks, $skipped skipped)"`);
+  }
+  return sh`revision=${ctx.revision.id}
+if [ "\${#failures[@]}" -gt 0 ]; then
+  value="preflight: \${#failures[@]} differences from revision $revision recorded (not enforced here): $(IFS=';'; printf '%s' "\${failures[*]}")"
 else
   value="preflight: as pinned ($checked checks, $skipped skipped)"
 fi`;
-  const body = `${PREFLIGHT_HELPERS}\ncd /\n${lines.join("\n")}\n${finish}`;
+}
+
+/** The preflight of one host. It fails (strict) or lists the differences (record mode) in one line. */
+export function preflightStep(ctx: BootstrapContext, options: PreflightOptions): string {
+  const body = sh`${PREFLIGHT_HELPERS}
+cd /
+${shellLines([
+  sutChecks(ctx, options),
+  packageChecks(ctx),
+  loadgenChecks(ctx),
+  loadgenLinkChecks(ctx, options.loadgen),
+  unlessSkipHeavy(
+    "clock",
+    shellCode(`ensure clock "the clock is not NTP-synchronised (timedatectl/chronyc)" clock_synchronised`),
+  ),
+])}
+${preflightFinish(ctx, options.strict)}`;
   return stepScript({
     id: "preflight",
     host: ctx.hostLabel,
@@ -109,7 +170,7 @@ fi`;
 /** One line of JSON about the host: the stack publishes it beside the run's own host facts. */
 export function hostFactsStep(ctx: BootstrapContext): string {
   const role = ctx.roles.sut && ctx.roles.loadgen ? "local" : ctx.roles.sut ? "sut" : "loadgen";
-  const body = `
+  const body = sh`
 json() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' | tr '\\t\\r\\n' '   ')"; }
 maybe() {
   local out
@@ -128,10 +189,10 @@ if has_systemd && command -v timedatectl >/dev/null; then clock=$(timedatectl sh
 nanos=null
 if [ -f "$HOME/.ops/latest.txt" ]; then nanos=$(json "$(cat "$HOME/.ops/latest.txt")"); fi
 code=null
-if [ -f ${q(`${STATE_DIR}/code.sha256`)} ]; then code=$(json "$(cat ${q(`${STATE_DIR}/code.sha256`)})"); fi
+if [ -f ${`${STATE_DIR}/code.sha256`} ]; then code=$(json "$(cat ${`${STATE_DIR}/code.sha256`})"); fi
 packages_json="{"
 sep=""
-package_names=(${ctx.aptPackages.map(q).join(" ")})
+package_names=(${ctx.aptPackages})
 for name in "\${package_names[@]}"; do
   # shellcheck disable=SC2016
   version=$(dpkg-query -W -f='\${Status} \${Version}\\n' "$name" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p')

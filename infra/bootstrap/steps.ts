@@ -7,8 +7,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { APP_PORT } from "../../core/model";
+import { type Shell, sh, shellCode, shellComment, shellEnv, shellHeredoc, shellLines } from "../../core/shell";
 import { ENGINE_BUNDLE_DIR, LAB_KEY_COMMENT, LAB_KEY_PATH, STATE_DIR, TOOLS_DIR } from "../layout";
-import { heredoc, integrityHex, q, stepScript } from "./shell";
+import { integrityHex, stepScript } from "./shell";
 import type { BootstrapContext } from "./types";
 
 /** The SUT's ephemeral port range, pinned so the firewall's app-port rule matches what the engine's freePort() picks. */
@@ -35,41 +36,44 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 `;
 
-function sysctlLines(values: Readonly<Record<string, string>>): string {
-  return Object.entries(values)
-    .map(([key, value]) => `${key} = ${value}`)
-    .join("\n");
-}
-
-/** Packages, sshd without passwords, and the kernel settings of each role. */
-export function baseStep(ctx: BootstrapContext): string {
-  const packages = [
+/** The packages of each role, once each. */
+function basePackages(ctx: BootstrapContext): string[] {
+  return [
     ...BASE_PACKAGES,
     ...(ctx.roles.sut ? SUT_PACKAGES : []),
     ...(ctx.roles.loadgen ? LOADGEN_PACKAGES.filter((p) => p !== "openssh-server" || !ctx.roles.sut) : []),
   ].filter((p, i, all) => all.indexOf(p) === i);
-  // Local: this machine is both hosts; the SUT's pinned range would fight the generator's wider one.
-  const sysctl: Record<string, string> = {
+}
+
+/** The kernel settings of each role. Local: this machine is both hosts; the SUT's pinned range would fight the generator's wider one. */
+function baseSysctl(ctx: BootstrapContext): Record<string, string> {
+  return {
     ...(ctx.roles.sut && !ctx.roles.loadgen
       ? { "net.ipv4.ip_local_port_range": `${SUT_EPHEMERAL_PORTS.from} ${SUT_EPHEMERAL_PORTS.to}` }
       : {}),
     ...(ctx.roles.loadgen ? LOADGEN_SYSCTL : {}),
   };
-  const sysctlFile = ctx.roles.loadgen ? "/etc/sysctl.d/60-edgelab-loadgen.conf" : "/etc/sysctl.d/60-edgelab-sut.conf";
-  const body = `
-# On a fresh cloud server, let cloud-init finish (it writes sshd settings and may run apt).
-if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null 2>&1 || true; fi
-packages ${packages.map(q).join(" ")}
-${
-  ctx.hardenSsh
-    ? `if put_file /etc/ssh/sshd_config.d/10-edgelab.conf 0644 ${heredoc(SSHD_HARDENING)}
+}
+
+/** sshd without passwords on a host the lab owns; the operator's own machine keeps its sshd. */
+function sshdHardeningLines(ctx: BootstrapContext): Shell {
+  if (!ctx.hardenSsh) return shellCode("# this machine's sshd is the operator's: left as it is");
+  return sh`if put_file /etc/ssh/sshd_config.d/10-edgelab.conf 0644 ${shellHeredoc(SSHD_HARDENING)}
 then
   changed "sshd: no password login"
   if has_systemd; then systemctl reload ssh 2>/dev/null || systemctl reload sshd 2>/dev/null || true; fi
-fi`
-    : "# this machine's sshd is the operator's: left as it is"
+fi`;
 }
-if put_file ${q(sysctlFile)} 0644 ${heredoc(`# edgelab ${ctx.roles.loadgen ? "load generator" : "system under test"} tuning\n${sysctlLines(sysctl)}`)}
+
+/** The sysctl file of the role, and each setting applied now where the running kernel differs. */
+function sysctlLines(ctx: BootstrapContext): Shell {
+  const sysctl = baseSysctl(ctx);
+  const file = ctx.roles.loadgen ? "/etc/sysctl.d/60-edgelab-loadgen.conf" : "/etc/sysctl.d/60-edgelab-sut.conf";
+  const content = [
+    `# edgelab ${ctx.roles.loadgen ? "load generator" : "system under test"} tuning`,
+    ...Object.entries(sysctl).map(([key, value]) => `${key} = ${value}`),
+  ].join("\n");
+  return sh`if put_file ${file} 0644 ${shellHeredoc(content)}
 then
   changed "sysctl file"
 fi
@@ -81,27 +85,132 @@ apply_sysctl() {
     changed "sysctl $1"
   fi
 }
-${Object.entries(sysctl)
-  .map(([key, value]) => `apply_sysctl ${q(key)} ${q(value)}`)
-  .join("\n")}
-${
-  ctx.roles.loadgen
-    ? `if put_file /etc/security/limits.d/60-edgelab.conf 0644 ${heredoc(
-        ["*", "root"]
-          .flatMap((who) => ["soft", "hard"].map((kind) => `${who} ${kind} nofile ${LOADGEN_NOFILE}`))
-          .join("\n"),
-      )}
+${shellLines(Object.entries(sysctl).map(([key, value]) => sh`apply_sysctl ${key} ${value}`))}`;
+}
+
+/** The load generator's open-files limit (many connections from one k6 process). */
+function openFilesLines(ctx: BootstrapContext): Shell | false {
+  if (!ctx.roles.loadgen) return false;
+  const limits = ["*", "root"]
+    .flatMap((who) => ["soft", "hard"].map((kind) => `${who} ${kind} nofile ${LOADGEN_NOFILE}`))
+    .join("\n");
+  return sh`if put_file /etc/security/limits.d/60-edgelab.conf 0644 ${shellHeredoc(limits)}
 then
   changed "open files limit"
-fi`
-    : ""
-}`;
+fi`;
+}
+
+/** Packages, sshd without passwords, and the kernel settings of each role. */
+export function baseStep(ctx: BootstrapContext): string {
+  const body = sh`
+# On a fresh cloud server, let cloud-init finish (it writes sshd settings and may run apt).
+if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null 2>&1 || true; fi
+packages ${basePackages(ctx)}
+${sshdHardeningLines(ctx)}
+${sysctlLines(ctx)}
+${shellLines([openFilesLines(ctx)])}`;
   return stepScript({ id: "base", host: ctx.hostLabel, title: "packages, sshd and kernel settings", body });
 }
 
 /** `name=version` for apt, or a case pattern for a version ending in `*`. */
 function isGlob(version: string): boolean {
   return version.endsWith("*");
+}
+
+type AptDownloads = BootstrapContext["downloads"]["apt"];
+
+/** One repository: its key, fetched and held to the fingerprint the revision names, and its sources file. */
+function repositoryLines(apt: AptDownloads, name: string): Shell {
+  const r = apt.repositories[name] as AptDownloads["repositories"][string];
+  const key = `/etc/apt/keyrings/edgelab-${name}.asc`;
+  const part = `${key}.part`;
+  const sources = `Types: deb\nURIs: ${r.url}\nSuites: ${r.suite}\nComponents: ${r.components.join(" ")}\nSigned-By: ${key}\n`;
+  return sh`if [ ! -s ${key} ] || [ "$(key_fingerprint ${key})" != ${r.key.fingerprint} ]; then
+  mkdir -p /etc/apt/keyrings
+  curl --fail --silent --show-error --location --retry 3 --output ${part} ${r.key.url} ||
+    fail ${`${name}: downloading the repository key ${r.key.url} failed`}
+  got=$(key_fingerprint ${part})
+  if [ "$got" != ${r.key.fingerprint} ]; then
+    rm -f ${part}
+    fail ${`${name}: the key at ${r.key.url} has fingerprint`} "\${got:-none}," ${`the revision names ${r.key.fingerprint}: refusing it`}
+  fi
+  mv ${part} ${key}
+  chmod 0644 ${key}
+  changed ${`key ${name} ${r.key.fingerprint}`}
+  index_stale=1
+fi
+if printf '%s' ${sources} | put_file ${`/etc/apt/sources.list.d/edgelab-${name}.sources`} 0644; then
+  changed ${`apt source ${name}`}
+  index_stale=1
+fi`;
+}
+
+/** The version prefix of a glob version ("5:28.3.*" -> "5:28.3."), matched as a literal before the `*`. */
+function globPrefix(version: string): string {
+  return version.slice(0, -1);
+}
+
+/** Adds a package that is not installed at the wanted version to `wanted` (or `globbed`, settled later). */
+function wantLine(name: string, version: string | null): Shell {
+  if (version === null) return sh`[ -n "$(installed_version ${name})" ] || wanted+=(${name})`;
+  if (isGlob(version))
+    return sh`case "$(installed_version ${name})" in ${globPrefix(version)}*) ;; *) globbed+=(${name}) ;; esac`;
+  return sh`[ "$(installed_version ${name})" = ${version} ] || wanted+=(${`${name}=${version}`})`;
+}
+
+/** Fails unless the package is installed at a version the revision allows; prints what it found. */
+function checkLine(name: string, version: string | null): Shell {
+  const read = sh`have=$(installed_version ${name})`;
+  if (version === null) {
+    return sh`${read}; [ -n "$have" ] || fail ${`${name} is not installed after the install`}; echo ${`recorded: ${name}`} "$have"`;
+  }
+  const wants = `after the install, the revision wants ${version}`;
+  if (isGlob(version)) {
+    return sh`${read}; case "$have" in ${globPrefix(version)}*) echo ${`recorded: ${name}`} "$have" ;; *) fail ${`${name} is`} "$have" ${wants} ;; esac`;
+  }
+  return sh`${read}; [ "$have" = ${version} ] || fail ${`${name} is`} "\${have:-not installed}" ${wants}`;
+}
+
+/** On a host lent to the lab, never replace another Docker behind the user's back. */
+function otherDockerLines(version: string): Shell {
+  return sh`for other in docker.io podman-docker; do
+  if [ -n "$(installed_version "$other")" ]; then
+    fail "another Docker is installed ($other $(installed_version "$other")):" ${`the lab installs docker-ce ${version}; remove it first`} "(apt-get remove $other)"
+  fi
+done`;
+}
+
+/** Versioned packages are held, so an unattended upgrade cannot move them. */
+function holdLines(held: readonly string[]): Shell | false {
+  return (
+    held.length > 0 &&
+    sh`held=(${held})
+# Read once: grep -q closing the pipe early would fail the pipeline under pipefail.
+on_hold=$(apt-mark showhold)
+for name in "\${held[@]}"; do
+  if ! grep -qx "$name" <<<"$on_hold"; then apt-mark hold "$name" >/dev/null; changed "hold $name"; fi
+done`
+  );
+}
+
+/** The Docker daemon running at the revision's version (started without systemd where there is none). */
+function dockerDaemonLines(version: string): Shell {
+  return sh`if [ "$skip_heavy" = 1 ]; then
+  echo "EDGELAB_SKIP_HEAVY: the Docker daemon is not started"
+else
+  if has_systemd; then
+    if ! systemctl is-active --quiet docker.service; then systemctl enable --now docker.service; changed "docker started"; fi
+  elif ! docker info >/dev/null 2>&1; then
+    nohup dockerd >/var/log/edgelab/dockerd.log 2>&1 &
+    changed "dockerd started without systemd"
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  server=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
+  [ "$server" = ${version} ] || fail "the Docker daemon reports version '$server', expected" ${version}
+fi`;
 }
 
 /**
@@ -120,86 +229,30 @@ export function aptStep(ctx: BootstrapContext): string {
     if (!apt.repositories[repo])
       throw new Error(`downloads.apt.packages names repository ${repo}, which downloads.apt.repositories lacks`);
   }
-  const repoLines = repos
-    .map((name) => {
-      const r = apt.repositories[name] as (typeof apt.repositories)[string];
-      const key = `/etc/apt/keyrings/edgelab-${name}.asc`;
-      const sources = `Types: deb\nURIs: ${r.url}\nSuites: ${r.suite}\nComponents: ${r.components.join(" ")}\nSigned-By: ${key}\n`;
-      return `if [ ! -s ${q(key)} ] || [ "$(key_fingerprint ${q(key)})" != ${q(r.key.fingerprint)} ]; then
-  mkdir -p /etc/apt/keyrings
-  curl --fail --silent --show-error --location --retry 3 --output ${q(`${key}.part`)} ${q(r.key.url)} ||
-    fail "${name}: downloading the repository key ${r.key.url} failed"
-  got=$(key_fingerprint ${q(`${key}.part`)})
-  if [ "$got" != ${q(r.key.fingerprint)} ]; then
-    rm -f ${q(`${key}.part`)}
-    fail "${name}: the key at ${r.key.url} has fingerprint \${got:-none}, the revision names ${r.key.fingerprint}: refusing it"
-  fi
-  mv ${q(`${key}.part`)} ${q(key)}
-  chmod 0644 ${q(key)}
-  changed "key ${name} ${r.key.fingerprint}"
-  index_stale=1
-fi
-if printf ${q(sources)} | put_file ${q(`/etc/apt/sources.list.d/edgelab-${name}.sources`)} 0644; then
-  changed "apt source ${name}"
-  index_stale=1
-fi`;
-    })
-    .join("\n");
-  const pkgLines = names
-    .map((name) => {
-      const version = apt.packages[name]?.version ?? null;
-      if (version === null) return `[ -n "$(installed_version ${q(name)})" ] || wanted+=(${q(name)})`;
-      if (isGlob(version)) {
-        return `case "$(installed_version ${q(name)})" in ${version.slice(0, -1).replace(/[^A-Za-z0-9.+~:-]/g, "")}*) ;; *) globbed+=(${q(name)}) ;; esac`;
-      }
-      return `[ "$(installed_version ${q(name)})" = ${q(version)} ] || wanted+=(${q(`${name}=${version}`)})`;
-    })
-    .join("\n");
-  const globs = names
+  const versionOf = (name: string) => apt.packages[name]?.version ?? null;
+  const globCases = names
     .filter((n) => {
-      const v = apt.packages[n]?.version;
-      return v !== null && v !== undefined && isGlob(v);
+      const v = versionOf(n);
+      return v !== null && isGlob(v);
     })
-    .map((n) => `${q(n)}) pattern=${q(String(apt.packages[n]?.version ?? "").slice(0, -1))} ;;`)
-    .join("\n    ");
-  const held = names.filter((n) => apt.packages[n]?.version !== null);
-  const checks = names
-    .map((name) => {
-      const version = apt.packages[name]?.version ?? null;
-      if (version === null)
-        return `have=$(installed_version ${q(name)}); [ -n "$have" ] || fail "${name} is not installed after the install"; echo "recorded: ${name} $have"`;
-      const pattern = isGlob(version) ? `${version.slice(0, -1).replace(/[^A-Za-z0-9.+~:-]/g, "")}*` : null;
-      return pattern
-        ? `have=$(installed_version ${q(name)}); case "$have" in ${pattern}) echo "recorded: ${name} $have" ;; *) fail "${name} is $have after the install, the revision wants ${version}" ;; esac`
-        : `have=$(installed_version ${q(name)}); [ "$have" = ${q(version)} ] || fail "${name} is \${have:-not installed} after the install, the revision wants ${version}"`;
-    })
-    .join("\n");
+    .map((n) => sh`${n}) pattern=${globPrefix(versionOf(n) ?? "")} ;;`);
   const docker = names.includes("docker-ce");
-  const body = `
+  const body = sh`
 installed_version() { dpkg-query -W -f='\${Status} \${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
 key_fingerprint() { gpg --batch --quiet --with-colons --show-keys "$1" 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }'; }
 index_stale=0
-${repos.length > 0 ? "packages gpg" : ""}
-${repoLines}
-${
-  docker
-    ? `# On a host lent to the lab, never replace another Docker behind the user's back.
-for other in docker.io podman-docker; do
-  if [ -n "$(installed_version "$other")" ]; then
-    fail "another Docker is installed ($other $(installed_version "$other")): the lab installs docker-ce ${apt.packages["docker-ce"]?.version ?? ""}; remove it first (apt-get remove $other)"
-  fi
-done`
-    : ""
-}
+${shellLines([repos.length > 0 && shellCode("packages gpg")])}
+${shellLines(repos.map((repo) => repositoryLines(apt, repo)))}
+${shellLines([docker && otherDockerLines(apt.packages["docker-ce"]?.version ?? "")])}
 wanted=()
 globbed=()
-${pkgLines}
+${shellLines(names.map((name) => wantLine(name, versionOf(name))))}
 if [ "\${#wanted[@]}" -gt 0 ] || [ "\${#globbed[@]}" -gt 0 ] || [ "$index_stale" = 1 ]; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq || fail "apt-get update failed (a repository's signature or index?)"
 fi
 for name in "\${globbed[@]}"; do
   case "$name" in
-    ${globs || '"") pattern="" ;;'}
+    ${globCases.length > 0 ? shellLines(globCases, "\n    ") : shellCode('"") pattern="" ;;')}
   esac
   # The newest version the archive has that the revision allows (madison lists newest first).
   version=$(apt-cache madison "$name" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | while read -r v; do case "$v" in "$pattern"*) echo "$v"; break ;; esac; done)
@@ -207,42 +260,14 @@ for name in "\${globbed[@]}"; do
   wanted+=("$name=$version")
 done
 if [ "\${#wanted[@]}" -gt 0 ]; then
-  apt-mark unhold ${names.map(q).join(" ")} >/dev/null 2>&1 || true
+  apt-mark unhold ${names} >/dev/null 2>&1 || true
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends --allow-downgrades --allow-change-held-packages "\${wanted[@]}" ||
     fail "apt-get install \${wanted[*]} failed (see the log)"
   changed "packages \${wanted[*]}"
 fi
-${
-  held.length > 0
-    ? `held=(${held.map(q).join(" ")})
-# Read once: grep -q closing the pipe early would fail the pipeline under pipefail.
-on_hold=$(apt-mark showhold)
-for name in "\${held[@]}"; do
-  if ! grep -qx "$name" <<<"$on_hold"; then apt-mark hold "$name" >/dev/null; changed "hold $name"; fi
-done`
-    : ""
-}
-${checks}
-${
-  docker
-    ? `if [ "$skip_heavy" = 1 ]; then
-  echo "EDGELAB_SKIP_HEAVY: the Docker daemon is not started"
-else
-  if has_systemd; then
-    if ! systemctl is-active --quiet docker.service; then systemctl enable --now docker.service; changed "docker started"; fi
-  elif ! docker info >/dev/null 2>&1; then
-    nohup dockerd >/var/log/edgelab/dockerd.log 2>&1 &
-    changed "dockerd started without systemd"
-  fi
-  for _ in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && break
-    sleep 1
-  done
-  server=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
-  [ "$server" = ${q(ctx.revision.versions.docker)} ] || fail "the Docker daemon reports version '$server', expected ${ctx.revision.versions.docker}"
-fi`
-    : ""
-}`;
+${shellLines([holdLines(names.filter((n) => versionOf(n) !== null))])}
+${shellLines(names.map((name) => checkLine(name, versionOf(name))))}
+${shellLines([docker && dockerDaemonLines(ctx.revision.versions.docker)])}`;
   return stepScript({
     id: "apt",
     host: ctx.hostLabel,
@@ -261,20 +286,23 @@ function goInstall(
   links: boolean,
 ): string {
   const dir = `${TOOLS_DIR}/go-${version}`;
-  const body = `
-want=${q(version)}
-if [ "$(first_version "$(${q(`${dir}/bin/go`)} version 2>/dev/null || true)" 'go version go')" != "$want" ]; then
-  fetch go ${q(download.file)} ${q(download.url)} sha256 ${q(download.sha256 ?? "")}
-  rm -rf ${q(`${dir}.new`)}
-  mkdir -p ${q(`${dir}.new`)}
-  tar -xzf "$tools/downloads/"${q(download.file)} -C ${q(`${dir}.new`)} --strip-components=1
-  rm -rf ${q(dir)}
-  mv ${q(`${dir}.new`)} ${q(dir)}
+  const fresh = `${dir}.new`;
+  const go = `${dir}/bin/go`;
+  const linkLines = links && sh`link ${go} /usr/local/bin/go\nlink ${`${dir}/bin/gofmt`} /usr/local/bin/gofmt`;
+  const body = sh`
+want=${version}
+if [ "$(first_version "$(${go} version 2>/dev/null || true)" 'go version go')" != "$want" ]; then
+  fetch go ${download.file} ${download.url} sha256 ${download.sha256 ?? ""}
+  rm -rf ${fresh}
+  mkdir -p ${fresh}
+  tar -xzf "$tools/downloads/"${download.file} -C ${fresh} --strip-components=1
+  rm -rf ${dir}
+  mv ${fresh} ${dir}
   changed "go $want"
 fi
-${links ? `link ${q(`${dir}/bin/go`)} /usr/local/bin/go\nlink ${q(`${dir}/bin/gofmt`)} /usr/local/bin/gofmt` : ""}
-[ "$(first_version "$(${q(`${dir}/bin/go`)} version 2>&1 || true)" 'go version go')" = "$want" ] ||
-  fail "${dir}/bin/go does not report version $want"`;
+${shellLines([linkLines])}
+[ "$(first_version "$(${go} version 2>&1 || true)" 'go version go')" = "$want" ] ||
+  fail ${go} "does not report version $want"`;
   return stepScript({ id, host: ctx.hostLabel, title, body });
 }
 
@@ -290,53 +318,62 @@ export function goBuildStep(ctx: BootstrapContext): string {
   return goInstall(ctx, "go-build", `Go ${g.version} to build k6 with xk6`, g, g.version, false);
 }
 
+/** A wrapper running one of npm's own scripts with the pinned Node. */
+function npmWrapper(npmVersion: string, npmDir: string, cli: string): string {
+  return sh`#!/bin/sh
+${shellComment(`edgelab: npm ${npmVersion} on the pinned Node`)}
+exec /usr/local/bin/node ${`${npmDir}/bin/${cli}`} "$@"
+`.text;
+}
+
 /** The official Node binary from the npm registry (sha512 integrity), npm, and the engine's bundle copy. */
 export function nodeStep(ctx: BootstrapContext): string {
   const { npmPackage, integrity } = ctx.revision.nodeBinary;
   const version = ctx.revision.versions.node;
   const npm = ctx.downloads.npm;
   const nodeFile = `${npmPackage}-${version}.tgz`;
+  const nodeUrl = `${ctx.npmRegistry}${npmPackage}/-/${nodeFile}`;
   const npmFile = `npm-${npm.version}.tgz`;
   const nodeDir = `${TOOLS_DIR}/node-${version}`;
   const npmDir = `${TOOLS_DIR}/npm-${npm.version}`;
-  const wrapper = (cli: string) =>
-    `#!/bin/sh\n# edgelab: npm ${npm.version} on the pinned Node\nexec /usr/local/bin/node ${npmDir}/bin/${cli} "$@"\n`;
-  const body = `
-want=${q(version)}
-if [ "$(${q(`${nodeDir}/bin/node`)} --version 2>/dev/null || true)" != "v$want" ]; then
-  fetch node ${q(nodeFile)} ${q(`${ctx.npmRegistry}${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
-  rm -rf ${q(`${nodeDir}.new`)}
-  mkdir -p ${q(`${nodeDir}.new`)}
-  tar -xzf "$tools/downloads/"${q(nodeFile)} -C ${q(`${nodeDir}.new`)} --strip-components=1
-  chmod 755 ${q(`${nodeDir}.new/bin/node`)}
-  rm -rf ${q(nodeDir)}
-  mv ${q(`${nodeDir}.new`)} ${q(nodeDir)}
+  const npmCli = `${npmDir}/bin/npm-cli.js`;
+  const engineCopy = `${ENGINE_BUNDLE_DIR}/${nodeFile}`;
+  const body = sh`
+want=${version}
+if [ "$(${`${nodeDir}/bin/node`} --version 2>/dev/null || true)" != "v$want" ]; then
+  fetch node ${nodeFile} ${nodeUrl} sha512 ${integrityHex(integrity)}
+  rm -rf ${`${nodeDir}.new`}
+  mkdir -p ${`${nodeDir}.new`}
+  tar -xzf "$tools/downloads/"${nodeFile} -C ${`${nodeDir}.new`} --strip-components=1
+  chmod 755 ${`${nodeDir}.new/bin/node`}
+  rm -rf ${nodeDir}
+  mv ${`${nodeDir}.new`} ${nodeDir}
   changed "node $want"
 fi
-link ${q(`${nodeDir}/bin/node`)} /usr/local/bin/node
+link ${`${nodeDir}/bin/node`} /usr/local/bin/node
 [ "$(/usr/local/bin/node --version 2>&1 || true)" = "v$want" ] || fail "node does not report version v$want"
 # The engine's artifact builder takes the same verified tarball from LAB_BUNDLE_DIR (no second download).
-mkdir -p ${q(ENGINE_BUNDLE_DIR)}
-if ! cmp -s "$tools/downloads/"${q(nodeFile)} ${q(`${ENGINE_BUNDLE_DIR}/${nodeFile}`)} 2>/dev/null; then
-  fetch node ${q(nodeFile)} ${q(`${ctx.npmRegistry}${npmPackage}/-/${nodeFile}`)} sha512 ${q(integrityHex(integrity))}
-  cp "$tools/downloads/"${q(nodeFile)} ${q(`${ENGINE_BUNDLE_DIR}/${nodeFile}`)}
-  changed "engine bundle ${nodeFile}"
+mkdir -p ${ENGINE_BUNDLE_DIR}
+if ! cmp -s "$tools/downloads/"${nodeFile} ${engineCopy} 2>/dev/null; then
+  fetch node ${nodeFile} ${nodeUrl} sha512 ${integrityHex(integrity)}
+  cp "$tools/downloads/"${nodeFile} ${engineCopy}
+  changed ${`engine bundle ${nodeFile}`}
 fi
-npm_want=${q(npm.version)}
-if [ ! -f ${q(`${npmDir}/bin/npm-cli.js`)} ] || [ "$(/usr/local/bin/node ${q(`${npmDir}/bin/npm-cli.js`)} --version 2>/dev/null || true)" != "$npm_want" ]; then
-  fetch npm ${q(npmFile)} ${q(`${ctx.npmRegistry}npm/-/${npmFile}`)} sha512 ${q(integrityHex(npm.integrity))}
-  rm -rf ${q(`${npmDir}.new`)}
-  mkdir -p ${q(`${npmDir}.new`)}
-  tar -xzf "$tools/downloads/"${q(npmFile)} -C ${q(`${npmDir}.new`)} --strip-components=1
-  rm -rf ${q(npmDir)}
-  mv ${q(`${npmDir}.new`)} ${q(npmDir)}
+npm_want=${npm.version}
+if [ ! -f ${npmCli} ] || [ "$(/usr/local/bin/node ${npmCli} --version 2>/dev/null || true)" != "$npm_want" ]; then
+  fetch npm ${npmFile} ${`${ctx.npmRegistry}npm/-/${npmFile}`} sha512 ${integrityHex(npm.integrity)}
+  rm -rf ${`${npmDir}.new`}
+  mkdir -p ${`${npmDir}.new`}
+  tar -xzf "$tools/downloads/"${npmFile} -C ${`${npmDir}.new`} --strip-components=1
+  rm -rf ${npmDir}
+  mv ${`${npmDir}.new`} ${npmDir}
   changed "npm $npm_want"
 fi
-if put_file /usr/local/bin/npm 0755 ${heredoc(wrapper("npm-cli.js"))}
+if put_file /usr/local/bin/npm 0755 ${shellHeredoc(npmWrapper(npm.version, npmDir, "npm-cli.js"))}
 then
   changed "npm wrapper"
 fi
-if put_file /usr/local/bin/npx 0755 ${heredoc(wrapper("npx-cli.js"))}
+if put_file /usr/local/bin/npx 0755 ${shellHeredoc(npmWrapper(npm.version, npmDir, "npx-cli.js"))}
 then
   changed "npx wrapper"
 fi
@@ -345,11 +382,13 @@ fi
 }
 
 /** ops.sh: the ops install shared with install-ops.sh (a researcher's own KVM machine). */
-const OPS_SH = readFileSync(join(__dirname, "ops.sh"), "utf8")
-  .split("\n")
-  .filter((line) => !line.startsWith("# shellcheck"))
-  .join("\n")
-  .trim();
+const OPS_SH = shellCode(
+  readFileSync(join(__dirname, "ops.sh"), "utf8")
+    .split("\n")
+    .filter((line) => !line.startsWith("# shellcheck"))
+    .join("\n")
+    .trim(),
+);
 
 /**
  * ops of the pinned version (the binary, not the installer), kept off the network, and the Nanos
@@ -359,60 +398,84 @@ const OPS_SH = readFileSync(join(__dirname, "ops.sh"), "utf8")
 export function opsStep(ctx: BootstrapContext): string {
   const { ops, nanosKernel, nanosCommon } = ctx.downloads;
   const v = ctx.revision.versions;
-  const env: Record<string, string> = {
-    OPS_VERSION: v.ops,
-    OPS_FILE: ops.file,
-    OPS_URL: ops.url,
-    OPS_SHA256: ops.sha256 ?? "",
-    NANOS_VERSION: v.nanos,
-    KERNEL_FILE: nanosKernel.file,
-    KERNEL_URL: nanosKernel.url,
-    KERNEL_SHA256: nanosKernel.sha256 ?? "",
-    COMMON_FILE: nanosCommon.file,
-    COMMON_URL: nanosCommon.url,
-    COMMON_SHA256: nanosCommon.sha256 ?? "",
-  };
-  const body = `
-${Object.entries(env)
-  .map(([k, value]) => `${k}=${q(value)}`)
-  .join("\n")}
+  const body = sh`
+${shellEnv({
+  OPS_VERSION: v.ops,
+  OPS_FILE: ops.file,
+  OPS_URL: ops.url,
+  OPS_SHA256: ops.sha256 ?? "",
+  NANOS_VERSION: v.nanos,
+  KERNEL_FILE: nanosKernel.file,
+  KERNEL_URL: nanosKernel.url,
+  KERNEL_SHA256: nanosKernel.sha256 ?? "",
+  COMMON_FILE: nanosCommon.file,
+  COMMON_URL: nanosCommon.url,
+  COMMON_SHA256: nanosCommon.sha256 ?? "",
+})}
 OPS_HOME="\${HOME:-/root}/.ops"
 ${OPS_SH}`;
   return stepScript({ id: "ops", host: ctx.hostLabel, title: `ops ${v.ops} and the Nanos ${v.nanos} kernel`, body });
 }
 
+/** The environment of a Go build with the pinned toolchain: local toolchain only, the lab's caches. */
+function goBuildEnv(goRoot: string, gobin?: string): Shell {
+  const bin = gobin === undefined ? shellCode("") : sh`GOBIN=${gobin} `;
+  return sh`GOTOOLCHAIN=local ${bin}GOPATH=${`${TOOLS_DIR}/gopath`} GOCACHE=${`${TOOLS_DIR}/gocache`} PATH=${`${goRoot}/bin`}:"$PATH"`;
+}
+
+/** k6 built with xk6 and the pinned Go (the load generator has no bundled k6). */
+function k6BuildLines(ctx: BootstrapContext): Shell {
+  const version = ctx.revision.versions.k6;
+  const { goBuild, xk6 } = ctx.downloads;
+  const goRoot = `${TOOLS_DIR}/go-${goBuild.version}`;
+  const xk6Dir = `${TOOLS_DIR}/xk6-${xk6.version}`;
+  return sh`${goBuildEnv(goRoot, xk6Dir)} \\
+  go install ${`go.k6.io/xk6/cmd/xk6@v${xk6.version}`}
+workdir=$(mktemp -d)
+(cd "$workdir" && ${goBuildEnv(goRoot)} \\
+  ${`${xk6Dir}/xk6`} build ${`v${version}`} --output "$workdir/k6")
+install -m 0755 "$workdir/k6" /usr/local/bin/k6
+rm -rf "$workdir"
+changed "k6 $want built with xk6" ${xk6.version}`;
+}
+
+/** k6 from the bundle when it holds the pinned binary, otherwise built. */
+function k6InstallLines(ctx: BootstrapContext): Shell {
+  const k6Binary = ctx.downloads.k6Binary;
+  const bundled = k6Binary && k6Binary.sha256 !== null ? k6Binary : null;
+  if (!bundled) return k6BuildLines(ctx);
+  return sh`if [ -f "$bundle/"${bundled.file} ]; then
+  fetch k6 ${bundled.file} ${`https://bundle.invalid/${bundled.file}`} sha256 ${bundled.sha256 ?? ""}
+  install -m 0755 "$tools/downloads/"${bundled.file} /usr/local/bin/k6
+  changed "k6 $want from the bundle"
+else
+${k6BuildLines(ctx)}
+fi`;
+}
+
 /** k6 of the pinned version: from the bundle when it holds a pinned binary, otherwise built with xk6. */
 export function k6Step(ctx: BootstrapContext): string {
   const version = ctx.revision.versions.k6;
-  const { goBuild, xk6, k6Binary } = ctx.downloads;
-  const goRoot = `${TOOLS_DIR}/go-${goBuild.version}`;
-  const xk6Dir = `${TOOLS_DIR}/xk6-${xk6.version}`;
-  const bundled = k6Binary && k6Binary.sha256 !== null ? k6Binary : null;
-  const build = `GOTOOLCHAIN=local GOBIN=${q(xk6Dir)} GOPATH=${q(`${TOOLS_DIR}/gopath`)} GOCACHE=${q(`${TOOLS_DIR}/gocache`)} PATH=${q(`${goRoot}/bin`)}:"$PATH" \\
-    go install go.k6.io/xk6/cmd/xk6@v${xk6.version}
-  workdir=$(mktemp -d)
-  (cd "$workdir" && GOTOOLCHAIN=local GOPATH=${q(`${TOOLS_DIR}/gopath`)} GOCACHE=${q(`${TOOLS_DIR}/gocache`)} PATH=${q(`${goRoot}/bin`)}:"$PATH" \\
-    ${q(`${xk6Dir}/xk6`)} build v${version} --output "$workdir/k6")
-  install -m 0755 "$workdir/k6" /usr/local/bin/k6
-  rm -rf "$workdir"
-  changed "k6 $want built with xk6 ${xk6.version}"`;
-  const body = `
-want=${q(version)}
+  const body = sh`
+want=${version}
 if [ "$(first_version "$(/usr/local/bin/k6 version 2>/dev/null || true)" 'k6 v')" != "$want" ]; then
-${
-  bundled
-    ? `  if [ -f "$bundle/"${q(bundled.file)} ]; then
-    fetch k6 ${q(bundled.file)} ${q(`https://bundle.invalid/${bundled.file}`)} sha256 ${q(bundled.sha256 ?? "")}
-    install -m 0755 "$tools/downloads/"${q(bundled.file)} /usr/local/bin/k6
-    changed "k6 $want from the bundle"
-  else
-  ${build}
-  fi`
-    : `  ${build}`
-}
+${k6InstallLines(ctx)}
 fi
 [ "$(first_version "$(/usr/local/bin/k6 version 2>&1 || true)" 'k6 v')" = "$want" ] || fail "k6 does not report version $want"`;
   return stepScript({ id: "k6", host: ctx.hostLabel, title: `k6 ${version}`, body });
+}
+
+/** On the SUT: `npm ci` with the pinned Node whenever the lock file changed (offline from the bundle's cache when there is one). */
+function npmCiLines(lab: string): Shell {
+  return sh`lock=$(digest_of sha256 ${`${lab}/package-lock.json`})
+lock_marker=${`${STATE_DIR}/npm-lock.sha256`}
+if [ "$(cat "$lock_marker" 2>/dev/null || true)" != "$lock" ] || [ ! -x ${`${lab}/node_modules/.bin/tsx`} ]; then
+  npm_flags=(ci --no-audit --no-fund)
+  if [ -d "$bundle/npm-cache" ]; then npm_flags+=(--offline --cache "$bundle/npm-cache"); fi
+  (cd ${lab} && npm "\${npm_flags[@]}")
+  printf '%s\\n' "$lock" > "$lock_marker"
+  changed "npm ci"
+fi`;
 }
 
 /**
@@ -423,56 +486,44 @@ export function codeStep(ctx: BootstrapContext): string {
   const code = ctx.code;
   if (!code) throw new Error("codeStep needs the uploaded code archive");
   const lab = ctx.labDir;
-  const body = `
-archive=${q(code.archivePath)}
-want=${q(code.sha256)}
-marker=${q(`${STATE_DIR}/code.sha256`)}
-if [ "$(cat "$marker" 2>/dev/null || true)" != "$want" ] || [ ! -f ${q(`${lab}/package.json`)} ]; then
+  const body = sh`
+archive=${code.archivePath}
+want=${code.sha256}
+marker=${`${STATE_DIR}/code.sha256`}
+if [ "$(cat "$marker" 2>/dev/null || true)" != "$want" ] || [ ! -f ${`${lab}/package.json`} ]; then
   [ -f "$archive" ] || fail "the code archive $archive is missing (it is uploaded before this step)"
   [ "$(digest_of sha256 "$archive")" = "$want" ] || fail "the code archive $archive is not the one uploaded (sha256 differs)"
-  mkdir -p ${q(lab)}
+  mkdir -p ${lab}
   # Replace the code, keep what the lab made there: results, node_modules, build, .cache.
-  find ${q(lab)} -mindepth 1 -maxdepth 1 ! -name results ! -name node_modules ! -name build ! -name .cache -exec rm -rf {} +
-  tar -xzf "$archive" -C ${q(lab)}
+  find ${lab} -mindepth 1 -maxdepth 1 ! -name results ! -name node_modules ! -name build ! -name .cache -exec rm -rf {} +
+  tar -xzf "$archive" -C ${lab}
   printf '%s\\n' "$want" > "$marker"
   changed "lab code $want"
 fi
-${
-  ctx.roles.sut
-    ? `lock=$(digest_of sha256 ${q(`${lab}/package-lock.json`)})
-lock_marker=${q(`${STATE_DIR}/npm-lock.sha256`)}
-if [ "$(cat "$lock_marker" 2>/dev/null || true)" != "$lock" ] || [ ! -x ${q(`${lab}/node_modules/.bin/tsx`)} ]; then
-  npm_flags=(ci --no-audit --no-fund)
-  if [ -d "$bundle/npm-cache" ]; then npm_flags+=(--offline --cache "$bundle/npm-cache"); fi
-  (cd ${q(lab)} && npm "\${npm_flags[@]}")
-  printf '%s\\n' "$lock" > "$lock_marker"
-  changed "npm ci"
-fi`
-    : ""
-}`;
+${shellLines([ctx.roles.sut && npmCiLines(lab)])}`;
   return stepScript({ id: "code", host: ctx.hostLabel, title: "the lab's code", body });
 }
 
 /** The SUT's lab-internal key (made once); its value is the public key, for the load generator. */
 export function labKeyStep(ctx: BootstrapContext): string {
-  const body = `
+  const body = sh`
 mkdir -p /root/.ssh
 chmod 700 /root/.ssh
-if [ ! -f ${q(LAB_KEY_PATH)} ]; then
-  ssh-keygen -q -t ed25519 -N '' -C ${q(LAB_KEY_COMMENT)} -f ${q(LAB_KEY_PATH)}
-  echo "made ${LAB_KEY_PATH}"
+if [ ! -f ${LAB_KEY_PATH} ]; then
+  ssh-keygen -q -t ed25519 -N '' -C ${LAB_KEY_COMMENT} -f ${LAB_KEY_PATH}
+  echo ${`made ${LAB_KEY_PATH}`}
 fi
-value=$(cat ${q(`${LAB_KEY_PATH}.pub`)})`;
+value=$(cat ${`${LAB_KEY_PATH}.pub`})`;
   return stepScript({ id: "lab-key", host: ctx.hostLabel, title: "the lab-internal ssh key", body, output: "value" });
 }
 
 /** The load generator's ed25519 host key, so the SUT trusts exactly this host (no trust on first use). */
 export function hostKeyStep(ctx: BootstrapContext): string {
-  const body = `
+  const body = shellCode(`
 keyfile=/etc/ssh/ssh_host_ed25519_key.pub
 if [ ! -f "$keyfile" ]; then ssh-keygen -A; fi
 [ -f "$keyfile" ] || fail "no ed25519 host key at $keyfile"
-value=$(cut -d' ' -f1,2 "$keyfile")`;
+value=$(cut -d' ' -f1,2 "$keyfile")`);
   return stepScript({
     id: "host-key",
     host: ctx.hostLabel,
@@ -496,15 +547,15 @@ export function authorizeStep(ctx: BootstrapContext, sutPublicKey: string, fromA
   const key = assertPublicKey(sutPublicKey);
   const options = [`restrict`, ...(fromAddress ? [`from="${fromAddress}"`] : [])].join(",");
   const line = `${options} ${key}`;
-  const body = `
+  const body = sh`
 mkdir -p /root/.ssh
 chmod 700 /root/.ssh
 touch /root/.ssh/authorized_keys
 chmod 600 /root/.ssh/authorized_keys
-line=${q(line)}
+line=${line}
 if ! grep -qxF "$line" /root/.ssh/authorized_keys; then
   # A lab key authorized before (another SUT key) is replaced, not kept beside the new one.
-  grep -v ${q(` ${LAB_KEY_COMMENT}`)} /root/.ssh/authorized_keys > /root/.ssh/authorized_keys.edgelab || true
+  grep -v ${` ${LAB_KEY_COMMENT}`} /root/.ssh/authorized_keys > /root/.ssh/authorized_keys.edgelab || true
   printf '%s\\n' "$line" >> /root/.ssh/authorized_keys.edgelab
   chmod 600 /root/.ssh/authorized_keys.edgelab
   mv /root/.ssh/authorized_keys.edgelab /root/.ssh/authorized_keys
@@ -519,15 +570,15 @@ export function trustStep(ctx: BootstrapContext, loadgenAddress: string, hostKey
     throw new Error(`not an ed25519 host key: ${JSON.stringify(hostKey.slice(0, 40))}`);
   }
   const line = `${loadgenAddress} ${hostKey.trim()}`;
-  const body = `
+  const body = sh`
 mkdir -p /root/.ssh
 chmod 700 /root/.ssh
 touch /root/.ssh/known_hosts
-line=${q(line)}
+line=${line}
 if ! grep -qxF "$line" /root/.ssh/known_hosts; then
-  ssh-keygen -R ${q(loadgenAddress)} -f /root/.ssh/known_hosts >/dev/null 2>&1 || true
+  ssh-keygen -R ${loadgenAddress} -f /root/.ssh/known_hosts >/dev/null 2>&1 || true
   printf '%s\\n' "$line" >> /root/.ssh/known_hosts
-  changed "known host ${loadgenAddress}"
+  changed ${`known host ${loadgenAddress}`}
 fi`;
   return stepScript({ id: "trust-loadgen", host: ctx.hostLabel, title: "trust the load generator's host key", body });
 }

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { run } from "../../core/exec";
 import type { GeneratorName, LoadRun, LoadSpec, LoadSummary } from "../../core/load/types";
 import { repoRoot } from "../../core/paths";
-import { shellQuote } from "../../core/shell";
+import { type Shell, sh, shellComment, shellLines } from "../../core/shell";
 import { accountCpu, coresBesideApp, type GeneratorCores, pinnedArgv } from "./cores";
 import { validateLoadSpec } from "./k6";
 import { FilteredLog } from "./logSink";
@@ -78,9 +78,23 @@ export async function probeVersion(generator: LoadGenerator, binary?: string): P
 /** How this machine starts a TypeScript file: this Node with tsx's loader, by absolute URL so cwd does not matter. */
 export const LOCAL_TS_NODE = [process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href];
 
-/** One command line per run, for load-command.sh and the cell's record. */
+/** One command line per run, each word quoted: for scripts that run them. */
+export function commandLines(argvs: readonly (readonly string[])[]): Shell {
+  return shellLines(argvs.map((argv) => sh`${argv}`));
+}
+
+/** The same as text, for load-command.sh and the cell's record. */
 export function commandText(argvs: readonly (readonly string[])[]): string {
-  return argvs.map((argv) => argv.map(shellQuote).join(" ")).join("\n");
+  return commandLines(argvs).text;
+}
+
+/** load-command.sh: the cell's load as a script; `about` says whose commands and where they run. */
+export function commandScript(about: string, argvs: readonly (readonly string[])[]): string {
+  return sh`#!/usr/bin/env bash
+${shellComment(about)}
+set -euo pipefail
+${commandLines(argvs)}
+`.text;
 }
 
 function logTail(logPath: string, lines = 20): string {
@@ -176,10 +190,14 @@ export async function runLoad(spec: LoadSpec, outDir: string, opts: RunLoadOptio
   const commands = generator.commands(spec, target);
   const warmup = commands.warmup ? pinnedArgv(cores, commands.warmup) : null;
   const measure = pinnedArgv(cores, commands.measure);
-  const commandLine = commandText(warmup ? [warmup, measure] : [measure]);
+  const argvs = warmup ? [warmup, measure] : [measure];
+  const commandLine = commandText(argvs);
   writeFileSync(
     join(dir, COMMAND_FILE),
-    `#!/usr/bin/env bash\n# ${generator.name} ${version}: this cell's load, as the lab ran it (from the repository root).\nset -euo pipefail\n${commandLine}\n`,
+    commandScript(
+      `${generator.name} ${version}: this cell's load, as the lab ran it (from the repository root).`,
+      argvs,
+    ),
   );
 
   const log = new FilteredLog(logPath, generator.perRequestLogLine);

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, parseOrThrow } from "../../core/config/errors";
 import { EXECUTORS, type LoadSpec, type LoadSummary, LoadSummarySchema } from "../../core/load/types";
-import { shellQuote } from "../../core/shell";
+import { sh } from "../../core/shell";
 import type { CapturedOutput, LoadGenerator } from "./plugin";
 
 function describeValue(value: unknown): string {
@@ -110,7 +110,7 @@ export function k6Argv(spec: LoadSpec, opts: K6ArgvOptions): string[] {
 
 /** The same run as one shell line, for the scripts the Pulumi lab runs on a remote load generator. */
 export function k6CommandLine(spec: LoadSpec, opts: K6ArgvOptions, k6Binary = "k6"): string {
-  return [k6Binary, ...k6Argv(spec, opts)].map(shellQuote).join(" ");
+  return sh`${[k6Binary, ...k6Argv(spec, opts)]}`.text;
 }
 
 /**

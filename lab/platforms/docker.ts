@@ -1,8 +1,9 @@
 import { run } from "../../core/exec";
 import { APP_PORT } from "../../core/model";
+import { type Shell, sh, shellCode } from "../../core/shell";
 import { dockerOfflineRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
-import { envAssignments, scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
+import { envAssignments, scriptHead, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
 /** Docker: `nat` publishes the port through docker-proxy/NAT as the paper; `host` shares the host's stack. */
@@ -58,44 +59,47 @@ export function containerCpuHow(ctx: InstanceContext): string {
     : `--cpus=${ctx.resources.cpus} (CFS quota)`;
 }
 
-function prepareScript(ctx: InstanceContext): string {
-  const name = shellQuote(ctx.instanceName);
+function prepareScript(ctx: InstanceContext): Shell {
+  const name = ctx.instanceName;
   const { cpus, memoryMB } = ctx.resources;
   const network = ctx.knobs.dockerNetwork === "host" ? "host network" : "published port through docker-proxy/NAT";
-  return `${scriptHeader(`docker prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+  return sh`${scriptHead(`docker prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 rm -f instance.pid exit.json limits.json
-docker rm -f ${name} >/dev/null 2>&1 || true
-# The daemon says whether it can enforce memory and swap limits (cgroup memory / swap accounting).
-mem_ok=$(docker info --format '{{.MemoryLimit}}')
-swap_ok=$(docker info --format '{{.SwapLimit}}')
-mem_how="--memory=${memoryMB}m --memory-swap=${memoryMB}m"
+# A leftover of the same name goes, beside the question to the daemon (independent; each costs a CLI round trip).
+docker rm -f ${name} >/dev/null 2>&1 &
+# The daemon says whether it can enforce memory and swap limits (cgroup memory / swap accounting): one call for both.
+read -r mem_ok swap_ok < <(docker info --format '{{.MemoryLimit}} {{.SwapLimit}}')
+wait
+mem_how=${`--memory=${memoryMB}m --memory-swap=${memoryMB}m`}
 if [ "$swap_ok" != "true" ]; then mem_how="$mem_how (no swap accounting: the container may swap)"; fi
 ${writeLimitsJsonLine({
-  cpus: String(cpus),
+  cpus,
   cpuEnforced: "true",
-  cpuHow: shellQuote(containerCpuHow(ctx)),
-  memoryMB: String(memoryMB),
-  memoryEnforced: '"$mem_ok"',
-  memoryHow: '"$mem_how"',
-  network: shellQuote(network),
+  cpuHow: containerCpuHow(ctx),
+  memoryMB,
+  memoryEnforced: shellCode('"$mem_ok"'),
+  memoryHow: shellCode('"$mem_how"'),
+  network,
 })}`;
 }
 
-function startScript(ctx: InstanceContext): string {
-  const name = shellQuote(ctx.instanceName);
-  return `${scriptHeader(`docker start: ${ctx.runtime}, ${ctx.resources.cpus} CPU, ${ctx.resources.memoryMB} MB`, ctx.workDir)}
-${LAUNCH_STAMP_LINE}
-docker ${dockerRunArgs(ctx).map(shellQuote).join(" ")} > container.id
+function startScript(ctx: InstanceContext): Shell {
+  const name = ctx.instanceName;
+  return sh`${scriptHead(`docker start: ${ctx.runtime}, ${ctx.resources.cpus} CPU, ${ctx.resources.memoryMB} MB`, ctx.workDir)}
+${shellCode(LAUNCH_STAMP_LINE)}
+docker ${dockerRunArgs(ctx)} > container.id
 docker inspect --format '{{.State.Pid}}' ${name} > instance.pid
 `;
 }
 
-function stopScript(ctx: InstanceContext): string {
-  const name = shellQuote(ctx.instanceName);
-  return `${scriptHeader(`docker stop: ${ctx.instanceName}`, ctx.workDir)}
+function stopScript(ctx: InstanceContext): Shell {
+  const name = ctx.instanceName;
+  return sh`${scriptHead(`docker stop: ${ctx.instanceName}`, ctx.workDir)}
 docker stop --time 5 ${name} >/dev/null 2>&1 || true
+# The stopped container's log and state are read side by side (independent CLI round trips), then it goes.
+docker logs ${name} > app.log 2>&1 &
 state=$(docker inspect --format '{{.State.ExitCode}} {{.State.OOMKilled}}' ${name} 2>/dev/null || true)
-docker logs ${name} > app.log 2>&1 || true
+wait
 docker rm -f ${name} >/dev/null 2>&1 || true
 if [ -n "$state" ]; then
   printf '{"exitCode":%s,"signal":null,"oomKilled":%s}\\n' "\${state% *}" "\${state#* }" > exit.json
@@ -105,9 +109,9 @@ fi
 `;
 }
 
-function cleanupScript(ctx: InstanceContext): string {
-  return `${scriptHeader(`docker cleanup: ${ctx.instanceName}`, ctx.workDir)}
-docker rm -f ${shellQuote(ctx.instanceName)} >/dev/null 2>&1 || true
+function cleanupScript(ctx: InstanceContext): Shell {
+  return sh`${scriptHead(`docker cleanup: ${ctx.instanceName}`, ctx.workDir)}
+docker rm -f ${ctx.instanceName} >/dev/null 2>&1 || true
 exit 0
 `;
 }
@@ -139,10 +143,10 @@ export const dockerPlatform: Platform = {
     }
   },
   scripts: (ctx): InstanceScripts => ({
-    prepare: prepareScript(ctx),
-    start: startScript(ctx),
-    stop: stopScript(ctx),
-    cleanup: cleanupScript(ctx),
+    prepare: prepareScript(ctx).text,
+    start: startScript(ctx).text,
+    stop: stopScript(ctx).text,
+    cleanup: cleanupScript(ctx).text,
   }),
 };
 

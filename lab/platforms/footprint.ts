@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { mean } from "simple-statistics";
-import { scriptHeader } from "./shell";
+import { sh } from "../../core/shell";
+import { scriptHead } from "./shell";
 
 /** Samples file columns: epoch milliseconds, RSS in KiB, cgroup memory usage in bytes (or -). */
 export const FOOTPRINT_FILE = "footprint.tsv";
@@ -16,7 +17,7 @@ export const FOOTPRINT_STOP_FILE = "footprint.stop";
 export function footprintScript(workDir: string, intervalMs: number, maxSeconds: number): string {
   const interval = (intervalMs / 1000).toFixed(3);
   const rounds = Math.ceil((maxSeconds * 1000) / intervalMs);
-  return `${scriptHeader("footprint sampler", workDir)}
+  return sh`${scriptHead("footprint sampler", workDir)}
 pid=$(cat instance.pid)
 rm -f ${FOOTPRINT_STOP_FILE}
 : > ${FOOTPRINT_FILE}
@@ -38,7 +39,7 @@ for _ in $(seq 1 ${rounds}); do
   printf '%s\\t%s\\t%s\\n' "$(date +%s%3N)" "$rss" "$usage" >> ${FOOTPRINT_FILE}
   sleep ${interval}
 done
-`;
+`.text;
 }
 
 export interface Footprint {

@@ -94,7 +94,9 @@ describe("microvm qemu command line", () => {
   it("bridged: prepare leases the tap's address, start passes it on the kernel command line, stop removes the tap", () => {
     const scripts = microvmScripts(context({ microvmNetwork: "bridged" }));
     assert.match(scripts.prepare, /VMNET_TAP=edgelabvm-[0-9a-f]{5} .*tap-up\.sh'? > guest\.address/);
-    assert.match(scripts.start, /microvm\.ip=\$\(cat guest\.address\)\/24 microvm\.gw=10\.231\.0\.1/);
+    assert.match(scripts.start, /^kernel_args\+=" microvm\.ip=\$\(cat guest\.address\)\/24"$/m);
+    assert.match(scripts.start, /^kernel_args\+=" "microvm\.gw=10\.231\.0\.1$/m);
+    assert.match(scripts.start, / -append "\$kernel_args" /);
     assert.match(scripts.start, /tap,id=net0,ifname=edgelabvm-[0-9a-f]{5},script=no,downscript=no/);
     assert.match(scripts.stop, /tap-down\.sh'? \|\| true/);
     assert.match(scripts.cleanup, /tap-down\.sh'? \|\| true/);

@@ -7,11 +7,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../core/exec";
 import { APP_PORT } from "../../core/model";
+import { type Shell, sh, shellCode, shellLines } from "../../core/shell";
 import { INITRD_FILE, KERNEL_FILE, microvmArtifactRecipe } from "../../workloads/artifacts/microvm";
 import { isInstanceOfRun } from "./context";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
-import { envAssignments, scriptHeader, shellQuote } from "./shell";
+import { envAssignments, scriptHead } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
 import {
   DEFAULT_VMNET,
@@ -171,7 +172,7 @@ function networkDescription(ctx: InstanceContext, vmnet: VmnetSettings): string 
 }
 
 /** limits.json with the accelerator filled in by the script from what qemu actually opened. */
-function limitsLine(ctx: InstanceContext, vmnet: VmnetSettings): string {
+function limitsLine(ctx: InstanceContext, vmnet: VmnetSettings): Shell {
   const { cpus, memoryMB } = ctx.resources;
   const pinned = ctx.knobs.cpuMode === "pinned";
   return vmLimitsJsonLine({
@@ -190,68 +191,88 @@ function limitsLine(ctx: InstanceContext, vmnet: VmnetSettings): string {
 }
 
 /** Shell: `ours` is true while instance.pid names this instance's qemu (guards against pid reuse). */
-function oursFunction(ctx: InstanceContext): string {
-  return `pid=$(cat instance.pid 2>/dev/null || true)
-ours() { [ -n "$pid" ] && grep -qaF -- ${shellQuote(qemuName(ctx))} "/proc/$pid/cmdline" 2>/dev/null; }`;
+function oursFunction(ctx: InstanceContext): Shell {
+  return sh`pid=$(cat instance.pid 2>/dev/null || true)
+ours() { [ -n "$pid" ] && grep -qaF -- ${qemuName(ctx)} "/proc/$pid/cmdline" 2>/dev/null; }`;
 }
 
-function tapDown(ctx: InstanceContext, vmnet: VmnetSettings): string {
-  return networkOf(ctx) === "bridged" ? tapDownLine(vmnet, vmTapName(ctx.instanceName)) : "";
+function tapDown(ctx: InstanceContext, vmnet: VmnetSettings): Shell | false {
+  return networkOf(ctx) === "bridged" && tapDownLine(vmnet, vmTapName(ctx.instanceName));
 }
 
-function prepareScript(ctx: InstanceContext, vmnet: VmnetSettings): string {
+/** Bridged only: the tap and the guest's leased address; the app is reached there, on its own port. */
+function bridgedEndpointLines(ctx: InstanceContext, vmnet: VmnetSettings): Shell | false {
+  return (
+    networkOf(ctx) === "bridged" &&
+    sh`${tapUpLine(vmnet, vmTapName(ctx.instanceName), "guest.address")}# The app is reached on the guest's own address, on the app's port.
+printf '%s:%s\\n' "$(cat guest.address)" ${APP_PORT} > endpoint
+`
+  );
+}
+
+function prepareScript(ctx: InstanceContext, vmnet: VmnetSettings): Shell {
   const { cpus, memoryMB } = ctx.resources;
   const dir = imageDir(ctx);
-  const bridged = networkOf(ctx) === "bridged";
-  return `${scriptHeader(`microvm prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+  return sh`${scriptHead(`microvm prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 rm -f instance.pid instance.pid.tmp exit.json limits.json guest.json app.log qemu.log launch.stamp guest.address endpoint
 if ! command -v ${QEMU_X86} >/dev/null 2>&1; then
-  echo "microvm: ${QEMU_X86} not installed" >&2
+  echo ${`microvm: ${QEMU_X86} not installed`} >&2
   exit 1
 fi
-for file in ${shellQuote(join(dir, KERNEL_FILE))} ${shellQuote(join(dir, INITRD_FILE))}; do
+for file in ${join(dir, KERNEL_FILE)} ${join(dir, INITRD_FILE)}; do
   if [ ! -f "$file" ]; then
     echo "microvm: $file is missing (build the microvm artifact)" >&2
     exit 1
   fi
 done
-${
-  bridged
-    ? `${tapUpLine(vmnet, vmTapName(ctx.instanceName), "guest.address")}# The app is reached on the guest's own address, on the app's port.
-printf '%s:%s\\n' "$(cat guest.address)" ${APP_PORT} > endpoint
-`
-    : ""
-}`;
+${shellLines([bridgedEndpointLines(ctx, vmnet)])}`;
 }
 
-function startScript(ctx: InstanceContext, vmnet: VmnetSettings): string {
+/**
+ * Sets `kernel_args`, the kernel command line. The app's environment (runtime knobs) rides on it:
+ * the kernel hands NAME=value words it does not know to init's environment, and init passes its
+ * environment on. Bridged, the guest's address comes from the file prepare wrote.
+ */
+function kernelArgsLines(ctx: InstanceContext, vmnet: VmnetSettings): Shell {
+  const bridged =
+    networkOf(ctx) === "bridged" &&
+    sh`kernel_args+=" microvm.ip=$(cat guest.address)/${VMNET_PREFIX_LENGTH}"
+kernel_args+=" "${`microvm.gw=${vmnetGateway(vmnet)}`}`;
+  return shellLines([sh`kernel_args=${[...GUEST_KERNEL_ARGS, ...guestEnvironment(ctx)].join(" ")}`, bridged]);
+}
+
+/** The launch: setsid (and taskset when pinned) exec in place, so $! is qemu's own pid. */
+function launchCommand(ctx: InstanceContext): Shell {
+  const pinned = ctx.knobs.cpuMode === "pinned";
+  const network = networkOf(ctx) === "bridged" ? bridgedNetworkArgs(ctx) : userNetworkArgs(ctx);
+  const taskset = pinned && sh`taskset -c ${ctx.cpuList}`;
+  return sh`setsid ${shellLines([taskset, sh`${QEMU_X86} ${qemuArgs(ctx)} ${network}`], " ")} -append "$kernel_args"`;
+}
+
+/** KVM expected: a qemu that runs without it is stopped rather than measured. */
+function refuseEmulationLines(accelerator: "kvm" | "tcg"): Shell | false {
+  return (
+    accelerator === "kvm" &&
+    sh`if [ "$accel" != kvm ]; then
+  echo "microvm: qemu $pid runs without KVM; refusing to measure an emulated VM (set allowEmulation to accept TCG)" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  exit 1
+fi
+`
+  );
+}
+
+function startScript(ctx: InstanceContext, vmnet: VmnetSettings): Shell {
   const accelerator = acceleratorOf(ctx);
   const pinned = ctx.knobs.cpuMode === "pinned";
-  const cpuList = shellQuote(ctx.cpuList);
-  const bridged = networkOf(ctx) === "bridged";
-  const network = bridged ? bridgedNetworkArgs(ctx) : userNetworkArgs(ctx);
-  // The app's environment (runtime knobs) rides on the kernel command line: the kernel hands
-  // NAME=value words it does not know to init's environment, and init passes its environment on.
-  const kernelArgs = [...GUEST_KERNEL_ARGS, ...guestEnvironment(ctx)].join(" ");
-  const append = bridged
-    ? `"${kernelArgs} microvm.ip=$(cat guest.address)/${VMNET_PREFIX_LENGTH} microvm.gw=${vmnetGateway(vmnet)}"`
-    : shellQuote(kernelArgs);
-  const launch = [
-    "setsid",
-    ...(pinned ? ["taskset", "-c", cpuList] : []),
-    QEMU_X86,
-    ...qemuArgs(ctx).map(shellQuote),
-    ...network.map(shellQuote),
-    "-append",
-    append,
-  ].join(" ");
   const { cpus, memoryMB } = ctx.resources;
-  return `${scriptHeader(`microvm start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB, ${accelerator}`, ctx.workDir)}
+  return sh`${scriptHead(`microvm start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB, ${accelerator}`, ctx.workDir)}
 # Launched under taskset, qemu and every thread it ever starts are born on the pinned cores.
 # setsid: a Ctrl-C to the runner must not reach the VM uncontrolled. Without job control,
 # setsid and taskset exec in place, so $! is qemu's own pid.
+${kernelArgsLines(ctx, vmnet)}
 printf '%s\\n' "$EPOCHREALTIME" > launch.stamp
-${launch} > qemu.log 2>&1 < /dev/null &
+${launchCommand(ctx)} > qemu.log 2>&1 < /dev/null &
 pid=$!
 echo "$pid" > instance.pid.tmp && mv instance.pid.tmp instance.pid
 ${oursFunction(ctx)}
@@ -272,21 +293,12 @@ if ! ours; then
   cat qemu.log >&2
   exit 1
 fi
-${detectAcceleratorLines(accelerator, "ours")}${
-  accelerator === "kvm"
-    ? `if [ "$accel" != kvm ]; then
-  echo "microvm: qemu $pid runs without KVM; refusing to measure an emulated VM (set allowEmulation to accept TCG)" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  exit 1
-fi
-`
-    : ""
-}${pinned ? pinAllThreadsLine(ctx.cpuList) : ""}${limitsLine(ctx, vmnet)}`;
+${shellLines([detectAcceleratorLines(accelerator, shellCode("ours")), refuseEmulationLines(accelerator), pinned && pinAllThreadsLine(ctx.cpuList), limitsLine(ctx, vmnet)], "")}`;
 }
 
 /** Shell: exit.json and guest.json from the serial log; OOM from the patterns above. */
-const RECORD_EXIT = `oom=false
-if grep -aEq ${shellQuote(MICROVM_OOM_PATTERNS.join("|"))} app.log 2>/dev/null; then oom=true; fi
+const RECORD_EXIT = sh`oom=false
+if grep -aEq ${MICROVM_OOM_PATTERNS.join("|")} app.log 2>/dev/null; then oom=true; fi
 exit_code=null
 signal=null
 status=$(sed -n 's/.*microvm-init: app exited with status \\([0-9][0-9]*\\).*/\\1/p' app.log 2>/dev/null | head -n 1 || true)
@@ -297,8 +309,8 @@ printf '{"exitCode":%s,"signal":%s,"oomKilled":%s}\\n' "$exit_code" "$signal" "$
 mem_kb=$(sed -n 's/.*microvm-init: MemTotal: *\\([0-9][0-9]*\\) kB.*/\\1/p' app.log 2>/dev/null | head -n 1 || true)
 printf '{"memTotalKb":%s}\\n' "\${mem_kb:-null}" > guest.json`;
 
-function stopScript(ctx: InstanceContext, vmnet: VmnetSettings): string {
-  return `${scriptHeader(`microvm stop: ${ctx.instanceName}`, ctx.workDir)}
+function stopScript(ctx: InstanceContext, vmnet: VmnetSettings): Shell {
+  return sh`${scriptHead(`microvm stop: ${ctx.instanceName}`, ctx.workDir)}
 ${oursFunction(ctx)}
 touch app.log
 # SIGTERM makes QEMU stop the guest and exit; the guest gets no say, as a container's init would not.
@@ -309,18 +321,18 @@ for _ in $(seq 1 100); do
 done
 if ours; then kill -KILL "$pid" 2>/dev/null || true; fi
 ${RECORD_EXIT}
-${tapDown(ctx, vmnet)}`;
+${shellLines([tapDown(ctx, vmnet)])}`;
 }
 
-function cleanupScript(ctx: InstanceContext, vmnet: VmnetSettings): string {
-  return `${scriptHeader(`microvm cleanup: ${ctx.instanceName}`, ctx.workDir)}
+function cleanupScript(ctx: InstanceContext, vmnet: VmnetSettings): Shell {
+  return sh`${scriptHead(`microvm cleanup: ${ctx.instanceName}`, ctx.workDir)}
 ${oursFunction(ctx)}
 if ours; then kill -KILL "$pid" 2>/dev/null || true; fi
 for _ in $(seq 1 100); do
   ours || break
   sleep 0.02
 done
-${tapDown(ctx, vmnet)}exit 0
+${shellLines([tapDown(ctx, vmnet)])}exit 0
 `;
 }
 
@@ -328,10 +340,10 @@ ${tapDown(ctx, vmnet)}exit 0
 export function microvmScripts(ctx: InstanceContext, vmnet: VmnetSettings = DEFAULT_VMNET): InstanceScripts {
   assertContext(ctx);
   return {
-    prepare: prepareScript(ctx, vmnet),
-    start: startScript(ctx, vmnet),
-    stop: stopScript(ctx, vmnet),
-    cleanup: cleanupScript(ctx, vmnet),
+    prepare: prepareScript(ctx, vmnet).text,
+    start: startScript(ctx, vmnet).text,
+    stop: stopScript(ctx, vmnet).text,
+    cleanup: cleanupScript(ctx, vmnet).text,
   };
 }
 

@@ -2,12 +2,13 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { run } from "../../core/exec";
 import { APP_PORT } from "../../core/model";
+import { type Shell, sh, shellCode, shellHeredoc, shellLines } from "../../core/shell";
 import { type OpsConfig, opsConfig } from "../../workloads/artifacts/nanos";
 import { nanosRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
-import { scriptHeader, shellQuote } from "./shell";
+import { scriptHead } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 import { DEFAULT_VMNET, tapDownLine, tapUpLine, vmnetGateway, vmTapName } from "./vmnet";
 
@@ -146,7 +147,7 @@ const GUEST_ADDRESS_PLACEHOLDER = "@GUEST_ADDRESS@";
 const acceleratorOf = (ctx: InstanceContext) => vmAccelerator("nanos", ctx);
 
 function assertNanosContext(ctx: InstanceContext): void {
-  // The name ends up unquoted inside grep/JSON patterns and the serial log path.
+  // The name is ops' instance name, the file name of the serial log in /tmp and a JSON string ops lists.
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(ctx.instanceName)) {
     throw new Error(`nanos: instance name ${JSON.stringify(ctx.instanceName)} must be letters, digits, _ . -`);
   }
@@ -201,7 +202,7 @@ function networkDescription(ctx: InstanceContext): string {
 }
 
 /** limits.json, with the accelerator filled in by the script from what qemu actually opened. */
-function limitsLines(ctx: InstanceContext): string {
+function limitsLines(ctx: InstanceContext): Shell {
   const { cpus, memoryMB } = ctx.resources;
   const pinned = ctx.knobs.cpuMode === "pinned";
   return vmLimitsJsonLine({
@@ -216,95 +217,102 @@ function limitsLines(ctx: InstanceContext): string {
 }
 
 /** Shell: `ours` is true while instance.pid names this instance's qemu (guards against pid reuse). */
-function oursFunction(serial: string): string {
-  return `pid=$(cat instance.pid 2>/dev/null || true)
-serial=${shellQuote(serial)}
+function oursFunction(serial: string): Shell {
+  return sh`pid=$(cat instance.pid 2>/dev/null || true)
+serial=${serial}
 ours() { [ -n "$pid" ] && grep -qaF -- "file:$serial" "/proc/$pid/cmdline" 2>/dev/null; }`;
 }
 
-function tapCleanupLine(ctx: InstanceContext): string {
-  if (ctx.knobs.nanosNetwork !== "bridged") return "";
+function tapCleanupLine(ctx: InstanceContext): Shell | false {
   // ops' instance delete leaves the tap behind: the lab removes it, and the bridge once empty.
-  return tapDownLine(DEFAULT_VMNET, tapName(ctx.instanceName));
+  return ctx.knobs.nanosNetwork === "bridged" && tapDownLine(DEFAULT_VMNET, tapName(ctx.instanceName));
 }
 
-function prepareScript(ctx: InstanceContext): string {
+/** Bridged only: the lab's bridge and this instance's tap, and the leased address in config.json and endpoint. */
+function bridgedAddressLines(ctx: InstanceContext): Shell | false {
+  return (
+    ctx.knobs.nanosNetwork === "bridged" &&
+    sh`# The lab's bridge and this instance's tap; the guest is reached on its own address, on the app's port.
+${tapUpLine(DEFAULT_VMNET, tapName(ctx.instanceName), "guest.address")}sed -i "s/${shellCode(GUEST_ADDRESS_PLACEHOLDER)}/$(cat guest.address)/" config.json
+printf '%s:%s\\n' "$(cat guest.address)" ${APP_PORT} > endpoint
+`
+  );
+}
+
+function prepareScript(ctx: InstanceContext): Shell {
   const { cpus, memoryMB } = ctx.resources;
-  return `${scriptHeader(`nanos prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+  return sh`${scriptHead(`nanos prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 rm -f instance.pid instance.pid.tmp exit.json limits.json app.log
 if ! command -v ops >/dev/null 2>&1; then
   echo "nanos: ops not installed" >&2
   exit 1
 fi
-rm -f ${shellQuote(serialLogPath(ctx.instanceName))} guest.address endpoint
-cat > config.json <<'CONFIG'
-${JSON.stringify(nanosInstanceConfig(ctx), null, 2)}
-CONFIG
-${
-  ctx.knobs.nanosNetwork === "bridged"
-    ? `# The lab's bridge and this instance's tap; the guest is reached on its own address, on the app's port.
-${tapUpLine(DEFAULT_VMNET, tapName(ctx.instanceName), "guest.address")}sed -i "s/${GUEST_ADDRESS_PLACEHOLDER}/$(cat guest.address)/" config.json
-printf '%s:%s\\n' "$(cat guest.address)" ${APP_PORT} > endpoint
-`
-    : ""
-}`;
+rm -f ${serialLogPath(ctx.instanceName)} guest.address endpoint
+cat > config.json ${shellHeredoc(JSON.stringify(nanosInstanceConfig(ctx), null, 2), "CONFIG")}
+${shellLines([bridgedAddressLines(ctx)])}`;
 }
 
-function startScript(ctx: InstanceContext): string {
+/** `ops instance create`, under taskset when pinned: qemu and every thread it starts are born on the pinned cores. */
+function launchCommand(ctx: InstanceContext): Shell {
+  const taskset = ctx.knobs.cpuMode === "pinned" && sh`taskset -c ${ctx.cpuList}`;
+  return shellLines([taskset, sh`ops ${opsCreateArgs(ctx)}`], " ");
+}
+
+/** KVM expected: a qemu that runs without it is deleted rather than measured. */
+function refuseEmulationLines(accelerator: "kvm" | "tcg"): Shell | false {
+  return (
+    accelerator === "kvm" &&
+    sh`if [ "$accel" != kvm ]; then
+  # QEMU falls back to TCG silently, and ops asks for KVM only when /proc/cpuinfo lists vmx or svm.
+  cmdline=$(tr '\\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" || true)
+  echo "nanos: qemu $pid runs without KVM; refusing to measure an emulated VM (set allowEmulation to accept TCG)" >&2
+  echo "qemu command line: $cmdline (ops output in ops-create.log)" >&2
+  ops instance delete "$name" > /dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true
+  exit 1
+fi
+`
+  );
+}
+
+function startScript(ctx: InstanceContext): Shell {
   const accelerator = acceleratorOf(ctx);
-  const name = ctx.instanceName;
   const pinned = ctx.knobs.cpuMode === "pinned";
-  const cpuList = shellQuote(ctx.cpuList);
-  // Launched under taskset, qemu and every thread it ever starts are born on the pinned cores.
-  const launch = `${pinned ? `taskset -c ${cpuList} ` : ""}ops ${opsCreateArgs(ctx).map(shellQuote).join(" ")}`;
   const { cpus, memoryMB } = ctx.resources;
-  return `${scriptHeader(`nanos start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB, ${accelerator}`, ctx.workDir)}
-serial=${shellQuote(serialLogPath(name))}
+  return sh`${scriptHead(`nanos start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB, ${accelerator}`, ctx.workDir)}
+name=${ctx.instanceName}
+serial=${serialLogPath(ctx.instanceName)}
 # ops starts qemu in the background and exits. qemu inherits ops's stdout and stderr: they go to
 # a file, because a pipe would stay open for as long as the VM runs.
-${LAUNCH_STAMP_LINE}
-if ! ${launch} > ops-create.log 2>&1 < /dev/null; then
+${shellCode(LAUNCH_STAMP_LINE)}
+if ! ${launchCommand(ctx)} > ops-create.log 2>&1 < /dev/null; then
   echo "nanos: ops instance create failed:" >&2
   cat ops-create.log >&2
   exit 1
 fi
-# The qemu pid is the ID of the object named ${name} in \`ops instance list --json\`: one JSON
+# The qemu pid is the ID of the object named $name in \`ops instance list --json\`: one JSON
 # line whose objects hold no nested braces, so splitting on "{" gives one object per line.
-pid=$(ops instance list --json 2>/dev/null | tr '{' '\\n' | grep -F '"Name":"${name}"' \\
+pid=$(ops instance list --json 2>/dev/null | tr '{' '\\n' | grep -F "\\"Name\\":\\"$name\\"" \\
   | sed -n 's/.*"ID":"\\([0-9][0-9]*\\)".*/\\1/p' | head -n 1 || true)
 # Fallback should the listing format differ: qemu is the process whose serial file is ours.
 if [ -z "$pid" ] && command -v pgrep >/dev/null 2>&1; then
   pid=$(pgrep -f -- "file:$serial" | head -n 1 || true)
 fi
 if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
-  echo "nanos: the VM of ${name} is not running after ops instance create" >&2
+  echo "nanos: the VM of $name is not running after ops instance create" >&2
   cat ops-create.log >&2
   if [ -f "$serial" ]; then tail -n 20 "$serial" >&2; fi
   exit 1
 fi
 echo "$pid" > instance.pid.tmp && mv instance.pid.tmp instance.pid
-${pinned ? pinAllThreadsLine(ctx.cpuList) : ""}${detectAcceleratorLines(accelerator, 'kill -0 "$pid" 2>/dev/null')}${
-  accelerator === "kvm"
-    ? `if [ "$accel" != kvm ]; then
-  # QEMU falls back to TCG silently, and ops asks for KVM only when /proc/cpuinfo lists vmx or svm.
-  cmdline=$(tr '\\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" || true)
-  echo "nanos: qemu $pid runs without KVM; refusing to measure an emulated VM (set allowEmulation to accept TCG)" >&2
-  echo "qemu command line: $cmdline (ops output in ops-create.log)" >&2
-  ops instance delete ${shellQuote(name)} > /dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true
-  exit 1
-fi
-`
-    : ""
-}${limitsLines(ctx)}ln -sf "$serial" app.log
+${shellLines([pinned && pinAllThreadsLine(ctx.cpuList), detectAcceleratorLines(accelerator, shellCode('kill -0 "$pid" 2>/dev/null')), refuseEmulationLines(accelerator), limitsLines(ctx)], "")}ln -sf "$serial" app.log
 `;
 }
 
-function stopScript(ctx: InstanceContext): string {
-  const name = shellQuote(ctx.instanceName);
-  return `${scriptHeader(`nanos stop: ${ctx.instanceName}`, ctx.workDir)}
+function stopScript(ctx: InstanceContext): Shell {
+  return sh`${scriptHead(`nanos stop: ${ctx.instanceName}`, ctx.workDir)}
 ${oursFunction(serialLogPath(ctx.instanceName))}
 # A unikernel gets no SIGTERM: ops instance delete kills qemu (SIGKILL) and forgets the instance.
-if command -v ops >/dev/null 2>&1; then ops instance delete ${name} > ops-delete.log 2>&1 || true; fi
+if command -v ops >/dev/null 2>&1; then ops instance delete ${ctx.instanceName} > ops-delete.log 2>&1 || true; fi
 for _ in $(seq 1 100); do
   ours || break
   sleep 0.05
@@ -320,17 +328,17 @@ elif [ ! -f app.log ] || [ -L app.log ]; then
   : > app.log
 fi
 oom=false
-if grep -aEq ${shellQuote(NANOS_OOM_PATTERNS.join("|"))} app.log; then oom=true; fi
+if grep -aEq ${NANOS_OOM_PATTERNS.join("|")} app.log; then oom=true; fi
 # The guest's exit status is not observable (qemu is no child of ours): exitCode stays null.
 printf '{"exitCode":null,"signal":null,"oomKilled":%s}\\n' "$oom" > exit.json
-${tapCleanupLine(ctx)}`;
+${shellLines([tapCleanupLine(ctx)])}`;
 }
 
-function cleanupScript(ctx: InstanceContext): string {
-  return `${scriptHeader(`nanos cleanup: ${ctx.instanceName}`, ctx.workDir)}
+function cleanupScript(ctx: InstanceContext): Shell {
+  return sh`${scriptHead(`nanos cleanup: ${ctx.instanceName}`, ctx.workDir)}
 ${oursFunction(serialLogPath(ctx.instanceName))}
 if ours; then kill -KILL "$pid" 2>/dev/null || true; fi
-if command -v ops >/dev/null 2>&1; then ops instance delete ${shellQuote(ctx.instanceName)} > /dev/null 2>&1 || true; fi
+if command -v ops >/dev/null 2>&1; then ops instance delete ${ctx.instanceName} > /dev/null 2>&1 || true; fi
 if [ -f "$serial" ]; then
   # stop never ran: keep what the app printed before the log goes
   if [ ! -f app.log ] || [ -L app.log ]; then
@@ -339,7 +347,7 @@ if [ -f "$serial" ]; then
   fi
   rm -f "$serial"
 fi
-${tapCleanupLine(ctx)}exit 0
+${shellLines([tapCleanupLine(ctx)])}exit 0
 `;
 }
 
@@ -366,6 +374,11 @@ export const nanosPlatform: Platform = {
   },
   scripts(ctx): InstanceScripts {
     assertNanosContext(ctx);
-    return { prepare: prepareScript(ctx), start: startScript(ctx), stop: stopScript(ctx), cleanup: cleanupScript(ctx) };
+    return {
+      prepare: prepareScript(ctx).text,
+      start: startScript(ctx).text,
+      stop: stopScript(ctx).text,
+      cleanup: cleanupScript(ctx).text,
+    };
   },
 };

@@ -1,7 +1,8 @@
 import { hasCommand } from "../../core/exec";
+import { type Shell, sh, shellCode } from "../../core/shell";
 import { binaryRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
-import { envPrefix, scriptHeader, shellQuote, writeLimitsJsonLine } from "./shell";
+import { envPrefix, scriptHead, writeLimitsJsonLine } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 
 /** cgroup folders the native platform creates, one per instance, under each hierarchy's root. */
@@ -13,27 +14,31 @@ const CGROUP_PARENT = "edgelab";
  * controller enabled down the tree; v1 has its own memory hierarchy. Swap is capped too
  * (memsw in v1, swap.max in v2) so the limit is a real memory limit.
  */
-function memoryCgroupLines(name: string, memoryMB: number): string {
+function memoryCgroupLines(name: string, memoryMB: number): Shell {
   const bytes = memoryMB * 1024 * 1024;
-  return `cg=""
+  const v2Parent = `/sys/fs/cgroup/${CGROUP_PARENT}`;
+  const v1Parent = `/sys/fs/cgroup/memory/${CGROUP_PARENT}`;
+  return sh`name=${name}
+cg=""
 mem_enforced=false
 mem_how="no writable memory cgroup on this host"
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-  parent=/sys/fs/cgroup/${CGROUP_PARENT}
+  parent=${v2Parent}
   if mkdir -p "$parent" 2>/dev/null \\
     && { grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || echo +memory > /sys/fs/cgroup/cgroup.subtree_control; } 2>/dev/null \\
     && { grep -qw memory "$parent/cgroup.subtree_control" || echo +memory > "$parent/cgroup.subtree_control"; } 2>/dev/null \\
-    && mkdir -p "$parent/${name}" 2>/dev/null \\
-    && echo ${bytes} > "$parent/${name}/memory.max" 2>/dev/null; then
-    cg="$parent/${name}"
+    && mkdir -p "$parent/$name" 2>/dev/null \\
+    && echo ${bytes} > "$parent/$name/memory.max" 2>/dev/null; then
+    cg="$parent/$name"
     echo 0 > "$cg/memory.swap.max" 2>/dev/null || true
     mem_enforced=true
     mem_how="cgroup v2 memory.max"
   fi
 elif [ -d /sys/fs/cgroup/memory ]; then
-  if mkdir -p /sys/fs/cgroup/memory/${CGROUP_PARENT}/${name} 2>/dev/null \\
-    && echo ${bytes} > /sys/fs/cgroup/memory/${CGROUP_PARENT}/${name}/memory.limit_in_bytes 2>/dev/null; then
-    cg=/sys/fs/cgroup/memory/${CGROUP_PARENT}/${name}
+  parent=${v1Parent}
+  if mkdir -p "$parent/$name" 2>/dev/null \\
+    && echo ${bytes} > "$parent/$name/memory.limit_in_bytes" 2>/dev/null; then
+    cg="$parent/$name"
     mem_enforced=true
     mem_how="cgroup v1 memory.limit_in_bytes"
     if echo ${bytes} > "$cg/memory.memsw.limit_in_bytes" 2>/dev/null; then
@@ -51,32 +56,31 @@ fi
  * reach it uncontrolled) that moves itself into the cgroup before exec'ing the app, waits for
  * it and records its exit status in exit.code. CPUs are limited by affinity.
  */
-function prepareScript(ctx: InstanceContext): string {
+function prepareScript(ctx: InstanceContext): Shell {
   const { cpus, memoryMB } = ctx.resources;
-  return `${scriptHeader(`native prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+  return sh`${scriptHead(`native prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 rm -f instance.pid exit.code exit.json limits.json
 ${memoryCgroupLines(ctx.instanceName, memoryMB)}
 host_cpus=$(nproc --all)
 cpu_enforced=false
 if [ ${cpus} -le "$host_cpus" ]; then cpu_enforced=true; fi
 ${writeLimitsJsonLine({
-  cpus: String(cpus),
-  cpuEnforced: '"$cpu_enforced"',
-  cpuHow: shellQuote(`taskset -c ${ctx.cpuList} (affinity)`),
-  memoryMB: String(memoryMB),
-  memoryEnforced: '"$mem_enforced"',
-  memoryHow: '"$mem_how"',
-  network: shellQuote("host loopback"),
+  cpus,
+  cpuEnforced: shellCode('"$cpu_enforced"'),
+  cpuHow: `taskset -c ${ctx.cpuList} (affinity)`,
+  memoryMB,
+  memoryEnforced: shellCode('"$mem_enforced"'),
+  memoryHow: shellCode('"$mem_how"'),
+  network: "host loopback",
 })}echo "$cg" > cgroup.path
 `;
 }
 
-function startScript(ctx: InstanceContext): string {
+function startScript(ctx: InstanceContext): Shell {
   const { cpus, memoryMB } = ctx.resources;
-  const command = shellQuote(ctx.artifact);
-  return `${scriptHeader(`native start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
+  return sh`${scriptHead(`native start: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
 cg=$(cat cgroup.path)
-cpus=${shellQuote(ctx.cpuList)}
+cpus=${ctx.cpuList}
 
 # The supervisor joins the cgroup and takes the CPU affinity first, then stamps the launch and
 # execs the app: everything but the exec itself is off the time-to-ready clock.
@@ -88,7 +92,7 @@ ${envPrefix({ ...ctx.env, PORT: String(ctx.hostPort) })} setsid bash -c '
   (
     if [ -n "$cg" ]; then echo "$BASHPID" > "$cg/cgroup.procs"; fi
     taskset -p -c "$cpus" "$BASHPID" > /dev/null
-    ${LAUNCH_STAMP_LINE}
+    ${shellCode(LAUNCH_STAMP_LINE)}
     exec "$@"
   ) &
   app=$!
@@ -97,7 +101,7 @@ ${envPrefix({ ...ctx.env, PORT: String(ctx.hostPort) })} setsid bash -c '
   status=0
   wait "$app" || status=$?
   echo "$status" > exit.code
-' supervise "$cg" "$cpus" ${command} > app.log 2>&1 < /dev/null &
+' supervise "$cg" "$cpus" ${ctx.artifact} > app.log 2>&1 < /dev/null &
 
 for _ in $(seq 1 2000); do
   [ -s instance.pid ] && exit 0
@@ -109,22 +113,23 @@ exit 1
 }
 
 /** The cgroup's OOM-kill count, as v1 memory.oom_control and v2 memory.events report it. */
-const OOM_CHECK = `oom=false
+const OOM_CHECK = shellCode(`oom=false
 if [ -n "$cg" ]; then
   for f in "$cg/memory.oom_control" "$cg/memory.events"; do
     if [ -f "$f" ] && grep -Eq '^oom_kill [1-9]' "$f"; then oom=true; fi
   done
-fi`;
+fi`);
 
-function stopScript(ctx: InstanceContext): string {
-  return `${scriptHeader(`native stop: ${ctx.instanceName}`, ctx.workDir)}
+function stopScript(ctx: InstanceContext): Shell {
+  return sh`${scriptHead(`native stop: ${ctx.instanceName}`, ctx.workDir)}
 pid=$(cat instance.pid 2>/dev/null || true)
 cg=$(cat cgroup.path 2>/dev/null || true)
 if [ -n "$pid" ] && [ ! -s exit.code ]; then kill -TERM "$pid" 2>/dev/null || true; fi
-for _ in $(seq 1 100); do
+# Polled every 10 ms (still 5 s in all): a coarser poll only adds its half-period to every cell.
+for _ in $(seq 1 500); do
   [ -s exit.code ] && break
   [ -z "$pid" ] && break
-  sleep 0.05
+  sleep 0.01
 done
 if [ -n "$pid" ] && [ ! -s exit.code ]; then
   kill -KILL "$pid" 2>/dev/null || true
@@ -142,8 +147,8 @@ if [ -n "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi
 `;
 }
 
-function cleanupScript(ctx: InstanceContext): string {
-  return `${scriptHeader(`native cleanup: ${ctx.instanceName}`, ctx.workDir)}
+function cleanupScript(ctx: InstanceContext): Shell {
+  return sh`${scriptHead(`native cleanup: ${ctx.instanceName}`, ctx.workDir)}
 pid=$(cat instance.pid 2>/dev/null || true)
 if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
 cg=$(cat cgroup.path 2>/dev/null || true)
@@ -174,9 +179,9 @@ export const nativePlatform: Platform = {
     return { ok: true, facts: {} };
   },
   scripts: (ctx): InstanceScripts => ({
-    prepare: prepareScript(ctx),
-    start: startScript(ctx),
-    stop: stopScript(ctx),
-    cleanup: cleanupScript(ctx),
+    prepare: prepareScript(ctx).text,
+    start: startScript(ctx).text,
+    stop: stopScript(ctx).text,
+    cleanup: cleanupScript(ctx).text,
   }),
 };

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { shellCode } from "../../core/shell";
 import { detectAcceleratorLines, pinAllThreadsLine } from "./qemuShell";
 
 describe("shell shared by the QEMU platforms", () => {
   it("reports tcg for a process without a kvm-vm descriptor, and stops waiting once it is gone", () => {
     // A process that is no qemu at all holds no anon_inode:kvm-vm: even when KVM is expected the
     // answer is tcg, and the wait ends as soon as the "still running" check fails.
-    const script = `pid=$$\n${detectAcceleratorLines("kvm", "false")}echo "$accel"\n`;
+    const script = `pid=$$\n${detectAcceleratorLines("kvm", shellCode("false"))}echo "$accel"\n`;
     const started = performance.now();
     const result = spawnSync("bash", ["-c", script], { encoding: "utf8" });
     assert.equal(result.status, 0, result.stderr);

@@ -3,7 +3,8 @@
  * qemu really uses, and pinning every one of its threads. Both expect `$pid` to be qemu's pid.
  */
 
-import { shellQuote, writeJsonLines } from "./shell";
+import { type Shell, sh, shellCode } from "../../core/shell";
+import { writeJsonLines } from "./shell";
 import type { EnforcedLimits, InstanceContext } from "./types";
 
 /**
@@ -12,9 +13,9 @@ import type { EnforcedLimits, InstanceContext } from "./types";
  * is expected it waits up to 5 s for it; under TCG it looks once. `stillRunning` is a shell
  * condition that is false once qemu is gone.
  */
-export function detectAcceleratorLines(expected: "kvm" | "tcg", stillRunning: string): string {
+export function detectAcceleratorLines(expected: "kvm" | "tcg", stillRunning: Shell): Shell {
   const polls = expected === "kvm" ? 100 : 1;
-  return `# The accelerator in use: a KVM guest shows up as an anon_inode:kvm-vm descriptor of qemu.
+  return sh`# The accelerator in use: a KVM guest shows up as an anon_inode:kvm-vm descriptor of qemu.
 has_kvm_vm() { [ -n "$(find "/proc/$pid/fd" -maxdepth 1 -lname 'anon_inode:kvm-vm' -print -quit 2>/dev/null)" ]; }
 accel=tcg
 for _ in $(seq 1 ${polls}); do
@@ -26,8 +27,10 @@ done
 }
 
 /** Re-pins every existing qemu thread (vCPUs, I/O, slirp) in case anything moved them. */
-export function pinAllThreadsLine(cpuList: string): string {
-  return `# Re-applied to every existing thread (vCPUs, I/O, slirp) in case anything moved them.\ntaskset -a -p -c ${shellQuote(cpuList)} "$pid" > /dev/null\n`;
+export function pinAllThreadsLine(cpuList: string): Shell {
+  return sh`# Re-applied to every existing thread (vCPUs, I/O, slirp) in case anything moved them.
+taskset -a -p -c ${cpuList} "$pid" > /dev/null
+`;
 }
 
 /**
@@ -45,8 +48,8 @@ export function vmAccelerator(platform: string, ctx: InstanceContext): "kvm" | "
 }
 
 /** The line writing limits.json for a VM: what was enforced, and the accelerator the script found ($accel). */
-export function vmLimitsJsonLine(limits: Omit<EnforcedLimits, "accelerator">): string {
+export function vmLimitsJsonLine(limits: Omit<EnforcedLimits, "accelerator">): Shell {
   const record: EnforcedLimits = { ...limits, accelerator: "@ACCEL@" };
   const format = JSON.stringify(record).replaceAll("\\", "\\\\").replaceAll("%", "%%").replace('"@ACCEL@"', '"%s"');
-  return writeJsonLines("limits.json", format, ['"$accel"']);
+  return writeJsonLines("limits.json", format, [shellCode('"$accel"')]);
 }

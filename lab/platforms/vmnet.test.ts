@@ -46,8 +46,11 @@ describe("vmnet names", () => {
 describe("vmnet scripts", () => {
   it("the lines that run them quote every setting", () => {
     const settings = { ...DEFAULT_VMNET, stateDir: "/tmp/state dir" };
-    assert.match(tapUpLine(settings, "edgelabvm-00000", "guest.address"), /VMNET_STATE_DIR='\/tmp\/state dir' bash /);
-    assert.match(tapDownLine(settings, "edgelabvm-00000"), / \|\| true\n$/);
+    assert.match(
+      tapUpLine(settings, "edgelabvm-00000", "guest.address").text,
+      /VMNET_STATE_DIR='\/tmp\/state dir' bash /,
+    );
+    assert.match(tapDownLine(settings, "edgelabvm-00000").text, / \|\| true\n$/);
   });
 
   it("pass shellcheck", async (t) => {

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { run } from "../../core/exec";
-import { shellQuote } from "./shell";
+import { type Shell, sh } from "../../core/shell";
 
 /** Every bridge and tap of the lab starts with this (Linux interface names hold at most 15 characters). */
 export const VMNET_PREFIX = "edgelabvm";
@@ -46,24 +46,21 @@ export function vmnetGateway(settings: VmnetSettings = DEFAULT_VMNET): string {
   return `${settings.subnet}.1`;
 }
 
-/** `VAR=value ...` words that feed a vmnet script its settings. */
-function envWords(settings: VmnetSettings, tap: string): string {
-  return [
-    `VMNET_BRIDGE=${shellQuote(settings.bridge)}`,
-    `VMNET_TAP=${shellQuote(tap)}`,
-    `VMNET_SUBNET=${shellQuote(settings.subnet)}`,
-    `VMNET_STATE_DIR=${shellQuote(settings.stateDir)}`,
-  ].join(" ");
+/** `VAR=value ...` assignments that feed a vmnet script its settings. */
+function envWords(settings: VmnetSettings, tap: string): Shell {
+  return sh`VMNET_BRIDGE=${settings.bridge} VMNET_TAP=${tap} VMNET_SUBNET=${settings.subnet} VMNET_STATE_DIR=${settings.stateDir}`;
 }
 
 /** Shell: create bridge and tap, and write the guest's leased address to `addressFile`. */
-export function tapUpLine(settings: VmnetSettings, tap: string, addressFile: string): string {
-  return `${envWords(settings, tap)} bash ${shellQuote(join(VMNET_SCRIPTS, "tap-up.sh"))} > ${shellQuote(addressFile)}\n`;
+export function tapUpLine(settings: VmnetSettings, tap: string, addressFile: string): Shell {
+  return sh`${envWords(settings, tap)} bash ${join(VMNET_SCRIPTS, "tap-up.sh")} > ${addressFile}
+`;
 }
 
 /** Shell: remove the tap (and the bridge once empty); never fails. */
-export function tapDownLine(settings: VmnetSettings, tap: string): string {
-  return `${envWords(settings, tap)} bash ${shellQuote(join(VMNET_SCRIPTS, "tap-down.sh"))} || true\n`;
+export function tapDownLine(settings: VmnetSettings, tap: string): Shell {
+  return sh`${envWords(settings, tap)} bash ${join(VMNET_SCRIPTS, "tap-down.sh")} || true
+`;
 }
 
 /** Remove every lab bridge and tap on this host (any run's); returns the interfaces removed. */

@@ -10,11 +10,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { median } from "simple-statistics";
+import { sh, shellCode } from "../../core/shell";
 import { binaryRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
 import { adHocContext } from "../platforms/context";
 import { launchInstance } from "../platforms/instance";
-import { scriptHeader } from "../platforms/shell";
+import { scriptHead } from "../platforms/shell";
 import type { Platform } from "../platforms/types";
 import { waitForInstance } from "../ready";
 
@@ -38,10 +39,14 @@ const alreadyServing: Platform = {
   probeDuringStart: false,
   checkAvailability: async () => ({ ok: true, facts: {} }),
   scripts: (ctx) => ({
-    prepare: scriptHeader("harness floor prepare", ctx.workDir),
-    start: `${scriptHeader("harness floor start", ctx.workDir)}${LAUNCH_STAMP_LINE}\necho ${process.pid} > instance.pid\n`,
-    stop: `${scriptHeader("harness floor stop", ctx.workDir)}echo '{"exitCode":0,"signal":null,"oomKilled":false}' > exit.json\n`,
-    cleanup: `${scriptHeader("harness floor cleanup", ctx.workDir)}exit 0\n`,
+    prepare: scriptHead("harness floor prepare", ctx.workDir).text,
+    start: sh`${scriptHead("harness floor start", ctx.workDir)}${shellCode(LAUNCH_STAMP_LINE)}
+echo ${process.pid} > instance.pid
+`.text,
+    stop: sh`${scriptHead("harness floor stop", ctx.workDir)}echo '{"exitCode":0,"signal":null,"oomKilled":false}' > exit.json
+`.text,
+    cleanup: sh`${scriptHead("harness floor cleanup", ctx.workDir)}exit 0
+`.text,
   }),
 };
 

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { buildScenarios } from "../../analysis/scenarios";
 import { run } from "../../core/exec";
 import { repoRoot } from "../../core/paths";
+import { CELL_PHASES } from "../../core/results/schema";
 import { dockerSkip } from "../../core/testing/requirements";
 import { labContainers } from "../platforms/docker";
 import { validateRun } from "../results/validate";
@@ -109,6 +110,12 @@ describe("npm run lab", { timeout: 900_000 }, () => {
           assert.ok((cell?.footprint?.samples ?? 0) > 0, "footprint sampled during the load");
           assert.equal(cell?.limits?.memoryMB.enforced, true);
           assert.equal(cell?.ttr?.clock, "launch-command");
+          // Every phase of a load cell is timed, within its wall time; the launch holds its TTR.
+          const phases = cell?.phasesS ?? {};
+          assert.deepEqual(Object.keys(phases).sort(), [...CELL_PHASES].sort(), `${cell?.name} phases`);
+          const timedS = Object.values(phases).reduce((sum, s) => sum + s, 0);
+          assert.ok(timedS <= (cell?.wallS ?? 0) + 0.01, `${cell?.name}: phases ${timedS} s > wall ${cell?.wallS} s`);
+          assert.ok((phases.launch ?? 0) * 1000 >= (cell?.ttr?.medianMs ?? Number.POSITIVE_INFINITY) - 1);
           const startup = byName.get(`${runtime}-${platform}-startup-1cpu-256mb-r${repetition}`);
           assert.equal(startup?.status, "ok", startup?.reason ?? "");
           assert.equal(startup?.ttr?.samplesMs.length, 3);

@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { Revision } from "../../core/config/revision";
 import { run } from "../../core/exec";
-import { shellQuote } from "../../core/shell";
+import { sh, shellCode } from "../../core/shell";
 import { dockerSkip, goSkip } from "../../core/testing/requirements";
 import { binaryRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
 import { loadRevision } from "../config/revision";
 import { registerPlatform, unregisterPlatform } from "../platforms/registry";
-import { scriptHeader } from "../platforms/shell";
+import { scriptHead } from "../platforms/shell";
 import type { Platform } from "../platforms/types";
 import { validateRun } from "../results/validate";
 import { runLab } from "./runner";
@@ -38,20 +38,21 @@ const plainProcess: Platform = {
   probeDuringStart: true,
   checkAvailability: async () => ({ ok: true, facts: { definedIn: "a test" } }),
   scripts: (ctx) => ({
-    prepare: `${scriptHeader("plain prepare", ctx.workDir)}rm -f instance.pid exit.json
-printf '%s\\n' ${shellQuote(ctx.knobs.plainProcessFolder ?? "")} > knob.txt
-`,
-    start: `${scriptHeader("plain start", ctx.workDir)}${LAUNCH_STAMP_LINE}
-PORT=${ctx.hostPort} setsid ${shellQuote(ctx.artifact)} > app.log 2>&1 < /dev/null &
+    prepare: sh`${scriptHead("plain prepare", ctx.workDir)}rm -f instance.pid exit.json
+printf '%s\\n' ${ctx.knobs.plainProcessFolder ?? ""} > knob.txt
+`.text,
+    start: sh`${scriptHead("plain start", ctx.workDir)}${shellCode(LAUNCH_STAMP_LINE)}
+PORT=${ctx.hostPort} setsid ${ctx.artifact} > app.log 2>&1 < /dev/null &
 echo $! > instance.pid
-`,
-    stop: `${scriptHeader("plain stop", ctx.workDir)}pid=$(cat instance.pid)
+`.text,
+    stop: sh`${scriptHead("plain stop", ctx.workDir)}pid=$(cat instance.pid)
 kill -TERM "$pid" 2>/dev/null || true
 for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
 echo '{"exitCode":0,"signal":null,"oomKilled":false}' > exit.json
-`,
-    cleanup: `${scriptHeader("plain cleanup", ctx.workDir)}kill -KILL "$(cat instance.pid 2>/dev/null)" 2>/dev/null || true
-`,
+`.text,
+    cleanup:
+      sh`${scriptHead("plain cleanup", ctx.workDir)}kill -KILL "$(cat instance.pid 2>/dev/null)" 2>/dev/null || true
+`.text,
   }),
   async cleanupLeftovers() {
     cleanedUp.push("asked");
@@ -134,13 +135,13 @@ describe("a platform whose launch command fails", { timeout: 300_000 }, () => {
     const fake = join(bin, "docker");
     writeFileSync(
       fake,
-      `#!/usr/bin/env bash
+      sh`#!/usr/bin/env bash
 if [ "$1" = run ]; then
   echo "docker: Error response from daemon: lab test: this engine refuses every container." >&2
   exit 125
 fi
-exec ${shellQuote(real)} "$@"
-`,
+exec ${real} "$@"
+`.text,
     );
     chmodSync(fake, 0o755);
     return `${bin}:${process.env.PATH}`;

@@ -19,6 +19,7 @@ import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/typ
 import { portTaken } from "../ports";
 import { waitForInstance } from "../ready";
 import { cellRawDir, clearActive, markActive, storageFault } from "../results/store";
+import { PhaseClock } from "./phases";
 
 export interface CellRunContext {
   cell: Cell;
@@ -118,6 +119,7 @@ async function notePortTaken(outcome: Outcome, context: InstanceContext): Promis
 
 class CellWorkspace {
   readonly rawDir: string;
+  readonly phases = new PhaseClock();
   constructor(private readonly ctx: CellRunContext) {
     this.rawDir = cellRawDir(ctx.runDir, ctx.cell.id);
     mkdirSync(this.rawDir, { recursive: true });
@@ -125,6 +127,7 @@ class CellWorkspace {
 
   /** Launch one instance of this cell in `workDir`, registered for cleanup should the runner die. */
   async launch(workDir: string, label: string): Promise<{ instance: LaunchedInstance; context: InstanceContext }> {
+    const setupFrom = performance.now();
     const { spec } = this.ctx.cell;
     const context = await instanceContext({
       platform: this.ctx.platform,
@@ -141,8 +144,11 @@ class CellWorkspace {
     });
     mkdirSync(workDir, { recursive: true });
     markActive(this.ctx.runDir, context.instanceName, join(workDir, SCRIPT_NAMES.cleanup));
+    const prepareFrom = performance.now();
+    this.phases.add("setup", prepareFrom - setupFrom);
+    let instance: LaunchedInstance;
     try {
-      return { instance: await launchInstance(this.ctx.platform, context), context };
+      instance = await launchInstance(this.ctx.platform, context);
     } catch (error) {
       // Writing the scripts or preparing failed (a full disk, the platform's prepare): remove
       // whatever prepare made, and the marker, so no later run mistakes it for a leftover.
@@ -151,9 +157,25 @@ class CellWorkspace {
       clearActive(this.ctx.runDir, context.instanceName);
       throw new LaunchFailed(error);
     }
+    // launchedAt is taken once prepare is done, right before the start script is spawned.
+    this.phases.add("prepare", instance.launchedAt - prepareFrom);
+    return { instance, context };
   }
 
-  async finish(instance: LaunchedInstance, context: InstanceContext): Promise<InstanceExit> {
+  /** From the start script's spawn to the first HTTP 200 (or the failure to get one): TTR and what wraps it. */
+  async ready(instance: LaunchedInstance, timeoutMs: number) {
+    try {
+      return await waitForInstance(instance, "/io", timeoutMs);
+    } finally {
+      this.phases.add("launch", performance.now() - instance.launchedAt);
+    }
+  }
+
+  finish(instance: LaunchedInstance, context: InstanceContext): Promise<InstanceExit> {
+    return this.phases.time("stop", () => this.stop(instance, context));
+  }
+
+  private async stop(instance: LaunchedInstance, context: InstanceContext): Promise<InstanceExit> {
     try {
       return await instance.stop();
     } catch (error) {
@@ -165,7 +187,7 @@ class CellWorkspace {
   }
 
   async abandon(instance: LaunchedInstance, context: InstanceContext): Promise<void> {
-    await instance.cleanup();
+    await this.phases.time("stop", () => instance.cleanup());
     clearActive(this.ctx.runDir, context.instanceName);
   }
 }
@@ -221,7 +243,7 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
     }
     const { instance, context } = launched;
     try {
-      const ready = await waitForInstance(instance, "/io", ttr.timeoutS * 1000);
+      const ready = await ws.ready(instance, ttr.timeoutS * 1000);
       samples.push(ready.elapsedMs);
       if (ready.clock === "harness") clock = "harness";
     } catch (error) {
@@ -251,14 +273,32 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
 function startFootprint(workDir: string, maxSeconds: number): ChildProcess {
   const script = join(workDir, "footprint.sh");
   writeFileSync(script, footprintScript(workDir, FOOTPRINT_INTERVAL_MS, maxSeconds));
-  return spawn("bash", [script], { stdio: "ignore" });
+  // A process group of its own, so stopping it ends its `sleep` too (see stopFootprint).
+  return spawn("bash", [script], { stdio: "ignore", detached: true });
+}
+
+/** Signal a process group; false when it is already gone. */
+function killGroup(leader: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (leader.pid === undefined) return false;
+  try {
+    process.kill(-leader.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function stopFootprint(sampler: ChildProcess, workDir: string): Promise<void> {
+  // The stop file is how a sampler on a remote SUT is ended; it stays the first word here too.
   writeFileSync(join(workDir, FOOTPRINT_STOP_FILE), "");
   if (sampler.exitCode === null && sampler.signalCode === null) {
-    const timer = setTimeout(() => sampler.kill("SIGKILL"), 5_000);
-    await once(sampler, "exit");
+    const exited = once(sampler, "exit");
+    // The sampler only reads the stop file between sleeps of FOOTPRINT_INTERVAL_MS, which cost
+    // a cell a quarter of a second on average. The load is over, so nothing measured is lost by
+    // ending it (and its sleep) at once; a sample line is one small append, never half written.
+    killGroup(sampler, "SIGTERM");
+    const timer = setTimeout(() => killGroup(sampler, "SIGKILL"), 5_000);
+    await exited;
     clearTimeout(timer);
   }
 }
@@ -279,7 +319,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
   let stopped = false;
   try {
     try {
-      const ready = await waitForInstance(instance, "/io", ctx.readyTimeoutS * 1000);
+      const ready = await ws.ready(instance, ctx.readyTimeoutS * 1000);
       outcome.ttr = ttrOf([ready.elapsedMs], 1, ready.clock);
     } catch (error) {
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
@@ -296,7 +336,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     }
     let check: Awaited<ReturnType<typeof quickVerify>>;
     try {
-      check = await quickVerify(instance.baseUrl, ctx.cell.spec.runtime);
+      check = await ws.phases.time("check", () => quickVerify(instance.baseUrl, ctx.cell.spec.runtime));
     } catch (error) {
       // The instance went away during the check (a sandbox OOM-killed by its first /compute does).
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
@@ -315,7 +355,9 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     }
 
     const deadlineMs = (load.warmupS + load.durationS + load.requestTimeoutS + 60) * 1000;
+    const samplerFrom = performance.now();
     const sampler = startFootprint(context.workDir, load.warmupS + load.durationS + 30);
+    ws.phases.add("footprint", performance.now() - samplerFrom);
     const guard = AbortSignal.any([ctx.signal, AbortSignal.timeout(deadlineMs)]);
     let loadRun: CellLoadOutput | undefined;
     const loadSpec: LoadSpec = {
@@ -330,16 +372,18 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       requestTimeoutS: load.requestTimeoutS,
     };
     try {
-      loadRun = await runCellLoad({
-        spec: loadSpec,
-        cell: { ...ctx.cell.spec, workload },
-        rawDir: ws.rawDir,
-        runDir: ctx.runDir,
-        generators: ctx.generators,
-        ...(ctx.loadHost ? { loadHost: ctx.loadHost } : {}),
-        signal: guard,
-        isAlive: () => instance.isAlive(),
-      });
+      loadRun = await ws.phases.time("load", () =>
+        runCellLoad({
+          spec: loadSpec,
+          cell: { ...ctx.cell.spec, workload },
+          rawDir: ws.rawDir,
+          runDir: ctx.runDir,
+          generators: ctx.generators,
+          ...(ctx.loadHost ? { loadHost: ctx.loadHost } : {}),
+          signal: guard,
+          isAlive: () => instance.isAlive(),
+        }),
+      );
     } catch (error) {
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
       if (guard.aborted) {
@@ -356,7 +400,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
         outcome.reason = `the load generator failed: ${lastLines(message, 4)}`;
       }
     } finally {
-      await stopFootprint(sampler, context.workDir);
+      await ws.phases.time("footprint", () => stopFootprint(sampler, context.workDir));
     }
     outcome.footprint = readFootprint(join(context.workDir, FOOTPRINT_FILE));
     if (loadRun) {
@@ -403,6 +447,7 @@ export async function runCell(ctx: CellRunContext): Promise<CellResult> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     wallS: Math.round(performance.now() - started) / 1000,
+    phasesS: ws.phases.seconds(),
     rawDir: relative(ctx.runDir, ws.rawDir),
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../../core/exec";
 import { repoRoot } from "../../core/paths";
-import { shellQuote } from "../../core/shell";
+import { sh } from "../../core/shell";
 
 /** Bump the suffix when the image's recipe changes. */
 export const DEBIAN_MINBASE_IMAGE = "edgelab-bootstrap-test:bookworm-minbase-1";
@@ -34,7 +34,7 @@ export async function ensureDebianMinbaseImage(): Promise<void> {
   const rootfs = join(dir, "rootfs");
   try {
     await run("debootstrap", ["--variant=minbase", "bookworm", rootfs, await debianMirror()], { timeoutMs: 900_000 });
-    await run("bash", ["-c", `tar -C ${shellQuote(rootfs)} -c . | docker import - ${DEBIAN_MINBASE_IMAGE}`], {
+    await run("bash", ["-c", sh`tar -C ${rootfs} -c . | docker import - ${DEBIAN_MINBASE_IMAGE}`.text], {
       timeoutMs: 300_000,
     });
   } finally {
