@@ -13,3 +13,15 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether another socket already listens on `port` at `address` (binding it fails with EADDRINUSE). */
+export function portTaken(port: number, address = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EADDRINUSE" ? resolve(true) : reject(error),
+    );
+    server.listen(port, address, () => server.close(() => resolve(false)));
+  });
+}

@@ -7,8 +7,12 @@ import { RUNTIMES, WORKLOADS } from "../model";
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-/** How a cell ended. An experiment that OOMs, crashes or times out is a result, not an error. */
-export const CELL_STATUSES = ["ok", "oom", "crashed", "timeout", "failed-start", "skipped"] as const;
+/**
+ * How a cell ended. An experiment that OOMs, crashes or times out is a result, not an error.
+ * `lab-error`: the lab failed, not the app (its load generator died, its platform went away
+ * mid-cell); the cell measured nothing and counts for no platform.
+ */
+export const CELL_STATUSES = ["ok", "oom", "crashed", "timeout", "failed-start", "skipped", "lab-error"] as const;
 export type CellStatus = (typeof CELL_STATUSES)[number];
 /** The statuses of a cell that was attempted and did not end ok (a skipped cell never ran). */
 export const FAILED_STATUSES = ["oom", "crashed", "timeout", "failed-start"] as const satisfies readonly CellStatus[];

@@ -10,6 +10,8 @@ export class FilteredLog {
   private pending = "";
   private dropped = 0;
   private firstDropped: string | null = null;
+  /** A write that failed (a full disk): kept for close(), since write() runs in the child's output events, where a throw would end the lab. */
+  private failed: Error | undefined;
 
   constructor(
     path: string,
@@ -32,7 +34,12 @@ export class FilteredLog {
       this.firstDropped ??= line;
       return;
     }
-    writeSync(this.fd, `${line}\n`);
+    if (this.failed) return;
+    try {
+      writeSync(this.fd, `${line}\n`);
+    } catch (error) {
+      this.failed = error as Error;
+    }
   }
 
   /** Flush, write the count of left-out lines (with the first one as an example), close; returns the count. */
@@ -40,12 +47,10 @@ export class FilteredLog {
     if (this.pending !== "") this.line(this.pending);
     this.pending = "";
     if (this.dropped > 0) {
-      writeSync(
-        this.fd,
-        `[lab] ${this.dropped} per-request line(s) left out of this log; the first was:\n${this.firstDropped}\n`,
-      );
+      this.line(`[lab] ${this.dropped} per-request line(s) left out of this log; the first was:\n${this.firstDropped}`);
     }
     closeSync(this.fd);
+    if (this.failed) throw this.failed;
     return this.dropped;
   }
 }

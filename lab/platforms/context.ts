@@ -18,6 +18,12 @@ export function instanceName(runId: string, label: string): string {
   return `edgelab-${safe}-${randomBytes(3).toString("hex")}`.slice(0, 63);
 }
 
+/** Whether `name` (an instanceName) belongs to run `runId`; a name cut at 63 characters matches on what is left. */
+export function isInstanceOfRun(name: string, runId: string): boolean {
+  const prefix = `edgelab-${runId.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}-`;
+  return name.startsWith(prefix.slice(0, Math.min(prefix.length, name.length)));
+}
+
 export interface InstanceRequest {
   platform: Platform;
   runtime: Runtime;

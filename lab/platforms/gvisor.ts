@@ -386,7 +386,10 @@ export const gvisorPlatform: Platform = {
   probeDuringStart: false,
   checkAvailability,
   scripts: gvisorScripts,
-  cleanupLeftovers: () => cleanupLeftovers(),
+  cleanupLeftovers: async (scope) =>
+    scope?.runIds
+      ? (await Promise.all(scope.runIds.map((runId) => cleanupLeftovers({ runId })))).flat()
+      : cleanupLeftovers(),
   host: {
     dockerEngine: true,
     installScript: sh`apt-get install -y --no-install-recommends jq busybox-static

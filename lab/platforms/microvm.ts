@@ -9,6 +9,7 @@ import { run } from "../../core/exec";
 import { APP_PORT } from "../../core/model";
 import { type Shell, sh, shellCode, shellLines } from "../../core/shell";
 import { INITRD_FILE, KERNEL_FILE, microvmArtifactRecipe } from "../../workloads/artifacts/microvm";
+import { isInstanceOfRun } from "./context";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
 import { envAssignments, scriptHead } from "./shell";
@@ -399,10 +400,15 @@ export function labQemuPids(procRoot = "/proc"): { pid: number; name: string }[]
   return found;
 }
 
-/** End every lab microVM qemu (any run's) and remove every lab tap and bridge; returns what went. */
-export async function cleanupMicrovmLeftovers(): Promise<string[]> {
+/**
+ * End the lab microVM qemus of `runIds` (any run's when not given) and, once no lab VM runs on
+ * the host any more, remove every lab tap and bridge (they are shared); returns what went.
+ */
+export async function cleanupMicrovmLeftovers(scope: { runIds?: readonly string[] } = {}): Promise<string[]> {
   const removed: string[] = [];
-  for (const { pid, name } of labQemuPids()) {
+  const ofScope = (name: string) =>
+    !scope.runIds || scope.runIds.some((runId) => isInstanceOfRun(name.slice(MICROVM_QEMU_MARK.length + 1), runId));
+  for (const { pid, name } of labQemuPids().filter((q) => ofScope(q.name))) {
     try {
       process.kill(pid, "SIGKILL");
       removed.push(`qemu ${pid} (${name})`);
@@ -411,8 +417,10 @@ export async function cleanupMicrovmLeftovers(): Promise<string[]> {
     }
   }
   // The taps are held open by those qemus: give the kernel a moment to release them.
-  for (let i = 0; i < 50 && labQemuPids().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  for (const name of await sweepLabNetwork()) removed.push(`interface ${name}`);
+  const ended = () => labQemuPids().filter((q) => ofScope(q.name)).length === 0;
+  for (let i = 0; i < 50 && !ended(); i++) await new Promise((r) => setTimeout(r, 20));
+  // Another lab's VM still runs: its tap and bridge are in use (each instance's cleanup removes its own).
+  if (labQemuPids().length === 0) for (const name of await sweepLabNetwork()) removed.push(`interface ${name}`);
   return removed;
 }
 

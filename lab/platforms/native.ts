@@ -96,7 +96,8 @@ ${envPrefix({ ...ctx.env, PORT: String(ctx.hostPort) })} setsid bash -c '
     exec "$@"
   ) &
   app=$!
-  echo "$app" > instance.pid.tmp && mv instance.pid.tmp instance.pid
+  # An app whose pid cannot be recorded (a full disk) could never be stopped: it is ended at once.
+  if ! { echo "$app" > instance.pid.tmp && mv instance.pid.tmp instance.pid; } 2> /dev/null; then kill -KILL "$app"; fi
   status=0
   wait "$app" || status=$?
   echo "$status" > exit.code

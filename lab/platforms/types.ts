@@ -158,10 +158,12 @@ export interface Platform {
   checkAvailability(options: { allowEmulation: boolean }): Promise<Availability>;
   scripts(context: InstanceContext): InstanceScripts;
   /**
-   * Finds and ends what any lab run of this platform left behind on this host (containers,
-   * sandboxes, VMs, taps) and says what it removed. Runs before a sweep and after a cell.
+   * Finds and ends what lab runs of this platform left behind on this host (containers,
+   * sandboxes, VMs, taps) and says what it removed: those of `runIds` only when given (the
+   * runner passes the runs a killed runner left, so another lab beside it keeps its instances),
+   * else any run's.
    */
-  cleanupLeftovers?(): Promise<string[]>;
+  cleanupLeftovers?(scope?: { runIds?: readonly string[] }): Promise<string[]>;
   /** What a Pulumi host needs for this platform beyond the lab's common packages (infra/bootstrap). */
   host?: PlatformHostNeeds;
 }

@@ -204,6 +204,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     signal: controller.signal,
   });
   if (outcome.interrupted) process.exit(130);
+  if (outcome.stopped) process.exit(1); // already said why, with the resume command
   if (!values["dry-run"] && !values["plan-only"] && !values["no-report"]) {
     // Loaded only here, and never fatal: a report problem prints one line and the run's exit code stands.
     const report = await import("../../analysis/afterRun.js")

@@ -205,9 +205,10 @@ describe("npm run lab", { timeout: 900_000 }, () => {
       if (signal === "SIGTERM") {
         assert.equal(code, 130, output());
         assert.match(output(), new RegExp(`finish with: npm run lab -- --resume ${runId}`));
-        // The runner removed its own instance before exiting.
+        // The runner removed its own instance before exiting, and released the run's lock.
         assert.deepEqual(await containersOf(runId), []);
         assert.deepEqual(livePids(runId), []);
+        assert.equal(existsSync(join(resultsRoot, runId, "lab.lock")), false);
       } else assert.equal(gotSignal, "SIGKILL");
 
       const before = cellFiles(runId);
@@ -217,8 +218,10 @@ describe("npm run lab", { timeout: 900_000 }, () => {
 
       const resumed = await lab(["--resume", runId]);
       assert.equal(resumed.code, 0, resumed.output);
-      if (signal === "SIGKILL")
+      if (signal === "SIGKILL") {
         assert.match(resumed.output, /removed \d+ instance\(s\) an interrupted run left behind/);
+        assert.match(resumed.output, /took over the lock of pid \d+ .*: that lab is no longer running/);
+      }
       assert.match(
         resumed.output,
         new RegExp(`cells: ${before.length} already recorded, ${total - before.length} to run`),

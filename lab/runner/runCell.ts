@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { max, median, min } from "simple-statistics";
+import { run } from "../../core/exec";
 import type { SweepGenerators } from "../../core/load/record";
 import type { LoadSpec } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
@@ -15,8 +16,9 @@ import { instanceContext } from "../platforms/context";
 import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
 import { type InstanceExit, type LaunchedInstance, launchInstance, SCRIPT_NAMES } from "../platforms/instance";
 import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/types";
+import { portTaken } from "../ports";
 import { waitForInstance } from "../ready";
-import { cellRawDir, clearActive, markActive } from "../results/store";
+import { cellRawDir, clearActive, markActive, storageFault } from "../results/store";
 import { PhaseClock } from "./phases";
 
 export interface CellRunContext {
@@ -42,6 +44,21 @@ export interface CellRunContext {
 /** Thrown when the run is interrupted; the cell is then not recorded, so a resume runs it again. */
 export class CellInterrupted extends Error {
   override name = "CellInterrupted";
+}
+
+/** An instance that could not be launched at all (its scripts not written, its prepare failed). */
+class LaunchFailed extends Error {
+  override name = "LaunchFailed";
+  constructor(readonly error: unknown) {
+    super(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/** A launch that failed before the instance existed is the cell's failed start; a storage fault stops the sweep. */
+function recordLaunchFailure(outcome: Outcome, error: unknown, runDir: string): void {
+  if (!(error instanceof LaunchFailed) || storageFault(error, runDir, runDir) !== null) throw error;
+  outcome.status = "failed-start";
+  outcome.reason = `the instance could not be prepared: ${lastLines(error.message)}`;
 }
 
 const FOOTPRINT_INTERVAL_MS = 500;
@@ -76,6 +93,30 @@ export function classifyEnd(
   return { status: "timeout", reason: `the instance did not answer ${phase}` };
 }
 
+/**
+ * After an instance failed to come up: when another process listens on its port, the app was
+ * never reachable (it could not bind, or the probes reached the other process). That is the host's
+ * fault, said as such, with the holder where `ss` can name it.
+ */
+async function portTakenReason(context: InstanceContext): Promise<string | null> {
+  const address = context.bindAddress === "0.0.0.0" ? "127.0.0.1" : context.bindAddress;
+  if (!(await portTaken(context.hostPort, address).catch(() => false))) return null;
+  const holder = await run("ss", ["-Hltnp", `sport = :${context.hostPort}`], { timeoutMs: 5_000 })
+    .then(({ stdout }) => /users:\(\("([^"]+)",pid=(\d+)/.exec(stdout))
+    .catch(() => null);
+  const who = holder ? `${holder[1]} (pid ${holder[2]})` : "another process";
+  return `port ${context.hostPort} on ${address} was taken by ${who} when the instance started`;
+}
+
+/** Mark a failed start whose port another process held; an OOM kill stays what it is. */
+async function notePortTaken(outcome: Outcome, context: InstanceContext): Promise<void> {
+  if (outcome.status === "oom" || outcome.status === "ok") return;
+  const taken = await portTakenReason(context);
+  if (taken === null) return;
+  outcome.status = "failed-start";
+  outcome.reason = `${taken}: ${outcome.reason}`;
+}
+
 class CellWorkspace {
   readonly rawDir: string;
   readonly phases = new PhaseClock();
@@ -105,7 +146,17 @@ class CellWorkspace {
     markActive(this.ctx.runDir, context.instanceName, join(workDir, SCRIPT_NAMES.cleanup));
     const prepareFrom = performance.now();
     this.phases.add("setup", prepareFrom - setupFrom);
-    const instance = await launchInstance(this.ctx.platform, context);
+    let instance: LaunchedInstance;
+    try {
+      instance = await launchInstance(this.ctx.platform, context);
+    } catch (error) {
+      // Writing the scripts or preparing failed (a full disk, the platform's prepare): remove
+      // whatever prepare made, and the marker, so no later run mistakes it for a leftover.
+      const cleanup = join(workDir, SCRIPT_NAMES.cleanup);
+      if (existsSync(cleanup)) await run("bash", [cleanup], { timeoutMs: 60_000 }).catch(() => undefined);
+      clearActive(this.ctx.runDir, context.instanceName);
+      throw new LaunchFailed(error);
+    }
     // launchedAt is taken once prepare is done, right before the start script is spawned.
     this.phases.add("prepare", instance.launchedAt - prepareFrom);
     return { instance, context };
@@ -183,7 +234,14 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
   let clock: "launch-command" | "harness" = "launch-command";
   for (let i = 1; i <= ttr.launches; i++) {
     if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
-    const { instance, context } = await ws.launch(join(ws.rawDir, `launch-${i}`), `${ctx.cell.name}-l${i}`);
+    let launched: Awaited<ReturnType<CellWorkspace["launch"]>>;
+    try {
+      launched = await ws.launch(join(ws.rawDir, `launch-${i}`), `${ctx.cell.name}-l${i}`);
+    } catch (error) {
+      recordLaunchFailure(outcome, error, ctx.runDir);
+      break;
+    }
+    const { instance, context } = launched;
     try {
       const ready = await ws.ready(instance, ttr.timeoutS * 1000);
       samples.push(ready.elapsedMs);
@@ -202,6 +260,7 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
       if (launchError === undefined) {
         outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
       }
+      await notePortTaken(outcome, context);
       outcome.limits = readLimits(context.workDir);
       break;
     }
@@ -249,7 +308,14 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
   const load = ctx.cell.spec.load;
   if (!load || ctx.cell.spec.workload === "startup") throw new Error(`${ctx.cell.name} has no load settings`);
   const workload = ctx.cell.spec.workload;
-  const { instance, context } = await ws.launch(ws.rawDir, ctx.cell.name);
+  let launched: Awaited<ReturnType<CellWorkspace["launch"]>>;
+  try {
+    launched = await ws.launch(ws.rawDir, ctx.cell.name);
+  } catch (error) {
+    recordLaunchFailure(outcome, error, ctx.runDir);
+    return;
+  }
+  const { instance, context } = launched;
   let stopped = false;
   try {
     try {
@@ -265,6 +331,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       if (launchError === undefined) {
         outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
       }
+      await notePortTaken(outcome, context);
       return;
     }
     let check: Awaited<ReturnType<typeof quickVerify>>;
@@ -319,9 +386,19 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       );
     } catch (error) {
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
-      if (!guard.aborted) throw error;
-      outcome.status = "timeout";
-      outcome.reason = `the load did not finish within ${deadlineMs / 1000} s`;
+      if (guard.aborted) {
+        outcome.status = "timeout";
+        outcome.reason = `the load did not finish within ${deadlineMs / 1000} s`;
+      } else if (storageFault(error, ctx.runDir, ctx.runDir) !== null) {
+        throw error; // the runner stops the sweep: nothing more can be recorded
+      } else {
+        // The generator, not the app, failed (killed, crashed): a fault of the lab. Should the app
+        // have died too, the check below says so instead.
+        outcome.status = "lab-error";
+        // Paths relative to the run folder, so the result reads the same on any machine.
+        const message = (error as Error).message.replaceAll(`${ctx.runDir}/`, "");
+        outcome.reason = `the load generator failed: ${lastLines(message, 4)}`;
+      }
     } finally {
       await ws.phases.time("footprint", () => stopFootprint(sampler, context.workDir));
     }

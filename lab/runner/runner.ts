@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { UsageError } from "../../core/cli/args";
+import { InputError } from "../../core/config/errors";
 import type { Profile } from "../../core/config/profile";
 import { profileOf } from "../../core/config/profileLookup";
 import type { Revision } from "../../core/config/revision";
@@ -10,7 +11,7 @@ import type { GeneratorChoice, GeneratorName } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
 import type { Runtime } from "../../core/model";
 import { localArtifactRef } from "../../core/results/artifactRefs";
-import { readManifest, recordedCellIds } from "../../core/results/read";
+import { CELLS_DIR, readManifest, recordedCellIds } from "../../core/results/read";
 import { newRunId } from "../../core/results/runId";
 import type { CellResult, Manifest } from "../../core/results/schema";
 import {
@@ -27,11 +28,22 @@ import type { RemoteLoadHost } from "../load/remote";
 import { prepareGenerators } from "../load/sweep";
 import { wrkGenerator } from "../load/wrk";
 import { expandMatrix, type Selection } from "../matrix";
+import { SCRIPT_NAMES } from "../platforms/instance";
 import { probeKvm } from "../platforms/kvm";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
+import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
 import { readBuiltArtifacts } from "../results/queries";
-import { cleanLeftovers, createRunDir, writeCellResult, writeManifest } from "../results/store";
+import {
+  cellRawDir,
+  cleanLeftovers,
+  createRunDir,
+  markActive,
+  storageFault,
+  storageProblem,
+  writeCellResult,
+  writeManifest,
+} from "../results/store";
 import { measureHarnessFloor } from "./harnessFloor";
 import { estimateCellSeconds, formatDuration, progressLine, summaryTable } from "./report";
 import { CellInterrupted, runCell, skippedCell } from "./runCell";
@@ -79,6 +91,8 @@ export interface RunnerOutcome {
   runId: string;
   runDir: string;
   interrupted: boolean;
+  /** Why the sweep stopped before its end when it could not go on (a full results disk), with the resume command. */
+  stopped?: string;
   results: CellResult[];
   ran: number;
 }
@@ -89,13 +103,16 @@ async function checkPlatforms(names: readonly string[], allowEmulation: boolean)
   return availability;
 }
 
-/** Ends what earlier runs of any platform left behind (a SIGKILLed runner, a failed start). */
-async function cleanPlatformLeftovers(): Promise<string[]> {
+/**
+ * Ends what the given runs' platforms left behind (a SIGKILLed runner's sandboxes, VMs, taps):
+ * those runs' only, so a lab or a test running beside this one keeps its instances.
+ */
+async function cleanPlatformLeftovers(runIds: readonly string[]): Promise<string[]> {
   const removed: string[] = [];
   for (const platform of allPlatforms()) {
     if (!platform.cleanupLeftovers) continue;
     try {
-      removed.push(...(await platform.cleanupLeftovers()));
+      removed.push(...(await platform.cleanupLeftovers({ runIds })));
     } catch (error) {
       removed.push(`${platform.name}: cleanup failed: ${(error as Error).message}`);
     }
@@ -212,9 +229,78 @@ const NO_GENERATORS: SweepGenerators = {
 /**
  * The local lab: plan, build, run every cell in order, record each result as it finishes.
  * Interrupting stops the current cell, removes its instance and leaves it unrecorded, so
- * `--resume` runs exactly the cells that have no result.
+ * `--resume` runs exactly the cells that have no result. The run folder is locked for the whole
+ * run (lab/results/lock.ts): a second lab on it is refused before it writes anything.
  */
 export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
+  const runId =
+    options.run.kind === "resume" ? options.run.runId : (options.run.runId ?? newRunId(options.run.profileName));
+  const runDir = join(options.resultsRoot, runId);
+  if (options.dryRun) return sweep(options, runId, runDir, { manifestWritten: false });
+  let lock: RunLock;
+  let createdHere = false;
+  try {
+    if (options.run.kind === "resume") {
+      readManifest(runDir); // a folder that is no run is refused before anything is written into it
+      lock = acquireRunLock(runDir);
+    } else {
+      try {
+        createRunDir(options.resultsRoot, runId);
+      } catch (error) {
+        // The folder exists: when a live lab holds it, say who, rather than only that it exists.
+        const holder = liveHolderOf(runDir);
+        if (holder) throw new RunLockedError(join(runDir, LOCK_FILE), holder);
+        throw error;
+      }
+      createdHere = true;
+      lock = acquireRunLock(runDir);
+    }
+  } catch (error) {
+    if (createdHere) rmSync(runDir, { recursive: true, force: true });
+    const problem = storageProblem(error, options.resultsRoot);
+    if (problem !== null) {
+      const retry = options.run.kind === "resume" ? `; fix it, then: npm run lab -- --resume ${runId}` : "";
+      throw new InputError(`the results storage refused a write (${problem}): nothing was run${retry}`);
+    }
+    throw error;
+  }
+  const state = { manifestWritten: false };
+  try {
+    if (lock.tookOverFrom) {
+      const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+      log(`took over the lock of ${describeHolder(lock.tookOverFrom)}: that lab is no longer running`);
+    }
+    return await sweep(options, runId, runDir, state);
+  } catch (error) {
+    // A run that never got its manifest is no run: leave no folder that --resume would trip on.
+    if (createdHere && !state.manifestWritten) rmSync(runDir, { recursive: true, force: true });
+    const problem = storageProblem(error, options.resultsRoot);
+    if (problem !== null) {
+      throw new InputError(
+        createdHere && !state.manifestWritten
+          ? `the results storage refused a write (${problem}): no run was made`
+          : storageStopped(problem, runId),
+      );
+    }
+    throw error;
+  } finally {
+    lock.release();
+  }
+}
+
+function storageStopped(problem: string, runId: string): string {
+  return (
+    `stopped: the results storage refused a write (${problem}). Every cell recorded so far is kept; ` +
+    `free space or fix the folder, then finish with: npm run lab -- --resume ${runId}`
+  );
+}
+
+async function sweep(
+  options: RunnerOptions,
+  runId: string,
+  runDir: string,
+  state: { manifestWritten: boolean },
+): Promise<RunnerOutcome> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const signal = options.signal ?? new AbortController().signal;
 
@@ -222,19 +308,18 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   if (leftovers.length > 0) {
     log(`removed ${leftovers.length} instance(s) an interrupted run left behind`);
     // A runner was killed here: its platforms may hold more than its instances' own cleanup finds
-    // (sandbox processes, taps). Only then, since the sweep takes every lab run's leftovers on this
-    // host and would end the instances of another lab running beside this one.
-    for (const line of await cleanPlatformLeftovers()) log(`removed a leftover: ${line}`);
+    // (sandbox processes, taps). Only then, and only that run's: another lab on this host (a live
+    // run, which cleanLeftovers skipped by its lock, or a test) keeps its instances.
+    const runIds = [...new Set(leftovers.map((l) => l.runId))];
+    for (const line of await cleanPlatformLeftovers(runIds)) log(`removed a leftover: ${line}`);
   }
 
   let revision: Revision;
   let profileName: string;
   let selection: Selection;
-  let runId: string;
   let existing: Manifest | undefined;
   if (options.run.kind === "resume") {
-    runId = options.run.runId;
-    existing = readManifest(join(options.resultsRoot, runId));
+    existing = readManifest(runDir);
     revision = existing.revision;
     profileName = existing.profileName;
     selection = existing.selection as Selection;
@@ -242,7 +327,6 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
     revision = options.run.revision;
     profileName = options.run.profileName;
     selection = options.run.selection;
-    runId = options.run.runId ?? newRunId(profileName);
   }
   const profile = existing?.profile ?? profileOf(revision, profileName, (problem) => new UsageError(problem));
   const cells = expandMatrix(profile, revision.id, selection);
@@ -251,7 +335,6 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
 
   const platforms = [...new Set(cells.map((c) => c.spec.platform))];
   const availability = await checkPlatforms(platforms, profile.allowEmulation);
-  const runDir = join(options.resultsRoot, runId);
   const recorded = existing ? recordedCellIds(runDir) : new Set<string>();
   if (options.onlyCells) {
     const known = new Set(cells.flatMap((c) => [c.id, c.name]));
@@ -266,6 +349,13 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   const runnable = todo.filter((c) => availability.get(c.spec.platform)?.ok);
 
   log(`run ${runId}: revision ${revision.id}, profile ${profileName} (${profile.description})`);
+  // A file in a cell's place that is no result (a disk that filled mid-write, a copy cut short)
+  // recorded nothing: the cell runs again, and the file is kept beside when its result is written.
+  for (const cell of todo) {
+    const file = join(runDir, CELLS_DIR, `${cell.id}.json`);
+    if (existing && existsSync(file))
+      log(`  ${relative(runDir, file)} (${cell.name}) is no valid result: it runs again`);
+  }
   for (const [name, a] of availability) log(`  ${name.padEnd(7)} ${a.ok ? "available" : `skipped: ${a.reason}`}`);
   const eta = runnable.reduce((sum, c) => sum + estimateCellSeconds(c), 0);
   log(
@@ -290,7 +380,6 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   const platformFacts = Object.fromEntries(
     [...availability].map(([name, a]) => [name, { ok: a.ok, reason: a.reason ?? null, facts: a.facts }]),
   );
-  if (!existing) createRunDir(options.resultsRoot, runId);
   // Before the first cell: the generators and their ceilings, kept in the manifest (a resume reuses
   // them). A plan-only run leaves them to its first resume, which knows where the load runs.
   // Every load cell of the run, not only this invocation's: a resume of one cell records ceilings for all.
@@ -311,10 +400,6 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
           outDir: join(runDir, "calibration"),
           signal,
           log,
-        }).catch((error: unknown) => {
-          // A run that never got its manifest is no run: leave no folder that --resume would trip on.
-          if (!existing) rmSync(runDir, { recursive: true, force: true });
-          throw error;
         }));
   if (existing && generators && !existing.generators) existing.generators = generators;
   if (existing) {
@@ -346,6 +431,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
       resumes: [],
     });
   }
+  state.manifestWritten = true;
 
   if (options.planOnly) {
     log(`planned ${runDir}: run cells with --resume ${runId} [--cell ID]`);
@@ -356,6 +442,7 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   let ran = 0;
   let spentS = 0;
   let estimatedDoneS = 0;
+  let stopped: string | undefined;
   for (const cell of todo) {
     if (signal.aborted) break;
     const available = availability.get(cell.spec.platform);
@@ -382,14 +469,26 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
         });
       } catch (error) {
         if (error instanceof CellInterrupted || signal.aborted) break;
-        throw error;
+        const problem = storageFault(error, runDir, options.resultsRoot);
+        if (problem === null) throw error;
+        stopped = storageStopped(problem, runId);
+        break;
       }
       ran++;
       spentS += result.wallS;
       estimatedDoneS += estimateCellSeconds(cell);
+      if (mayBePlatformGone(result)) await recheckPlatform(cell, result, runDir, availability, profile, log);
     }
     if (options.pair !== undefined) result = { ...result, pair: options.pair };
-    writeCellResult(runDir, result);
+    try {
+      const kept = writeCellResult(runDir, result);
+      if (kept) log(`  ${relative(runDir, kept)}: the unreadable file that stood in this cell's place, kept beside`);
+    } catch (error) {
+      const problem = storageFault(error, runDir, options.resultsRoot);
+      if (problem === null) throw error;
+      stopped = storageStopped(problem, runId);
+      break;
+    }
     results.push(result);
     const remaining = runnable.slice(runnable.indexOf(cell) + 1).reduce((s, c) => s + estimateCellSeconds(c), 0);
     const pace = estimatedDoneS > 0 ? spentS / estimatedDoneS : 1;
@@ -397,7 +496,9 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   }
 
   const interrupted = signal.aborted;
-  if (interrupted) {
+  if (stopped) {
+    log(`${results.length} of ${todo.length} cells recorded; ${stopped}`);
+  } else if (interrupted) {
     log(
       `interrupted: ${results.length} of ${todo.length} cells recorded; finish with: npm run lab -- --resume ${runId}`,
     );
@@ -405,5 +506,55 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
     log(summaryTable(results));
     log(`results: ${runDir}`);
   }
-  return { runId, runDir, interrupted, results, ran };
+  return { runId, runDir, interrupted, results, ran, ...(stopped ? { stopped } : {}) };
+}
+
+/**
+ * A failure that may be the platform's rather than the app's: it could not launch, the lab
+ * failed, or the instance ended without the platform saying how (a stopped Docker engine reports
+ * no exit code). An app that crashed with an exit code, or was OOM-killed, says nothing about the
+ * platform, so the (sometimes costly) check is not run again for it.
+ */
+function mayBePlatformGone(result: CellResult): boolean {
+  if (result.status === "failed-start" || result.status === "lab-error") return true;
+  const unknownEnd = result.exit === null || (result.exit.exitCode === null && result.exit.signal === null);
+  return (result.status === "crashed" || result.status === "timeout") && unknownEnd;
+}
+
+/**
+ * After a cell that failed, ask its platform again whether it can run here (a Docker engine that
+ * stopped, a tool gone from PATH). If not, the failure was the host's, not the app's: the cell is
+ * a lab-error with the platform's own reason, and the platform's later cells are skipped with it.
+ * Only after a failure, so healthy sweeps pay nothing.
+ */
+async function recheckPlatform(
+  cell: Cell,
+  result: CellResult,
+  runDir: string,
+  availability: Map<string, Availability>,
+  profile: Profile,
+  log: (line: string) => void,
+): Promise<void> {
+  const name = cell.spec.platform;
+  const now = await getPlatform(name)
+    .checkAvailability({ allowEmulation: profile.allowEmulation })
+    .catch((error: unknown) => ({ ok: false, reason: `${name}: ${(error as Error).message}`, facts: {} }));
+  if (now.ok) return;
+  const reason = `${now.reason ?? `${name}: not available`} (found after ${cell.name})`;
+  availability.set(name, { ok: false, reason, facts: availability.get(name)?.facts ?? {} });
+  result.status = "lab-error";
+  result.reason = `${result.reason ?? "the cell failed"}; then ${name} failed its check: ${now.reason}`;
+  log(`  ${name.padEnd(7)} went away during the sweep: its later cells are skipped: ${now.reason}`);
+  // Its stop could not reach the platform (a stopped engine keeps its containers' records): the
+  // cell's instances stay marked, so the next lab run here removes them once the platform is back.
+  const rawDir = cellRawDir(runDir, cell.id);
+  const dirs = [
+    rawDir,
+    ...readdirSync(rawDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(rawDir, e.name)),
+  ];
+  const scripts = dirs.map((dir) => join(dir, SCRIPT_NAMES.cleanup)).filter((path) => existsSync(path));
+  for (const [i, script] of scripts.entries()) markActive(runDir, `unconfirmed-${cell.id}-${i + 1}`, script);
+  if (scripts.length > 0) log(`  ${cell.name}: ${scripts.length} instance(s) kept marked for the next run's cleanup`);
 }
