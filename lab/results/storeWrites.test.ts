@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { cellId } from "../../core/matrix";
 import type { CellResult } from "../../core/results/schema";
-import { storageProblem, writeCellResult, writeJsonAtomic } from "../results/store";
 import { mountTmpfs } from "../testing/faults";
+import { storageProblem, writeCellResult, writeJsonAtomic } from "./store";
 
 const root = mkdtempSync(join(tmpdir(), "store-writes-"));
 after(() => rmSync(root, { recursive: true, force: true }));

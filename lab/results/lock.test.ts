@@ -7,7 +7,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { repoRoot } from "../../core/paths";
-import { acquireRunLock, LOCK_FILE, liveHolderOf, RunLockedError } from "../results/lock";
+import { acquireRunLock, LOCK_FILE, liveHolderOf, RunLockedError } from "./lock";
 
 const root = mkdtempSync(join(tmpdir(), "lock-test-"));
 after(() => rmSync(root, { recursive: true, force: true }));
