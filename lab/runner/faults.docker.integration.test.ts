@@ -1,11 +1,11 @@
 /**
  * The Docker engine stops in the middle of a cell. The test starts an engine of its own (private
- * socket and data root, no bridge: containers use the host's network), points the lab at it with
+ * socket, data root and bridge; containers use the host's network), points the lab at it with
  * DOCKER_HOST, and stops it (SIGTERM, as `systemctl stop docker`) while a Docker cell is under
  * load. That cell is a lab-error naming the engine, the platform's later cells are skipped with
  * the reason, the native cells beside them go on, nothing measured is lost, nothing of the lab
  * runs afterwards, and the next lab run removes the container record the stopped engine kept.
- * The machine's own Docker engine is never touched.
+ * The machine's own Docker engine is never touched, nor its docker0 bridge.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -54,7 +54,7 @@ function revisionWith(): Revision {
         resources: [{ cpus: 1, memoryMB: 256 }],
         ttr: { launches: 0, timeoutS: 30 },
         load: { executor: "constant-vus", vus: 4, warmupS: 0, durationS: 4, requestTimeoutS: 5 },
-        knobs: { ...quick.knobs, dockerNetwork: "host" }, // the private engine has no bridge
+        knobs: { ...quick.knobs, dockerNetwork: "host" }, // the private engine sets up no NAT
         repetitions: 3,
         knobVariants: [],
         generator: "wrk",
@@ -84,6 +84,8 @@ describe("the Docker engine stops during a cell", { timeout: 300_000 }, () => {
       ((await probeVersion(wrkGenerator)) === null && "wrk is not installed");
     if (skip) return t.skip(skip);
     if (process.getuid?.() !== 0) return t.skip("a private Docker engine needs root");
+    const hostBridge = () => existsSync("/sys/class/net/docker0");
+    const hadBridge = hostBridge();
     engine = await startPrivateDockerd(join(work, "engine"));
     if (!engine) return t.skip("dockerd could not be started");
     process.env.DOCKER_HOST = engine.host;
@@ -167,5 +169,6 @@ describe("the Docker engine stops during a cell", { timeout: 300_000 }, () => {
       "no container of the run is left",
     );
     assert.equal(existsSync(join(outcome.runDir, "lab.lock")), false);
+    assert.equal(hostBridge(), hadBridge, "the machine's docker0 is as it was");
   });
 });

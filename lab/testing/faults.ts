@@ -93,10 +93,13 @@ export interface PrivateDockerd {
 
 /**
  * A Docker engine of the test's own, on a private socket and data root, so stopping it under a
- * sweep touches no one else's containers. No bridge and no iptables: containers use the host's
- * network. Returns once it answers, or undefined when no dockerd is installed.
+ * sweep touches no one else's containers. No iptables: containers use the host's network. It gets
+ * a bridge of its own: with `--bridge none` dockerd deletes the host's docker0, which breaks
+ * every other Docker user of the machine (and every later test). Returns once it answers, or
+ * undefined when no dockerd is installed.
  */
 export async function startPrivateDockerd(root: string): Promise<PrivateDockerd | undefined> {
+  const bridge = privateBridge();
   const sock = join(root, "docker.sock");
   const config = join(root, "daemon.json");
   mkdirSync(root, { recursive: true });
@@ -118,7 +121,7 @@ export async function startPrivateDockerd(root: string): Promise<PrivateDockerd 
         "--config-file",
         config,
         "--bridge",
-        "none",
+        bridge.name,
         "--iptables=false",
         "--ip6tables=false",
       ],
@@ -131,7 +134,10 @@ export async function startPrivateDockerd(root: string): Promise<PrivateDockerd 
     child.once("error", () => resolve(false));
     child.once("spawn", () => resolve(true));
   });
-  if (!started || child.pid === undefined) return undefined;
+  if (!started || child.pid === undefined) {
+    bridge.remove();
+    return undefined;
+  }
   const pid = child.pid;
   child.unref();
   const host = `unix://${sock}`;
@@ -165,6 +171,7 @@ export async function startPrivateDockerd(root: string): Promise<PrivateDockerd 
     stop,
     async dispose() {
       await stop();
+      bridge.remove();
       // What dockerd mounted under its folders (the default network namespace, overlays), deepest first.
       const mounts = readFileSync("/proc/self/mounts", "utf8")
         .split("\n")
@@ -177,6 +184,32 @@ export async function startPrivateDockerd(root: string): Promise<PrivateDockerd 
         } catch {
           // already gone
         }
+      }
+    },
+  };
+}
+
+/** A bridge for a private engine: a name and a /24 of its own, removed by `remove`. */
+function privateBridge(): { name: string; remove(): void } {
+  const tag = process.pid % 100_000;
+  const name = `edgelabfd${tag}`; // at most 15 characters, as interface names must be
+  const subnet = `10.213.${tag % 250}.1/24`;
+  const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
+  try {
+    ip("link", "delete", name); // one a killed earlier test left
+  } catch {
+    // none
+  }
+  ip("link", "add", name, "type", "bridge");
+  ip("addr", "add", subnet, "dev", name);
+  ip("link", "set", name, "up");
+  return {
+    name,
+    remove() {
+      try {
+        ip("link", "delete", name);
+      } catch {
+        // already gone
       }
     },
   };
