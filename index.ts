@@ -10,12 +10,12 @@ import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { revisionPath } from "./core/config/revision";
 import { repoRoot } from "./core/paths";
-import { artifactPlan } from "./infra/artifactPlan";
-import { EdgeLab } from "./infra/lab";
-import { pairSummary, planLab, usedDownloads } from "./infra/labPlan";
 import { lockDownloads, programDownloadSettings } from "./infra/lock";
+import { EdgeLab } from "./infra/pipeline";
 import { resolveHostAddresses } from "./infra/providers/addresses";
 import { readStackConfig } from "./infra/stackConfig";
+import { pairSummary, planLab, usedDownloads } from "./infra/stackPlan";
+import { artifactPlan } from "./infra/sutArtifactPlan";
 import { manualPullCommand } from "./infra/sweepScripts";
 import { loadRevision } from "./lab/config/revision";
 

@@ -1,5 +1,5 @@
 import { type AnalogueVerdict, checkAnalogues } from "./analogues";
-import { type ArtifactSize, artifactSizes } from "./artifacts";
+import { type ArtifactSize, artifactSizes } from "./artifactSizes";
 import { type Attribution, attribute } from "./attribution";
 import { type ClaimVerdict, checkClaims } from "./claims";
 import { comparePlatforms, type PairComparison } from "./crossover";

@@ -1,4 +1,4 @@
-import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "./artifacts";
+import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "./artifactSizes";
 import type { Outcome, PairComparison } from "./crossover";
 import type { Scenario } from "./scenarios";
 import { distribution } from "./stats";

@@ -1,5 +1,5 @@
 import { knobsAtDefaults } from "../lab/platforms/registry";
-import type { ArtifactSize } from "./artifacts";
+import type { ArtifactSize } from "./artifactSizes";
 import type { PaperMeasurement, PaperMetric, PaperReference } from "./paperReference";
 import { type RepetitionMetric, type Scenario, scenarioNote } from "./scenarios";
 import { distribution } from "./stats";

@@ -20,8 +20,8 @@ import {
 } from "../core/testing/hostile";
 import { loadRevision } from "../lab/config/revision";
 import { CONFIG_KEYS, type ConfigKey, type LabConfig, parseLabConfig, readRaw } from "./config";
-import { planLab } from "./labPlan";
 import { readStackConfig } from "./stackConfig";
+import { planLab } from "./stackPlan";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "./testing/mockProgram";
 
 const KEYS = Object.keys(CONFIG_KEYS) as ConfigKey[];

@@ -11,8 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../core/config/errors";
 import { loadRevision } from "../lab/config/revision";
 import { type LabConfig, parseLabConfig, readRaw } from "./config";
-import { planLab } from "./labPlan";
 import { readStackConfig, storedInPlainText } from "./stackConfig";
+import { planLab } from "./stackPlan";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "./testing/mockProgram";
 
 const hcloudBase = {

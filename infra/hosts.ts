@@ -4,9 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { LabHost } from "./hostCommand";
-import type { LabPlan } from "./labPlan";
 import { providerOf } from "./providers";
 import type { PairOfHosts } from "./providers/types";
+import type { LabPlan } from "./stackPlan";
 
 export interface LabHostsArgs {
   /** What the lab looks like (target, pairs, server types, addresses). */

@@ -2,7 +2,7 @@
  * Where the Pulumi lab keeps things on its hosts. One place, so the bootstrap, the sweep, the
  * pull-back and the tolerant clean-up on `pulumi destroy` agree.
  */
-import { SUT_LAB_DIR } from "./artifactPlan";
+import { SUT_LAB_DIR } from "./sutArtifactPlan";
 
 /** The lab's code (and its results) on a remote host. */
 export const REMOTE_LAB_DIR = SUT_LAB_DIR;

@@ -9,7 +9,6 @@ import { lookup } from "node:dns/promises";
 import { describe, it } from "node:test";
 import { ConfigError } from "../core/config/errors";
 import { parseLabConfig } from "./config";
-import type { LabPlan } from "./labPlan";
 import {
   hostNetwork,
   isAmbiguousAddress,
@@ -26,6 +25,7 @@ import { providerOf } from "./providers";
 import { resolveHostAddresses } from "./providers/addresses";
 import { firewallRules } from "./providers/common";
 import { ipInCidr } from "./providers/keys";
+import type { LabPlan } from "./stackPlan";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from "./testing/mockProgram";
 
 const reasonOf = (text: string) => {

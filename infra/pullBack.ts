@@ -4,9 +4,9 @@
  */
 import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { parseJsonLine } from "./artifacts";
 import type { LabHost } from "./hostCommand";
-import type { LabPlan, PairPlan } from "./labPlan";
+import type { LabPlan, PairPlan } from "./stackPlan";
+import { parseJsonLine } from "./sutArtifacts";
 import { localSummaryScript, pullBackScript, summaryScript } from "./sweepScripts";
 
 export interface PullBackArgs {

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
-import { estimateCellSeconds } from "../lab/runner/report";
+import { estimateCellSeconds } from "../lab/runner/eta";
 import { parseLabConfig } from "./config";
-import { pairSummary, planLab } from "./labPlan";
 import { calibrationCell, scenarioKey, shardCells } from "./shard";
+import { pairSummary, planLab } from "./stackPlan";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from "./testing/mockProgram";
 
 const revision = loadRevision("paper-2025");

@@ -11,7 +11,7 @@ import { parse } from "yaml";
 import { repoRoot } from "../core/paths";
 import { loadRevision } from "../lab/config/revision";
 import { type ConfigKey, NAMESPACE, parseLabConfig, readRaw } from "./config";
-import { planLab } from "./labPlan";
+import { planLab } from "./stackPlan";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from "./testing/mockProgram";
 
 /** What Pulumi hands the program: structured values as JSON strings, everything else as text. */

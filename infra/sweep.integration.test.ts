@@ -15,7 +15,7 @@ import { dockerSkip } from "../core/testing/requirements";
 import { loadRevision } from "../lab/config/revision";
 import { artifactsDir } from "../workloads/artifacts/build";
 import { parseLabConfig } from "./config";
-import { type LabPlan, planLab } from "./labPlan";
+import { type LabPlan, planLab } from "./stackPlan";
 import { artifactsScript, cellScript, localSummaryScript, planScript } from "./sweepScripts";
 import { TEST_REVISION } from "./testing/mockProgram";
 

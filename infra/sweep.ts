@@ -6,9 +6,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Cell } from "../core/matrix";
-import { parseJsonLine } from "./artifacts";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
-import type { LabPlan, PairPlan } from "./labPlan";
+import type { LabPlan, PairPlan } from "./stackPlan";
+import { parseJsonLine } from "./sutArtifacts";
 import { cellScript, planScript, type RunnerWiring } from "./sweepScripts";
 
 export interface SweepArgs {

@@ -24,7 +24,7 @@ import type { Cell } from "../core/matrix";
 import { repoRoot } from "../core/paths";
 import { loadRevision } from "../lab/config/revision";
 import { parseLabConfig } from "./config";
-import { type LabPlan, planLab } from "./labPlan";
+import { type LabPlan, planLab } from "./stackPlan";
 import { cellScript, localSummaryScript, manualPullCommand, planScript, pullBackScript } from "./sweepScripts";
 import { TEST_REVISION } from "./testing/mockProgram";
 

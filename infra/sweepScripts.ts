@@ -14,8 +14,6 @@ import { repoRoot } from "../core/paths";
 import { type Shell, sh, shellCode, shellLines } from "../core/shell";
 import { getPlatform, recipesOf } from "../lab/platforms/registry";
 import { dockerPaperRecipe } from "../workloads/artifacts/recipes";
-import type { LabPlan, PairPlan } from "./labPlan";
-import { cellTimeoutSeconds } from "./labPlan";
 import {
   ENGINE_BUNDLE_DIR,
   LAB_KEY_COMMENT,
@@ -26,6 +24,8 @@ import {
   STATE_DIR,
   TOOLS_DIR,
 } from "./layout";
+import type { LabPlan, PairPlan } from "./stackPlan";
+import { cellTimeoutSeconds } from "./stackPlan";
 
 /** How the runner on the SUT reaches its load generator (null: k6 or autocannon on the same machine). */
 export interface LoadTarget {

@@ -1,4 +1,4 @@
-import type { ArtifactSize } from "../artifacts";
+import type { ArtifactSize } from "../artifactSizes";
 import type { PaperReference } from "../paperReference";
 import type { Scenario } from "../scenarios";
 import { richFigure } from "./rich";

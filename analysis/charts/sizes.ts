@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { allPlatforms } from "../../lab/platforms/registry";
-import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "../artifacts";
+import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "../artifactSizes";
 import type { PaperReference } from "../paperReference";
 import { keyPanel, markerLayer, paperFirst } from "./points";
 import {

@@ -32,10 +32,10 @@ import { ensureDebianMinbaseImage as ensureImage, DEBIAN_MINBASE_IMAGE as IMAGE 
 import { buildCodeArchive, tarGz } from "../codeArchive";
 import { parseLabConfig } from "../config";
 import { parseHostFacts } from "../hostFacts";
-import { contextFor } from "../lab";
-import { type LabPlan, planLab } from "../labPlan";
 import { hostNetwork, networkOf } from "../network";
+import { contextFor } from "../pipeline";
 import { firewallRules } from "../providers/common";
+import { type LabPlan, planLab } from "../stackPlan";
 import { type AptRepo, buildAptRepo, type StandInPackage } from "../testing/aptRepo";
 import { TEST_PRIVATE_KEY, TEST_REVISION } from "../testing/mockProgram";
 import {

@@ -15,8 +15,8 @@ import { shellcheckSkip } from "../../core/testing/requirements";
 import { loadRevision } from "../../lab/config/revision";
 import { allPlatforms } from "../../lab/platforms/registry";
 import { parseLabConfig } from "../config";
-import { contextFor } from "../lab";
-import { planLab } from "../labPlan";
+import { contextFor } from "../pipeline";
+import { planLab } from "../stackPlan";
 import {
   artifactsScript,
   cellScript,

@@ -5,12 +5,12 @@
  * `sut.example.net/32`), and a name that does not resolve stops `pulumi preview` with the key and
  * the value named, instead of failing mid-`up` after servers were made. Other provided hosts keep
  * their names (ssh resolves them; the lab link already needs an IPv4 `privateAddress` for a host
- * given by name, infra/labPlan.ts). A name is resolved as this machine resolves it now: re-run
+ * given by name, infra/stackPlan.ts). A name is resolved as this machine resolves it now: re-run
  * `pulumi up` when its address changes.
  */
 import { ConfigError } from "../../core/config/errors";
-import type { LabPlan, PairPlan } from "../labPlan";
 import { type Lookup, resolveHost, systemLookup } from "../network";
+import type { LabPlan, PairPlan } from "../stackPlan";
 import { providerOf } from "./index";
 import { keyName } from "./keys";
 import type { HostPlan } from "./types";

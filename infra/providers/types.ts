@@ -8,8 +8,8 @@ import type { HostRoles } from "../bootstrap/types";
 import type { LabConfig } from "../config";
 import type { ChainStep } from "../hostBootstrap";
 import type { LabHost } from "../hostCommand";
-import type { LabPlan } from "../labPlan";
 import type { Network } from "../network";
+import type { LabPlan } from "../stackPlan";
 import type { KeyDef } from "./keys";
 
 /** One host of the lab as the scripts see it. */

@@ -44,8 +44,9 @@ import {
   writeCellResult,
   writeManifest,
 } from "../results/store";
+import { estimateCellSeconds } from "./eta";
 import { measureHarnessFloor } from "./harnessFloor";
-import { estimateCellSeconds, formatDuration, progressLine, summaryTable } from "./report";
+import { formatDuration, progressLine, summaryTable } from "./progress";
 import { CellInterrupted, runCell, skippedCell } from "./runCell";
 import { trialStart } from "./trial";
 

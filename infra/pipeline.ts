@@ -8,22 +8,22 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDir, repoRoot } from "../core/paths";
 import { getPlatform } from "../lab/platforms/registry";
-import { SutArtifacts } from "./artifacts";
 import { type BootstrapContext, type BootstrapStep, finalSteps, installSteps, platformSetups } from "./bootstrap";
 import { buildCodeArchive } from "./codeArchive";
 import { HostBootstrap, StepChain } from "./hostBootstrap";
 import type { LabHost } from "./hostCommand";
 import { parseHostFacts } from "./hostFacts";
 import { LabHosts } from "./hosts";
-import type { HostPlan, LabPlan, PairPlan } from "./labPlan";
 import { pairPrefix } from "./providers/common";
 import { PullBack, ResultsSummary } from "./pullBack";
+import type { HostPlan, LabPlan, PairPlan } from "./stackPlan";
+import { SutArtifacts } from "./sutArtifacts";
 import { Sweep } from "./sweep";
 import type { RunnerWiring } from "./sweepScripts";
 import { HostTrust } from "./trust";
 
 export interface EdgeLabArgs {
-  /** The checked plan (infra/labPlan.ts planLab). */
+  /** The checked plan (infra/stackPlan.ts planLab). */
   plan: LabPlan;
   /** ssh key for every remote host (a secret); not used by the local target. */
   privateKey?: pulumi.Output<string>;

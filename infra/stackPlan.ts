@@ -19,7 +19,7 @@ import { type Cell, canonicalJson } from "../core/matrix";
 import { repoRoot } from "../core/paths";
 import { expandMatrix } from "../lab/matrix";
 import { getPlatform } from "../lab/platforms/registry";
-import { estimateCellSeconds } from "../lab/runner/report";
+import { estimateCellSeconds } from "../lab/runner/eta";
 import { sha256 } from "./bootstrap/shell";
 import { type LabConfig, NAMESPACE } from "./config";
 import { generatorCeilingWarning } from "./generatorCeiling";

@@ -14,7 +14,7 @@ import { nodeAppScript } from "../workloads/artifacts/build";
 import { goPaperImage, type ImageSpec, nodePaperImage, writeBuildContext } from "../workloads/artifacts/dockerImages";
 import { sha256 } from "./bootstrap/shell";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
-import type { LabPlan } from "./labPlan";
+import type { LabPlan } from "./stackPlan";
 import { artifactsScript, paperImageSizesScript } from "./sweepScripts";
 
 /** The paper's image of a runtime: its Dockerfile and context, as the engine defines them. */
