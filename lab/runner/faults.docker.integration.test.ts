@@ -7,6 +7,7 @@
  * runs afterwards, and the next lab run removes the container record the stopped engine kept.
  * The machine's own Docker engine is never touched, nor its docker0 bridge.
  */
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -17,7 +18,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Revision } from "../../core/config/revision";
 import { hasCommand } from "../../core/exec";
 import { dockerSkip, goSkip } from "../../core/testing/requirements";
-import { loadRevision } from "../config/revision";
 import { probeVersion } from "../load/generator";
 import { wrkGenerator } from "../load/wrk";
 import { RUN_LABEL } from "../platforms/docker";
@@ -30,6 +30,7 @@ import {
   processesMentioning,
   startPrivateDockerd,
 } from "../testing/faults";
+import { revisionWithQuick } from "../testing/labRuns";
 import { runLab } from "./runner";
 
 // Short: the engine's sockets live under it (a unix socket path has at most 107 bytes).
@@ -39,28 +40,18 @@ let engine: PrivateDockerd | undefined;
 const savedHost = process.env.DOCKER_HOST;
 
 function revisionWith(): Revision {
-  const revision = loadRevision();
-  const quick = revision.profiles.quick;
-  assert.ok(quick);
-  return {
-    ...revision,
-    profiles: {
-      ...revision.profiles,
-      quick: {
-        ...quick,
-        runtimes: ["go"],
-        platforms: ["docker", "native"],
-        workloads: ["io"],
-        resources: [{ cpus: 1, memoryMB: 256 }],
-        ttr: { launches: 0, timeoutS: 30 },
-        load: { executor: "constant-vus", vus: 4, warmupS: 0, durationS: 4, requestTimeoutS: 5 },
-        knobs: { ...quick.knobs, dockerNetwork: "host" }, // the private engine sets up no NAT
-        repetitions: 3,
-        knobVariants: [],
-        generator: "wrk",
-      },
-    },
-  };
+  return revisionWithQuick((quick) => ({
+    runtimes: ["go"],
+    platforms: ["docker", "native"],
+    workloads: ["io"],
+    resources: [{ cpus: 1, memoryMB: 256 }],
+    ttr: { launches: 0, timeoutS: 30 },
+    load: { executor: "constant-vus", vus: 4, warmupS: 0, durationS: 4, requestTimeoutS: 5 },
+    knobs: { ...quick.knobs, dockerNetwork: "host" }, // the private engine sets up no NAT
+    repetitions: 3,
+    knobVariants: [],
+    generator: "wrk",
+  }));
 }
 
 function docker(args: string[]): string {

@@ -10,8 +10,9 @@
  * - a recorded cell file is truncated: `--resume` runs that cell again and only the missing ones.
  * The port and platform faults have files of their own (faults.platforms.integration.test.ts).
  */
+
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import {
   existsSync,
@@ -29,13 +30,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
-import { repoRoot } from "../../core/paths";
 import { goSkip } from "../../core/testing/requirements";
 import { loadRevision } from "../config/revision";
 import { probeVersion } from "../load/generator";
 import { wrkGenerator } from "../load/wrk";
 import { validateRun } from "../results/validate";
 import { childrenOf, livePidsUnder, mountTmpfs, processesInRunCgroups, processesUsing } from "../testing/faults";
+import { type LabChild, runLabCli, startLabCli } from "../testing/labRuns";
 
 const work = mkdtempSync(join(tmpdir(), "faults-it-"));
 const resultsRoot = join(work, "results");
@@ -70,27 +71,12 @@ function writeRevision(): string {
 /** Every lab this file started: one still running when a test failed is stopped (SIGTERM: it removes its instance) in after(). */
 const labs = new Set<ChildProcess>();
 
-function startLab(args: string[]): { child: ChildProcess; output: () => string } {
-  let text = "";
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "lab/runner/cli.ts", "--results", resultsRoot, "--no-report", ...args],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  labs.add(child);
-  child.stdout?.on("data", (c) => {
-    text += c;
-  });
-  child.stderr?.on("data", (c) => {
-    text += c;
-  });
-  return { child, output: () => text };
+function startLab(args: string[]): LabChild {
+  return startLabCli(resultsRoot, ["--no-report", ...args], labs);
 }
 
-async function lab(args: string[]): Promise<{ code: number | null; output: string }> {
-  const { child, output } = startLab(args);
-  const [code] = await once(child, "exit");
-  return { code: code as number | null, output: output() };
+function lab(args: string[]): Promise<{ code: number | null; output: string }> {
+  return runLabCli(resultsRoot, ["--no-report", ...args], labs);
 }
 
 const cellFiles = () =>

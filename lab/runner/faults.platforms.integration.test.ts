@@ -9,6 +9,7 @@
  * platform that starts it is native's own scripts with it added to prepare (a test may register
  * a platform, lab/runner/plugin.integration.test.ts).
  */
+
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -18,9 +19,8 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Revision } from "../../core/config/revision";
 import { hasCommand } from "../../core/exec";
-import { shellQuote } from "../../core/shell";
+import { sh, shellCode } from "../../core/shell";
 import { goSkip } from "../../core/testing/requirements";
-import { loadRevision } from "../config/revision";
 import { adHocContext } from "../platforms/context";
 import { writeInstanceScripts } from "../platforms/instance";
 import { QEMU_X86 } from "../platforms/kvm";
@@ -32,6 +32,7 @@ import { freePort } from "../ports";
 import { cleanLeftovers } from "../results/store";
 import { validateRun } from "../results/validate";
 import { livePidsUnder, mountTmpfs, processesInRunCgroups, processesUsing } from "../testing/faults";
+import { revisionWithQuick } from "../testing/labRuns";
 import { runLab } from "./runner";
 
 const work = mkdtempSync(join(tmpdir(), "faults-platforms-it-"));
@@ -50,14 +51,14 @@ const takenPort: Platform = {
     const holder = `require("net").createServer((s) => s.destroy()).listen(Number(process.argv[1]), process.argv[2], () => require("fs").writeFileSync("port-holder.ready", ""))`;
     return {
       ...scripts,
-      prepare: `${scripts.prepare}
+      prepare: sh`${shellCode(scripts.prepare)}
 rm -f port-holder.ready
-setsid ${shellQuote(process.execPath)} -e ${shellQuote(holder)} ${ctx.hostPort} ${shellQuote(ctx.bindAddress)} > /dev/null 2>&1 < /dev/null &
+setsid ${process.execPath} -e ${holder} ${ctx.hostPort} ${ctx.bindAddress} > /dev/null 2>&1 < /dev/null &
 echo $! > ${HOLDER_PID}
 for _ in $(seq 1 500); do [ -e port-holder.ready ] && exit 0; sleep 0.01; done
 echo "the port holder did not start" >&2
 exit 1
-`,
+`.text,
     };
   },
 };
@@ -85,26 +86,16 @@ function linkedPath(): string {
 }
 
 function revisionWith(platforms: string[]): Revision {
-  const revision = loadRevision();
-  const quick = revision.profiles.quick;
-  assert.ok(quick);
-  return {
-    ...revision,
-    profiles: {
-      ...revision.profiles,
-      quick: {
-        ...quick,
-        runtimes: ["go"],
-        platforms,
-        workloads: ["io"],
-        resources: [{ cpus: 1, memoryMB: 256, workloads: ["startup"] }],
-        ttr: { launches: 1, timeoutS: 60 },
-        repetitions: 3,
-        knobVariants: [],
-        allowEmulation: true, // no KVM on CI hosts: the microVM boots under TCG
-      },
-    },
-  };
+  return revisionWithQuick(() => ({
+    runtimes: ["go"],
+    platforms,
+    workloads: ["io"],
+    resources: [{ cpus: 1, memoryMB: 256, workloads: ["startup"] }],
+    ttr: { launches: 1, timeoutS: 60 },
+    repetitions: 3,
+    knobVariants: [],
+    allowEmulation: true, // no KVM on CI hosts: the microVM boots under TCG
+  }));
 }
 
 const savedPath = process.env.PATH;

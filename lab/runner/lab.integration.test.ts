@@ -3,8 +3,8 @@
  * out-of-memory cell recorded as a result, an interrupted run that leaves nothing behind, and a
  * resume that runs exactly the missing cells.
  */
+
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,33 +13,20 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildScenarios } from "../../analysis/scenarios";
 import { run } from "../../core/exec";
-import { repoRoot } from "../../core/paths";
 import { CELL_PHASES } from "../../core/results/schema";
 import { dockerSkip } from "../../core/testing/requirements";
 import { labContainers } from "../platforms/docker";
 import { validateRun } from "../results/validate";
+import { type LabChild, runLabCli, startLabCli } from "../testing/labRuns";
 
 const resultsRoot = mkdtempSync(join(tmpdir(), "lab-it-"));
 
-function startLab(args: string[]): { child: ChildProcess; output: () => string } {
-  let text = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "lab/runner/cli.ts", "--results", resultsRoot, ...args], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (c) => {
-    text += c;
-  });
-  child.stderr?.on("data", (c) => {
-    text += c;
-  });
-  return { child, output: () => text };
+function startLab(args: string[]): LabChild {
+  return startLabCli(resultsRoot, args);
 }
 
-async function lab(args: string[]): Promise<{ code: number | null; output: string }> {
-  const { child, output } = startLab(args);
-  const [code] = await once(child, "exit");
-  return { code: code as number | null, output: output() };
+function lab(args: string[]): Promise<{ code: number | null; output: string }> {
+  return runLabCli(resultsRoot, args);
 }
 
 const cellFiles = (runId: string) =>

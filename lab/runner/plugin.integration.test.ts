@@ -4,6 +4,7 @@
  * whose launch command fails is found in seconds, with its own error: a Docker engine that
  * answers `docker info` but cannot start a container is no longer a column of timeouts.
  */
+
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,11 +16,11 @@ import { sh, shellCode } from "../../core/shell";
 import { dockerSkip, goSkip } from "../../core/testing/requirements";
 import { binaryRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
-import { loadRevision } from "../config/revision";
 import { registerPlatform, unregisterPlatform } from "../platforms/registry";
 import { scriptHead } from "../platforms/shell";
 import type { Platform } from "../platforms/types";
 import { validateRun } from "../results/validate";
+import { revisionWithQuick } from "../testing/labRuns";
 import { runLab } from "./runner";
 
 const resultsRoot = mkdtempSync(join(tmpdir(), "plugin-it-"));
@@ -61,27 +62,17 @@ echo '{"exitCode":0,"signal":null,"oomKilled":false}' > exit.json
 };
 
 function revisionWith(platforms: string[], knobs: Record<string, string> = {}): Revision {
-  const revision = loadRevision();
-  const quick = revision.profiles.quick;
-  assert.ok(quick);
-  return {
-    ...revision,
-    profiles: {
-      ...revision.profiles,
-      quick: {
-        ...quick,
-        runtimes: ["go"],
-        platforms,
-        workloads: ["io"],
-        resources: [{ cpus: 1, memoryMB: 128 }],
-        ttr: { launches: 2, timeoutS: 20 },
-        load: { ...quick.load, warmupS: 0, durationS: 1 },
-        knobs: { ...quick.knobs, ...knobs },
-        repetitions: 1,
-        knobVariants: [],
-      },
-    },
-  };
+  return revisionWithQuick((quick) => ({
+    runtimes: ["go"],
+    platforms,
+    workloads: ["io"],
+    resources: [{ cpus: 1, memoryMB: 128 }],
+    ttr: { launches: 2, timeoutS: 20 },
+    load: { ...quick.load, warmupS: 0, durationS: 1 },
+    knobs: { ...quick.knobs, ...knobs },
+    repetitions: 1,
+    knobVariants: [],
+  }));
 }
 
 after(() => unregisterPlatform(plainProcess.name));

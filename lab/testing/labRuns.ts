@@ -1,0 +1,49 @@
+/** Helpers for tests that run the lab: a shipped revision with a changed quick profile, `npm run lab` as a child. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import type { Profile } from "../../core/config/profile";
+import type { Revision } from "../../core/config/revision";
+import { repoRoot } from "../../core/paths";
+import { loadRevision } from "../config/revision";
+
+/** The shipped revision whose `quick` profile has `changes` (made from it) in place of its own fields. */
+export function revisionWithQuick(changes: (quick: Profile) => Partial<Profile>): Revision {
+  const revision = loadRevision();
+  const quick = revision.profiles.quick;
+  if (!quick) throw new Error("the shipped revision has no quick profile");
+  return { ...revision, profiles: { ...revision.profiles, quick: { ...quick, ...changes(quick) } } };
+}
+
+export interface LabChild {
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr interleaved. */
+  output: () => string;
+}
+
+/** `npm run lab -- --results <resultsRoot> <args>` as a child process; `started` collects it for clean-up. */
+export function startLabCli(resultsRoot: string, args: readonly string[], started?: Set<ChildProcess>): LabChild {
+  let text = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "lab/runner/cli.ts", "--results", resultsRoot, ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started?.add(child);
+  child.stdout?.on("data", (chunk) => {
+    text += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    text += chunk;
+  });
+  return { child, output: () => text };
+}
+
+/** `startLabCli` to its end: the exit code and everything it printed. */
+export async function runLabCli(
+  resultsRoot: string,
+  args: readonly string[],
+  started?: Set<ChildProcess>,
+): Promise<{ code: number | null; output: string }> {
+  const { child, output } = startLabCli(resultsRoot, args, started);
+  const [code] = await once(child, "exit");
+  return { code: code as number | null, output: output() };
+}
