@@ -34,9 +34,14 @@ export class FilteredLog {
       this.firstDropped ??= line;
       return;
     }
+    this.keep(line);
+  }
+
+  /** Into the file, unfiltered. */
+  private keep(text: string): void {
     if (this.failed) return;
     try {
-      writeSync(this.fd, `${line}\n`);
+      writeSync(this.fd, `${text}\n`);
     } catch (error) {
       this.failed = error as Error;
     }
@@ -47,7 +52,8 @@ export class FilteredLog {
     if (this.pending !== "") this.line(this.pending);
     this.pending = "";
     if (this.dropped > 0) {
-      this.line(`[lab] ${this.dropped} per-request line(s) left out of this log; the first was:\n${this.firstDropped}`);
+      // Kept as is: the example is itself a per-request line, which the filter would leave out.
+      this.keep(`[lab] ${this.dropped} per-request line(s) left out of this log; the first was:\n${this.firstDropped}`);
     }
     closeSync(this.fd);
     if (this.failed) throw this.failed;
