@@ -43,9 +43,13 @@ function fakeTools(dir: string, log: string): void {
     writeFileSync(
       join(dir, tool),
       `#!/usr/bin/env bash
+# One record at a time: ssh and tar of a pipeline run at once and would interleave their arguments.
+exec 9>> ${JSON.stringify(`${log}.lock`)}
+flock 9
 printf '%s\\0' ${tool} >> ${JSON.stringify(log)}
 for a in "$@"; do printf '%s\\0' "$a" >> ${JSON.stringify(log)}; done
 printf '\\n\\0' >> ${JSON.stringify(log)}
+flock -u 9
 case " $* " in *" plan-check "*) echo new ;; *" counts "* | *" cell "*) echo '{}' ;; esac
 `,
     );
