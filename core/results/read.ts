@@ -20,7 +20,8 @@ export const CELLS_DIR = "cells";
 /** At most this many schema problems are named per file: the first ones say what kind of file it is. */
 const SHOWN_ISSUES = 3;
 
-function parseJsonFile(path: string): { data: unknown } | { problem: string } {
+/** A JSON file's content, or what is wrong with it ("is empty", "is not valid JSON, ..."), to follow its name. */
+export function parseJsonFile(path: string): { data: unknown } | { problem: string } {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -5,14 +5,22 @@
  * outcome as a line of JSON, the cells by status, the artifacts' sizes, and the merge of a host
  * pair's cells into the run folder.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../../core/config/errors";
 import type { Cell } from "../../core/matrix";
 import { RUNTIMES } from "../../core/model";
 import { portableArtifactRef } from "../../core/results/artifactRefs";
-import { CELLS_DIR, MANIFEST_FILE, readCellFile, readCells, readManifest, statusCounts } from "../../core/results/read";
+import {
+  CELLS_DIR,
+  MANIFEST_FILE,
+  parseJsonFile,
+  readCellFile,
+  readCells,
+  readManifest,
+  statusCounts,
+} from "../../core/results/read";
 import type { ArtifactRecord } from "../../workloads/artifacts/build";
 
 /**
@@ -79,13 +87,9 @@ export function readBuiltArtifacts(manifestPath: string): ArtifactRecord[] {
   if (!existsSync(manifestPath)) {
     throw new InputError(`${manifestPath} does not exist: no artifact was built for this revision yet`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(manifestPath, "utf8"));
-  } catch (error) {
-    throw new InputError(`${manifestPath} is not valid JSON (${(error as Error).message})`);
-  }
-  const parsed = ArtifactManifestSchema.safeParse(data);
+  const read = parseJsonFile(manifestPath);
+  if ("problem" in read) throw new InputError(`${manifestPath} ${read.problem}`);
+  const parsed = ArtifactManifestSchema.safeParse(read.data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InputError(
