@@ -53,6 +53,8 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 const NO_SPACE = ["ENOSPC", "EDQUOT", "EROFS"];
 /** Refused writes that are the storage's fault only when they name a path under the results root. */
 const REFUSED = ["EACCES", "EPERM", "EIO"];
+/** A NO_SPACE code named in an error's text (one that wrapped the original into its message). */
+const NO_SPACE_IN_TEXT = new RegExp(`\\b(${NO_SPACE.join("|")})\\b`);
 
 /**
  * What is wrong with the results storage when `error` is a failed write (a full disk, a read-only
@@ -64,7 +66,7 @@ export function storageProblem(error: unknown, resultsRoot: string): string | nu
     const { code, path } = e as NodeJS.ErrnoException;
     if (code && NO_SPACE.includes(code)) return e.message;
     if (code && REFUSED.includes(code) && path?.startsWith(resultsRoot)) return e.message;
-    if (new RegExp(`\\b(${NO_SPACE.join("|")})\\b`).test(e.message)) return e.message.split("\n")[0] ?? e.message;
+    if (NO_SPACE_IN_TEXT.test(e.message)) return e.message.split("\n")[0] ?? e.message;
   }
   return null;
 }
