@@ -3,12 +3,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { loadPaperReference } from "../core/paper/reference";
 import { dockerPlatform } from "../lab/platforms/docker";
 import { registerPlatform, unregisterPlatform } from "../lab/platforms/registry";
 import type { Platform } from "../lab/platforms/types";
 import { analyze } from "./analyze";
 import { writeKnownEffectRun } from "./fixtures/knownEffects";
-import { loadPaperReference } from "./paperReference";
 import { readRuns } from "./read";
 
 const root = mkdtempSync(join(tmpdir(), "analysis-analogues-"));

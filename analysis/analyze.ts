@@ -1,3 +1,4 @@
+import type { PaperReference } from "../core/paper/reference";
 import { type AnalogueVerdict, checkAnalogues } from "./analogues";
 import { type ArtifactSize, artifactSizes } from "./artifactSizes";
 import { type Attribution, attribute } from "./attribution";
@@ -8,7 +9,6 @@ import { type Finding, findings } from "./findings";
 import { type Measures, measuresFromRun } from "./measures";
 import { type PairAgreement, pairAgreement } from "./pairs";
 import { comparePaper, type PaperComparisonRow } from "./paperCompare";
-import type { PaperReference } from "./paperReference";
 import type { RunInput } from "./read";
 import { buildScenarios, type Scenario } from "./scenarios";
 

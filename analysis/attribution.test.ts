@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { CellSpec } from "../core/matrix";
+import { loadPaperReference } from "../core/paper/reference";
 import { type Analysis, analyze } from "./analyze";
 import { attribute, type GapRow, significantSentences } from "./attribution";
 import { type KnownEffectRun, writeKnownEffectRun } from "./fixtures/knownEffects";
 import { meanVariance } from "./intervals";
-import { loadPaperReference } from "./paperReference";
 import { readRuns } from "./read";
 import { buildScenarios } from "./scenarios";
 

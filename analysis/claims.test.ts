@@ -3,11 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { loadPaperReference } from "../core/paper/reference";
 import { analyze } from "./analyze";
 import { CLAIM_CHECKS, checkClaims } from "./claims";
 import { paperRunOptions, writeSyntheticRun } from "./fixtures/synthetic";
 import { measuresFromPaper } from "./measures";
-import { loadPaperReference } from "./paperReference";
 import { readRuns } from "./read";
 
 const reference = loadPaperReference();

@@ -1,5 +1,5 @@
+import type { PaperClaim, PaperMetric } from "../core/paper/reference";
 import { describeQuery, type MeasuredValue, type MeasureQuery, type Measures } from "./measures";
-import type { PaperClaim, PaperMetric } from "./paperReference";
 
 export type ClaimVerdictKind = "reproduced" | "not reproduced" | "not measured";
 

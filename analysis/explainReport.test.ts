@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { CellSpec } from "../core/matrix";
+import { loadPaperReference } from "../core/paper/reference";
 import { analyze } from "./analyze";
 import { NO_FINDING } from "./findings";
 import { writeKnownEffectRun } from "./fixtures/knownEffects";
 import { renderHtml } from "./html";
 import { renderMarkdown } from "./markdown";
-import { loadPaperReference } from "./paperReference";
 import { readRuns } from "./read";
 import { generateReport } from "./report";
 

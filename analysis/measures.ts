@@ -1,6 +1,6 @@
+import type { PaperMeasurement, PaperMetric, PaperReference } from "../core/paper/reference";
 import { knobsAtDefaults } from "../lab/platforms/registry";
 import type { ArtifactSize } from "./artifactSizes";
-import type { PaperMeasurement, PaperMetric, PaperReference } from "./paperReference";
 import { type RepetitionMetric, type Scenario, scenarioNote } from "./scenarios";
 import { distribution } from "./stats";
 

@@ -4,11 +4,11 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { loadPaperReference } from "../core/paper/reference";
 import { analyze } from "./analyze";
 import { renderHtml } from "./html";
 import { renderMarkdown } from "./markdown";
 import { pairAgreement, pairAgreementMarkdown } from "./pairs";
-import { loadPaperReference } from "./paperReference";
 import { readRuns } from "./read";
 
 const FIXTURE = join(__dirname, "fixtures", "quick-run");

@@ -1,5 +1,5 @@
+import type { PaperMeasurement, PaperReference } from "../core/paper/reference";
 import { type MeasuredValue, type Measures, paperQuery } from "./measures";
-import type { PaperMeasurement, PaperReference } from "./paperReference";
 
 /** One published number beside what this run measured for the same cell. */
 export interface PaperComparisonRow {

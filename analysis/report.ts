@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadPaperReference } from "../core/paper/reference";
 import { type Analysis, analyze } from "./analyze";
 import { allFigures } from "./charts/all";
 import { type ReportMeta, renderHtml } from "./html";
 import { renderMarkdown } from "./markdown";
-import { loadPaperReference } from "./paperReference";
 import { readRuns } from "./read";
 import { type RenderedFigure, renderFigure } from "./render";
 import { REPETITION_METRICS, type RepetitionMetric, type Scenario } from "./scenarios";

@@ -4,9 +4,10 @@
  * (its plugin's reference) times the load generator's cores; the calibration on the load generator
  * before the sweep measures the real ceiling, and cells near it are flagged generator-bound.
  */
-import type { PaperReference } from "../analysis/paperReference";
+
 import type { Profile } from "../core/config/profile";
 import type { GeneratorName } from "../core/load/types";
+import type { PaperReference } from "../core/paper/reference";
 import { generatorRegistry } from "../lab/load/registry";
 
 /** The highest throughput the paper published for cells this profile runs, with where it is from. */

@@ -10,16 +10,16 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadPaperReference } from "../analysis/paperReference";
 import { ConfigError } from "../core/config/errors";
 import type { Profile } from "../core/config/profile";
 import { profileOf } from "../core/config/profileLookup";
 import type { AptPackage, Download, Downloads, Revision } from "../core/config/revision";
+import { estimateCellSeconds } from "../core/eta";
 import { type Cell, canonicalJson } from "../core/matrix";
+import { loadPaperReference } from "../core/paper/reference";
 import { repoRoot } from "../core/paths";
 import { expandMatrix } from "../lab/matrix";
-import { getPlatform } from "../lab/platforms/registry";
-import { estimateCellSeconds } from "../lab/runner/eta";
+import { declaredStartCostS, getPlatform } from "../lab/platforms/registry";
 import { sha256 } from "./bootstrap/shell";
 import { type LabConfig, NAMESPACE } from "./config";
 import { generatorCeilingWarning } from "./generatorCeiling";
@@ -94,7 +94,7 @@ export const BOOTSTRAP_ESTIMATE_S = 30 * 60;
 
 /** The per-cell `timeout`: generous, so only a hung cell hits it. */
 export function cellTimeoutSeconds(cell: Cell): number {
-  return Math.ceil(estimateCellSeconds(cell) * 3 + 600);
+  return Math.ceil(estimateCellSeconds(cell, declaredStartCostS(cell.spec.platform)) * 3 + 600);
 }
 
 function bundleFiles(dir: string | null): Set<string> {
@@ -238,7 +238,7 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
 
   // Where the SUTs have no KVM, Nanos cells are recorded as skipped: calibrate on a cell that runs.
   const noKvm = !providerPlan.kvm;
-  const cellSeconds = (c: Cell) => estimateCellSeconds(c) + CELL_OVERHEAD_S;
+  const cellSeconds = (c: Cell) => estimateCellSeconds(c, declaredStartCostS(c.spec.platform)) + CELL_OVERHEAD_S;
   const shards = shardCells(cells, config.pairs, cellSeconds);
   const calibration = calibrationCell(cells, config.pairs, (c) => !noKvm || !needsKvm(c.spec.platform));
   const perPair = providerPlan.pairEurPerHour;

@@ -1,5 +1,5 @@
+import type { PaperReference } from "../../core/paper/reference";
 import type { ArtifactSize } from "../artifactSizes";
-import type { PaperReference } from "../paperReference";
 import type { Scenario } from "../scenarios";
 import { richFigure } from "./rich";
 import { imageSizeFigure } from "./sizes";

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { PaperReference } from "../paperReference";
+import type { PaperReference } from "../../core/paper/reference";
 import type { Scenario } from "../scenarios";
 import { cpuText, keyPanel, metricTitle, paperFirst, paperRow, pointLayers, pointRow, repetitionRows } from "./points";
 import { config, type Figure, fmt, paperValue, type Row, SCHEMA, seriesColors } from "./style";

@@ -10,8 +10,8 @@
  * key is drawn as a small chart of its own, with exactly the marks the figure uses.
  */
 import type { TopLevelSpec } from "vega-lite";
+import type { PaperReference } from "../../core/paper/reference";
 import { platformNames } from "../../lab/platforms/registry";
-import type { PaperReference } from "../paperReference";
 import { platformRank } from "../scenarios";
 
 export interface Figure {

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { PaperReference } from "../paperReference";
+import type { PaperReference } from "../../core/paper/reference";
 import { REPETITION_METRICS, type Scenario } from "../scenarios";
 import {
   cpuText,

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { PaperReference } from "../paperReference";
+import type { PaperReference } from "../../core/paper/reference";
 import { failedCount, type Scenario, scenarioNote } from "../scenarios";
 import { keyPanel, markerLayer, paperFirst, paperRow } from "./points";
 import { config, type Figure, markerStyle, paperValue, type Row, SCHEMA, seriesColors } from "./style";

@@ -40,6 +40,11 @@ export function isPlatform(name: string): boolean {
   return registry.has(name);
 }
 
+/** The start cost a platform declares, for an ETA before anything ran here (1 s for a name this checkout lacks). */
+export function declaredStartCostS(name: string): number {
+  return registry.get(name)?.startCostS ?? 1;
+}
+
 export function getPlatform(name: string): Platform {
   const platform = registry.get(name);
   if (!platform) throw new Error(`unknown platform ${JSON.stringify(name)}: use one of ${platformNames().join(", ")}`);

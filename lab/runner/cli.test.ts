@@ -5,7 +5,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { paperRunOptions, writeSyntheticRun } from "../../analysis/fixtures/synthetic";
 import { repoRoot } from "../../core/paths";
+import type { ReportAfterRun } from "./afterRun";
+import { main } from "./cli";
 
 const results = mkdtempSync(join(tmpdir(), "cli-"));
 
@@ -205,5 +208,36 @@ describe("npm run lab -- QUERY: what the Pulumi lab's scripts ask", () => {
       /^--cell "nope": use a cell id \(16 hex digits\)$/m,
     );
     assert.match(query("merge-pair", "--run-id", "x").stderr, /^merge-pair needs --cells/m);
+  });
+});
+
+describe("npm run lab: the report after a run", () => {
+  /** A finished run of one native cell: a resume has nothing to run and goes straight to the report. */
+  const finished = (runId: string) =>
+    writeSyntheticRun(results, {
+      ...paperRunOptions(runId, 1),
+      truth: () => null,
+      ttr: () => 5,
+      profile: {
+        runtimes: ["go"],
+        platforms: ["native"],
+        workloads: ["io"],
+        resources: [{ cpus: 1, memoryMB: 256 }],
+        ttr: { launches: 0, timeoutS: 5 },
+        knobVariants: [],
+      },
+    });
+
+  it("reaches the report only through the seam it is given, with the run's folder", async () => {
+    const runDir = finished("seam-report");
+    const asked: string[][] = [];
+    const afterRun: ReportAfterRun = async (dir, reportsRoot) => {
+      asked.push([dir, reportsRoot]);
+      return { ok: true, lines: [] };
+    };
+    await main(["--resume", "seam-report", "--results", results], afterRun);
+    assert.deepEqual(asked, [[runDir, join(repoRoot, "reports")]]);
+    await main(["--resume", "seam-report", "--results", results, "--no-report"], afterRun);
+    assert.equal(asked.length, 1, "--no-report makes none");
   });
 });

@@ -17,6 +17,7 @@ import { repoRoot } from "../../core/paths";
 import { checkRunId } from "../../core/results/runId";
 import { loadRevision } from "../config/revision";
 import { platformNames } from "../platforms/registry";
+import { type ReportAfterRun, reportWithAnalysis } from "./afterRun";
 import { isQuery, QUERY_USAGE, runQuery } from "./queries";
 import { runLab } from "./runner";
 
@@ -92,7 +93,11 @@ function memoryList(raw: string | undefined): number[] | undefined {
   });
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+/** `afterRun` makes the report of a finished run (the analysis's, unless a test hands its own). */
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  afterRun: ReportAfterRun = reportWithAnalysis,
+): Promise<void> {
   const [first, ...rest] = argv;
   if (isQuery(first)) {
     runQuery(first, rest, (line) => process.stdout.write(`${line}\n`));
@@ -207,9 +212,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (outcome.stopped) process.exit(1); // already said why, with the resume command
   if (!values["dry-run"] && !values["plan-only"] && !values["no-report"]) {
     // Loaded only here, and never fatal: a report problem prints one line and the run's exit code stands.
-    const report = await import("../../analysis/afterRun.js")
-      .then((m) => m.reportAfterRun(outcome.runDir, resolve(repoRoot, "reports")))
-      .catch((error: unknown) => ({ ok: false, lines: [`report not made: ${String(error).split("\n")[0]}`] }));
+    const report = await afterRun(outcome.runDir, resolve(repoRoot, "reports")).catch((error: unknown) => ({
+      ok: false,
+      lines: [`report not made: ${String(error).split("\n")[0]}`],
+    }));
     (report.ok ? process.stdout : process.stderr).write(`${report.lines.join("\n")}\n`);
   }
 }

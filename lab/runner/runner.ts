@@ -1,54 +1,29 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { UsageError } from "../../core/cli/args";
+/**
+ * The local lab's entry: a run folder made or resumed under its lock, and the sweep through its
+ * three phases: prepare (prepare.ts), run the cells (runCells.ts, in the order of a schedule,
+ * schedule.ts), finish.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { InputError } from "../../core/config/errors";
-import type { Profile } from "../../core/config/profile";
-import { profileOf } from "../../core/config/profileLookup";
 import type { Revision } from "../../core/config/revision";
-import type { SweepGenerators } from "../../core/load/record";
 import type { GeneratorChoice, GeneratorName } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
-import type { Runtime } from "../../core/model";
-import { localArtifactRef } from "../../core/results/artifactRefs";
-import { CELLS_DIR, readManifest, recordedCellIds } from "../../core/results/read";
+import { readManifest } from "../../core/results/read";
 import { newRunId } from "../../core/results/runId";
-import type { CellResult, Manifest } from "../../core/results/schema";
-import {
-  type ArtifactRecord,
-  artifactStillPresent,
-  artifactsDir,
-  buildArtifacts,
-} from "../../workloads/artifacts/build";
-import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
-import { gitState, hostFacts, versionOf } from "../hostFacts";
-import { autocannonVersion } from "../load/autocannon";
-import { probeVersion } from "../load/generator";
+import type { CellResult } from "../../core/results/schema";
 import type { RemoteLoadHost } from "../load/remote";
-import { prepareGenerators } from "../load/sweep";
-import { wrkGenerator } from "../load/wrk";
-import { expandMatrix, type Selection } from "../matrix";
-import { SCRIPT_NAMES } from "../platforms/instance";
-import { probeKvm } from "../platforms/kvm";
+import type { Selection } from "../matrix";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
-import { readBuiltArtifacts } from "../results/queries";
-import {
-  cellRawDir,
-  cleanLeftovers,
-  createRunDir,
-  markActive,
-  storageFault,
-  storageProblem,
-  writeCellResult,
-  writeManifest,
-} from "../results/store";
-import { estimateCellSeconds } from "./eta";
-import { measureHarnessFloor } from "./harnessFloor";
-import { formatDuration, progressLine, summaryTable } from "./progress";
-import { CellInterrupted, runCell, skippedCell } from "./runCell";
-import { trialStart } from "./trial";
+import { cleanLeftovers, createRunDir, storageProblem } from "../results/store";
+import { SweepEstimate } from "./estimate";
+import { describePlan, NO_GENERATORS, type PreparedRun, planRun, prepareRun } from "./prepare";
+import { formatDuration, summaryTable } from "./progress";
+import { runCell } from "./runCell";
+import { type CellsOutcome, runCells, storageStopped } from "./runCells";
+import { inOrder } from "./schedule";
 
 export interface NewRun {
   kind: "new";
@@ -98,12 +73,6 @@ export interface RunnerOutcome {
   ran: number;
 }
 
-async function checkPlatforms(names: readonly string[], allowEmulation: boolean) {
-  const availability = new Map<string, Availability>();
-  for (const name of names) availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation }));
-  return availability;
-}
-
 /**
  * Ends what the given runs' platforms left behind (a SIGKILLed runner's sandboxes, VMs, taps):
  * those runs' only, so a lab or a test running beside this one keeps its instances.
@@ -120,112 +89,6 @@ async function cleanPlatformLeftovers(runIds: readonly string[]): Promise<string
   }
   return removed;
 }
-
-async function versionsFound(): Promise<Record<string, string | null>> {
-  const go = await findGoToolchain().catch(() => undefined);
-  return {
-    node: process.version,
-    go: go?.version ?? null,
-    docker: await versionOf("docker", ["version", "--format", "{{.Server.Version}}"]),
-    k6: await versionOf("k6", ["version"]),
-    wrk: await probeVersion(wrkGenerator),
-    autocannon: autocannonVersion(),
-    ops: await versionOf("ops", ["version"]),
-    qemu: await versionOf("qemu-system-x86_64", ["--version"]),
-  };
-}
-
-/** What the artifact builder last made for the revision (none when it never ran or its manifest is unusable). */
-function lastBuilt(revision: Revision): ArtifactRecord[] {
-  try {
-    return readBuiltArtifacts(join(artifactsDir(revision), "manifest.json"));
-  } catch {
-    return [];
-  }
-}
-
-/**
- * The artifacts the runnable cells need. A resumed run reuses the ones it recorded when they are
- * all still present, so every cell of a run measures the same builds (and the Pulumi lab, which
- * resumes once per cell, does not rebuild per cell); otherwise they are built.
- */
-async function prepareArtifacts(
-  revision: Revision,
-  cells: readonly Cell[],
-  availability: Map<string, Availability>,
-  recorded: readonly ArtifactRecord[] = [],
-): Promise<{ artifactOf: (runtime: Runtime, kind: string) => string | undefined; records: ArtifactRecord[] }> {
-  const runnable = cells.filter((c) => availability.get(c.spec.platform)?.ok);
-  const runtimes = [...new Set(runnable.map((c) => c.spec.runtime))];
-  const recipes = [
-    ...new Map(runnable.map((c) => getPlatform(c.spec.platform).artifact).map((r) => [r.kind, r])).values(),
-  ];
-  let records: ArtifactRecord[] = [];
-  if (runtimes.length > 0 && recipes.length > 0) {
-    const checks = runtimes.flatMap((runtime) =>
-      recipes.map((recipe) => {
-        const record = recorded.find((a) => a.runtime === runtime && a.kind === recipe.kind);
-        return record ? artifactStillPresent(recipe, record) : Promise.resolve(false);
-      }),
-    );
-    const reusable = (await Promise.all(checks)).every(Boolean);
-    records = reusable ? [...recorded] : (await buildArtifacts({ revision, runtimes, recipes })).artifacts;
-  }
-  const artifactOf = (runtime: Runtime, kind: string) =>
-    records.find((a) => a.runtime === runtime && a.kind === kind && a.status === "built")?.ref;
-  return { artifactOf, records };
-}
-
-/** Start and stop one instance per platform that has cells to run; a platform that cannot is skipped with its error. */
-async function trialPlatforms(
-  cells: readonly Cell[],
-  availability: Map<string, Availability>,
-  artifactOf: (runtime: Runtime, kind: string) => string | undefined,
-  profile: Profile,
-  runId: string,
-  options: RunnerOptions,
-  log: (line: string) => void,
-): Promise<void> {
-  const workRoot = mkdtempSync(join(tmpdir(), "edgelab-trial-"));
-  try {
-    for (const [name, found] of availability) {
-      const cell = cells.find((c) => c.spec.platform === name);
-      if (!found.ok || !cell) continue;
-      const platform = getPlatform(name);
-      const artifact = artifactOf(cell.spec.runtime, platform.artifact.kind);
-      if (!artifact) continue;
-      const outcome = await trialStart({
-        platform,
-        runtime: cell.spec.runtime,
-        artifact,
-        knobs: profile.knobs,
-        workDir: join(workRoot, name),
-        runId,
-        bindAddress: options.bindAddress ?? "127.0.0.1",
-        emulated: found.facts.accelerator === "tcg",
-        allowEmulation: profile.allowEmulation,
-        timeoutMs: profile.ttr.timeoutS * 1000,
-      });
-      if (outcome.ok) {
-        found.facts.trialTtrMs = Math.round(outcome.ttrMs * 1000) / 1000;
-      } else {
-        availability.set(name, { ok: false, reason: outcome.reason, facts: found.facts });
-        log(`  ${name.padEnd(7)} skipped: ${outcome.reason}`);
-      }
-    }
-  } finally {
-    rmSync(workRoot, { recursive: true, force: true });
-  }
-}
-
-/** For a run with no load cell (startup only): never used to load anything. */
-const NO_GENERATORS: SweepGenerators = {
-  choice: "auto",
-  primary: "k6",
-  crossCheck: null,
-  ceilings: [],
-  note: "no load cell",
-};
 
 /**
  * The local lab: plan, build, run every cell in order, record each result as it finishes.
@@ -289,13 +152,19 @@ export async function runLab(options: RunnerOptions): Promise<RunnerOutcome> {
   }
 }
 
-function storageStopped(problem: string, runId: string): string {
-  return (
-    `stopped: the results storage refused a write (${problem}). Every cell recorded so far is kept; ` +
-    `free space or fix the folder, then finish with: npm run lab -- --resume ${runId}`
-  );
+/** Instances an interrupted run on this results root left behind, and (only then) its platforms' leftovers. */
+async function removeLeftovers(resultsRoot: string, log: (line: string) => void): Promise<void> {
+  const leftovers = await cleanLeftovers(resultsRoot);
+  if (leftovers.length === 0) return;
+  log(`removed ${leftovers.length} instance(s) an interrupted run left behind`);
+  // A runner was killed here: its platforms may hold more than its instances' own cleanup finds
+  // (sandbox processes, taps). Only then, and only that run's: another lab on this host (a live
+  // run, which cleanLeftovers skipped by its lock, or a test) keeps its instances.
+  const runIds = [...new Set(leftovers.map((l) => l.runId))];
+  for (const line of await cleanPlatformLeftovers(runIds)) log(`removed a leftover: ${line}`);
 }
 
+/** The sweep in its three phases: prepare (plan, platforms, artifacts, generators, manifest), run the cells, finish. */
 async function sweep(
   options: RunnerOptions,
   runId: string,
@@ -304,258 +173,85 @@ async function sweep(
 ): Promise<RunnerOutcome> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const signal = options.signal ?? new AbortController().signal;
+  await removeLeftovers(options.resultsRoot, log);
 
-  const leftovers = await cleanLeftovers(options.resultsRoot);
-  if (leftovers.length > 0) {
-    log(`removed ${leftovers.length} instance(s) an interrupted run left behind`);
-    // A runner was killed here: its platforms may hold more than its instances' own cleanup finds
-    // (sandbox processes, taps). Only then, and only that run's: another lab on this host (a live
-    // run, which cleanLeftovers skipped by its lock, or a test) keeps its instances.
-    const runIds = [...new Set(leftovers.map((l) => l.runId))];
-    for (const line of await cleanPlatformLeftovers(runIds)) log(`removed a leftover: ${line}`);
-  }
-
-  let revision: Revision;
-  let profileName: string;
-  let selection: Selection;
-  let existing: Manifest | undefined;
-  if (options.run.kind === "resume") {
-    existing = readManifest(runDir);
-    revision = existing.revision;
-    profileName = existing.profileName;
-    selection = existing.selection as Selection;
-  } else {
-    revision = options.run.revision;
-    profileName = options.run.profileName;
-    selection = options.run.selection;
-  }
-  const profile = existing?.profile ?? profileOf(revision, profileName, (problem) => new UsageError(problem));
-  const cells = expandMatrix(profile, revision.id, selection);
-  if (cells.length === 0)
-    throw new UsageError("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
-
-  const platforms = [...new Set(cells.map((c) => c.spec.platform))];
-  const availability = await checkPlatforms(platforms, profile.allowEmulation);
-  const recorded = existing ? recordedCellIds(runDir) : new Set<string>();
-  if (options.onlyCells) {
-    const known = new Set(cells.flatMap((c) => [c.id, c.name]));
-    const unknown = options.onlyCells.filter((c) => !known.has(c));
-    if (unknown.length > 0) throw new UsageError(`--cell ${unknown.join(", ")}: not a cell of run ${runId}`);
-  }
-  const todo = cells.filter(
-    (c) =>
-      !recorded.has(c.id) &&
-      (!options.onlyCells || options.onlyCells.includes(c.id) || options.onlyCells.includes(c.name)),
-  );
-  const runnable = todo.filter((c) => availability.get(c.spec.platform)?.ok);
-
-  log(`run ${runId}: revision ${revision.id}, profile ${profileName} (${profile.description})`);
-  // A file in a cell's place that is no result (a disk that filled mid-write, a copy cut short)
-  // recorded nothing: the cell runs again, and the file is kept beside when its result is written.
-  for (const cell of todo) {
-    const file = join(runDir, CELLS_DIR, `${cell.id}.json`);
-    if (existing && existsSync(file))
-      log(`  ${relative(runDir, file)} (${cell.name}) is no valid result: it runs again`);
-  }
-  for (const [name, a] of availability) log(`  ${name.padEnd(7)} ${a.ok ? "available" : `skipped: ${a.reason}`}`);
-  const eta = runnable.reduce((sum, c) => sum + estimateCellSeconds(c), 0);
+  const plan = await planRun(options, runId, runDir);
+  describePlan(plan, log);
+  const estimate = new SweepEstimate();
+  const runnable = plan.todo.filter((c) => plan.availability.get(c.spec.platform)?.ok);
   log(
-    `  ${cells.length} cells: ${recorded.size} already recorded, ${runnable.length} to run, ` +
-      `${todo.length - runnable.length} skipped; estimated ${formatDuration(eta)}`,
+    `  ${plan.cells.length} cells: ${plan.earlier.length} already recorded, ${runnable.length} to run, ` +
+      `${plan.todo.length - runnable.length} skipped; estimated ${formatDuration(estimate.seconds(runnable))}`,
   );
   if (options.dryRun) return { runId, runDir, interrupted: false, results: [], ran: 0 };
 
-  const kvm = await probeKvm();
-  // A resume reuses the run's own artifacts; a plan (the Pulumi lab's, right after its one artifact
-  // build) reuses what the builder last made. Either builds only when something is missing.
-  const reusable = existing
-    ? (existing.artifacts as unknown as ArtifactRecord[]).map((a) => ({ ...a, ref: localArtifactRef(a.ref) }))
-    : options.planOnly
-      ? lastBuilt(revision)
-      : [];
-  const { artifactOf, records } = await prepareArtifacts(revision, todo, availability, reusable);
-  // A single cell (the Pulumi lab's one command per cell) records its own failed start instead.
-  if (!options.onlyCells) await trialPlatforms(todo, availability, artifactOf, profile, runId, options, log);
-  const harness = options.planOnly ? undefined : { ttrFloor: await measureHarnessFloor() };
-  if (harness) log(`  time-to-ready harness floor: ${harness.ttrFloor.medianMs.toFixed(2)} ms (median)`);
-  const platformFacts = Object.fromEntries(
-    [...availability].map(([name, a]) => [name, { ok: a.ok, reason: a.reason ?? null, facts: a.facts }]),
-  );
-  // Before the first cell: the generators and their ceilings, kept in the manifest (a resume reuses
-  // them). A plan-only run leaves them to its first resume, which knows where the load runs.
-  // Every load cell of the run, not only this invocation's: a resume of one cell records ceilings for all.
-  const loadCells = cells.filter((c) => c.spec.workload !== "startup" && availability.get(c.spec.platform)?.ok);
-  const generators: SweepGenerators | undefined =
-    existing?.generators ??
-    (loadCells.length === 0 || options.planOnly
-      ? undefined
-      : await prepareGenerators({
-          choice: options.generatorPreference ?? profile.generator ?? "auto",
-          crossCheck: options.crossCheck ? { generator: options.crossCheck } : (profile.crossCheck ?? null),
-          load: profile.load,
-          workloads: [...new Set(loadCells.map((c) => c.spec.workload as "io" | "compute"))],
-          appCpus: [...new Set(loadCells.map((c) => c.spec.cpus))],
-          ...(options.loadHost
-            ? { remote: { loadHost: options.loadHost, bindAddress: options.bindAddress ?? "127.0.0.1" } }
-            : {}),
-          outDir: join(runDir, "calibration"),
-          signal,
-          log,
-        }));
-  if (existing && generators && !existing.generators) existing.generators = generators;
-  if (existing) {
-    existing.resumes.push({
-      at: new Date().toISOString(),
-      host: hostFacts(kvm).hostname,
-      ...(harness ? { ttrFloorMs: harness.ttrFloor.medianMs } : {}),
-    });
-    writeManifest(runDir, existing);
-  } else {
-    writeManifest(runDir, {
-      schemaVersion: 1,
-      runId,
-      createdAt: new Date().toISOString(),
-      origin: options.origin ?? "local",
-      revision,
-      profileName,
-      profile,
-      selection: { ...selection } as Manifest["selection"],
-      generatorPreference: options.generatorPreference,
-      ...(generators ? { generators } : {}),
-      host: hostFacts({ usable: kvm.usable, reason: kvm.reason }),
-      ...(harness ? { harness } : {}),
-      versionsFound: await versionsFound(),
-      platforms: platformFacts,
-      artifacts: records as unknown as Record<string, unknown>[],
-      git: await gitState(),
-      cells: cells.map((c) => ({ id: c.id, name: c.name })),
-      resumes: [],
-    });
-  }
-  state.manifestWritten = true;
-
+  const prepared = await prepareRun(plan, options, log, signal, () => {
+    state.manifestWritten = true;
+  });
   if (options.planOnly) {
     log(`planned ${runDir}: run cells with --resume ${runId} [--cell ID]`);
     return { runId, runDir, interrupted: false, results: [], ran: 0 };
   }
 
-  const results: CellResult[] = [];
-  let ran = 0;
-  let spentS = 0;
-  let estimatedDoneS = 0;
-  let stopped: string | undefined;
-  for (const cell of todo) {
-    if (signal.aborted) break;
-    const available = availability.get(cell.spec.platform);
-    let result: CellResult;
-    if (!available?.ok) {
-      result = skippedCell(cell, available?.reason ?? `${cell.spec.platform}: not available`);
-    } else {
-      const platform = getPlatform(cell.spec.platform);
-      const artifact = artifactOf(cell.spec.runtime, platform.artifact.kind);
-      if (!artifact) throw new Error(`no ${platform.artifact.kind} artifact was built for ${cell.spec.runtime}`);
-      try {
-        result = await runCell({
-          cell,
-          runDir,
-          runId,
-          platform,
-          artifact,
-          readyTimeoutS: profile.ttr.timeoutS,
-          emulated: available.facts.accelerator === "tcg",
-          bindAddress: options.bindAddress ?? "127.0.0.1",
-          ...(options.loadHost ? { loadHost: options.loadHost } : {}),
-          generators: generators ?? NO_GENERATORS,
-          signal,
-        });
-      } catch (error) {
-        if (error instanceof CellInterrupted || signal.aborted) break;
-        const problem = storageFault(error, runDir, options.resultsRoot);
-        if (problem === null) throw error;
-        stopped = storageStopped(problem, runId);
-        break;
-      }
-      ran++;
-      spentS += result.wallS;
-      estimatedDoneS += estimateCellSeconds(cell);
-      if (mayBePlatformGone(result)) await recheckPlatform(cell, result, runDir, availability, profile, log);
-    }
-    if (options.pair !== undefined) result = { ...result, pair: options.pair };
-    try {
-      const kept = writeCellResult(runDir, result);
-      if (kept) log(`  ${relative(runDir, kept)}: the unreadable file that stood in this cell's place, kept beside`);
-    } catch (error) {
-      const problem = storageFault(error, runDir, options.resultsRoot);
-      if (problem === null) throw error;
-      stopped = storageStopped(problem, runId);
-      break;
-    }
-    results.push(result);
-    const remaining = runnable.slice(runnable.indexOf(cell) + 1).reduce((s, c) => s + estimateCellSeconds(c), 0);
-    const pace = estimatedDoneS > 0 ? spentS / estimatedDoneS : 1;
-    log(progressLine(results.length, todo.length, result, remaining * pace));
-  }
+  const cells = await runCells({
+    runId,
+    runDir,
+    resultsRoot: options.resultsRoot,
+    schedule: inOrder(plan.todo),
+    availability: plan.availability,
+    runOne: (cell, available) => runPreparedCell(prepared, cell, available, options, signal),
+    allowEmulation: plan.profile.allowEmulation,
+    estimate,
+    ...(options.pair !== undefined ? { pair: options.pair } : {}),
+    log,
+    signal,
+  });
+  return finish(cells, plan.todo.length, runId, runDir, signal.aborted, log);
+}
 
-  const interrupted = signal.aborted;
+/** One cell of an available platform, with what the prepare phase made. */
+function runPreparedCell(
+  prepared: PreparedRun,
+  cell: Cell,
+  available: Availability,
+  options: RunnerOptions,
+  signal: AbortSignal,
+): Promise<CellResult> {
+  const platform = getPlatform(cell.spec.platform);
+  const artifact = prepared.artifactOf(cell.spec.runtime, platform.artifact.kind);
+  if (!artifact) throw new Error(`no ${platform.artifact.kind} artifact was built for ${cell.spec.runtime}`);
+  return runCell({
+    cell,
+    runDir: prepared.runDir,
+    runId: prepared.runId,
+    platform,
+    artifact,
+    readyTimeoutS: prepared.profile.ttr.timeoutS,
+    emulated: available.facts.accelerator === "tcg",
+    bindAddress: options.bindAddress ?? "127.0.0.1",
+    ...(options.loadHost ? { loadHost: options.loadHost } : {}),
+    generators: prepared.generators ?? NO_GENERATORS,
+    signal,
+  });
+}
+
+/** The sweep's last phase: what the console says at the end (the table, or how to finish the run). */
+function finish(
+  cells: CellsOutcome,
+  planned: number,
+  runId: string,
+  runDir: string,
+  interrupted: boolean,
+  log: (line: string) => void,
+): RunnerOutcome {
+  const { results, ran, stopped } = cells;
   if (stopped) {
-    log(`${results.length} of ${todo.length} cells recorded; ${stopped}`);
+    log(`${results.length} of ${planned} cells recorded; ${stopped}`);
   } else if (interrupted) {
-    log(
-      `interrupted: ${results.length} of ${todo.length} cells recorded; finish with: npm run lab -- --resume ${runId}`,
-    );
+    log(`interrupted: ${results.length} of ${planned} cells recorded; finish with: npm run lab -- --resume ${runId}`);
   } else {
     log(summaryTable(results));
     log(`results: ${runDir}`);
   }
   return { runId, runDir, interrupted, results, ran, ...(stopped ? { stopped } : {}) };
-}
-
-/**
- * A failure that may be the platform's rather than the app's: it could not launch, the lab
- * failed, or the instance ended without the platform saying how (a stopped Docker engine reports
- * no exit code). An app that crashed with an exit code, or was OOM-killed, says nothing about the
- * platform, so the (sometimes costly) check is not run again for it.
- */
-function mayBePlatformGone(result: CellResult): boolean {
-  if (result.status === "failed-start" || result.status === "lab-error") return true;
-  const unknownEnd = result.exit === null || (result.exit.exitCode === null && result.exit.signal === null);
-  return (result.status === "crashed" || result.status === "timeout") && unknownEnd;
-}
-
-/**
- * After a cell that failed, ask its platform again whether it can run here (a Docker engine that
- * stopped, a tool gone from PATH). If not, the failure was the host's, not the app's: the cell is
- * a lab-error with the platform's own reason, and the platform's later cells are skipped with it.
- * Only after a failure, so healthy sweeps pay nothing.
- */
-async function recheckPlatform(
-  cell: Cell,
-  result: CellResult,
-  runDir: string,
-  availability: Map<string, Availability>,
-  profile: Profile,
-  log: (line: string) => void,
-): Promise<void> {
-  const name = cell.spec.platform;
-  const now = await getPlatform(name)
-    .checkAvailability({ allowEmulation: profile.allowEmulation })
-    .catch((error: unknown) => ({ ok: false, reason: `${name}: ${(error as Error).message}`, facts: {} }));
-  if (now.ok) return;
-  const reason = `${now.reason ?? `${name}: not available`} (found after ${cell.name})`;
-  availability.set(name, { ok: false, reason, facts: availability.get(name)?.facts ?? {} });
-  result.status = "lab-error";
-  result.reason = `${result.reason ?? "the cell failed"}; then ${name} failed its check: ${now.reason}`;
-  log(`  ${name.padEnd(7)} went away during the sweep: its later cells are skipped: ${now.reason}`);
-  // Its stop could not reach the platform (a stopped engine keeps its containers' records): the
-  // cell's instances stay marked, so the next lab run here removes them once the platform is back.
-  const rawDir = cellRawDir(runDir, cell.id);
-  const dirs = [
-    rawDir,
-    ...readdirSync(rawDir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => join(rawDir, e.name)),
-  ];
-  const scripts = dirs.map((dir) => join(dir, SCRIPT_NAMES.cleanup)).filter((path) => existsSync(path));
-  for (const [i, script] of scripts.entries()) markActive(runDir, `unconfirmed-${cell.id}-${i + 1}`, script);
-  if (scripts.length > 0) log(`  ${cell.name}: ${scripts.length} instance(s) kept marked for the next run's cleanup`);
 }

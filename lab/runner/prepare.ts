@@ -1,0 +1,323 @@
+/**
+ * The sweep's first phase: everything decided and made before the first cell. `planRun` says what
+ * the run is (its revision, profile, cells, which of them this invocation runs) and which platforms
+ * answer here; `prepareRun` builds the artifacts, starts one trial instance per platform, measures
+ * the harness's floor and the generators' ceilings, and writes the manifest.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { UsageError } from "../../core/cli/args";
+import type { Profile } from "../../core/config/profile";
+import { profileOf } from "../../core/config/profileLookup";
+import type { Revision } from "../../core/config/revision";
+import type { SweepGenerators } from "../../core/load/record";
+import type { Cell } from "../../core/matrix";
+import type { Runtime } from "../../core/model";
+import { localArtifactRef } from "../../core/results/artifactRefs";
+import { CELLS_DIR, readCells, readManifest, soundCells } from "../../core/results/read";
+import type { CellResult, Manifest } from "../../core/results/schema";
+import {
+  type ArtifactRecord,
+  artifactStillPresent,
+  artifactsDir,
+  buildArtifacts,
+} from "../../workloads/artifacts/build";
+import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
+import { gitState, hostFacts, versionOf } from "../hostFacts";
+import { autocannonVersion } from "../load/autocannon";
+import { probeVersion } from "../load/generator";
+import { prepareGenerators } from "../load/sweep";
+import { wrkGenerator } from "../load/wrk";
+import { expandMatrix, type Selection } from "../matrix";
+import { probeKvm } from "../platforms/kvm";
+import { getPlatform } from "../platforms/registry";
+import type { Availability } from "../platforms/types";
+import { readBuiltArtifacts } from "../results/queries";
+import { writeManifest } from "../results/store";
+import { type HarnessFloor, measureHarnessFloor } from "./harnessFloor";
+import type { RunnerOptions } from "./runner";
+import { trialStart } from "./trial";
+
+/** What the run is, before anything is built or started. */
+export interface RunPlan {
+  runId: string;
+  runDir: string;
+  revision: Revision;
+  profileName: string;
+  profile: Profile;
+  selection: Selection;
+  /** The manifest of the run being resumed. */
+  existing: Manifest | undefined;
+  /** Every cell of the run, in matrix order. */
+  cells: Cell[];
+  /** Results the run has recorded before this invocation (sound files only). */
+  earlier: CellResult[];
+  /** The cells this invocation runs, in matrix order. */
+  todo: Cell[];
+  /** Each platform of the run: whether it can run here, and why not (trials may still skip one). */
+  availability: Map<string, Availability>;
+}
+
+/** A plan with everything made that its cells need. */
+export interface PreparedRun extends RunPlan {
+  artifactOf: (runtime: Runtime, kind: string) => string | undefined;
+  generators: SweepGenerators | undefined;
+  harness: { ttrFloor: HarnessFloor } | undefined;
+}
+
+/** Which run, which cells and which platforms answer here; refuses a selection that leaves no cell. */
+export async function planRun(options: RunnerOptions, runId: string, runDir: string): Promise<RunPlan> {
+  let revision: Revision;
+  let profileName: string;
+  let selection: Selection;
+  let existing: Manifest | undefined;
+  if (options.run.kind === "resume") {
+    existing = readManifest(runDir);
+    revision = existing.revision;
+    profileName = existing.profileName;
+    selection = existing.selection as Selection;
+  } else {
+    revision = options.run.revision;
+    profileName = options.run.profileName;
+    selection = options.run.selection;
+  }
+  const profile = existing?.profile ?? profileOf(revision, profileName, (problem) => new UsageError(problem));
+  const cells = expandMatrix(profile, revision.id, selection);
+  if (cells.length === 0)
+    throw new UsageError("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
+
+  const earlier = existing ? soundCells(readCells(runDir)) : [];
+  const recorded = new Set(earlier.map((c) => c.id));
+  if (options.onlyCells) {
+    const known = new Set(cells.flatMap((c) => [c.id, c.name]));
+    const unknown = options.onlyCells.filter((c) => !known.has(c));
+    if (unknown.length > 0) throw new UsageError(`--cell ${unknown.join(", ")}: not a cell of run ${runId}`);
+  }
+  const todo = cells.filter(
+    (c) =>
+      !recorded.has(c.id) &&
+      (!options.onlyCells || options.onlyCells.includes(c.id) || options.onlyCells.includes(c.name)),
+  );
+  const platforms = [...new Set(cells.map((c) => c.spec.platform))];
+  const availability = new Map<string, Availability>();
+  for (const name of platforms) {
+    availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation: profile.allowEmulation }));
+  }
+  return { runId, runDir, revision, profileName, profile, selection, existing, cells, earlier, todo, availability };
+}
+
+/** The plan's first lines: the run, files that hold no result, each platform's availability. */
+export function describePlan(plan: RunPlan, log: (line: string) => void): void {
+  log(`run ${plan.runId}: revision ${plan.revision.id}, profile ${plan.profileName} (${plan.profile.description})`);
+  // A file in a cell's place that is no result (a disk that filled mid-write, a copy cut short)
+  // recorded nothing: the cell runs again, and the file is kept beside when its result is written.
+  for (const cell of plan.todo) {
+    const file = join(plan.runDir, CELLS_DIR, `${cell.id}.json`);
+    if (plan.existing && existsSync(file))
+      log(`  ${relative(plan.runDir, file)} (${cell.name}) is no valid result: it runs again`);
+  }
+  for (const [name, a] of plan.availability) log(`  ${name.padEnd(7)} ${a.ok ? "available" : `skipped: ${a.reason}`}`);
+}
+
+/** For a run with no load cell (startup only): never used to load anything. */
+export const NO_GENERATORS: SweepGenerators = {
+  choice: "auto",
+  primary: "k6",
+  crossCheck: null,
+  ceilings: [],
+  note: "no load cell",
+};
+
+/**
+ * Build, try each platform, measure the harness and the generators, write the manifest (then
+ * `onManifest`, so the caller knows the run folder now holds a run). A plan-only run (the Pulumi
+ * lab's first step) stops after the manifest and leaves the trials, the floor and the generators
+ * to the invocations that run cells.
+ */
+export async function prepareRun(
+  plan: RunPlan,
+  options: RunnerOptions,
+  log: (line: string) => void,
+  signal: AbortSignal,
+  onManifest: () => void,
+): Promise<PreparedRun> {
+  const { existing, revision, todo, availability, profile } = plan;
+  const kvm = await probeKvm();
+  // A resume reuses the run's own artifacts; a plan (the Pulumi lab's, right after its one artifact
+  // build) reuses what the builder last made. Either builds only when something is missing.
+  const reusable = existing
+    ? (existing.artifacts as unknown as ArtifactRecord[]).map((a) => ({ ...a, ref: localArtifactRef(a.ref) }))
+    : options.planOnly
+      ? lastBuilt(revision)
+      : [];
+  const { artifactOf, records } = await prepareArtifacts(revision, todo, availability, reusable);
+  // A single cell (the Pulumi lab's one command per cell) records its own failed start instead.
+  if (!options.onlyCells) await trialPlatforms(plan, artifactOf, options, log);
+  const harness = options.planOnly ? undefined : { ttrFloor: await measureHarnessFloor() };
+  if (harness) log(`  time-to-ready harness floor: ${harness.ttrFloor.medianMs.toFixed(2)} ms (median)`);
+  const generators =
+    existing?.generators ?? (options.planOnly ? undefined : await chooseGenerators(plan, options, log, signal));
+  if (existing) {
+    if (generators && !existing.generators) existing.generators = generators;
+    existing.resumes.push({
+      at: new Date().toISOString(),
+      host: hostFacts(kvm).hostname,
+      ...(harness ? { ttrFloorMs: harness.ttrFloor.medianMs } : {}),
+    });
+    writeManifest(plan.runDir, existing);
+  } else {
+    writeManifest(plan.runDir, {
+      schemaVersion: 1,
+      runId: plan.runId,
+      createdAt: new Date().toISOString(),
+      origin: options.origin ?? "local",
+      revision,
+      profileName: plan.profileName,
+      profile,
+      selection: { ...plan.selection } as Manifest["selection"],
+      generatorPreference: options.generatorPreference,
+      ...(generators ? { generators } : {}),
+      host: hostFacts({ usable: kvm.usable, reason: kvm.reason }),
+      ...(harness ? { harness } : {}),
+      versionsFound: await versionsFound(),
+      platforms: Object.fromEntries(
+        [...availability].map(([name, a]) => [name, { ok: a.ok, reason: a.reason ?? null, facts: a.facts }]),
+      ),
+      artifacts: records as unknown as Record<string, unknown>[],
+      git: await gitState(),
+      cells: plan.cells.map((c) => ({ id: c.id, name: c.name })),
+      resumes: [],
+    });
+  }
+  onManifest();
+  return { ...plan, artifactOf, generators, harness };
+}
+
+/**
+ * The generators and their ceilings, measured before the first cell and kept in the manifest (a
+ * resume reuses them). Every load cell of the run counts, not only this invocation's: a resume of
+ * one cell records ceilings for all. None when this invocation loads no cell.
+ */
+async function chooseGenerators(
+  plan: RunPlan,
+  options: RunnerOptions,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<SweepGenerators | undefined> {
+  const { profile } = plan;
+  const loadCells = plan.cells.filter(
+    (c) => c.spec.workload !== "startup" && plan.availability.get(c.spec.platform)?.ok,
+  );
+  // Measured when this invocation loads a cell: a resume with only startup cells (or none) left keeps none.
+  const loadsHere = plan.todo.some((c) => c.spec.workload !== "startup" && plan.availability.get(c.spec.platform)?.ok);
+  if (loadCells.length === 0 || !loadsHere) return undefined;
+  return prepareGenerators({
+    choice: options.generatorPreference ?? profile.generator ?? "auto",
+    crossCheck: options.crossCheck ? { generator: options.crossCheck } : (profile.crossCheck ?? null),
+    load: profile.load,
+    workloads: [...new Set(loadCells.map((c) => c.spec.workload as "io" | "compute"))],
+    appCpus: [...new Set(loadCells.map((c) => c.spec.cpus))],
+    ...(options.loadHost
+      ? { remote: { loadHost: options.loadHost, bindAddress: options.bindAddress ?? "127.0.0.1" } }
+      : {}),
+    outDir: join(plan.runDir, "calibration"),
+    signal,
+    log,
+  });
+}
+
+async function versionsFound(): Promise<Record<string, string | null>> {
+  const go = await findGoToolchain().catch(() => undefined);
+  return {
+    node: process.version,
+    go: go?.version ?? null,
+    docker: await versionOf("docker", ["version", "--format", "{{.Server.Version}}"]),
+    k6: await versionOf("k6", ["version"]),
+    wrk: await probeVersion(wrkGenerator),
+    autocannon: autocannonVersion(),
+    ops: await versionOf("ops", ["version"]),
+    qemu: await versionOf("qemu-system-x86_64", ["--version"]),
+  };
+}
+
+/** What the artifact builder last made for the revision (none when it never ran or its manifest is unusable). */
+function lastBuilt(revision: Revision): ArtifactRecord[] {
+  try {
+    return readBuiltArtifacts(join(artifactsDir(revision), "manifest.json"));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The artifacts the runnable cells need. A resumed run reuses the ones it recorded when they are
+ * all still present, so every cell of a run measures the same builds (and the Pulumi lab, which
+ * resumes once per cell, does not rebuild per cell); otherwise they are built.
+ */
+async function prepareArtifacts(
+  revision: Revision,
+  cells: readonly Cell[],
+  availability: Map<string, Availability>,
+  recorded: readonly ArtifactRecord[] = [],
+): Promise<{ artifactOf: (runtime: Runtime, kind: string) => string | undefined; records: ArtifactRecord[] }> {
+  const runnable = cells.filter((c) => availability.get(c.spec.platform)?.ok);
+  const runtimes = [...new Set(runnable.map((c) => c.spec.runtime))];
+  const recipes = [
+    ...new Map(runnable.map((c) => getPlatform(c.spec.platform).artifact).map((r) => [r.kind, r])).values(),
+  ];
+  let records: ArtifactRecord[] = [];
+  if (runtimes.length > 0 && recipes.length > 0) {
+    const checks = runtimes.flatMap((runtime) =>
+      recipes.map((recipe) => {
+        const record = recorded.find((a) => a.runtime === runtime && a.kind === recipe.kind);
+        return record ? artifactStillPresent(recipe, record) : Promise.resolve(false);
+      }),
+    );
+    const reusable = (await Promise.all(checks)).every(Boolean);
+    records = reusable ? [...recorded] : (await buildArtifacts({ revision, runtimes, recipes })).artifacts;
+  }
+  const artifactOf = (runtime: Runtime, kind: string) =>
+    records.find((a) => a.runtime === runtime && a.kind === kind && a.status === "built")?.ref;
+  return { artifactOf, records };
+}
+
+/** Start and stop one instance per platform that has cells to run; a platform that cannot is skipped with its error. */
+async function trialPlatforms(
+  plan: RunPlan,
+  artifactOf: (runtime: Runtime, kind: string) => string | undefined,
+  options: RunnerOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  const { availability, profile } = plan;
+  const workRoot = mkdtempSync(join(tmpdir(), "edgelab-trial-"));
+  try {
+    for (const [name, found] of availability) {
+      const cell = plan.todo.find((c) => c.spec.platform === name);
+      if (!found.ok || !cell) continue;
+      const platform = getPlatform(name);
+      const artifact = artifactOf(cell.spec.runtime, platform.artifact.kind);
+      if (!artifact) continue;
+      const outcome = await trialStart({
+        platform,
+        runtime: cell.spec.runtime,
+        artifact,
+        knobs: profile.knobs,
+        workDir: join(workRoot, name),
+        runId: plan.runId,
+        bindAddress: options.bindAddress ?? "127.0.0.1",
+        emulated: found.facts.accelerator === "tcg",
+        allowEmulation: profile.allowEmulation,
+        timeoutMs: profile.ttr.timeoutS * 1000,
+      });
+      if (outcome.ok) {
+        found.facts.trialTtrMs = Math.round(outcome.ttrMs * 1000) / 1000;
+      } else {
+        availability.set(name, { ok: false, reason: outcome.reason, facts: found.facts });
+        log(`  ${name.padEnd(7)} skipped: ${outcome.reason}`);
+      }
+    }
+  } finally {
+    rmSync(workRoot, { recursive: true, force: true });
+  }
+}
