@@ -51,20 +51,16 @@ function calibrationSettings(plan: SweepLoadPlan) {
   };
 }
 
-/** Decide the generators, measure their ceilings; throws a ConfigError when a named one is missing. */
-export async function prepareGenerators(plan: SweepLoadPlan): Promise<SweepGenerators> {
+/**
+ * The generators whose ceilings a sweep measures: the chosen one (every installed one for `auto`)
+ * and the cross-check's. Throws a ConfigError when a named one is missing here. A two-host lab's
+ * load host has what its bootstrap installed (k6 by default): no probe from here.
+ */
+export async function generatorsToMeasure(plan: SweepLoadPlan): Promise<GeneratorName[]> {
   const crossWith = plan.crossCheck?.generator ?? null;
   if (plan.remote) {
-    // The load host has what its bootstrap installed (k6 by default): no probe from here.
     const primary: GeneratorName = plan.choice === "auto" ? "k6" : plan.choice;
-    const toMeasure = crossWith !== null && crossWith !== primary ? [primary, crossWith] : [primary];
-    plan.log(`measuring generator ceilings (${toMeasure.join(", ")}) on ${plan.remote.loadHost.sshTarget} ...`);
-    const ceilings = await measureCeilings({
-      ...calibrationSettings(plan),
-      generators: toMeasure,
-      remote: plan.remote,
-    });
-    return { choice: plan.choice, primary, crossCheck: plan.crossCheck, ceilings, note: null };
+    return crossWith !== null && crossWith !== primary ? [primary, crossWith] : [primary];
   }
   const installed = await installedGenerators();
   const missing = [...new Set([plan.choice, crossWith])].filter(
@@ -81,11 +77,39 @@ export async function prepareGenerators(plan: SweepLoadPlan): Promise<SweepGener
   if (installed.size === 0) throw new ConfigError("generator", ["no load generator is installed here"]);
   const toMeasure = plan.choice === "auto" ? [...installed.keys()] : [plan.choice];
   if (crossWith !== null && !toMeasure.includes(crossWith)) toMeasure.push(crossWith);
-  plan.log(`measuring generator ceilings (${toMeasure.join(", ")}) against the responder ...`);
-  const ceilings = await measureCeilings({ ...calibrationSettings(plan), generators: toMeasure });
-  const primary = plan.choice === "auto" ? (highestCeiling(ceilings) ?? toMeasure[0]) : plan.choice;
+  return toMeasure;
+}
+
+/** Seconds a generator's run adds besides its warm-up and duration (its start, the summary), measured here. */
+const CALIBRATION_RUN_FIXED_S = 0.2;
+
+/** About how long measuring these generators' ceilings takes: every ceiling's runs at the calibration's settings. */
+export function calibrationSeconds(plan: SweepLoadPlan, generators: readonly GeneratorName[]): number {
+  const settings = calibrationSettings(plan);
+  const ceilings = generators.length * plan.workloads.length * new Set(plan.appCpus).size;
+  return ceilings * settings.runs * (settings.warmupS + settings.durationS + CALIBRATION_RUN_FIXED_S);
+}
+
+/** Measure the ceilings of `toMeasure` (generatorsToMeasure's) and decide the sweep's generator. */
+export async function prepareGenerators(
+  plan: SweepLoadPlan,
+  toMeasure?: readonly GeneratorName[],
+): Promise<SweepGenerators> {
+  const generators = [...(toMeasure ?? (await generatorsToMeasure(plan)))];
+  const where = plan.remote ? `on ${plan.remote.loadHost.sshTarget}` : "against the responder";
+  plan.log(`measuring generator ceilings (${generators.join(", ")}) ${where} ...`);
+  const ceilings = await measureCeilings({
+    ...calibrationSettings(plan),
+    generators,
+    ...(plan.remote ? { remote: plan.remote } : {}),
+  });
+  // The two-host lab's generator is the chosen one, k6 for auto (what the load host's bootstrap builds).
+  const highest = plan.remote ? undefined : highestCeiling(ceilings);
+  const primary = plan.choice !== "auto" ? plan.choice : plan.remote ? "k6" : (highest ?? generators[0]);
   if (primary === undefined) throw new ConfigError("generator", ["no generator could be measured"]);
-  plan.log(`load generator: ${primary}${plan.choice === "auto" ? " (auto: the highest ceiling here)" : ""}`);
+  if (!plan.remote) {
+    plan.log(`load generator: ${primary}${plan.choice === "auto" ? " (auto: the highest ceiling here)" : ""}`);
+  }
   return { choice: plan.choice, primary, crossCheck: plan.crossCheck, ceilings, note: null };
 }
 

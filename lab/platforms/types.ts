@@ -145,7 +145,10 @@ export interface Platform {
   artifact: ArtifactRecipe;
   /** The host port an instance is reached on: any free one, or the app's own (ops forwards the same number). */
   ports: "free" | "app";
-  /** Seconds one launch adds beyond the app's own start, for the plan's ETA. */
+  /**
+   * Seconds one instance costs (prepare, launch until ready, stop) on an idle machine, for an ETA
+   * before anything ran (core/eta.ts); a run's own trial instance measures it here.
+   */
   startCostS: number;
   /**
    * Whether time-to-ready probing may begin while `start` is still running. Docker's may not:

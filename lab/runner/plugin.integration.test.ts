@@ -169,6 +169,11 @@ exec ${real} "$@"
       assert.match(cell.reason ?? "", /a trial instance did not start: .*refuses every container/);
     }
     assert.match(lines.join("\n"), /docker\s+skipped: .*refuses every container/);
+    // The estimate comes after the trial: the skipped platform's cells are not counted in it.
+    const skippedAt = lines.findIndex((l) => /docker\s+skipped/.test(l));
+    const estimateAt = lines.findIndex((l) => /estimated/.test(l));
+    assert.ok(skippedAt >= 0 && estimateAt > skippedAt, lines.join("\n"));
+    assert.match(lines[estimateAt] ?? "", /0 to run, \d+ skipped; estimated 0s/);
     assert.ok(seconds < 120, `found in ${seconds.toFixed(1)} s (mostly the image build)`);
   });
 

@@ -27,7 +27,7 @@ import { findGoToolchain } from "../../workloads/artifacts/goToolchain";
 import { gitState, hostFacts, versionOf } from "../hostFacts";
 import { autocannonVersion } from "../load/autocannon";
 import { probeVersion } from "../load/generator";
-import { prepareGenerators } from "../load/sweep";
+import { calibrationSeconds, generatorsToMeasure, prepareGenerators, type SweepLoadPlan } from "../load/sweep";
 import { wrkGenerator } from "../load/wrk";
 import { expandMatrix, type Selection } from "../matrix";
 import { probeKvm } from "../platforms/kvm";
@@ -35,7 +35,9 @@ import { getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
 import { readBuiltArtifacts } from "../results/queries";
 import { writeManifest } from "../results/store";
+import type { SweepEstimate } from "./estimate";
 import { type HarnessFloor, measureHarnessFloor } from "./harnessFloor";
+import { formatDuration } from "./progress";
 import type { RunnerOptions } from "./runner";
 import { trialStart } from "./trial";
 
@@ -138,6 +140,7 @@ export const NO_GENERATORS: SweepGenerators = {
 export async function prepareRun(
   plan: RunPlan,
   options: RunnerOptions,
+  estimate: SweepEstimate,
   log: (line: string) => void,
   signal: AbortSignal,
   onManifest: () => void,
@@ -153,11 +156,17 @@ export async function prepareRun(
       : [];
   const { artifactOf, records } = await prepareArtifacts(revision, todo, availability, reusable);
   // A single cell (the Pulumi lab's one command per cell) records its own failed start instead.
-  if (!options.onlyCells) await trialPlatforms(plan, artifactOf, options, log);
+  if (!options.onlyCells) await trialPlatforms(plan, artifactOf, options, estimate, log);
   const harness = options.planOnly ? undefined : { ttrFloor: await measureHarnessFloor() };
   if (harness) log(`  time-to-ready harness floor: ${harness.ttrFloor.medianMs.toFixed(2)} ms (median)`);
-  const generators =
-    existing?.generators ?? (options.planOnly ? undefined : await chooseGenerators(plan, options, log, signal));
+  // The estimate comes once the trials said which platforms run and what an instance costs, and
+  // before the generators' ceilings, whose time it counts.
+  const loadPlan = existing?.generators || options.planOnly ? undefined : generatorPlan(plan, options, log, signal);
+  const toMeasure = loadPlan ? await generatorsToMeasure(loadPlan) : [];
+  const calibrationS = loadPlan ? calibrationSeconds(loadPlan, toMeasure) : 0;
+  estimate.crossChecking(existing?.generators?.crossCheck ?? loadPlan?.crossCheck ?? null);
+  announceEstimate(plan, estimate, calibrationS, log);
+  const generators = existing?.generators ?? (loadPlan ? await prepareGenerators(loadPlan, toMeasure) : undefined);
   if (existing) {
     if (generators && !existing.generators) existing.generators = generators;
     existing.resumes.push({
@@ -195,24 +204,21 @@ export async function prepareRun(
 }
 
 /**
- * The generators and their ceilings, measured before the first cell and kept in the manifest (a
- * resume reuses them). Every load cell of the run counts, not only this invocation's: a resume of
- * one cell records ceilings for all. None when this invocation loads no cell.
+ * How the generators and their ceilings are decided, before the first cell; they are kept in the
+ * manifest (a resume reuses them). Every load cell of the run counts, not only this invocation's:
+ * a resume of one cell records ceilings for all. None when this invocation loads no cell.
  */
-async function chooseGenerators(
+function generatorPlan(
   plan: RunPlan,
   options: RunnerOptions,
   log: (line: string) => void,
   signal: AbortSignal,
-): Promise<SweepGenerators | undefined> {
+): SweepLoadPlan | undefined {
   const { profile } = plan;
-  const loadCells = plan.cells.filter(
-    (c) => c.spec.workload !== "startup" && plan.availability.get(c.spec.platform)?.ok,
-  );
-  // Measured when this invocation loads a cell: a resume with only startup cells (or none) left keeps none.
-  const loadsHere = plan.todo.some((c) => c.spec.workload !== "startup" && plan.availability.get(c.spec.platform)?.ok);
-  if (loadCells.length === 0 || !loadsHere) return undefined;
-  return prepareGenerators({
+  const loads = (c: Cell) => c.spec.workload !== "startup" && plan.availability.get(c.spec.platform)?.ok === true;
+  if (!plan.todo.some(loads)) return undefined;
+  const loadCells = plan.cells.filter(loads);
+  return {
     choice: options.generatorPreference ?? profile.generator ?? "auto",
     crossCheck: options.crossCheck ? { generator: options.crossCheck } : (profile.crossCheck ?? null),
     load: profile.load,
@@ -224,7 +230,27 @@ async function chooseGenerators(
     outDir: join(plan.runDir, "calibration"),
     signal,
     log,
-  });
+  };
+}
+
+/** The plan's count line with the estimate (the ceilings' measurement, then the cells), announced to `estimate`. */
+export function announceEstimate(
+  plan: RunPlan,
+  estimate: SweepEstimate,
+  calibrationS: number,
+  log: (line: string) => void,
+  note?: string,
+): void {
+  const runnable = plan.todo.filter((c) => plan.availability.get(c.spec.platform)?.ok);
+  const cellsS = estimate.seconds(runnable);
+  const totalS = calibrationS + cellsS;
+  const parts =
+    calibrationS > 0 ? ` (generator ceilings ${formatDuration(calibrationS)}, cells ${formatDuration(cellsS)})` : "";
+  log(
+    `  ${plan.cells.length} cells: ${plan.earlier.length} already recorded, ${runnable.length} to run, ` +
+      `${plan.todo.length - runnable.length} skipped; estimated ${formatDuration(totalS)}${parts}${note ? `, ${note}` : ""}`,
+  );
+  estimate.announce(totalS);
 }
 
 async function versionsFound(): Promise<Record<string, string | null>> {
@@ -287,6 +313,7 @@ async function trialPlatforms(
   plan: RunPlan,
   artifactOf: (runtime: Runtime, kind: string) => string | undefined,
   options: RunnerOptions,
+  estimate: SweepEstimate,
   log: (line: string) => void,
 ): Promise<void> {
   const { availability, profile } = plan;
@@ -312,6 +339,8 @@ async function trialPlatforms(
       });
       if (outcome.ok) {
         found.facts.trialTtrMs = Math.round(outcome.ttrMs * 1000) / 1000;
+        found.facts.trialInstanceS = Math.round(outcome.instanceS * 1000) / 1000;
+        estimate.measuredInstance(name, outcome.instanceS);
       } else {
         availability.set(name, { ok: false, reason: outcome.reason, facts: found.facts });
         log(`  ${name.padEnd(7)} skipped: ${outcome.reason}`);

@@ -41,6 +41,15 @@ export function progressLine(done: number, total: number, result: CellResult, re
   return `[${done}/${total}] ${result.name}: ${result.status} ${figures(result)} (${result.wallS.toFixed(1)} s) ETA ${formatDuration(remainingS)}`;
 }
 
+/** The line said when the projected total moved more than a quarter from the one last said. */
+export function revisedLine(revised: { totalS: number; wasS: number; leftS: number }): string {
+  const direction = revised.totalS > revised.wasS ? "longer" : "shorter";
+  return (
+    `  estimate revised: ${formatDuration(revised.totalS)} in all, ${formatDuration(revised.leftS)} left ` +
+    `(was ${formatDuration(revised.wasS)}: the cells run ${direction} than estimated)`
+  );
+}
+
 /** The end-of-run table: one row per cell. */
 export function summaryTable(results: readonly CellResult[]): string {
   const header = [

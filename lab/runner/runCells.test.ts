@@ -78,7 +78,7 @@ function phase(overrides: Partial<CellsPhase> & Pick<CellsPhase, "runOne">): Cel
       [standIn.name, { ok: true, facts: {} }],
     ]),
     allowEmulation: false,
-    estimate: new SweepEstimate(() => 1),
+    estimate: new SweepEstimate({ declared: () => 1 }),
     log: (line) => lines.push(line),
     signal: new AbortController().signal,
     lines,

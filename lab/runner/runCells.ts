@@ -13,7 +13,7 @@ import { getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
 import { cellRawDir, markActive, storageFault, writeCellResult } from "../results/store";
 import type { SweepEstimate } from "./estimate";
-import { progressLine } from "./progress";
+import { progressLine, revisedLine } from "./progress";
 import { CellInterrupted, skippedCell } from "./runCell";
 import type { CellSchedule } from "./schedule";
 
@@ -85,6 +85,8 @@ export async function runCells(phase: CellsPhase): Promise<CellsOutcome> {
     const pending = schedule.pending(results);
     const runnable = pending.filter((c) => availability.get(c.spec.platform)?.ok);
     log(progressLine(results.length, results.length + pending.length, result, estimate.remainingS(runnable)));
+    const revised = estimate.revised(runnable);
+    if (revised) log(revisedLine(revised));
   }
   return { results, ran, ...(stopped ? { stopped } : {}) };
 }

@@ -19,8 +19,8 @@ import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
 import { cleanLeftovers, createRunDir, storageProblem } from "../results/store";
 import { SweepEstimate } from "./estimate";
-import { describePlan, NO_GENERATORS, type PreparedRun, planRun, prepareRun } from "./prepare";
-import { formatDuration, summaryTable } from "./progress";
+import { announceEstimate, describePlan, NO_GENERATORS, type PreparedRun, planRun, prepareRun } from "./prepare";
+import { summaryTable } from "./progress";
 import { runCell } from "./runCell";
 import { type CellsOutcome, runCells, storageStopped } from "./runCells";
 import { inOrder } from "./schedule";
@@ -178,14 +178,12 @@ async function sweep(
   const plan = await planRun(options, runId, runDir);
   describePlan(plan, log);
   const estimate = new SweepEstimate();
-  const runnable = plan.todo.filter((c) => plan.availability.get(c.spec.platform)?.ok);
-  log(
-    `  ${plan.cells.length} cells: ${plan.earlier.length} already recorded, ${runnable.length} to run, ` +
-      `${plan.todo.length - runnable.length} skipped; estimated ${formatDuration(estimate.seconds(runnable))}`,
-  );
-  if (options.dryRun) return { runId, runDir, interrupted: false, results: [], ran: 0 };
+  if (options.dryRun) {
+    announceEstimate(plan, estimate, 0, log, "by the platforms' declared costs (a run tries each platform first)");
+    return { runId, runDir, interrupted: false, results: [], ran: 0 };
+  }
 
-  const prepared = await prepareRun(plan, options, log, signal, () => {
+  const prepared = await prepareRun(plan, options, estimate, log, signal, () => {
     state.manifestWritten = true;
   });
   if (options.planOnly) {

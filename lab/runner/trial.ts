@@ -25,7 +25,8 @@ export interface TrialOptions {
   timeoutMs: number;
 }
 
-export type TrialOutcome = { ok: true; ttrMs: number } | { ok: false; reason: string };
+/** `instanceS`: the whole trial, from its scripts to its stop: what one instance costs here (the ETA's measure). */
+export type TrialOutcome = { ok: true; ttrMs: number; instanceS: number } | { ok: false; reason: string };
 
 function lastLines(text: string, count = 5): string {
   return text.trim().split("\n").slice(-count).join(" | ").slice(0, 500);
@@ -34,6 +35,7 @@ function lastLines(text: string, count = 5): string {
 /** Start one instance with room to spare (1 CPU, 256 MB), wait for its first 200, stop it. */
 export async function trialStart(options: TrialOptions): Promise<TrialOutcome> {
   const { platform } = options;
+  const started = performance.now();
   mkdirSync(options.workDir, { recursive: true });
   const context = await instanceContext({
     ...options,
@@ -45,7 +47,7 @@ export async function trialStart(options: TrialOptions): Promise<TrialOutcome> {
     instance = await launchInstance(platform, context);
     const ready = await waitForInstance(instance, "/io", options.timeoutMs);
     await instance.stop();
-    return { ok: true, ttrMs: ready.elapsedMs };
+    return { ok: true, ttrMs: ready.elapsedMs, instanceS: (performance.now() - started) / 1000 };
   } catch (error) {
     const launchError = instance?.launchError();
     await instance?.cleanup();
