@@ -1,3 +1,4 @@
+import type { Workload } from "../core/model";
 import type { PaperClaim, PaperMetric } from "../core/paper/reference";
 import { describeQuery, type MeasuredValue, type MeasureQuery, type Measures } from "./measures";
 
@@ -112,7 +113,7 @@ function dockerFlat(runtime: string, workload: string, withLatency: boolean): Ch
   };
 }
 
-function nodeCrossover(workload: "io" | "compute"): Check {
+function nodeCrossover(workload: Workload): Check {
   return (x) => {
     const n = x.levels("throughputRps", "node", "nanos", workload);
     const d = x.levels("throughputRps", "node", "docker", workload);

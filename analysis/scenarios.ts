@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type CellSpec, canonicalJson } from "../core/matrix";
 import { CELL_STATUSES, type CellResult, type CellStatus, FAILED_STATUSES } from "../core/results/schema";
 import { platformNames } from "../lab/platforms/registry";
+import { workloadNames } from "../workloads/endpoints";
 import type { LoadedCell } from "./read";
 import { type Distribution, distribution, type Summary, summarize } from "./stats";
 
@@ -166,13 +167,18 @@ export function buildScenarios(cells: readonly LoadedCell[]): Scenario[] {
   return scenarios.sort(compareScenarios);
 }
 
-const WORKLOAD_ORDER = ["startup", "io", "compute"];
+/** Startup first, then the workloads in the registry's order; one this checkout lacks comes last. */
+export function workloadRank(workload: string): number {
+  const order = ["startup", ...workloadNames()];
+  const index = order.indexOf(workload);
+  return index < 0 ? order.length : index;
+}
 
 /** Report order: runtime, workload, CPUs (rich first), memory (high to low), platform. */
 export function compareScenarios(a: Scenario, b: Scenario): number {
   return (
     a.spec.runtime.localeCompare(b.spec.runtime) ||
-    WORKLOAD_ORDER.indexOf(a.spec.workload) - WORKLOAD_ORDER.indexOf(b.spec.workload) ||
+    workloadRank(a.spec.workload) - workloadRank(b.spec.workload) ||
     b.spec.cpus - a.spec.cpus ||
     b.spec.memoryMB - a.spec.memoryMB ||
     platformRank(a.spec.platform) - platformRank(b.spec.platform) ||

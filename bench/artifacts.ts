@@ -27,6 +27,8 @@ import { waitForInstance } from "../lab/ready";
 import { buildArtifacts } from "../workloads/artifacts/build";
 import { binaryRecipe, dockerOfflineRecipe } from "../workloads/artifacts/recipes";
 import { verifyContract } from "../workloads/contract";
+import { workloadNames } from "../workloads/endpoints";
+import { runtimeNames } from "../workloads/runtimes/registry";
 
 interface Target {
   runtime: Runtime;
@@ -72,7 +74,7 @@ runMain(async () => {
   const revision = loadRevision();
   const manifest = await buildArtifacts({
     revision,
-    runtimes: ["go", "node"],
+    runtimes: runtimeNames(),
     recipes: [binaryRecipe, dockerOfflineRecipe],
   });
   const find = (runtime: Runtime, kind: string) => {
@@ -96,7 +98,7 @@ runMain(async () => {
     launched.push(instance);
     return instance;
   };
-  const targets: Target[] = (["go", "node"] as const).flatMap((runtime) => {
+  const targets: Target[] = runtimeNames().flatMap((runtime) => {
     const binary = find(runtime, "binary");
     const image = find(runtime, "docker-offline");
     return [
@@ -126,26 +128,23 @@ runMain(async () => {
       for (let i = 0; i < launches; i++) ttr.push(await timeToReady(target));
 
       const instance = await target.launch(await freePort());
-      const perWorkload: Record<Workload, { rps: number; p99: number; failed: number }> = {
-        io: { rps: 0, p99: 0, failed: 0 },
-        compute: { rps: 0, p99: 0, failed: 0 },
-      };
+      const perWorkload = new Map<Workload, { rps: number; p99: number; failed: number }>();
       try {
         await waitForInstance(instance);
         const contract = await verifyContract(instance.baseUrl, target.runtime);
         if (contract.problems.length > 0)
           throw new Error(`${label} breaks the contract:\n${contract.problems.join("\n")}`);
-        for (const workload of ["io", "compute"] as const) {
+        for (const workload of workloadNames()) {
           process.stderr.write(`${label}: /${workload} ${repeats} x ${duration}s at ${connections} connections ...\n`);
           await loadOnce(`${instance.baseUrl}/${workload}`, 1, connections); // warm-up, not counted
           const runs = [];
           for (let r = 0; r < repeats; r++)
             runs.push(await loadOnce(`${instance.baseUrl}/${workload}`, duration, connections));
-          perWorkload[workload] = {
+          perWorkload.set(workload, {
             rps: median(runs.map((x) => x.rps)),
             p99: median(runs.map((x) => x.p99)),
             failed: runs.reduce((sum, x) => sum + x.failed, 0),
-          };
+          });
         }
       } finally {
         await instance.stop();
@@ -157,11 +156,11 @@ runMain(async () => {
           `${(target.sizeBytes / 1e6).toFixed(1)} MB`.padStart(9),
           `${median(ttr).toFixed(1)}`.padStart(8),
           `${quantile(ttr, 0).toFixed(1)}-${quantile(ttr, 1).toFixed(1)}`.padStart(13),
-          `${Math.round(perWorkload.io.rps)}`.padStart(8),
-          `${perWorkload.io.p99}`.padStart(6),
-          `${Math.round(perWorkload.compute.rps)}`.padStart(9),
-          `${perWorkload.compute.p99}`.padStart(6),
-          `${perWorkload.io.failed + perWorkload.compute.failed}`.padStart(6),
+          ...workloadNames().flatMap((w) => [
+            `${Math.round(perWorkload.get(w)?.rps ?? 0)}`.padStart(w.length + 5),
+            `${perWorkload.get(w)?.p99 ?? "-"}`.padStart(w.length + 4),
+          ]),
+          `${[...perWorkload.values()].reduce((sum, x) => sum + x.failed, 0)}`.padStart(6),
         ].join(" "),
       );
     }
@@ -175,10 +174,7 @@ runMain(async () => {
     "     size",
     "TTR ms",
     "  TTR min-max",
-    "  io r/s",
-    "io p99",
-    "comp r/s",
-    "c p99",
+    ...workloadNames().flatMap((w) => [`${w} r/s`.padStart(w.length + 5), `${w} p99`.padStart(w.length + 4)]),
     "failed",
   ].join(" ");
   process.stdout.write(

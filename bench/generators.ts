@@ -27,9 +27,9 @@ import { cpuListFor } from "../lab/platforms/context";
 import { freePort } from "../lab/ports";
 import { waitForReady } from "../lab/ready";
 import { buildGoBinary } from "../workloads/artifacts/goBinary";
+import { workloadNames } from "../workloads/endpoints";
 
 const TARGETS = ["responder", "go"] as const;
-const WORKLOADS = ["io", "compute"] as const;
 const usage = "usage: npm run bench:generators -- [--repeats 3] [--duration 5] [--vus 16] [--target responder,go]";
 
 interface Row {
@@ -64,7 +64,7 @@ async function againstGo(
   const rows: Row[] = [];
   try {
     for (const generator of generators) {
-      for (const workload of WORKLOADS) {
+      for (const workload of workloadNames()) {
         const row: Row = {
           generator,
           version: versions.get(generator) ?? null,
@@ -140,7 +140,7 @@ runMain(async () => {
   if (targets.includes("responder")) {
     const ceilings = await measureCeilings({
       generators,
-      workloads: WORKLOADS,
+      workloads: workloadNames(),
       appCpus: [1],
       vus: settings.vus,
       warmupS: 1,
@@ -167,7 +167,7 @@ runMain(async () => {
     r.generator,
     r.version ?? "-",
     `/${r.workload}`,
-    r.target === "go" ? "native Go app" : "responder (ceiling)",
+    r.target === "responder" ? "responder (ceiling)" : "native Go app",
     String(Math.round(median(r.samples))),
     r.samples.map((s) => Math.round(s)).join(" "),
     median(r.coresUsed).toFixed(2),

@@ -5,6 +5,14 @@ import type { Runtime, Workload } from "./model";
 /** Knob values of one cell or instance, by knob name (e.g. { cpuMode: "quota", dockerNetwork: "nat" }). */
 export type KnobValues = Readonly<Record<string, string>>;
 
+/** A setting the lab varies and records: a closed set of values and the one the paper used. */
+export interface KnobSpec {
+  values: readonly [string, ...string[]];
+  /** The paper's setting, or the lab's where the paper had none. */
+  default: string;
+  description: string;
+}
+
 /** `startup` cells launch the instance N times for time to ready; the others put load on it. */
 export type CellWorkload = Workload | "startup";
 

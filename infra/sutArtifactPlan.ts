@@ -1,7 +1,8 @@
 import type { Revision } from "../core/config/revision";
-import { RUNTIMES, type Runtime } from "../core/model";
+import type { Runtime } from "../core/model";
 import { imageTag } from "../workloads/artifacts/dockerImages";
-import { nanosBuildPlan, nanosProgram, type OpsConfig } from "../workloads/artifacts/nanos";
+import { nanosBuildPlan, type OpsConfig } from "../workloads/artifacts/nanos";
+import { allRuntimes } from "../workloads/runtimes/registry";
 
 /** Where the lab keeps its files on a system under test. */
 export const SUT_LAB_DIR = "/opt/edgelab";
@@ -19,26 +20,23 @@ export interface RuntimeArtifactPlan {
   opsConfig: OpsConfig;
 }
 
-/** What the lab builds on a SUT for one revision: the stack's published plan. */
+/** What the lab builds on a SUT for one revision: the stack's published plan (each runtime's descriptor says how). */
 export function artifactPlan(revision: Revision, labDir = SUT_LAB_DIR): RuntimeArtifactPlan[] {
-  return RUNTIMES.map((runtime) => {
-    const binary = `${labDir}/bin/edgeapp-${runtime}`;
-    const program = nanosProgram(runtime, {
-      goBinary: binary,
-      nodeBinary: `${labDir}/bin/node`,
-      nodeApp: `${labDir}/workloads/node/app.js`,
-    });
-    const nanos = nanosBuildPlan(revision, runtime, program);
-    return {
-      runtime,
-      toolchain: runtime === "go" ? `go ${revision.versions.go}` : `node ${revision.versions.node}`,
-      binary,
-      dockerImage: imageTag(runtime, "paper", revision),
-      dockerBase:
-        runtime === "go" ? `${revision.images.goBuilder} -> ${revision.images.goRuntime}` : revision.images.nodeRuntime,
-      nanosImage: nanos.imageName,
-      nanosBuildCommand: `ops ${nanos.buildArgs.join(" ")}`,
-      opsConfig: nanos.config,
-    };
+  return allRuntimes().flatMap((runtime) => {
+    const sut = runtime.onSut?.(revision, labDir);
+    if (!sut) return [];
+    const nanos = nanosBuildPlan(revision, runtime.name, sut.nanosProgram);
+    return [
+      {
+        runtime: runtime.name,
+        toolchain: sut.toolchain,
+        binary: sut.binary,
+        dockerImage: imageTag(runtime.name, "paper", revision),
+        dockerBase: sut.dockerBase,
+        nanosImage: nanos.imageName,
+        nanosBuildCommand: `ops ${nanos.buildArgs.join(" ")}`,
+        opsConfig: nanos.config,
+      },
+    ];
   });
 }

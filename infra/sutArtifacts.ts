@@ -10,8 +10,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Runtime } from "../core/model";
 import { buildDir } from "../core/paths";
-import { nodeAppScript } from "../workloads/artifacts/build";
-import { goPaperImage, type ImageSpec, nodePaperImage, writeBuildContext } from "../workloads/artifacts/dockerImages";
+import { type ImageSpec, writeBuildContext } from "../workloads/artifacts/dockerImages";
+import { getRuntime } from "../workloads/runtimes/registry";
+import { NoArtifactForm } from "../workloads/runtimes/types";
 import { sha256 } from "./bootstrap/shell";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
 import type { LabPlan } from "./stackPlan";
@@ -19,7 +20,9 @@ import { artifactsScript, paperImageSizesScript } from "./sweepScripts";
 
 /** The paper's image of a runtime: its Dockerfile and context, as the engine defines them. */
 export function paperImageSpec(plan: LabPlan, runtime: Runtime): ImageSpec {
-  return runtime === "go" ? goPaperImage(plan.revision) : nodePaperImage(plan.revision, nodeAppScript);
+  const described = getRuntime(runtime);
+  if (!described.paperImage) throw new NoArtifactForm(runtime, "docker-paper", "image in the paper");
+  return described.paperImage(plan.revision);
 }
 
 /** Where the paper build contexts are written on this machine (the Docker provider sends them). */

@@ -89,7 +89,7 @@ describe("k6/load.js", () => {
   });
 
   it("rejects bad parameters by name", () => {
-    assert.throws(() => loadScript({ WORKLOAD: "disk" }), /WORKLOAD=disk is not allowed: use io or compute/);
+    assert.throws(() => loadScript({ WORKLOAD: "../disk" }), /WORKLOAD=\.\.\/disk is not allowed: use a workload name/);
     assert.throws(() => loadScript({ VUS: "-3" }), /VUS=-3 is not allowed/);
     assert.throws(() => loadScript({ EXECUTOR: "ramping-vus" }), /EXECUTOR=ramping-vus is not allowed/);
   });

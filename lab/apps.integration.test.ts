@@ -13,12 +13,13 @@ import { run } from "../core/exec";
 import type { Runtime } from "../core/model";
 import { sh } from "../core/shell";
 import { dockerSkip } from "../core/testing/requirements";
-import { type ArtifactManifest, buildArtifacts, nodeAppScript } from "../workloads/artifacts/build";
+import { type ArtifactManifest, buildArtifacts } from "../workloads/artifacts/build";
 import { goSourceDir } from "../workloads/artifacts/goBinary";
 import { findGoToolchain } from "../workloads/artifacts/goToolchain";
 import { ensurePinnedNode } from "../workloads/artifacts/nodeRuntime";
 import { binaryRecipe, dockerOfflineRecipe } from "../workloads/artifacts/recipes";
 import { verifyContract } from "../workloads/contract";
+import { nodeAppScript } from "../workloads/node/runtime";
 import { loadRevision } from "./config/revision";
 import { adHocContext } from "./platforms/context";
 import { dockerPlatform } from "./platforms/docker";
@@ -174,9 +175,13 @@ describe("the apps, built and run", { timeout: 600_000 }, () => {
     });
   }
 
-  for (const runtime of ["go", "node"] as const) {
+  const commands: Record<string, () => string[]> = {
+    go: () => [artifact("go", "binary")],
+    node: () => [process.execPath, nodeAppScript],
+  };
+  for (const [runtime, commandOf] of Object.entries(commands)) {
     it(`${runtime} refuses a bad PORT with a clear message`, () => {
-      const [command, ...args] = runtime === "go" ? [artifact("go", "binary")] : [process.execPath, nodeAppScript];
+      const [command, ...args] = commandOf();
       const result = spawnSync(command ?? "", args, { env: { ...process.env, PORT: "80a" }, encoding: "utf8" });
       assert.equal(result.status, 2);
       assert.match(result.stderr, /PORT="80a" is not allowed: use an integer from 1 to 65535/);

@@ -1,13 +1,12 @@
 import http from "node:http";
 import net from "node:net";
-import type { Runtime } from "../core/model";
+import type { Runtime, Workload } from "../core/model";
+import { BUILTIN_PAYLOAD, getWorkload, IO_BODY, workloadNames } from "./endpoints";
 import { referenceDigest } from "./reference";
+import { getRuntime } from "./runtimes/registry";
 
 /** Must match the apps' MAX_BODY_BYTES / maxBodyBytes. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
-/** Must match the apps' built-in GET /compute payload. */
-export const BUILTIN_PAYLOAD = Buffer.from("unikernels-vs-containers:compute");
-export const IO_BODY = "ok\n";
 
 /** Deterministic pseudo-random bytes, so golden payloads are the same everywhere. */
 export function patternBytes(length: number, seed = 7): Buffer {
@@ -109,27 +108,25 @@ function infoProblems(info: AppInfo, runtime: Runtime): string[] {
   if (typeof info.version !== "string" || info.version === "") problems.push("/info has no version");
   if (!(info.cpu?.seen >= 1)) problems.push(`/info cpu.seen = ${info.cpu?.seen}`);
   if (!(info.memory?.totalBytes > 0)) problems.push(`/info memory.totalBytes = ${info.memory?.totalBytes}`);
-  if (runtime === "go" && !(Number(info.gomaxprocs) >= 1)) problems.push(`/info gomaxprocs = ${info.gomaxprocs}`);
-  if (runtime === "node" && !(Number(info.v8HeapLimitBytes) > 0)) {
-    problems.push(`/info v8HeapLimitBytes = ${info.v8HeapLimitBytes}`);
-  }
+  problems.push(...getRuntime(runtime).infoProblems(info));
   return problems;
 }
 
 /**
- * The light check run before every load: the two endpoints answer as they must and /info
- * parses. Unlike verifyContract it sends no large bodies, which could themselves exhaust a
- * 16 MB instance and turn the cell's outcome into an artefact of the check.
+ * The light check run before every load: the workloads (every registered one unless given) answer
+ * as they must and /info parses. Unlike verifyContract it sends no large bodies, which could
+ * themselves exhaust a 16 MB instance and turn the cell's outcome into an artefact of the check.
  */
-export async function quickVerify(baseUrl: string, runtime: Runtime): Promise<ContractReport> {
+export async function quickVerify(
+  baseUrl: string,
+  runtime: Runtime,
+  workloads: readonly Workload[] = workloadNames(),
+): Promise<ContractReport> {
   const problems: string[] = [];
-  const io = await request(baseUrl, "GET", "/io");
-  if (io.status !== 200 || io.body !== IO_BODY)
-    problems.push(`GET /io: status ${io.status}, body ${JSON.stringify(io.body)}`);
-  const compute = await request(baseUrl, "GET", "/compute");
-  const expected = `${referenceDigest(BUILTIN_PAYLOAD)}\n`;
-  if (compute.status !== 200 || compute.body !== expected)
-    problems.push(`GET /compute: wrong digest or status ${compute.status}`);
+  for (const workload of workloads) {
+    const problem = getWorkload(workload).check(await request(baseUrl, "GET", `/${workload}`));
+    if (problem !== null) problems.push(`GET /${workload}: ${problem}`);
+  }
   const infoReply = await request(baseUrl, "GET", "/info");
   let info: AppInfo | undefined;
   try {

@@ -1,6 +1,6 @@
 import type { PaperReference } from "../../core/paper/reference";
 import type { ArtifactSize } from "../artifactSizes";
-import type { Scenario } from "../scenarios";
+import { type Scenario, workloadRank } from "../scenarios";
 import { richFigure } from "./rich";
 import { imageSizeFigure } from "./sizes";
 import type { Figure } from "./style";
@@ -29,7 +29,8 @@ export function allFigures(
   const figures: (Figure | null)[] = [imageSizeFigure(sizes, reference), ttrFigure(scenarios, reference)];
   const load = scenarios.filter((s) => s.spec.workload !== "startup");
   const maxCpus = Math.max(0, ...load.map((s) => s.spec.cpus));
-  for (const workload of ["io", "compute"]) {
+  const workloads = [...new Set(load.map((s) => s.spec.workload))].sort((a, b) => workloadRank(a) - workloadRank(b));
+  for (const workload of workloads) {
     const richNo = RICH_NUMBERS[workload] ?? 0;
     if (maxCpus > 1) {
       const rich = load.filter((s) => s.spec.workload === workload && s.spec.cpus === maxCpus);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CrossCheckSelectionSchema } from "../load/crossCheck";
 import { EXECUTORS, GENERATOR_CHOICES } from "../load/types";
-import { RUNTIMES, WORKLOADS } from "../model";
+import { RuntimeNameSchema, WorkloadNameSchema } from "../model";
 
 const int = (min: number, max: number, what: string) =>
   z
@@ -24,8 +24,9 @@ export const ResourcesSchema = z
   .object({
     cpus: int(1, 256, "CPUs"),
     memoryMB: int(8, 1_048_576, "MB"),
-    runtimes: uniqueList(z.enum(RUNTIMES)).optional(),
-    workloads: uniqueList(z.enum([...WORKLOADS, "startup"])).optional(),
+    runtimes: uniqueList(RuntimeNameSchema).optional(),
+    /** The profile's workloads and "startup" (time to ready). */
+    workloads: uniqueList(WorkloadNameSchema).optional(),
     /** Whether the profile's knob variants run at this level too (default true): where a knob cannot matter, save the time. */
     knobVariants: z.boolean().optional(),
   })
@@ -52,7 +53,7 @@ export const LoadSettingsSchema = z
 
 /**
  * Knob values by name. Which knobs exist, and which platforms, is the platform registry's to say
- * (lab/config/checked.ts checks a profile against it before a run); here only their shape is
+ * (lab/config/profile.ts checks a profile against it before a run); here only their shape is
  * checked, so a results folder written with a platform this checkout lacks still reads.
  */
 export const KnobsSchema = z.record(z.string(), z.string());
@@ -66,9 +67,10 @@ const PlatformNameSchema = z
 export const ProfileSchema = z
   .object({
     description: z.string().min(1),
-    runtimes: uniqueList(z.enum(RUNTIMES)),
+    runtimes: uniqueList(RuntimeNameSchema),
     platforms: uniqueList(PlatformNameSchema),
-    workloads: uniqueList(z.enum(WORKLOADS)),
+    /** The load cells' workloads; time to ready is `ttr` ("startup" is no workload here). */
+    workloads: uniqueList(WorkloadNameSchema.refine((w) => w !== "startup", "startup is not a load: set ttr.launches")),
     resources: uniqueList(ResourcesSchema),
     repetitions: int(1, 100, "repetitions"),
     load: LoadSettingsSchema,
@@ -93,7 +95,7 @@ export const ProfileSchema = z
     /** The load generator: k6, wrk, autocannon, or auto (the highest ceiling measured here). Default auto. */
     generator: z.enum(GENERATOR_CHOICES).optional(),
     /** Cells also loaded by a second generator, right after the first, to compare the two. */
-    crossCheck: CrossCheckSelectionSchema.extend({ runtimes: uniqueList(z.enum(RUNTIMES)).optional() }).optional(),
+    crossCheck: CrossCheckSelectionSchema.extend({ runtimes: uniqueList(RuntimeNameSchema).optional() }).optional(),
   })
   .strict();
 

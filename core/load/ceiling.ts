@@ -4,13 +4,14 @@
  * generator as much as the app. Kept in the run's manifest.
  */
 import { z } from "zod";
+import { WorkloadNameSchema } from "../model";
 import { GENERATORS, type GeneratorName } from "./types";
 
 export const CeilingSchema = z
   .object({
     generator: z.enum(GENERATORS),
     version: z.string().nullable(),
-    workload: z.enum(["io", "compute"]),
+    workload: WorkloadNameSchema,
     /** The cores the generator had (those beside the app in the cells), as a taskset list. */
     cpuList: z.string().nullable(),
     cores: z.number().int().positive(),

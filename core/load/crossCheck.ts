@@ -4,6 +4,7 @@
  * generator-bound says one of them measures something else (its own limits, its timing model).
  */
 import { z } from "zod";
+import { WorkloadNameSchema } from "../model";
 import { GENERATORS } from "./types";
 
 /** Above this relative gap between the two ok throughputs a cross-check disagrees. */
@@ -16,10 +17,7 @@ export const CrossCheckSelectionSchema = z
     /** Limit to these values; an absent field selects every value. */
     runtimes: z.array(z.string()).min(1).optional(),
     platforms: z.array(z.string()).min(1).optional(),
-    workloads: z
-      .array(z.enum(["io", "compute"]))
-      .min(1)
-      .optional(),
+    workloads: z.array(WorkloadNameSchema).min(1).optional(),
     memoryMB: z.array(z.number().int().positive()).min(1).optional(),
   })
   .strict();
@@ -30,12 +28,12 @@ export function selectsCell(
   selection: CrossCheckSelection,
   cell: { runtime: string; platform: string; workload: string; memoryMB: number },
 ): boolean {
-  if (cell.workload !== "io" && cell.workload !== "compute") return false;
+  if (cell.workload === "startup") return false;
   const allows = <T>(values: readonly T[] | undefined, value: T) => values === undefined || values.includes(value);
   return (
     allows(selection.runtimes, cell.runtime) &&
     allows(selection.platforms, cell.platform) &&
-    allows(selection.workloads, cell.workload as "io" | "compute") &&
+    allows(selection.workloads, cell.workload) &&
     allows(selection.memoryMB, cell.memoryMB)
   );
 }

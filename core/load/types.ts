@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Workload, WorkloadNameSchema } from "../model";
 
 /** How the generator applies load: closed (fixed connections) or open (fixed arrival rate). */
 export const EXECUTORS = ["constant-vus", "constant-arrival-rate"] as const;
@@ -14,7 +15,7 @@ export type GeneratorChoice = (typeof GENERATOR_CHOICES)[number];
 export interface LoadSpec {
   /** Base URL of the instance, e.g. http://127.0.0.1:41234 (the workload path is appended). */
   baseUrl: string;
-  workload: "io" | "compute";
+  workload: Workload;
   executor: Executor;
   /** Connections (k6: VUs). */
   vus: number;
@@ -52,7 +53,7 @@ export const LoadSummarySchema = z
     generator: z.enum(GENERATORS),
     generatorVersion: z.string().nullable(),
     url: z.string(),
-    workload: z.enum(["io", "compute"]),
+    workload: WorkloadNameSchema,
     executor: z.enum(EXECUTORS),
     vus: z.number().int().positive(),
     rate: z.number().positive().nullable(),

@@ -3,7 +3,7 @@ import { LoadSettingsSchema, ProfileSchema } from "../config/profile";
 import { RevisionSchema } from "../config/revision";
 import { CrossCheckRecordSchema, GeneratorRecordSchema, SweepGeneratorsSchema } from "../load/record";
 import { GENERATOR_CHOICES, LoadSummarySchema } from "../load/types";
-import { RUNTIMES, WORKLOADS } from "../model";
+import { RuntimeNameSchema, WorkloadNameSchema } from "../model";
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -30,10 +30,11 @@ export const CELL_FLAGS = [
 export const CellSpecSchema = z
   .object({
     revision: z.string(),
-    runtime: z.enum(RUNTIMES),
+    runtime: RuntimeNameSchema,
     /** A platform's name; a results folder stays readable after a platform leaves the registry. */
     platform: z.string().regex(/^[a-z][a-z0-9-]*$/),
-    workload: z.enum([...WORKLOADS, "startup"]),
+    /** A workload, or "startup" (time to ready). */
+    workload: WorkloadNameSchema,
     cpus: z.number().int().positive(),
     memoryMB: z.number().int().positive(),
     knobs: z.record(z.string(), z.string()),
@@ -50,7 +51,7 @@ export const CellSpecSchema = z
 const LimitRecord = z.object({ requested: z.number(), enforced: z.boolean(), how: z.string() }).strict();
 
 export const AppInfoSchema = z.object({
-  runtime: z.enum(RUNTIMES),
+  runtime: RuntimeNameSchema,
   version: z.string(),
   pid: z.number(),
   uptimeMs: z.number(),

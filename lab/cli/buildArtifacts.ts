@@ -1,7 +1,7 @@
 import { parseFlags, parseList, runMain } from "../../core/cli/args";
 import { DEFAULT_REVISION_ID } from "../../core/config/revision";
-import { RUNTIMES } from "../../core/model";
 import { buildArtifacts } from "../../workloads/artifacts/build";
+import { runtimeNames } from "../../workloads/runtimes/registry";
 import { loadRevision } from "../config/revision";
 import { allPlatforms, artifactRecipes, recipesOf } from "../platforms/registry";
 
@@ -39,7 +39,7 @@ runMain(async () => {
   );
   const manifest = await buildArtifacts({
     revision: loadRevision(values.revision),
-    runtimes: parseList("runtime", values.runtime, RUNTIMES),
+    runtimes: parseList("runtime", values.runtime, runtimeNames()),
     recipes: recipesOf(kinds),
     log: (line) => process.stdout.write(`${line}\n`),
   });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { median } from "simple-statistics";
 import type { Ceiling } from "../../core/load/ceiling";
 import { GENERATOR_BOUND_FRACTION, GENERATORS, type GeneratorName, type LoadSpec } from "../../core/load/types";
+import type { Workload } from "../../core/model";
 import { cpuListFor } from "../platforms/context";
 import { coresBesideApp, type GeneratorCores } from "./cores";
 import { probeVersion, runLoad } from "./generator";
@@ -17,7 +18,7 @@ import { startResponder } from "./responder";
 
 export interface CalibrationPlan {
   generators: readonly GeneratorName[];
-  workloads: readonly ("io" | "compute")[];
+  workloads: readonly Workload[];
   /** The CPUs the apps get in the cells (one ceiling per distinct value). */
   appCpus: readonly number[];
   vus: number;
@@ -53,7 +54,7 @@ export async function installedGenerators(
 
 async function measureOne(
   generator: GeneratorName,
-  workload: "io" | "compute",
+  workload: Workload,
   cores: GeneratorCores,
   baseUrl: string,
   plan: CalibrationPlan,

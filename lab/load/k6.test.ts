@@ -78,7 +78,10 @@ describe("validateLoadSpec", () => {
     rejects({ durationS: Number.NaN }, /durationS = NaN is not allowed: use a whole number of 1 or more/);
     rejects({ warmupS: -1 }, /warmupS = -1 is not allowed: use a whole number of 0 or more/);
     rejects({ requestTimeoutS: 0.5 }, /requestTimeoutS = 0.5 is not allowed: use a number of seconds of 1 or more/);
-    rejects({ workload: "disk" as LoadSpec["workload"] }, /workload = "disk" is not allowed: use io or compute/);
+    rejects(
+      { workload: "../disk" },
+      /workload = "\.\.\/disk" is not allowed: use a workload name such as io or compute/,
+    );
     rejects(
       { executor: "ramping-vus" as LoadSpec["executor"] },
       /executor = "ramping-vus" is not allowed: use constant-vus or constant-arrival-rate/,

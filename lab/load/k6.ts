@@ -7,7 +7,9 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, parseOrThrow } from "../../core/config/errors";
 import { EXECUTORS, type LoadSpec, type LoadSummary, LoadSummarySchema } from "../../core/load/types";
+import { MODEL_NAME } from "../../core/model";
 import { sh } from "../../core/shell";
+import { workloadNames } from "../../workloads/endpoints";
 import type { CapturedOutput, LoadGenerator } from "./plugin";
 
 function describeValue(value: unknown): string {
@@ -27,8 +29,6 @@ export class LoadSpecError extends Error {
     this.name = "LoadSpecError";
   }
 }
-
-const WORKLOADS = ["io", "compute"] as const;
 
 function wholeNumber(spec: LoadSpec, field: "vus" | "rate" | "durationS" | "warmupS" | "threads", min: 0 | 1): void {
   const value = spec[field];
@@ -53,8 +53,10 @@ export function validateLoadSpec(spec: LoadSpec): void {
       "an http(s) URL with no trailing slash, e.g. http://127.0.0.1:8080",
     );
   }
-  if (!(WORKLOADS as readonly string[]).includes(spec.workload)) {
-    throw new LoadSpecError("workload", spec.workload, WORKLOADS.join(" or "));
+  // Which workloads exist is checked with the profile (workloads/endpoints.ts); a generator's own
+  // process (autocannon's CLI, k6 on the load host) knows only that the name is a path segment.
+  if (typeof spec.workload !== "string" || !MODEL_NAME.test(spec.workload)) {
+    throw new LoadSpecError("workload", spec.workload, `a workload name such as ${workloadNames().join(" or ")}`);
   }
   if (!(EXECUTORS as readonly string[]).includes(spec.executor)) {
     throw new LoadSpecError("executor", spec.executor, EXECUTORS.join(" or "));

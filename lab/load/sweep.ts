@@ -10,6 +10,7 @@ import { ceilingFor, highestCeiling } from "../../core/load/ceiling";
 import { type CrossCheckSelection, compareThroughputs, selectsCell } from "../../core/load/crossCheck";
 import type { CrossCheckRecord, GeneratorRecord, SweepGenerators } from "../../core/load/record";
 import type { GeneratorChoice, GeneratorName, LoadRun, LoadSpec, LoadSummary } from "../../core/load/types";
+import type { Workload } from "../../core/model";
 import { installedGenerators, measureCeilings } from "./calibrate";
 import { coresBesideApp, generatorBoundReasons } from "./cores";
 import { runLoad } from "./generator";
@@ -26,7 +27,7 @@ export interface SweepLoadPlan {
   crossCheck: CrossCheckSelection | null;
   /** The load settings of the profile and what its load cells hold. */
   load: { vus: number; warmupS: number; durationS: number; requestTimeoutS: number };
-  workloads: readonly ("io" | "compute")[];
+  workloads: readonly Workload[];
   appCpus: readonly number[];
   /** Load runs on another host (the two-host lab): the ceilings are measured from there. */
   remote?: { loadHost: RemoteLoadHost; bindAddress: string };

@@ -14,7 +14,7 @@
 import { z } from "zod";
 import { ConfigError, parseOrThrow } from "../../core/config/errors";
 import type { LoadSpec, LoadSummary } from "../../core/load/types";
-import { BUILTIN_PAYLOAD } from "../../workloads/contract";
+import { getWorkload } from "../../workloads/endpoints";
 import { LoadSpecError, validateLoadSpec } from "./k6";
 import type { CapturedOutput, CommandTarget, GeneratorCommands, LoadGenerator } from "./plugin";
 
@@ -65,9 +65,10 @@ export function wrkThreads(spec: LoadSpec, cores: number): number {
 
 function wrkRun(spec: LoadSpec, target: CommandTarget, seconds: number, summaryPath: string | null): string[] {
   const env = [`LAB_WRK_SUMMARY=${summaryPath ?? ""}`];
-  // The apps hash a POST body exactly as GET /compute hashes its built-in one: the same work as the
-  // other generators' GET, sent the way the paper's Lua script sent it.
-  if (spec.workload === "compute") env.push("LAB_WRK_METHOD=POST", `LAB_WRK_BODY=${BUILTIN_PAYLOAD.toString()}`);
+  // A workload the paper's Lua script sent otherwise than as a GET (compute: a POST of the payload
+  // the apps' GET hashes, the same work) is sent so here too.
+  const request = getWorkload(spec.workload).wrkRequest;
+  if (request) env.push(`LAB_WRK_METHOD=${request.method}`, `LAB_WRK_BODY=${request.body}`);
   return [
     "env",
     ...env,

@@ -1,4 +1,4 @@
-import type { KnobValues } from "../../core/matrix";
+import type { KnobSpec, KnobValues } from "../../core/matrix";
 import type { Runtime } from "../../core/model";
 import type { ArtifactRecipe } from "../../workloads/artifacts/build";
 import type { SharedKnobName } from "./knobs";
@@ -7,13 +7,7 @@ import type { SharedKnobName } from "./knobs";
 export const CPU_MODES = ["quota", "pinned"] as const;
 export type CpuMode = (typeof CPU_MODES)[number];
 
-/** A setting the lab varies and records: a closed set of values and the one the paper used. */
-export interface KnobSpec {
-  values: readonly [string, ...string[]];
-  /** The paper's setting, or the lab's where the paper had none. */
-  default: string;
-  description: string;
-}
+export type { KnobSpec };
 
 /**
  * Where a platform sits in the lab's 2 x 2 (DESIGN.md section 2), so the report and the analysis

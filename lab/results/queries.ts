@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../../core/config/errors";
 import type { Cell } from "../../core/matrix";
-import { RUNTIMES } from "../../core/model";
+import { RuntimeNameSchema } from "../../core/model";
 import { portableArtifactRef } from "../../core/results/artifactRefs";
 import {
   CELLS_DIR,
@@ -70,7 +70,7 @@ const ArtifactManifestSchema = z.object({
   revision: z.string(),
   artifacts: z.array(
     z.object({
-      runtime: z.enum(RUNTIMES),
+      runtime: RuntimeNameSchema,
       kind: z.string(),
       status: z.enum(["built", "inputs-only"]),
       ref: z.string(),

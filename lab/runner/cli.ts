@@ -12,9 +12,10 @@ import {
 import { DEFAULT_REVISION_ID } from "../../core/config/revision";
 import { GENERATOR_CHOICES, GENERATORS, type GeneratorChoice, type GeneratorName } from "../../core/load/types";
 import type { CellWorkload } from "../../core/matrix";
-import { RUNTIMES, WORKLOADS } from "../../core/model";
 import { repoRoot } from "../../core/paths";
 import { checkRunId } from "../../core/results/runId";
+import { workloadNames } from "../../workloads/endpoints";
+import { runtimeNames } from "../../workloads/runtimes/registry";
 import { loadRevision } from "../config/revision";
 import { platformNames } from "../platforms/registry";
 import { type ReportAfterRun, reportWithAnalysis } from "./afterRun";
@@ -25,9 +26,9 @@ const usage = `usage: npm run lab -- [options]
        npm run lab -- QUERY [flags]   (see below)
   --profile NAME        a profile of the revision (default quick; the paper's design is "paper")
   --revision ID|FILE    revision file (default ${DEFAULT_REVISION_ID})
-  --runtime LIST        ${RUNTIMES.join(",")}
+  --runtime LIST        ${runtimeNames().join(",")}
   --platform LIST       ${platformNames().join(",")}
-  --workload LIST       ${[...WORKLOADS, "startup"].join(",")}
+  --workload LIST       ${[...workloadNames(), "startup"].join(",")}
   --memory LIST         memory levels in MB to keep, e.g. 256,128
   --generator NAME      ${GENERATOR_CHOICES.join(", ")} (default: the profile's, else auto =
                         the highest ceiling measured here before the sweep)
@@ -179,10 +180,10 @@ export async function main(
             revision: loadRevision(values.revision ?? DEFAULT_REVISION_ID),
             profileName: values.profile ?? "quick",
             selection: {
-              runtimes: values.runtime ? parseList("runtime", values.runtime, RUNTIMES) : undefined,
+              runtimes: values.runtime ? parseList("runtime", values.runtime, runtimeNames()) : undefined,
               platforms: values.platform ? parseList("platform", values.platform, platformNames()) : undefined,
               workloads: values.workload
-                ? parseList<CellWorkload>("workload", values.workload, [...WORKLOADS, "startup"])
+                ? parseList<CellWorkload>("workload", values.workload, [...workloadNames(), "startup"])
                 : undefined,
               memoryMB: memoryList(values.memory),
             },

@@ -222,7 +222,7 @@ function generatorPlan(
     choice: options.generatorPreference ?? profile.generator ?? "auto",
     crossCheck: options.crossCheck ? { generator: options.crossCheck } : (profile.crossCheck ?? null),
     load: profile.load,
-    workloads: [...new Set(loadCells.map((c) => c.spec.workload as "io" | "compute"))],
+    workloads: [...new Set(loadCells.map((c) => c.spec.workload))],
     appCpus: [...new Set(loadCells.map((c) => c.spec.cpus))],
     ...(options.loadHost
       ? { remote: { loadHost: options.loadHost, bindAddress: options.bindAddress ?? "127.0.0.1" } }

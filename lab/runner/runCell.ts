@@ -336,7 +336,10 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     }
     let check: Awaited<ReturnType<typeof quickVerify>>;
     try {
-      check = await ws.phases.time("check", () => quickVerify(instance.baseUrl, ctx.cell.spec.runtime));
+      // The endpoint this cell loads answers as it must (its workload's check), and /info parses.
+      check = await ws.phases.time("check", () =>
+        quickVerify(instance.baseUrl, ctx.cell.spec.runtime, [ctx.cell.spec.workload]),
+      );
     } catch (error) {
       // The instance went away during the check (a sandbox OOM-killed by its first /compute does).
       if (ctx.signal.aborted) throw new CellInterrupted("interrupted");

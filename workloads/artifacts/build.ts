@@ -2,14 +2,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Revision } from "../../core/config/revision";
 import type { Runtime } from "../../core/model";
-import { buildDir, repoRoot } from "../../core/paths";
-import { goPaperImage, nodePaperImage, writeBuildContext } from "./dockerImages";
-import { buildGoBinary, type GoBinary } from "./goBinary";
-import { ensurePinnedNode, type PinnedNode } from "./nodeRuntime";
-import { buildNodeSea, type NodeSea } from "./nodeSea";
+import { buildDir } from "../../core/paths";
+import { getRuntime } from "../runtimes/registry";
+import { writeBuildContext } from "./dockerImages";
 import type { ArtifactSize } from "./sizes";
-
-export const nodeAppScript = join(repoRoot, "workloads", "node", "app.js");
 
 /** A name for what a recipe makes ("binary", "docker-offline", "nanos", ...): the recipe's own. */
 export type ArtifactKind = string;
@@ -31,18 +27,16 @@ export interface ArtifactRecord {
 /** What a recipe returns; the builder adds runtime, kind and the build time. */
 export type BuiltArtifact = Omit<ArtifactRecord, "runtime" | "kind" | "buildMs">;
 
-/**
- * What every recipe may start from, made at most once per build however many recipes ask:
- * the static Go app, the pinned official Node binary, and its single executable.
- */
+/** What every recipe builds from: the revision, the output folder and one build per piece. */
 export interface BuildInputs {
   revision: Revision;
   /** build/artifacts/<revision id> unless the caller chose another folder. */
   outDir: string;
-  nodeApp: string;
-  goBinary(): Promise<GoBinary>;
-  pinnedNode(): Promise<PinnedNode>;
-  nodeSea(): Promise<NodeSea>;
+  /**
+   * `make()`'s result, made at most once per build however many recipes ask for `key` (the
+   * static Go app, the pinned official Node binary, its single executable).
+   */
+  once<T>(key: string, make: () => Promise<T>): Promise<T>;
 }
 
 /** How one kind of artifact is made for a runtime. A platform names the recipe of what it runs. */
@@ -78,19 +72,13 @@ export function artifactsDir(revision: Revision): string {
   return join(buildDir, "artifacts", revision.id);
 }
 
-function memo<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () => {
-    made ??= make();
-    return made;
-  };
-}
-
 export function buildInputs(revision: Revision, outDir: string): BuildInputs {
-  const goBinary = memo(() => buildGoBinary(join(outDir, "bin")));
-  const pinnedNode = memo(() => ensurePinnedNode(revision));
-  const nodeSea = memo(async () => buildNodeSea(await pinnedNode(), nodeAppScript, join(outDir, "bin")));
-  return { revision, outDir, nodeApp: nodeAppScript, goBinary, pinnedNode, nodeSea };
+  const made = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+    if (!made.has(key)) made.set(key, make());
+    return made.get(key) as Promise<T>;
+  };
+  return { revision, outDir, once };
 }
 
 /**
@@ -116,8 +104,8 @@ export async function buildArtifacts(options: BuildOptions): Promise<ArtifactMan
     }
     // The paper's own Dockerfiles: the context is always written (the Pulumi program ships it to
     // the SUT); building the image needs a registry, so only the docker-paper recipe builds it.
-    const paperSpec = runtime === "go" ? goPaperImage(revision) : nodePaperImage(revision, nodeAppScript);
-    writeBuildContext(paperSpec, join(outDir, "docker", `${runtime}-paper`));
+    const paperSpec = getRuntime(runtime).paperImage?.(revision);
+    if (paperSpec) writeBuildContext(paperSpec, join(outDir, "docker", `${runtime}-paper`));
   }
   const manifest: ArtifactManifest = { revision: revision.id, createdAt: new Date().toISOString(), artifacts: records };
   writeFileSync(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);

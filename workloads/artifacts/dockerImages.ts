@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Revision } from "../../core/config/revision";
 import { run } from "../../core/exec";
 import { APP_PORT, type Runtime } from "../../core/model";
-import { goSourceDir } from "./goBinary";
+import type { AppTree } from "../runtimes/types";
 
 /**
  * `paper`: built as the paper built them, from registry base images (real hosts).
@@ -31,91 +31,30 @@ export function imageTag(runtime: Runtime, flavor: ImageFlavor, revision: Revisi
   return `edgelab-${runtime}:${revision.id}-${flavor}`;
 }
 
-function labels(runtime: Runtime, flavor: ImageFlavor, revision: Revision): string {
+/** The labels every lab image carries. */
+export function imageLabels(runtime: Runtime, flavor: ImageFlavor, revision: Revision): string {
   return `LABEL org.opencontainers.image.title="edgelab-${runtime}" lab.revision="${revision.id}" lab.flavor="${flavor}"`;
 }
 
-/** Section IV-A: golang:1.22-alpine as the builder, scratch as the base. */
-export function goPaperImage(revision: Revision): ImageSpec {
-  const dockerfile = `# Built as in the paper (section IV-A): ${revision.images.goBuilder} builder, ${revision.images.goRuntime} runtime.
-FROM ${revision.images.goBuilder} AS build
-WORKDIR /src
-COPY go.mod ./
-COPY *.go ./
-RUN CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags="-s -w" -o /edgeapp-go .
-
-FROM ${revision.images.goRuntime}
-${labels("go", "paper", revision)}
-COPY --from=build /edgeapp-go /edgeapp-go
-ENV PORT=${APP_PORT}
-EXPOSE ${APP_PORT}
-ENTRYPOINT ["/edgeapp-go"]
-`;
-  return {
-    runtime: "go",
-    flavor: "paper",
-    tag: imageTag("go", "paper", revision),
-    dockerfile,
-    context: ["go.mod", "main.go", "info.go"].map((f) => ({ dest: f, source: join(goSourceDir, f) })),
-  };
-}
-
-/** Section IV-A: the app on the official Alpine Node image, pinned to the revision's Node. */
-export function nodePaperImage(revision: Revision, appScript: string): ImageSpec {
-  const dockerfile = `# Built as in the paper (section IV-A): the app on ${revision.images.nodeRuntime}.
-FROM ${revision.images.nodeRuntime}
-${labels("node", "paper", revision)}
-WORKDIR /app
-COPY app.js ./
-ENV PORT=${APP_PORT}
-EXPOSE ${APP_PORT}
-# node as PID 1 directly: the app handles SIGTERM itself, so docker stop is prompt.
-ENTRYPOINT ["node", "/app/app.js"]
-`;
-  return {
-    runtime: "node",
-    flavor: "paper",
-    tag: imageTag("node", "paper", revision),
-    dockerfile,
-    context: [{ dest: "app.js", source: appScript }],
-  };
-}
-
-/** The locally built static Go binary, alone in a scratch image. */
-export function goOfflineImage(revision: Revision, goBinary: string): ImageSpec {
-  const dockerfile = `# Offline: the static binary built on this machine, nothing else.
+/**
+ * The app alone, from scratch: the root filesystem its runtime laid out from artifacts built on
+ * this machine (the static Go binary; the pinned Node, exactly the libraries it loads and app.js).
+ */
+export function offlineImage(revision: Revision, runtime: Runtime, tree: AppTree): ImageSpec {
+  const dockerfile = `# Offline: the app's root filesystem built on this machine, nothing else.
 FROM scratch
-${labels("go", "offline", revision)}
-COPY edgeapp-go /edgeapp-go
-ENV PORT=${APP_PORT}
-EXPOSE ${APP_PORT}
-ENTRYPOINT ["/edgeapp-go"]
-`;
-  return {
-    runtime: "go",
-    flavor: "offline",
-    tag: imageTag("go", "offline", revision),
-    dockerfile,
-    context: [{ dest: "edgeapp-go", source: goBinary }],
-  };
-}
-
-/** The pinned Node binary, its shared libraries and the app: a rootfs assembled by rootfs.ts. */
-export function nodeOfflineImage(revision: Revision, rootfsDir: string, entrypoint: readonly string[]): ImageSpec {
-  const dockerfile = `# Offline: the pinned Node binary, exactly the shared libraries it loads, and the app.
-FROM scratch
-${labels("node", "offline", revision)}
+${imageLabels(runtime, "offline", revision)}
 COPY rootfs/ /
 ENV PORT=${APP_PORT}
 EXPOSE ${APP_PORT}
-ENTRYPOINT ${JSON.stringify(entrypoint)}
+ENTRYPOINT ${JSON.stringify(tree.command)}
 `;
   return {
-    runtime: "node",
+    runtime,
     flavor: "offline",
-    tag: imageTag("node", "offline", revision),
+    tag: imageTag(runtime, "offline", revision),
     dockerfile,
-    context: [{ dest: "rootfs", source: rootfsDir }],
+    context: [{ dest: "rootfs", source: tree.dir }],
   };
 }
 

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { readRevision } from "../../core/config/revision";
 import { goSkip } from "../../core/testing/requirements";
+import { getRuntime } from "../runtimes/registry";
 import { buildInputs } from "./build";
 import { assertElfHeadersInFirstPage, NANOS_ELF_FIRST_PAGE, readElfProgramHeaders } from "./elf";
-import { nanosProgram } from "./nanos";
 
 const inputs = buildInputs(readRevision(), mkdtempSync(join(tmpdir(), "elf-it-")));
 
@@ -19,20 +19,16 @@ describe("the programs the Nanos recipe packs", { timeout: 600_000 }, () => {
   it("the static Go app and the official node binary have their headers in the first page", async (t) => {
     const skip = await goSkip();
     if (skip) return t.skip(skip);
-    const paths = {
-      goBinary: (await inputs.goBinary()).path,
-      nodeBinary: (await inputs.pinnedNode()).path,
-      nodeApp: inputs.nodeApp,
-    };
-    for (const runtime of ["go", "node"] as const) {
-      const program = nanosProgram(runtime, paths);
+    for (const runtime of ["go", "node"]) {
+      const program = await getRuntime(runtime).nanosProgram?.(inputs);
+      if (!program) throw new Error(`${runtime} has no Nanos program`);
       assert.doesNotThrow(() => assertElfHeadersInFirstPage(program.path), `${runtime}: ${program.path}`);
       assert.ok(readElfProgramHeaders(program.path).end <= NANOS_ELF_FIRST_PAGE);
     }
   });
 
   it("the Node single executable does not, so it is never handed to ops", async () => {
-    const sea = await inputs.nodeSea();
+    const sea = await getRuntime("node").executable(inputs);
     const headers = readElfProgramHeaders(sea.path);
     assert.ok(headers.offset > 1_000_000, `postject moved the headers to byte ${headers.offset}`);
     assert.throws(() => assertElfHeadersInFirstPage(sea.path), /Nanos cannot load it/);

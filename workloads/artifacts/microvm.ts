@@ -9,10 +9,11 @@ import { gzipSync } from "node:zlib";
 import { run } from "../../core/exec";
 import type { Runtime } from "../../core/model";
 import { buildDir } from "../../core/paths";
+import { getRuntime } from "../runtimes/registry";
+import { NoArtifactForm } from "../runtimes/types";
 import type { ArtifactRecipe, BuildInputs, BuiltArtifact } from "./build";
 import { ensureKernel, type KernelBuild } from "./microvm/kernel";
 import { type NewcEntry, parentDirs, writeNewc } from "./microvm/newc";
-import { assembleNodeRootfs } from "./rootfs";
 import { measureArtifactSize } from "./sizes";
 
 /** Where the kernel .deb is unpacked once and reused (`build/` is the lab's build folder). */
@@ -82,36 +83,27 @@ export function initramfsEntries(
   ];
 }
 
-/** The app for one runtime: the static Go binary, or the pinned node with app.js and exactly its libraries. */
+/** The app for one runtime: its root filesystem (the runtime's descriptor says what is in it), held in guest RAM. */
 export async function guestApp(
   runtime: Runtime,
   inputs: BuildInputs,
   stagingDir: string,
 ): Promise<{ app: GuestApp; builtWith: Record<string, string>; notes: string[] }> {
-  if (runtime === "go") {
-    const bin = await inputs.goBinary();
-    return {
-      app: { files: [{ path: "app/edgeapp-go", source: bin.path, mode: 0o755 }], command: ["/app/edgeapp-go"] },
-      builtWith: { go: bin.goVersion },
-      notes: [],
-    };
-  }
-  const node = await inputs.pinnedNode();
-  const rootfs = await assembleNodeRootfs(node.path, inputs.nodeApp, stagingDir);
+  const described = getRuntime(runtime);
+  if (!described.rootfs) throw new NoArtifactForm(runtime, "microvm", "root filesystem form");
+  const { tree, builtWith, notes } = await described.rootfs(inputs, stagingDir);
   return {
     app: {
-      files: rootfs.files.map((f) => ({
-        path: f.path,
-        source: join(rootfs.dir, f.path),
+      files: tree.files.map((path) => ({
+        path,
+        source: join(tree.dir, path),
         // The loader must be executable (the kernel opens PT_INTERP for exec); keep every mode.
-        mode: statSync(join(rootfs.dir, f.path)).mode & 0o7777,
+        mode: statSync(join(tree.dir, path)).mode & 0o7777,
       })),
-      command: rootfs.entrypoint,
+      command: tree.command,
     },
-    builtWith: { node: node.version },
-    notes: [
-      `node ${node.version} and ${rootfs.files.length - 2} shared libraries from this machine, held in guest RAM (initramfs)`,
-    ],
+    builtWith,
+    notes: notes.map((note) => `${note}, held in guest RAM (initramfs)`),
   };
 }
 

@@ -8,7 +8,6 @@ import { run } from "../../core/exec";
 import { shellcheckSkip } from "../../core/testing/requirements";
 import {
   nanosBuildPlan,
-  nanosProgram,
   OPS_CONFIG_KEYS,
   OPS_RUN_CONFIG_KEYS,
   opsConfig,
@@ -87,7 +86,8 @@ describe("ops build commands", () => {
     const dir = mkdtempSync(join(tmpdir(), "nanos-"));
     const app = join(dir, "app.js");
     writeFileSync(app, "// the app\n");
-    const program = nanosProgram("node", { goBinary: "", nodeBinary: "/lab/bin/edge node", nodeApp: app });
+    // What the Node runtime packs (workloads/node/runtime.ts), at a path that needs quoting.
+    const program = { path: "/lab/bin/edge node", args: ["app.js"], files: [app] };
     const inputs = writeNanosInputs(nanosBuildPlan(revision, "node", program), join(dir, "build"));
     const script = readFileSync(inputs.buildScript, "utf8");
     assert.match(

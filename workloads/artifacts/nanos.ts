@@ -181,20 +181,6 @@ export function parseOpsBuildOutput(output: string): string | undefined {
   return /Bootable image file:\s*(\S+)/.exec(output)?.[1];
 }
 
-/**
- * What ops packs for a runtime. Node runs as the official `node` binary with app.js as its
- * argument, never as the single executable: Nanos 0.1.54 looks for a program's headers in its
- * first 4 KiB only, and postject moves the SEA's about 52 MB in (see ./elf.ts).
- */
-export function nanosProgram(
-  runtime: Runtime,
-  paths: { goBinary: string; nodeBinary: string; nodeApp: string },
-): NanosProgram {
-  return runtime === "go"
-    ? { path: paths.goBinary, args: [], files: [] }
-    : { path: paths.nodeBinary, args: [basename(paths.nodeApp)], files: [paths.nodeApp] };
-}
-
 export interface NanosBuildPlan {
   runtime: Runtime;
   /** The ELF ops packs (the static Go binary, or the official node binary), its args and files. */

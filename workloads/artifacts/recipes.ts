@@ -1,47 +1,24 @@
 import { join } from "node:path";
-import type { Revision } from "../../core/config/revision";
 import { hasCommand, run } from "../../core/exec";
+import { getRuntime } from "../runtimes/registry";
+import { NoArtifactForm } from "../runtimes/types";
 import type { ArtifactRecipe, BuildInputs, BuiltArtifact } from "./build";
-import {
-  buildImage,
-  goOfflineImage,
-  goPaperImage,
-  type ImageSpec,
-  nodeOfflineImage,
-  nodePaperImage,
-} from "./dockerImages";
+import { buildImage, type ImageSpec, offlineImage } from "./dockerImages";
 import { assertElfHeadersInFirstPage } from "./elf";
-import { nanosBuildPlan, nanosProgram, parseOpsBuildOutput, writeNanosInputs } from "./nanos";
-import { assembleNodeRootfs } from "./rootfs";
+import { nanosBuildPlan, parseOpsBuildOutput, writeNanosInputs } from "./nanos";
 import { measureArtifactSize } from "./sizes";
 
-function goVersionNotes(revision: Revision, goVersion: string): string[] {
-  return goVersion === revision.versions.go
-    ? []
-    : [`built with Go ${goVersion}, not the revision's ${revision.versions.go}`];
-}
-
-/** The raw artifact: the static Go binary, or the Node single executable (the paper used pkg). */
+/** The raw artifact: the runtime's one executable (the static Go binary, the Node single executable; the paper used pkg). */
 export const binaryRecipe: ArtifactRecipe = {
   kind: "binary",
   async build(runtime, inputs): Promise<BuiltArtifact> {
-    if (runtime === "go") {
-      const bin = await inputs.goBinary();
-      return {
-        ref: bin.path,
-        status: "built",
-        size: await measureArtifactSize({ kind: "file", path: bin.path }),
-        builtWith: { go: bin.goVersion },
-        notes: goVersionNotes(inputs.revision, bin.goVersion),
-      };
-    }
-    const sea = await inputs.nodeSea();
+    const exe = await getRuntime(runtime).executable(inputs);
     return {
-      ref: sea.path,
+      ref: exe.path,
       status: "built",
-      size: await measureArtifactSize({ kind: "file", path: sea.path }),
-      builtWith: { node: sea.nodeVersion },
-      notes: ["Node single executable application (SEA) of the official binary; the paper used pkg"],
+      size: await measureArtifactSize({ kind: "file", path: exe.path }),
+      builtWith: exe.builtWith,
+      notes: exe.notes,
     };
   },
 };
@@ -69,25 +46,16 @@ function imagePresent(tag: string): Promise<boolean> {
   );
 }
 
-/** A Docker image FROM scratch, built without a registry: the Go binary, or node + its libraries + app.js. */
+/** A Docker image FROM scratch, built without a registry: the runtime's root filesystem (rootfs). */
 export const dockerOfflineRecipe: ArtifactRecipe = {
   kind: "docker-offline",
   present: imagePresent,
   async build(runtime, inputs) {
-    const { revision } = inputs;
-    if (runtime === "go") {
-      const bin = await inputs.goBinary();
-      return dockerImage(
-        goOfflineImage(revision, bin.path),
-        inputs,
-        { go: bin.goVersion },
-        goVersionNotes(revision, bin.goVersion),
-      );
-    }
-    const node = await inputs.pinnedNode();
-    const rootfs = await assembleNodeRootfs(node.path, inputs.nodeApp, join(inputs.outDir, "node-rootfs"));
-    return dockerImage(nodeOfflineImage(revision, rootfs.dir, rootfs.entrypoint), inputs, { node: node.version }, [
-      `scratch image: node ${node.version} and ${rootfs.files.length - 2} shared libraries from this machine`,
+    const described = getRuntime(runtime);
+    if (!described.rootfs) throw new NoArtifactForm(runtime, "docker-offline", "root filesystem form");
+    const { tree, builtWith, notes } = await described.rootfs(inputs, join(inputs.outDir, `${runtime}-rootfs`));
+    return dockerImage(offlineImage(inputs.revision, runtime, tree), inputs, builtWith, [
+      ...notes.map((note) => `scratch image: ${note}`),
     ]);
   },
 };
@@ -97,25 +65,26 @@ export const dockerPaperRecipe: ArtifactRecipe = {
   kind: "docker-paper",
   present: imagePresent,
   build(runtime, inputs) {
+    const described = getRuntime(runtime);
+    if (!described.paperImage) throw new NoArtifactForm(runtime, "docker-paper", "image in the paper");
     const { revision } = inputs;
-    const spec = runtime === "go" ? goPaperImage(revision) : nodePaperImage(revision, inputs.nodeApp);
-    return dockerImage(spec, inputs, { [runtime]: revision.versions[runtime] }, ["built from the paper's base images"]);
+    return dockerImage(described.paperImage(revision), inputs, { [runtime]: described.pinnedVersion(revision) }, [
+      "built from the paper's base images",
+    ]);
   },
 };
 
 /**
- * A Nanos image made by ops (the program per runtime: nanosProgram). Every ELF handed to ops is
+ * A Nanos image made by ops (the program is the runtime's: its nanosProgram). Every ELF handed to ops is
  * checked first against what Nanos can load, since ops builds an image of anything.
  */
 export const nanosRecipe: ArtifactRecipe = {
   kind: "nanos",
   async build(runtime, inputs): Promise<BuiltArtifact> {
     const { revision } = inputs;
-    const program = nanosProgram(runtime, {
-      goBinary: runtime === "go" ? (await inputs.goBinary()).path : "",
-      nodeBinary: runtime === "node" ? (await inputs.pinnedNode()).path : "",
-      nodeApp: inputs.nodeApp,
-    });
+    const described = getRuntime(runtime);
+    if (!described.nanosProgram) throw new NoArtifactForm(runtime, "nanos", "Nanos program");
+    const program = await described.nanosProgram(inputs);
     assertElfHeadersInFirstPage(program.path);
     const plan = nanosBuildPlan(revision, runtime, program);
     const built = writeNanosInputs(plan, join(inputs.outDir, "nanos", runtime));
