@@ -6,10 +6,10 @@
  *
  *   npx tsx analysis/pairs.ts results/<stack>/<runId>
  */
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
 import { InputError } from "../core/config/errors";
-import { readCellFile } from "../core/results/read";
+import { readCellFile, readPairCalibrations } from "../core/results/read";
 import type { CellResult } from "../core/results/schema";
 import { markdownTable } from "./table";
 import { hostPairsTable } from "./tables";
@@ -41,22 +41,14 @@ function read(path: string): CellResult {
 
 /** The calibration cell on every pair of a run folder; null when the run has no calibration (one pair). */
 export function pairAgreement(runDir: string): PairAgreement | null {
-  const calibration = join(runDir, "calibration");
-  if (!existsSync(calibration)) return null;
-  const others = readdirSync(calibration)
-    .map((name) => /^pair-(\d+)$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .flatMap((m) =>
-      readdirSync(join(calibration, m[0], "cells"))
-        .filter((f) => f.endsWith(".json"))
-        .map((f) => ({ pair: Number(m[1]), file: join("calibration", m[0], "cells", f) })),
-    );
+  const others = readPairCalibrations(runDir).flatMap(({ pair, read: cells }) => {
+    // A broken file is an error naming it, as every read of a cell is.
+    if (cells.broken[0] !== undefined) throw new InputError(cells.broken[0]);
+    return cells.cells.map((c) => ({ pair, file: relative(runDir, c.file), cell: c.cell }));
+  });
   const first = others[0];
   if (!first) return null;
-  const id = first.file
-    .split("/")
-    .pop()
-    ?.replace(/\.json$/, "") as string;
+  const id = first.cell.id;
   const ownerFile = join("cells", `${id}.json`);
   const owner = existsSync(join(runDir, ownerFile)) ? read(join(runDir, ownerFile)) : null;
   const rowOf = (pair: number, file: string, cell: CellResult): PairRow => {
@@ -74,11 +66,9 @@ export function pairAgreement(runDir: string): PairAgreement | null {
   };
   const rows = [
     ...(owner ? [rowOf(owner.pair ?? 1, ownerFile, owner)] : []),
-    ...others
-      .filter((o) => o.file.endsWith(`${id}.json`))
-      .map((o) => rowOf(o.pair, o.file, read(join(runDir, o.file)))),
+    ...others.filter((o) => o.cell.id === id).map((o) => rowOf(o.pair, o.file, o.cell)),
   ].sort((a, b) => a.pair - b.pair);
-  return { cellId: id, cellName: owner?.name ?? read(join(runDir, first.file)).name, rows };
+  return { cellId: id, cellName: owner?.name ?? first.cell.name, rows };
 }
 
 /** A Markdown table of the agreement. */

@@ -148,7 +148,8 @@ export function revisionPath(id: string): string {
 
 /**
  * Read a revision file and check its shape; `idOrPath` is a revision id or a path to a YAML file.
- * Before a run, use lab/config/checked.ts `loadRevision`, which also checks platforms and knobs.
+ * Before a run, use `loadRevision` of lab/config/revision.ts, which also checks the profiles
+ * against the registries (runtimes, workloads, platforms, knobs).
  */
 export function readRevision(
   idOrPath: string = DEFAULT_REVISION_ID,

@@ -1,4 +1,4 @@
-/** How a cell and a run record their generators (lab/results/schema.ts uses these). */
+/** How a cell and a run record their generators (core/results/schema.ts uses these). */
 import { z } from "zod";
 import { CeilingSchema } from "./ceiling";
 import { CrossCheckSelectionSchema } from "./crossCheck";

@@ -46,7 +46,7 @@ export const LoadErrorsSchema = z
 
 /**
  * One load run's figures, in the field names of k6/load.js's handleSummary. Every generator's
- * output is parsed into exactly this, so results from k6 and the fallback line up.
+ * output is parsed into exactly this, so results from k6, wrk and autocannon line up.
  */
 export const LoadSummarySchema = z
   .object({

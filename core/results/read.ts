@@ -2,6 +2,8 @@
  * The one reader of a results folder:
  *   <runDir>/manifest.json       what was planned, where, with which versions
  *   <runDir>/cells/<id>.json     one result per cell
+ *   <runDir>/calibration/        the generators' ceiling runs, and (the Pulumi lab with several host
+ *                                pairs) pair-<k>/cells/<id>.json: the calibration cell as pair k ran it
  * Every user reads through here: the runner (which cells a resume skips), the validator, the
  * report and the Pulumi lab's scripts (through the lab CLI). Each problem names the file and what
  * is wrong with it; a truncated or unparsable cell file is reported by name and the other cells
@@ -16,6 +18,12 @@ import { type CellResult, CellResultSchema, type CellStatus, type Manifest, Mani
 
 export const MANIFEST_FILE = "manifest.json";
 export const CELLS_DIR = "cells";
+export const CALIBRATION_DIR = "calibration";
+
+/** Where host pair `pair` keeps its run of the calibration cell, in a run folder. */
+export function pairCalibrationDir(runDir: string, pair: number): string {
+  return join(runDir, CALIBRATION_DIR, `pair-${pair}`);
+}
 
 /** At most this many schema problems are named per file: the first ones say what kind of file it is. */
 const SHOWN_ISSUES = 3;
@@ -165,6 +173,18 @@ export function readRunFolder(runDir: string): RunFolder {
       .filter((c) => !planned.has(c.cell.id))
       .map((c) => `${c.file}: cell ${c.cell.name} (${c.cell.id}) is not in the manifest`),
   };
+}
+
+/** The calibration cell as the other host pairs ran it (calibration/pair-<k>/cells/), by pair, read as any cells are. */
+export function readPairCalibrations(runDir: string): { pair: number; dir: string; read: CellsRead }[] {
+  const root = join(runDir, CALIBRATION_DIR);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((name) => /^pair-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pair: Number(m[1]), dir: join(root, m[0]) }))
+    .sort((a, b) => a.pair - b.pair)
+    .map(({ pair, dir }) => ({ pair, dir, read: readCells(dir) }));
 }
 
 /** Cells by status, and `unreadable` for files that could not be used: { ok: 170, oom: 6 }. */

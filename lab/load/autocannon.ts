@@ -207,7 +207,7 @@ export function autocannonCliFlags(spec: LoadSpec, summaryPath: string): string[
 
 export const autocannonGenerator: LoadGenerator = {
   name: "autocannon",
-  referenceOkRpsPerCore: 23_788, // autocannon 9.0.0, one core, /io against a native Go app (DESIGN.md section 3)
+  referenceOkRpsPerCore: 23_788, // autocannon 9.0.0, one core, /io against a native Go app (docs/design.md, load generators)
   install: { npmPackage: "autocannon", howTo: "run npm ci in the lab's folder (autocannon is a dependency)" },
   // The version is the installed package's; asking Node keeps the probe a command like the others'.
   versionCommand: () => [

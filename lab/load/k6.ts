@@ -1,8 +1,8 @@
 /**
  * k6 as the lab's load generator: the command line for k6/load.js, the version it reports, and the
  * summary file its handleSummary writes. The spec checks live here too because k6/load.js has the
- * strictest limits (whole numbers only); the fallback applies the same ones so both accept the
- * same specs.
+ * strictest limits (whole numbers only); wrk and autocannon apply the same ones so every generator
+ * accepts the same specs.
  */
 import { readFileSync } from "node:fs";
 import { ConfigError, parseOrThrow } from "../../core/config/errors";
@@ -168,7 +168,7 @@ export const K6_REQUEST_FAILED_LINE = /level=warning msg="Request Failed"/;
 
 export const k6Generator: LoadGenerator = {
   name: "k6",
-  referenceOkRpsPerCore: 7_240, // k6 v1.3.0 with k6/load.js, one core, /io against a native Go app (DESIGN.md section 3)
+  referenceOkRpsPerCore: 7_240, // k6 v1.3.0 with k6/load.js, one core, /io against a native Go app (docs/design.md, load generators)
   install: {
     pinnedDownload: "xk6",
     howTo: "build the pinned k6 with xk6 (the Pulumi lab's bootstrap does; see the revision's downloads)",

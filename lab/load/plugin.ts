@@ -60,7 +60,7 @@ export interface LoadGenerator {
   parseOutput(output: CapturedOutput, spec: LoadSpec, version: string | null): LoadSummary;
   /**
    * Ok requests per second it reached on one core against a native Go app on another (16
-   * connections, /io, medians of 3; DESIGN.md section 3): the estimate a plan can make before any
+   * connections, /io, medians of 3; docs/design.md, load generators): the estimate a plan can make before any
    * host exists. The ceiling measured before a sweep replaces it.
    */
   readonly referenceOkRpsPerCore: number;

@@ -168,7 +168,7 @@ export function wrkSummary(raw: WrkRaw, spec: LoadSpec, version: string | null):
 
 export const wrkGenerator: LoadGenerator = {
   name: "wrk",
-  referenceOkRpsPerCore: 26_994, // wrk 4.1.0, one core, /io against a native Go app (DESIGN.md section 3)
+  referenceOkRpsPerCore: 26_994, // wrk 4.1.0, one core, /io against a native Go app (docs/design.md, load generators)
   install: {
     aptPackage: "wrk",
     howTo: "install Debian/Ubuntu's package: apt-get install wrk (scripts/install-system.sh does)",

@@ -10,7 +10,7 @@ export type CpuMode = (typeof CPU_MODES)[number];
 export type { KnobSpec };
 
 /**
- * Where a platform sits in the lab's 2 x 2 (DESIGN.md section 2), so the report and the analysis
+ * Where a platform sits in the lab's 2 x 2 (docs/design.md, section 3), so the report and the analysis
  * reason over classes and never over names. `kernel`: the app runs on a Linux kernel (the host's
  * or a guest's) or on a kernel of the platform's own; `isolation`: a bare process, a sandboxed
  * process on the host, or a virtual machine.

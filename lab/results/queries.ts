@@ -15,6 +15,7 @@ import { portableArtifactRef } from "../../core/results/artifactRefs";
 import {
   CELLS_DIR,
   MANIFEST_FILE,
+  pairCalibrationDir,
   parseJsonFile,
   readCellFile,
   readCells,
@@ -167,7 +168,7 @@ export function mergePair(merge: PairMerge): { merged: number; problems: string[
     else if (outcome !== "absent") problems.push(outcome);
   }
   if (merge.calibration) {
-    const outcome = copyCell(merge.from, join(merge.into, "calibration", `pair-${merge.pair}`), merge.calibration);
+    const outcome = copyCell(merge.from, pairCalibrationDir(merge.into, merge.pair), merge.calibration);
     if (outcome !== "copied" && outcome !== "absent") problems.push(outcome);
   }
   return { merged, problems };

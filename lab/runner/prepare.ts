@@ -15,7 +15,7 @@ import type { SweepGenerators } from "../../core/load/record";
 import type { Cell } from "../../core/matrix";
 import type { Runtime } from "../../core/model";
 import { localArtifactRef } from "../../core/results/artifactRefs";
-import { CELLS_DIR, readCells, readManifest, soundCells } from "../../core/results/read";
+import { CALIBRATION_DIR, CELLS_DIR, readCells, readManifest, soundCells } from "../../core/results/read";
 import type { CellResult, Manifest } from "../../core/results/schema";
 import {
   type ArtifactRecord,
@@ -227,7 +227,7 @@ function generatorPlan(
     ...(options.loadHost
       ? { remote: { loadHost: options.loadHost, bindAddress: options.bindAddress ?? "127.0.0.1" } }
       : {}),
-    outDir: join(plan.runDir, "calibration"),
+    outDir: join(plan.runDir, CALIBRATION_DIR),
     signal,
     log,
   };

@@ -40,7 +40,7 @@ describe("virtio module order from the modules' own .modinfo (captured from the 
     assert.deepEqual(modinfo("virtio_ring"), { name: "virtio_ring", depends: [] });
   });
 
-  it("loads every dependency first: the eight modules DESIGN.md lists, virtio_ring before virtio", () => {
+  it("loads every dependency first: the eight modules docs/design.md lists, virtio_ring before virtio", () => {
     const order = loadOrder(VIRTIO_NET_MODULES, modinfo);
     assert.deepEqual(
       [...order].sort(),
