@@ -187,8 +187,11 @@ const METHOD = `<div class="box info">
 <p><strong>How to read this report.</strong> Every repetition is one cell; a scenario is a cell spec without its repetition.
 Statistics use only <em>ok</em> repetitions. Flagged ok cells (generator-bound, emulated, a CPU or memory limit not enforced)
 are left out when clean repetitions exist; when every ok repetition is flagged they are used and the scenario is marked
-(amber rows, hollow triangles in the figures). Rows in red had repetitions that ended oom, crashed or timed out; a scenario
-with no ok repetition is drawn as a red cross at zero. Counts of every status are in the tables.</p>
+(amber rows, hollow markers in the figures). Rows in red had repetitions that ended oom, crashed or timed out; a scenario
+with no ok repetition is drawn at zero, hollow and crossed in red. Counts of every status are in the tables.</p>
+<p><strong>Figures.</strong> Colour is the platform, the same in every figure and every report; shape (and the line's dash) is the
+knob setting: a filled circle on a solid line is the paper's settings. A hollow diamond is the paper's value for that cell, with its
+number, drawn beside this run's interval.</p>
 <p><strong>Intervals.</strong> Mean ± two-sided 95% Student-t confidence interval over repetitions (t quantile with n − 1 degrees
 of freedom). One repetition gives no interval. Jitter is the latency standard deviation within a run, averaged over repetitions.
 Time to ready pools every launch: median, quartiles and range.</p>

@@ -15,7 +15,7 @@ import { loadPaperReference } from "../paperReference";
 import { readRuns } from "../read";
 import { renderSvg } from "../render";
 import { allFigures } from "./all";
-import { platformColor } from "./style";
+import { FAILED_COLOR, platformColor } from "./style";
 
 export interface LegendEntry {
   label: string;
@@ -120,6 +120,23 @@ describe("figure encodings", () => {
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  it("every mark of a series is drawn in its platform's colour (or white, or the failure's red)", async () => {
+    const wrong = new Set<string>();
+    for (const name of ["quick", "paper", "capture"]) {
+      for (const f of await renderedFigures(runs[name] ?? "")) {
+        for (const [tag = "", series = ""] of f.svg.matchAll(/<path aria-label="[^"]*series: ([^;"]+)[^"]*"[^>]*>/g)) {
+          if (!f.series.includes(series)) continue;
+          const allowed = new Set([platformColor(series.split(" ")[0] ?? ""), FAILED_COLOR, ...HOLLOW]);
+          for (const channel of ["fill", "stroke"]) {
+            const color = attr(tag, channel).toLowerCase();
+            if (!allowed.has(color)) wrong.add(`${name} ${f.id}: ${series} has ${channel} ${color}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual([...wrong], []);
   });
 
   it("a knob-variant run's Figures 12 and 13 have a legend entry per platform and variant", async () => {
