@@ -13,7 +13,17 @@ import {
   repetitionRows,
   summaryText,
 } from "./points";
-import { config, type Figure, fmt, paperValue, type Row, SCHEMA, seriesStyles } from "./style";
+import {
+  config,
+  type Figure,
+  fmt,
+  PANEL_WIDTH,
+  PLOT_HEIGHT,
+  paperValue,
+  type Row,
+  SCHEMA,
+  seriesStyles,
+} from "./style";
 
 /** Figs. 4 and 9: the resource-rich scenario, throughput and mean latency per runtime and series. */
 export function richFigure(
@@ -63,8 +73,8 @@ export function richFigure(
       ...plotWithKey(
         {
           hconcat: panels.map((rows, i) => ({
-            width: 330,
-            height: 280,
+            width: PANEL_WIDTH,
+            height: PLOT_HEIGHT,
             data: { values: rows },
             layer: pointLayers(
               rows,
@@ -78,7 +88,7 @@ export function richFigure(
           })),
           resolve: { scale: { y: "independent" } },
         },
-        keyPanel(panels.flat(), 2 * 330),
+        keyPanel(panels.flat(), 2 * PANEL_WIDTH),
       ),
     } as TopLevelSpec,
   };

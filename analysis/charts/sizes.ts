@@ -3,7 +3,17 @@ import { allPlatforms } from "../../lab/platforms/registry";
 import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "../artifactSizes";
 import type { PaperReference } from "../paperReference";
 import { keyPanel, markerLayers, paperRow, plotWithKey } from "./points";
-import { config, type Figure, KEY_COLOR, paperValue, platformColor, type Row, SCHEMA } from "./style";
+import {
+  config,
+  type Figure,
+  KEY_COLOR,
+  PLOT_HEIGHT,
+  PLOT_WIDTH,
+  paperValue,
+  platformColor,
+  type Row,
+  SCHEMA,
+} from "./style";
 
 /** Fig. 2: artifact size per runtime and kind, with the paper's numbers. */
 export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: PaperReference): Figure | null {
@@ -84,7 +94,7 @@ export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: Paper
       config,
       title: { text: "Artifact size per runtime", subtitle: "reproduces the paper's Fig. 2" },
       data: { values: rows },
-      ...plotWithKey({ width: 560, height: 280, layer: layers }, keyPanel(rows, 560)),
+      ...plotWithKey({ width: PLOT_WIDTH, height: PLOT_HEIGHT, layer: layers }, keyPanel(rows, PLOT_WIDTH)),
     } as TopLevelSpec,
   };
 }

@@ -31,6 +31,12 @@ export interface Figure {
   spec: TopLevelSpec;
 }
 
+/** A one-panel plot's width and height in px: the plot takes the figure's width, legends go under it. */
+export const PLOT_WIDTH = 760;
+export const PLOT_HEIGHT = 320;
+/** One of two panels side by side (Figs. 3, 4 and 9). */
+export const PANEL_WIDTH = 380;
+
 export const FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif";
 export const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 

@@ -14,7 +14,7 @@ import {
   repetitionRows,
   summaryText,
 } from "./points";
-import { config, type Figure, fmt, paperValue, type Row, SCHEMA, seriesStyles } from "./style";
+import { config, type Figure, fmt, PLOT_HEIGHT, PLOT_WIDTH, paperValue, type Row, SCHEMA, seriesStyles } from "./style";
 
 /** Figs. 5-8 and 10-13: one metric against the memory limit, every series, at one CPU count. */
 export function memorySweepFigure(
@@ -68,11 +68,11 @@ export function memorySweepFigure(
       data: { values: rows },
       ...plotWithKey(
         {
-          width: 640,
-          height: 300,
+          width: PLOT_WIDTH,
+          height: PLOT_HEIGHT,
           layer: pointLayers(rows, "memory", "Memory limit (MB)", levels, metricTitle(metric), styles, true),
         },
-        keyPanel(rows, 640),
+        keyPanel(rows, PLOT_WIDTH),
       ),
     } as TopLevelSpec,
   };

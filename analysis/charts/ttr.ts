@@ -3,7 +3,17 @@ import { knobsAtDefaults } from "../../lab/platforms/registry";
 import type { PaperReference } from "../paperReference";
 import { failedCount, type Scenario, scenarioNote } from "../scenarios";
 import { byScaleNull, keyPanel, markerLayers, paperRow, plotWithKey, seriesLegendLayer } from "./points";
-import { config, type Figure, markerStyle, paperValue, type Row, SCHEMA, seriesStyles } from "./style";
+import {
+  config,
+  type Figure,
+  markerStyle,
+  PANEL_WIDTH,
+  PLOT_HEIGHT,
+  paperValue,
+  type Row,
+  SCHEMA,
+  seriesStyles,
+} from "./style";
 
 /** Fig. 3: time to ready per runtime, series and memory level: median, quartiles and range of every launch. */
 export function ttrFigure(scenarios: readonly Scenario[], reference: PaperReference): Figure | null {
@@ -75,8 +85,8 @@ export function ttrFigure(scenarios: readonly Scenario[], reference: PaperRefere
     const spread = { filter: "isValid(datum.lo)" };
     return {
       title: { text: runtime, fontSize: 12, subtitle: "" },
-      width: 330,
-      height: 280,
+      width: PANEL_WIDTH,
+      height: PLOT_HEIGHT,
       data: { values: rows },
       layer: [
         ...(rows.some((r) => r.lo !== undefined)
@@ -110,7 +120,7 @@ export function ttrFigure(scenarios: readonly Scenario[], reference: PaperRefere
       title: { text: "Time to ready", subtitle: "reproduces the paper's Fig. 3" },
       ...plotWithKey(
         { hconcat: panels, resolve: { scale: { y: "independent" } } },
-        keyPanel(allRows, 330 * panels.length, {
+        keyPanel(allRows, PANEL_WIDTH * panels.length, {
           ok: "median (box: quartiles, line: range)",
           flagged: "median of flagged cells",
         }),
