@@ -104,9 +104,12 @@ const PAPER_BESIDE = 11;
  */
 function seriesScales(styles: SeriesStyles) {
   const variants = styles.perPlatform > 1;
+  // One platform per row when the row fits under the plot; fewer columns when the labels are long.
+  const entry = 42 + textWidth(styles.domain.reduce((a, b) => (b.length > a.length ? b : a), ""));
+  const fit = Math.max(1, Math.floor(styles.legendWidth / entry));
   const legend = {
     title: variants ? "platform (colour) and setting (shape)" : "platform",
-    columns: variants ? styles.perPlatform : Math.min(styles.domain.length, 6),
+    columns: Math.min(variants ? styles.perPlatform : styles.domain.length, fit),
   };
   const scale = (range: string[]) => ({ domain: styles.domain, range });
   return {

@@ -36,7 +36,7 @@ export function richFigure(
   if (!first) return null;
   const { workload, cpus, memoryMB } = first.spec;
   const runtimes = [...new Set(scenarios.map((s) => s.spec.runtime))].sort();
-  const styles = seriesStyles(scenarios);
+  const styles = seriesStyles(scenarios, 2 * PANEL_WIDTH);
   const panels = (["throughputRps", "latencyMeanMs"] as const).map((metric) => {
     const rows: Row[] = [];
     const unit = REPETITION_METRICS[metric].unit;

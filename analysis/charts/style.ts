@@ -118,6 +118,8 @@ export interface SeriesStyles {
   shapes: string[];
   /** How many series the platform with the most has: the legend's columns, one platform per row. */
   perPlatform: number;
+  /** The plot's width, px: the legend under it takes no more. */
+  legendWidth: number;
   of: (series: string) => SeriesStyle;
 }
 
@@ -155,7 +157,7 @@ function settingRank(knobs: Readonly<Record<string, string>>, order: readonly st
  * platform would still look alike (runs merged from different revisions), the later one takes the
  * next free shape, so no two series of a figure are drawn the same.
  */
-export function seriesStyles(scenarios: readonly Scenario[]): SeriesStyles {
+export function seriesStyles(scenarios: readonly Scenario[], legendWidth: number): SeriesStyles {
   const order = settingOrder();
   const bySeries = new Map<string, { platform: string; rank: number }>();
   for (const s of scenarios) {
@@ -204,6 +206,7 @@ export function seriesStyles(scenarios: readonly Scenario[]): SeriesStyles {
     colors: domain.map((d) => of(d).color),
     shapes: domain.map((d) => of(d).shape),
     perPlatform: Math.max(1, ...counts.values()),
+    legendWidth,
     of,
   };
 }

@@ -27,7 +27,7 @@ export function memorySweepFigure(
   const first = scenarios[0];
   if (!first) return null;
   const { runtime, workload, cpus } = first.spec;
-  const styles = seriesStyles(scenarios);
+  const styles = seriesStyles(scenarios, PLOT_WIDTH);
   const levels = [...new Set(scenarios.map((s) => s.spec.memoryMB))].sort((a, b) => b - a).map(String);
   const rows: Row[] = [];
   for (const s of scenarios) {

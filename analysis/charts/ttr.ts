@@ -19,8 +19,8 @@ import {
 export function ttrFigure(scenarios: readonly Scenario[], reference: PaperReference): Figure | null {
   const startup = scenarios.filter((s) => s.spec.workload === "startup" && (s.ttr || failedCount(s) > 0));
   if (startup.length === 0) return null;
-  const styles = seriesStyles(startup);
   const runtimes = [...new Set(startup.map((s) => s.spec.runtime))].sort();
+  const styles = seriesStyles(startup, PANEL_WIDTH * runtimes.length);
   const allRows: Row[] = [];
   const panels = runtimes.map((runtime) => {
     const mine = startup.filter((s) => s.spec.runtime === runtime);
