@@ -58,9 +58,9 @@ export const KEY_COLOR = "#555555";
  * Shapes of the knob settings: the paper's settings first. The diamond (the paper's value) and
  * the cross (a failure) are never a series shape.
  */
-export const SETTING_SHAPES = ["circle", "square", "triangle-up", "triangle-down", "triangle-right", "triangle-left"];
+const SETTING_SHAPES = ["circle", "square", "triangle-up", "triangle-down", "triangle-right", "triangle-left"];
 /** Line dashes in the same order: solid for the paper's settings. */
-export const SETTING_DASHES: number[][] = [[], [7, 3], [2, 2], [9, 3, 2, 3], [4, 4], [1, 3]];
+const SETTING_DASHES: number[][] = [[], [7, 3], [2, 2], [9, 3, 2, 3], [4, 4], [1, 3]];
 
 export const MARKERS = {
   ok: "mean ± 95% CI",
@@ -69,8 +69,7 @@ export const MARKERS = {
   paper: "the paper's value",
 } as const;
 export type Marker = keyof typeof MARKERS;
-export const PAPER_SHAPE = "diamond";
-export const FAILED_SHAPE = "cross";
+const PAPER_SHAPE = "diamond";
 
 export const config = {
   font: FONT,
@@ -229,7 +228,7 @@ export function markerStyle(marker: Marker, style: SeriesStyle): Row {
         size: 80,
       };
     case "failed":
-      // Hollow in the series' own shape and colour (so the reader sees whose), crossed in red (see failedCross).
+      // Hollow in the series' own shape and colour (so the reader sees whose), crossed in red (points.ts).
       return {
         status: "failed",
         marker: MARKERS.failed,
@@ -239,6 +238,7 @@ export function markerStyle(marker: Marker, style: SeriesStyle): Row {
         size: 110,
       };
     case "paper":
+      // Drawn as a ◇ glyph beside the run's marker (points.ts); the shape stands for tooltips and the tidy rows.
       return {
         status: "paper",
         marker: MARKERS.paper,
