@@ -2,6 +2,7 @@ import type { PaperReference } from "../core/paper/reference";
 import { type AnalogueVerdict, checkAnalogues } from "./analogues";
 import { type ArtifactSize, artifactSizes } from "./artifactSizes";
 import { type Attribution, attribute } from "./attribution";
+import { type UnmeasuredGroup, unmeasuredGroups } from "./claimReasons";
 import { type ClaimVerdict, checkClaims } from "./claims";
 import { comparePlatforms, type PairComparison } from "./crossover";
 import { type DecisionRow, decisionRows, staticDecisionRows } from "./decision";
@@ -22,6 +23,8 @@ export interface Analysis {
   measures: Measures;
   paperRows: PaperComparisonRow[];
   claims: ClaimVerdict[];
+  /** The claims this run cannot measure, one group per reason (the report's first screen). */
+  unmeasured: UnmeasuredGroup[];
   /** What explains each gap: the knob changes against the paper's settings. */
   attribution: Attribution;
   /** Local analogues of the paper's claims, asked over platform classes. */
@@ -57,6 +60,7 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
   const measures = measuresFromRun(scenarios, sizes);
   const attribution = attribute(scenarios);
   const platformsRun = new Set(scenarios.filter((s) => s.counts.skipped < s.cells.length).map((s) => s.spec.platform));
+  const claims = checkClaims(reference.claims, measures, platformsRun);
   return {
     input,
     scenarios,
@@ -65,7 +69,8 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
     decisions: [...decisionRows(pairs), ...staticDecisionRows(scenarios, sizes)],
     measures,
     paperRows: comparePaper(reference, measures),
-    claims: checkClaims(reference.claims, measures, platformsRun),
+    claims,
+    unmeasured: unmeasuredGroups(claims, input.runs, scenarios),
     attribution,
     analogues: checkAnalogues(scenarios, attribution),
     findings: findings(attribution, pairs, scenarios),

@@ -13,6 +13,8 @@ export interface ClaimVerdict {
   inputs: { query: string; value: MeasuredValue }[];
   /** Inputs this run does not have (then the verdict is "not measured"). */
   missing: string[];
+  /** The same inputs as queries, for grouping claims by why they could not be measured. */
+  missingQueries: MeasureQuery[];
   note: string;
 }
 
@@ -361,6 +363,7 @@ export function checkClaims(
         detail: "",
         inputs: [],
         missing: [],
+        missingQueries: [],
         note: `no check is implemented for claim id ${claim.id} (add it to CLAIM_CHECKS in analysis/claims.ts)`,
       };
     }
@@ -383,6 +386,7 @@ export function checkClaims(
         detail: "",
         inputs: inputs.used,
         missing: inputs.missing.map((m) => m.label),
+        missingQueries: inputs.missing.map((m) => m.query),
         note: `${here}this run has no ${inputs.missing.map((m) => `${m.label}${measures.explain ? ` (${measures.explain(m.query)})` : ""}`).join(", ")}`,
       };
     }
@@ -392,6 +396,7 @@ export function checkClaims(
       detail: result.detail,
       inputs: inputs.used,
       missing: [],
+      missingQueries: [],
       note: notes.filter((n) => n !== "").join("; "),
     };
   });

@@ -1,6 +1,7 @@
 import { join, relative, resolve } from "node:path";
 import { folderFlag, parseCommandLine, runMain, shown, UsageError } from "../core/cli/args";
 import { repoRoot } from "../core/paths";
+import { groupLine } from "./claimReasons";
 import { summaryLines } from "./findings";
 import { newestRun } from "./read";
 import { generateReport } from "./report";
@@ -66,6 +67,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       "findings:",
       ...summaryLines(a.findings, 5).map((line) => `  ${line}`),
       `paper claims: ${verdict("reproduced")} reproduced, ${verdict("not reproduced")} not reproduced, ${verdict("not measured")} not measured`,
+      ...a.unmeasured.map((g) => `  ${groupLine(g)}`),
       `${result.figures.length} figures`,
       `report: ${result.html}`,
       `summary: ${result.markdown}`,

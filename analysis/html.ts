@@ -5,8 +5,9 @@
 
 import { FAILED_STATUSES } from "../core/results/schema";
 import type { Analysis } from "./analyze";
+import { claimsCard, claimsHtml } from "./claimsReport";
 import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
-import { analoguesHtml, attributionHtml, findingsHtml } from "./explainReport";
+import { attributionHtml, findingsHtml } from "./explainReport";
 import { escapeHtml as e } from "./format";
 import type { PairAgreement } from "./pairs";
 import type { RenderedFigure } from "./render";
@@ -14,7 +15,6 @@ import type { Scenario } from "./scenarios";
 import { htmlTable } from "./table";
 import {
   artifactTable,
-  claimsTable,
   crossCheckTable,
   crossoverTable,
   decisionTable,
@@ -66,6 +66,8 @@ ul.findings li { margin: 3px 0; }
 .box.errors { background: #ffebe9; border: 1px solid #ffcecb; } .box.warnings { background: #fff8c5; border: 1px solid #eed888; }
 .box.info { background: var(--bg); border: 1px solid var(--line); }
 .box ul { margin: 4px 0 0 18px; padding: 0; }
+ul.reasons { margin: 4px 0 12px 18px; padding: 0; } ul.reasons li { margin: 3px 0; }
+details.box > summary { color: inherit; }
 figure { margin: 18px 0 28px; padding: 12px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 figure .chart { overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; display: block; }
@@ -95,7 +97,6 @@ function glance(a: Analysis): string {
   const cells = a.input.cells.map((c) => c.cell);
   const count = (status: string) => cells.filter((c) => c.status === status).length;
   const flagged = cells.filter((c) => c.flags.length > 0).length;
-  const verdicts = (v: string) => a.claims.filter((c) => c.verdict === v).length;
   const card = (value: string | number, key: string) =>
     `<div class="card"><div class="v">${e(String(value))}</div><div class="k">${e(key)}</div></div>`;
   const crossovers = a.pairs.reduce((n, p) => n + p.crossovers.length, 0);
@@ -110,10 +111,7 @@ function glance(a: Analysis): string {
     card(count("skipped"), "skipped"),
     card(flagged, "flagged cells"),
     card(crossovers, "significant crossovers"),
-    card(
-      `${verdicts("reproduced")} / ${verdicts("not reproduced")} / ${verdicts("not measured")}`,
-      "claims reproduced / not / not measured",
-    ),
+    card(...claimsCard(a)),
   ].join("")}</div>`;
 }
 
@@ -183,12 +181,15 @@ function artifactSection(a: Analysis): string {
   return htmlTable(artifactTable(a));
 }
 
-const METHOD = `<div class="box info">
-<p><strong>How to read this report.</strong> Every repetition is one cell; a scenario is a cell spec without its repetition.
+const METHOD = `<details class="box info"><summary><strong>How to read this report</strong>: statuses, intervals, crossovers, figures and the paper comparison</summary>
+<p>Every repetition is one cell; a scenario is a cell spec without its repetition.
 Statistics use only <em>ok</em> repetitions. Flagged ok cells (generator-bound, emulated, a CPU or memory limit not enforced)
 are left out when clean repetitions exist; when every ok repetition is flagged they are used and the scenario is marked
-(amber rows, hollow triangles in the figures). Rows in red had repetitions that ended oom, crashed or timed out; a scenario
-with no ok repetition is drawn as a red cross at zero. Counts of every status are in the tables.</p>
+(amber rows, hollow markers in the figures). Rows in red had repetitions that ended oom, crashed or timed out; a scenario
+with no ok repetition is drawn at zero, hollow and crossed in red. Counts of every status are in the tables.</p>
+<p><strong>Figures.</strong> Colour is the platform, the same in every figure and every report; shape (and the line's dash) is the
+knob setting: a filled circle on a solid line is the paper's settings. A hollow diamond is the paper's value for that cell, with its
+number, drawn beside this run's interval.</p>
 <p><strong>Intervals.</strong> Mean ± two-sided 95% Student-t confidence interval over repetitions (t quantile with n − 1 degrees
 of freedom). One repetition gives no interval. Jitter is the latency standard deviation within a run, averaged over repetitions.
 Time to ready pools every launch: median, quartiles and range.</p>
@@ -198,8 +199,8 @@ there is no significant difference. A crossover is stated where the significantl
 cannot be told apart in between are named. Undetermined means fewer than two ok repetitions on one side.</p>
 <p><strong>Paper comparison.</strong> The published numbers come from <code>core/paper/paper-reference.yaml</code> (section and quote for each);
 ~ marks a number the paper hedges. Each claim's check is code (<code>analysis/claims.ts</code>) keyed by claim id; a claim whose inputs
-this run lacks is "not measured" and names what is missing.</p>
-</div>`;
+this run lacks is "not measured" and names what is missing; on the first screen those collapse into one line per reason.</p>
+</details>`;
 
 export function renderHtml(a: Analysis, figures: readonly RenderedFigure[], meta: ReportMeta): string {
   const runIds = a.input.runs.map((r) => r.manifest.runId).join(", ");
@@ -224,25 +225,22 @@ export function renderHtml(a: Analysis, figures: readonly RenderedFigure[], meta
 <main>
 <h1>Unikernels vs containers under memory pressure: ${e(meta.name)}</h1>
 <p class="sub">Run(s) ${e(runIds)} · generated ${e(meta.generatedAt)} · reproduces “${e(a.reference.paper)}”</p>
-<nav><a href="#findings">Findings</a><a href="#glance">At a glance</a><a href="#explain">What explains the gap</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Paper vs run</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#runs">Runs</a></nav>
+<nav><a href="#findings">Findings</a><a href="#glance">At a glance</a><a href="#claims">The paper's claims</a><a href="#explain">What explains the gap</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Published numbers</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#runs">Runs</a></nav>
 ${findingsHtml(a.findings)}
 <h2 id="glance">At a glance</h2>
 ${glance(a)}
 ${problems(a)}
+${repetitionNote}
+${claimsHtml(a)}
 <h3>Significant crossovers</h3>
 ${findings}
-${repetitionNote}
 ${METHOD}
 ${attributionHtml(a.attribution)}
 <h2 id="crossovers">Crossovers per runtime and workload</h2>
 ${crossoverSection(a.pairs)}
 <h2 id="decision">Decision table (in the spirit of the paper's section VI)</h2>
 ${decisionSection(a)}
-<h2 id="paper">The paper beside this run</h2>
-<h3>Claims</h3>
-${htmlTable(claimsTable(a))}
-${analoguesHtml(a.analogues)}
-<h3>Published numbers</h3>
+<h2 id="paper">The paper's published numbers beside this run</h2>
 ${paperTableSection(a)}
 <h2 id="figures">Figures</h2>
 ${figureSection(figures, meta)}

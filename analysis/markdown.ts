@@ -1,14 +1,14 @@
 /** report.md: the summary for a terminal, a pull request or a notebook; figures are linked, not inlined. */
 import { CELL_STATUSES } from "../core/results/schema";
 import type { Analysis } from "./analyze";
-import { analoguesMarkdown, attributionMarkdown, findingsMarkdown } from "./explainReport";
+import { claimsMarkdown } from "./claimsReport";
+import { attributionMarkdown, findingsMarkdown } from "./explainReport";
 import type { ReportMeta } from "./html";
 import { pairAgreementMarkdown } from "./pairs";
 import type { RenderedFigure } from "./render";
 import { markdownTable } from "./table";
 import {
   artifactTable,
-  claimsTable,
   crossCheckTable,
   crossoverTable,
   decisionTable,
@@ -39,6 +39,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     out.push(`## Files that could not be used`, "", ...a.input.errors.map((x) => `- ${x}`), "");
   }
   if (a.warnings.length > 0) out.push(`## Warnings`, "", ...a.warnings.map((x) => `- ${x}`), "");
+  out.push(claimsMarkdown(a));
 
   out.push(attributionMarkdown(a.attribution));
   out.push(`## Crossovers`, "");
@@ -54,17 +55,6 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
 
   out.push(`## Decision table`, "");
   out.push(a.decisions.length === 0 ? "Not enough data." : markdownTable(decisionTable(a)), "");
-
-  const verdicts = (v: string) => a.claims.filter((x) => x.verdict === v).length;
-  out.push(
-    `## The paper's claims`,
-    "",
-    `${verdicts("reproduced")} reproduced, ${verdicts("not reproduced")} not reproduced, ${verdicts("not measured")} not measured.`,
-    "",
-  );
-  out.push(markdownTable(claimsTable(a)), "");
-
-  out.push(analoguesMarkdown(a.analogues));
 
   const measured = a.paperRows.filter((r) => r.measured);
   out.push(

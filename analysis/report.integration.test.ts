@@ -2,7 +2,9 @@
  * `npm run report` end to end on a real local quick run (analysis/fixtures/quick-run: the cell
  * files and manifest of a `npm run lab -- --profile quick` run on a 2-core Debian VM, native and
  * Docker; Nanos skipped there), then the report opened in headless Chromium: every figure must
- * have rendered and the page must not reach the network.
+ * have rendered, the page must not reach the network, and its first screen must say only what
+ * the run can say. A run in the shape of today's quick profile (knob variants on three
+ * platforms) checks Figures 12 and 13 as a reader sees them; the screenshots are kept and named.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,10 +13,11 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { run } from "../core/exec";
 import { repoRoot } from "../core/paths";
 import { skipUnlessTool } from "../core/testing/requirements";
+import { writeQuickShapedRun } from "./fixtures/quickShaped";
 
 const fixture = join(__dirname, "fixtures", "quick-run");
 const tmp = mkdtempSync(join(tmpdir(), "analysis-it-"));
@@ -35,6 +38,41 @@ async function report(args: string[]): Promise<{ code: number | null; stdout: st
   });
   const [code] = await once(child, "exit");
   return { code: code as number | null, stdout, stderr };
+}
+
+/** Debian's chromium, offline and without a sandbox (root in a container). */
+async function launch(): Promise<Browser> {
+  const executablePath = (await run("sh", ["-c", "command -v chromium"])).stdout.trim();
+  return chromium.launch({
+    executablePath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * What a reader sees of the claims in the first 900 px of a 1400 px wide window. (No named
+ * function inside evaluate: tsx would wrap it in a helper the page does not have.)
+ */
+async function firstScreen(page: Page) {
+  return page.evaluate(() => {
+    const inView = [...document.querySelectorAll("h2, ul.reasons li, .badge")].filter((el) => {
+      const box = el.getBoundingClientRect();
+      return box.width > 0 && box.height > 0 && box.top < 900;
+    });
+    return {
+      headings: inView.filter((el) => el.matches("h2")).map((el) => el.textContent ?? ""),
+      reasons: inView.filter((el) => el.matches("ul.reasons li")).map((el) => el.textContent ?? ""),
+      notMeasured: inView.filter((el) => el.matches(".badge") && el.textContent === "not measured").length,
+    };
+  });
 }
 
 const reportPath = (stdout: string) => {
@@ -82,19 +120,7 @@ describe("npm run report", () => {
     const skip = await skipUnlessTool("chromium", ["--version"], "apt-get install chromium");
     if (skip) return t.skip(skip);
     assert.ok(htmlPath, "the first test wrote the report");
-    const executablePath = (await run("sh", ["-c", "command -v chromium"])).stdout.trim();
-    const browser = await chromium.launch({
-      executablePath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 4000 } });
       const external: string[] = [];
@@ -103,6 +129,19 @@ describe("npm run report", () => {
         return route.abort();
       });
       await page.goto(`file://${htmlPath}`, { waitUntil: "load" });
+      await page.setViewportSize({ width: 1400, height: 900 });
+      const first = await firstScreen(page);
+      assert.equal(first.notMeasured, 0, "no 'not measured' row on the first screen");
+      assert.ok(first.headings.includes("The paper's claims in this run"), `first screen: ${first.headings}`);
+      assert.deepEqual(
+        first.reasons.map((r) => r.replace(/ need.*/, "")),
+        ["27 claims", "4 claims"],
+        "one line per reason why claims cannot be measured",
+      );
+      const firstShot = join(tmp, "report-first-screen.png");
+      await page.screenshot({ path: firstShot });
+      process.stdout.write(`# screenshot of the report's first screen: ${firstShot}\n`);
+      await page.setViewportSize({ width: 1400, height: 4000 });
       const figures = await page.evaluate(() =>
         [...document.querySelectorAll("figure")].map((figure) => {
           const svg = figure.querySelector("svg");
@@ -130,6 +169,56 @@ describe("npm run report", () => {
       await page.screenshot({ path: screenshot, fullPage: true });
       assert.ok(readFileSync(screenshot).length > 10_000);
       process.stdout.write(`# screenshot of the report: ${screenshot}\n`);
+    } finally {
+      await browser.close();
+    }
+  });
+  it("draws Figures 12 and 13 of a knob-variant quick run so each series is told apart, legend under the plot", async (t) => {
+    const skip = await skipUnlessTool("chromium", ["--version"], "apt-get install chromium");
+    if (skip) return t.skip(skip);
+    const runDir = writeQuickShapedRun(join(tmp, "variant-results"), "quick-variants");
+    const { code, stdout, stderr } = await report([runDir, "--out", reports]);
+    assert.equal(code, 0, stderr);
+    const browser = await launch();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`file://${reportPath(stdout)}`, { waitUntil: "load" });
+      const first = await firstScreen(page);
+      assert.equal(first.notMeasured, 0, "no 'not measured' row on the first screen");
+      const firstShot = join(tmp, "quick-variants-first-screen.png");
+      await page.screenshot({ path: firstShot });
+      process.stdout.write(`# screenshot of the knob-variant report's first screen: ${firstShot}\n`);
+      for (const id of ["fig12-node-compute-throughput", "fig13-node-compute-latency"]) {
+        const figure = page.locator(`figure#${id}`);
+        const layout = await figure.evaluate((el) => {
+          // The x axis spans the plot; the series legend is Vega's one legend.
+          const xAxis = [...el.querySelectorAll(".role-axis")].find((a) => /Memory limit/.test(a.textContent ?? ""));
+          const legend = el.querySelector(".role-legend");
+          const labels = [...(legend?.querySelectorAll(".role-legend-label text") ?? [])];
+          return {
+            svg: el.querySelector("svg")?.getBoundingClientRect().toJSON(),
+            axis: xAxis?.getBoundingClientRect().toJSON(),
+            legend: legend?.getBoundingClientRect().toJSON(),
+            entries: [...(legend?.querySelectorAll(".role-legend-symbol path") ?? [])].map((path, i) => ({
+              look: `${path.getAttribute("fill")} ${path.getAttribute("d")}`,
+              label: labels[i]?.textContent ?? "",
+            })),
+          };
+        });
+        assert.ok(layout.svg && layout.axis && layout.legend, `${id}: svg, x axis and legend drawn`);
+        assert.ok(
+          layout.axis.width >= 0.8 * layout.svg.width,
+          `${id}: the plot is ${layout.axis.width} of ${layout.svg.width} px: it should take the width`,
+        );
+        assert.ok(layout.legend.top >= layout.axis.bottom - 1, `${id}: the legend sits under the plot`);
+        assert.ok(layout.legend.width <= layout.axis.width, `${id}: the legend is no wider than the plot`);
+        assert.equal(layout.entries.length, 6, `${id}: three platforms, two heap settings`);
+        assert.equal(new Set(layout.entries.map((e) => e.look)).size, 6, `${id}: every entry looks different`);
+        const shot = join(tmp, `${id}.png`);
+        await figure.screenshot({ path: shot });
+        assert.ok(readFileSync(shot).length > 10_000);
+        process.stdout.write(`# screenshot of ${id}: ${shot}\n`);
+      }
     } finally {
       await browser.close();
     }

@@ -87,8 +87,8 @@ describe("generateReport", () => {
       /<tr class="flagged"><td class="key">go-docker-io-1cpu-512mb<\/td>.*1 flagged repetition\(s\) left out: generator-bound/,
     );
     const fig12 = result.figures.find((f) => f.figure.id === "fig12-node-compute-throughput");
-    assert.match(fig12?.svg ?? "", /fill="#d62728"/, "a red cross for the scenario with no ok repetition");
-    assert.match(fig12?.svg ?? "", /no ok repetition \(oom\/crash\/timeout\)/, "and its key");
+    assert.match(fig12?.svg ?? "", /stroke="#d62728"/, "a red cross for the scenario with no ok repetition");
+    assert.match(fig12?.svg ?? "", /no ok repetition \(drawn at 0\)/, "and its key");
   });
 
   it("opens offline: inline CSS and SVG, no script, no external resource", () => {

@@ -129,10 +129,10 @@ function claimCells(c: ClaimVerdict): TableCell[] {
   ];
 }
 
-export function claimsTable(a: Analysis): Table {
+export function claimsTable(a: Analysis, list: readonly ClaimVerdict[] = a.claims): Table {
   return {
     headers: ["verdict", "claim", "numbers behind the verdict"],
-    rows: a.claims.map((c) => ({ cells: claimCells(c), className: c.verdict === "not reproduced" ? "failed" : "" })),
+    rows: list.map((c) => ({ cells: claimCells(c), className: c.verdict === "not reproduced" ? "failed" : "" })),
   };
 }
 

@@ -1,10 +1,31 @@
 import type { TopLevelSpec } from "vega-lite";
+import { knobsAtDefaults } from "../../lab/platforms/registry";
 import type { PaperReference } from "../../core/paper/reference";
-import type { Scenario } from "../scenarios";
-import { cpuText, keyPanel, metricTitle, paperFirst, paperRow, pointLayers, pointRow, repetitionRows } from "./points";
-import { config, type Figure, fmt, paperValue, type Row, SCHEMA, seriesColors } from "./style";
+import { REPETITION_METRICS, type Scenario } from "../scenarios";
+import {
+  cpuText,
+  keyPanel,
+  metricTitle,
+  paperRow,
+  plotWithKey,
+  pointLayers,
+  pointRow,
+  repetitionRows,
+  summaryText,
+} from "./points";
+import {
+  config,
+  type Figure,
+  fmt,
+  PANEL_WIDTH,
+  PLOT_HEIGHT,
+  paperValue,
+  type Row,
+  SCHEMA,
+  seriesStyles,
+} from "./style";
 
-/** Figs. 4 and 9: the resource-rich scenario, throughput and mean latency per runtime and platform. */
+/** Figs. 4 and 9: the resource-rich scenario, throughput and mean latency per runtime and series. */
 export function richFigure(
   id: string,
   paperFigure: string,
@@ -15,17 +36,26 @@ export function richFigure(
   if (!first) return null;
   const { workload, cpus, memoryMB } = first.spec;
   const runtimes = [...new Set(scenarios.map((s) => s.spec.runtime))].sort();
-  const colors = seriesColors(scenarios.map((s) => s.series));
+  const styles = seriesStyles(scenarios, 2 * PANEL_WIDTH);
   const panels = (["throughputRps", "latencyMeanMs"] as const).map((metric) => {
     const rows: Row[] = [];
+    const unit = REPETITION_METRICS[metric].unit;
     for (const s of scenarios) {
       const x = { runtime: s.spec.runtime };
-      const point = pointRow(s, metric, x, colors);
+      const point = pointRow(s, metric, x, styles);
       if (point) rows.push(point);
-      rows.push(...repetitionRows(s, metric, x));
+      rows.push(...repetitionRows(s, metric, x, styles));
       const p = paperValue(reference, metric, s.spec.runtime, s.spec.platform, workload, cpus, memoryMB);
-      if (p && s.series === s.spec.platform)
-        rows.push(paperRow(x, s.series, p.value, `paper: ${fmt(p.value)} (${p.section})`));
+      const run = s.metrics[metric];
+      if (p && knobsAtDefaults(s.spec.knobs))
+        rows.push(
+          paperRow(
+            x,
+            s.series,
+            p.value,
+            `paper: ${fmt(p.value)} ${unit} (${p.section}); this run: ${run ? summaryText(run, unit) : "no ok repetition"}`,
+          ),
+        );
     }
     return rows;
   });
@@ -35,29 +65,31 @@ export function richFigure(
     id,
     title,
     paperFigure,
-    caption: `Throughput and mean latency of the ${workload} workload with ${cpuText(cpus)} and ${memoryMB} MB, per runtime and platform: mean with its 95% confidence interval.`,
+    caption: `Throughput and mean latency of the ${workload} workload with ${cpuText(cpus)} and ${memoryMB} MB, per runtime: mean with its 95% confidence interval. Colour is the platform, shape the knob setting.`,
     spec: {
       $schema: SCHEMA,
       config,
       title: { text: title, subtitle: `reproduces the paper's ${paperFigure}` },
-      hconcat: [
-        ...panels.map((rows, i) => ({
-          width: 250,
-          height: 260,
-          data: { values: paperFirst(rows) },
-          layer: pointLayers(
-            rows,
-            "runtime",
-            "Runtime",
-            runtimes,
-            metricTitle(i === 0 ? "throughputRps" : "latencyMeanMs"),
-            colors,
-            false,
-          ),
-        })),
-        keyPanel(panels.flat()),
-      ],
-      resolve: { scale: { y: "independent" } },
+      ...plotWithKey(
+        {
+          hconcat: panels.map((rows, i) => ({
+            width: PANEL_WIDTH,
+            height: PLOT_HEIGHT,
+            data: { values: rows },
+            layer: pointLayers(
+              rows,
+              "runtime",
+              "Runtime",
+              runtimes,
+              metricTitle(i === 0 ? "throughputRps" : "latencyMeanMs"),
+              styles,
+              false,
+            ),
+          })),
+          resolve: { scale: { y: "independent" } },
+        },
+        keyPanel(panels.flat(), 2 * PANEL_WIDTH),
+      ),
     } as TopLevelSpec,
   };
 }

@@ -1,14 +1,14 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { PaperReference } from "../../core/paper/reference";
 import { allPlatforms } from "../../lab/platforms/registry";
 import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "../artifactSizes";
-import { keyPanel, markerLayer, paperFirst } from "./points";
+import type { PaperReference } from "../../core/paper/reference";
+import { keyPanel, markerLayers, paperRow, plotWithKey } from "./points";
 import {
   config,
   type Figure,
   KEY_COLOR,
-  markerStyle,
-  PAPER_COLOR,
+  PLOT_HEIGHT,
+  PLOT_WIDTH,
   paperValue,
   platformColor,
   type Row,
@@ -43,14 +43,14 @@ export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: Paper
     const where = paperOf[s.kind];
     const p = where && paperValue(reference, where[0], s.runtime, where[1], "none");
     if (p)
-      rows.push({
-        runtime: s.runtime,
-        artifact: label(s.kind),
-        kind: "point",
-        value: p.value,
-        ...markerStyle("paper", PAPER_COLOR),
-        detail: `paper: ${p.value} MB (${p.section})`,
-      });
+      rows.push(
+        paperRow(
+          { runtime: s.runtime, artifact: label(s.kind) },
+          label(s.kind),
+          p.value,
+          `paper: ${p.value} MB (${p.section}); this run: ${s.apparentMB.toFixed(1)} MB`,
+        ),
+      );
   }
   const x = { field: "runtime", type: "nominal", title: "Runtime", axis: { labelAngle: 0 } };
   const xOffset = { field: "artifact", type: "nominal", scale: { domain, paddingInner: 0.1 } };
@@ -64,7 +64,13 @@ export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: Paper
         x,
         xOffset,
         y,
-        color: { field: "artifact", type: "nominal", title: "artifact", scale: { domain, range } },
+        color: {
+          field: "artifact",
+          type: "nominal",
+          title: "artifact",
+          scale: { domain, range },
+          legend: { columns: domain.length },
+        },
         tooltip,
       },
     },
@@ -75,7 +81,7 @@ export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: Paper
     },
   ];
   if (rows.some((r) => r.kind === "point")) {
-    layers.push(markerLayer({ x, xOffset, y, tooltip }));
+    layers.push(...markerLayers(rows, { x, xOffset, y, tooltip }, null));
   }
   return {
     id: "fig02-image-size",
@@ -87,8 +93,8 @@ export function imageSizeFigure(sizes: readonly ArtifactSize[], reference: Paper
       $schema: SCHEMA,
       config,
       title: { text: "Artifact size per runtime", subtitle: "reproduces the paper's Fig. 2" },
-      data: { values: paperFirst(rows) },
-      hconcat: [{ width: 400, height: 260, layer: layers }, keyPanel(rows)],
+      data: { values: rows },
+      ...plotWithKey({ width: PLOT_WIDTH, height: PLOT_HEIGHT, layer: layers }, keyPanel(rows, PLOT_WIDTH)),
     } as TopLevelSpec,
   };
 }
