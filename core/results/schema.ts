@@ -148,7 +148,15 @@ export const HostFactsSchema = z
     cores: z.number().int().positive(),
     memoryBytes: z.number().positive(),
     cgroupVersion: z.number().int().nullable(),
-    kvm: z.object({ usable: z.boolean(), reason: z.string().nullable() }),
+    /**
+     * Whether KVM ran a guest here: decided by a trial boot (lab/platforms/kvm.ts), whose facts
+     * (CPU model, boot time, the console's last line) are in `detail` (runs before it have none).
+     */
+    kvm: z.object({
+      usable: z.boolean(),
+      reason: z.string().nullable(),
+      detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    }),
   })
   .strict();
 export type HostFacts = z.output<typeof HostFactsSchema>;

@@ -169,10 +169,7 @@ describe("availability", () => {
   it("TCG only with allowEmulation, refused otherwise with the reason", () => {
     const refused = microvmAvailability({ qemuVersionOutput: qemu, kvm: kvm(false) }, false);
     assert.equal(refused.ok, false);
-    assert.match(
-      refused.reason ?? "",
-      /\/dev\/kvm cannot run guests \(\/dev\/kvm does not exist\); set allowEmulation/,
-    );
+    assert.match(refused.reason ?? "", /KVM cannot be used: \/dev\/kvm does not exist; set allowEmulation/);
     const emulated = microvmAvailability({ qemuVersionOutput: qemu, kvm: kvm(false) }, true);
     assert.equal(emulated.ok, true);
     assert.equal(emulated.facts.accelerator, "tcg");

@@ -363,7 +363,7 @@ export function microvmAvailability(host: MicrovmHostFacts, allowEmulation: bool
   facts.kvmUsable = host.kvm?.usable ?? false;
   facts.kvmReason = host.kvm?.reason ?? null;
   if (host.kvm?.usable) return { ok: true, facts: { ...facts, accelerator: "kvm" } };
-  const blocker = `microvm: /dev/kvm cannot run guests (${host.kvm?.reason ?? "not probed"})`;
+  const blocker = `microvm: KVM cannot be used: ${host.kvm?.reason ?? "not probed"}`;
   if (!allowEmulation)
     return { ok: false, reason: `${blocker}; ${EMULATION_HINT}`, facts: { ...facts, accelerator: null } };
   return { ok: true, facts: { ...facts, accelerator: "tcg" } };
@@ -372,7 +372,7 @@ export function microvmAvailability(host: MicrovmHostFacts, allowEmulation: bool
 async function gatherHostFacts(): Promise<MicrovmHostFacts> {
   try {
     const { stdout } = await run(QEMU_X86, ["--version"], { timeoutMs: 30_000 });
-    return { qemuVersionOutput: stdout, kvm: await probeKvm() };
+    return { qemuVersionOutput: stdout, kvm: await probeKvm({ cpu: "host" }) };
   } catch {
     return { qemuVersionOutput: null, kvm: null };
   }

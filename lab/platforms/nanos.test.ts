@@ -322,7 +322,7 @@ describe("nanos availability", () => {
     );
     assert.equal(
       nanosAvailability({ ...host, kvm: kvmBroken }, false).reason,
-      "nanos: /dev/kvm cannot run guests (/dev/kvm does not exist (no hardware virtualisation or no kvm module)); set allowEmulation to run under TCG (results are marked emulated)",
+      "nanos: KVM cannot be used: /dev/kvm does not exist (no hardware virtualisation or no kvm module); set allowEmulation to run under TCG (results are marked emulated)",
     );
   });
 

@@ -68,7 +68,7 @@ export function nanosAvailability(host: NanosHostFacts, allowEmulation: boolean)
   facts.cpuVirtFlag = host.cpuVirtFlag;
   let blocker: string | null = null;
   if (!kvm?.usable) {
-    blocker = `nanos: /dev/kvm cannot run guests (${kvm?.reason ?? "not probed"})`;
+    blocker = `nanos: KVM cannot be used: ${kvm?.reason ?? "not probed"}`;
   } else if (host.cpuVirtFlag === null) {
     blocker =
       "nanos: ops will not use KVM here: /proc/cpuinfo lists neither vmx nor svm, which ops requires before it asks QEMU for KVM (qemu/hv_support_linux.go), so QEMU would run under TCG";
@@ -102,7 +102,8 @@ export async function gatherNanosHostFacts(): Promise<NanosHostFacts> {
   if (facts.opsVersionOutput === null) return facts;
   facts.qemuVersionOutput = await output(QEMU_X86, ["--version"]);
   if (facts.qemuVersionOutput === null) return facts;
-  facts.kvm = await probeKvm();
+  // ops ends up passing -cpu max (qemu/qemu_unix.go): the trial boots with the same model.
+  facts.kvm = await probeKvm({ cpu: "max" });
   facts.cpuVirtFlag = cpuVirtFlag(readCpuinfo());
   return facts;
 }

@@ -9,6 +9,7 @@ import type { LoadSpec } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
 import type { CellResult, CellStatus } from "../../core/results/schema";
 import { RESULTS_SCHEMA_VERSION } from "../../core/results/schema";
+import { lastLinesExcerpt } from "../../core/text";
 import { type AppInfo, quickVerify } from "../../workloads/contract";
 import type { RemoteLoadHost } from "../load/remote";
 import { type CellLoadOutput, runCellLoad } from "../load/sweep";
@@ -63,8 +64,9 @@ function recordLaunchFailure(outcome: Outcome, error: unknown, runDir: string): 
 
 const FOOTPRINT_INTERVAL_MS = 500;
 
+/** The end of a log, quoted in a reason: plain text on one line (core/text.ts). */
 function lastLines(text: string, count = 3): string {
-  return text.trim().split("\n").slice(-count).join(" | ").slice(0, 300);
+  return lastLinesExcerpt(text, count, 300);
 }
 
 function readLimits(workDir: string): EnforcedLimits | null {

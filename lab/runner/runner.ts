@@ -194,18 +194,32 @@ async function trialPlatforms(
       const platform = getPlatform(name);
       const artifact = artifactOf(cell.spec.runtime, platform.artifact.kind);
       if (!artifact) continue;
-      const outcome = await trialStart({
-        platform,
-        runtime: cell.spec.runtime,
-        artifact,
-        knobs: profile.knobs,
-        workDir: join(workRoot, name),
-        runId,
-        bindAddress: options.bindAddress ?? "127.0.0.1",
-        emulated: found.facts.accelerator === "tcg",
-        allowEmulation: profile.allowEmulation,
-        timeoutMs: profile.ttr.timeoutS * 1000,
-      });
+      const trial = (emulated: boolean, attempt: string) =>
+        trialStart({
+          platform,
+          runtime: cell.spec.runtime,
+          artifact,
+          knobs: profile.knobs,
+          workDir: join(workRoot, name, attempt),
+          runId,
+          bindAddress: options.bindAddress ?? "127.0.0.1",
+          emulated,
+          allowEmulation: profile.allowEmulation,
+          timeoutMs: profile.ttr.timeoutS * 1000,
+        });
+      let outcome = await trial(found.facts.accelerator === "tcg", "first");
+      // A KVM that passed its probe may still hang this platform's guest: with emulation allowed
+      // the platform runs under TCG (its cells marked emulated) rather than not at all.
+      if (!outcome.ok && found.facts.accelerator === "kvm" && profile.allowEmulation) {
+        const emulated = await trial(true, "tcg");
+        if (emulated.ok) {
+          found.facts.accelerator = "tcg";
+          found.facts.kvmUsable = false;
+          found.facts.kvmReason = `the trial instance did not start under KVM (${outcome.reason}); it did under TCG`;
+          log(`  ${name.padEnd(7)} ${availabilityLine(found)}`);
+          outcome = emulated;
+        }
+      }
       if (outcome.ok) {
         found.facts.trialTtrMs = Math.round(outcome.ttrMs * 1000) / 1000;
       } else {
@@ -216,6 +230,14 @@ async function trialPlatforms(
   } finally {
     rmSync(workRoot, { recursive: true, force: true });
   }
+}
+
+/** A platform's line in the plan: available, available under emulation and why KVM was not used, or skipped and why. */
+export function availabilityLine(a: Availability): string {
+  if (!a.ok) return `skipped: ${a.reason ?? "not available"}`;
+  if (a.facts.accelerator !== "tcg") return "available";
+  const why = typeof a.facts.kvmReason === "string" ? a.facts.kvmReason : "KVM was not checked";
+  return `available under TCG emulation (its results are marked emulated): KVM not used: ${why}`;
 }
 
 /** For a run with no load cell (startup only): never used to load anything. */
@@ -357,7 +379,7 @@ async function sweep(
     if (existing && existsSync(file))
       log(`  ${relative(runDir, file)} (${cell.name}) is no valid result: it runs again`);
   }
-  for (const [name, a] of availability) log(`  ${name.padEnd(7)} ${a.ok ? "available" : `skipped: ${a.reason}`}`);
+  for (const [name, a] of availability) log(`  ${name.padEnd(7)} ${availabilityLine(a)}`);
   const eta = runnable.reduce((sum, c) => sum + estimateCellSeconds(c), 0);
   log(
     `  ${cells.length} cells: ${recorded.size} already recorded, ${runnable.length} to run, ` +
@@ -422,7 +444,7 @@ async function sweep(
       selection: { ...selection } as Manifest["selection"],
       generatorPreference: options.generatorPreference,
       ...(generators ? { generators } : {}),
-      host: hostFacts({ usable: kvm.usable, reason: kvm.reason }),
+      host: hostFacts({ usable: kvm.usable, reason: kvm.reason, detail: kvm.detail }),
       ...(harness ? { harness } : {}),
       versionsFound: await versionsFound(),
       platforms: platformFacts,

@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import type { Runtime } from "../../core/model";
+import { lastLinesExcerpt } from "../../core/text";
 import { instanceContext } from "../platforms/context";
 import { type LaunchedInstance, launchInstance } from "../platforms/instance";
 import type { Platform } from "../platforms/types";
@@ -27,8 +28,9 @@ export interface TrialOptions {
 
 export type TrialOutcome = { ok: true; ttrMs: number } | { ok: false; reason: string };
 
+/** The end of a log, quoted in the skip reason: plain text on one line (core/text.ts). */
 function lastLines(text: string, count = 5): string {
-  return text.trim().split("\n").slice(-count).join(" | ").slice(0, 500);
+  return lastLinesExcerpt(text, count, 500);
 }
 
 /** Start one instance with room to spare (1 CPU, 256 MB), wait for its first 200, stop it. */
