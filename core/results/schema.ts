@@ -129,6 +129,15 @@ export const CellResultSchema = z
       .object({ exitCode: z.number().nullable(), signal: z.string().nullable(), oomKilled: z.boolean() })
       .strict()
       .nullable(),
+    /**
+     * What a VM guest reported of its own memory (the microVM's init: MemTotal, the app's peak RSS),
+     * from the instance's guest.json; absent where the platform reports nothing (results before it too).
+     */
+    guest: z
+      .object({ memTotalKb: z.number().nonnegative().nullable(), appPeakRssKb: z.number().nonnegative().nullable() })
+      .strict()
+      .nullable()
+      .optional(),
     /** Wall seconds per phase of the cell (a startup cell sums its launches); results before it have none. */
     phasesS: PhaseSeconds.optional(),
     /** Where the cell's raw files are, relative to the run folder. */

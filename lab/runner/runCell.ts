@@ -74,6 +74,15 @@ function readLimits(workDir: string): EnforcedLimits | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as EnforcedLimits) : null;
 }
 
+/** What a VM guest reported of its memory (guest.json, written by the platform's stop), or null. */
+function readGuest(workDir: string): CellResult["guest"] {
+  const path = join(workDir, "guest.json");
+  if (!existsSync(path)) return null;
+  const raw = JSON.parse(readFileSync(path, "utf8")) as { memTotalKb?: unknown; appPeakRssKb?: unknown };
+  const kb = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null);
+  return { memTotalKb: kb(raw.memTotalKb), appPeakRssKb: kb(raw.appPeakRssKb) };
+}
+
 /**
  * How an instance that stopped serving ended, from what its platform recorded. A launch command
  * that failed is a failed start with the platform's own error, never a timeout.
@@ -211,6 +220,7 @@ const emptyOutcome = (): Outcome => ({
   appInfo: null,
   limits: null,
   exit: null,
+  guest: null,
 });
 
 function ttrOf(
@@ -264,10 +274,12 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
       }
       await notePortTaken(outcome, context);
       outcome.limits = readLimits(context.workDir);
+      outcome.guest = readGuest(context.workDir);
       break;
     }
     outcome.exit = await ws.finish(instance, context);
     outcome.limits = readLimits(context.workDir);
+    outcome.guest = readGuest(context.workDir);
   }
   outcome.ttr = ttrOf(samples, ttr.launches, clock);
 }
@@ -425,6 +437,8 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       if (ctx.signal.aborted) await ws.abandon(instance, context);
       else outcome.exit = await ws.finish(instance, context);
     }
+    // The guest's own report is complete once it stopped (stop writes guest.json).
+    outcome.guest = readGuest(context.workDir);
   }
 }
 

@@ -14,6 +14,7 @@ import { localArtifactRef } from "../../core/results/artifactRefs";
 import { CELLS_DIR, readManifest, recordedCellIds } from "../../core/results/read";
 import { newRunId } from "../../core/results/runId";
 import type { CellResult, Manifest } from "../../core/results/schema";
+import { shellQuote } from "../../core/shell";
 import {
   type ArtifactRecord,
   artifactStillPresent,
@@ -98,9 +99,11 @@ export interface RunnerOutcome {
   ran: number;
 }
 
-async function checkPlatforms(names: readonly string[], allowEmulation: boolean) {
+async function checkPlatforms(names: readonly string[], allowEmulation: boolean, revision: Revision) {
   const availability = new Map<string, Availability>();
-  for (const name of names) availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation }));
+  for (const name of names) {
+    availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation, versions: revision.versions }));
+  }
   return availability;
 }
 
@@ -222,6 +225,8 @@ async function trialPlatforms(
       }
       if (outcome.ok) {
         found.facts.trialTtrMs = Math.round(outcome.ttrMs * 1000) / 1000;
+        // The VM's exact QEMU command line, shell-quoted: the report sets the VM rows' side by side.
+        if (outcome.commandLine) found.facts.qemuCommandLine = outcome.commandLine.map(shellQuote).join(" ");
       } else {
         availability.set(name, { ok: false, reason: outcome.reason, facts: found.facts });
         log(`  ${name.padEnd(7)} skipped: ${outcome.reason}`);
@@ -357,7 +362,7 @@ async function sweep(
     throw new UsageError("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
 
   const platforms = [...new Set(cells.map((c) => c.spec.platform))];
-  const availability = await checkPlatforms(platforms, profile.allowEmulation);
+  const availability = await checkPlatforms(platforms, profile.allowEmulation, revision);
   const recorded = existing ? recordedCellIds(runDir) : new Set<string>();
   if (options.onlyCells) {
     const known = new Set(cells.flatMap((c) => [c.id, c.name]));
@@ -500,7 +505,7 @@ async function sweep(
       ran++;
       spentS += result.wallS;
       estimatedDoneS += estimateCellSeconds(cell);
-      if (mayBePlatformGone(result)) await recheckPlatform(cell, result, runDir, availability, profile, log);
+      if (mayBePlatformGone(result)) await recheckPlatform(cell, result, runDir, availability, profile, revision, log);
     }
     if (options.pair !== undefined) result = { ...result, pair: options.pair };
     try {
@@ -556,11 +561,12 @@ async function recheckPlatform(
   runDir: string,
   availability: Map<string, Availability>,
   profile: Profile,
+  revision: Revision,
   log: (line: string) => void,
 ): Promise<void> {
   const name = cell.spec.platform;
   const now = await getPlatform(name)
-    .checkAvailability({ allowEmulation: profile.allowEmulation })
+    .checkAvailability({ allowEmulation: profile.allowEmulation, versions: revision.versions })
     .catch((error: unknown) => ({ ok: false, reason: `${name}: ${(error as Error).message}`, facts: {} }));
   if (now.ok) return;
   const reason = `${now.reason ?? `${name}: not available`} (found after ${cell.name})`;

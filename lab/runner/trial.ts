@@ -4,7 +4,8 @@
  * cannot come up, or a VM that does not boot are found in seconds, before the sweep, with the
  * platform's own error, instead of as a column of timeouts.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Runtime } from "../../core/model";
 import { lastLinesExcerpt } from "../../core/text";
 import { instanceContext } from "../platforms/context";
@@ -26,7 +27,21 @@ export interface TrialOptions {
   timeoutMs: number;
 }
 
-export type TrialOutcome = { ok: true; ttrMs: number } | { ok: false; reason: string };
+/**
+ * `commandLine`: the VM's exact QEMU command line, where the platform's start script recorded it
+ * (qemu.cmdline, one argument per line): the manifest keeps it and the report sets the VM rows'
+ * side by side.
+ */
+export type TrialOutcome = { ok: true; ttrMs: number; commandLine: string[] | null } | { ok: false; reason: string };
+
+/** The argv a start script recorded in qemu.cmdline, or null. */
+export function recordedCommandLine(workDir: string): string[] | null {
+  const file = join(workDir, "qemu.cmdline");
+  if (!existsSync(file)) return null;
+  const argv = readFileSync(file, "utf8").split("\n");
+  while (argv.length > 0 && argv[argv.length - 1] === "") argv.pop();
+  return argv.length > 0 ? argv : null;
+}
 
 /** The end of a log, quoted in the skip reason: plain text on one line (core/text.ts). */
 function lastLines(text: string, count = 5): string {
@@ -47,7 +62,7 @@ export async function trialStart(options: TrialOptions): Promise<TrialOutcome> {
     instance = await launchInstance(platform, context);
     const ready = await waitForInstance(instance, "/io", options.timeoutMs);
     await instance.stop();
-    return { ok: true, ttrMs: ready.elapsedMs };
+    return { ok: true, ttrMs: ready.elapsedMs, commandLine: recordedCommandLine(context.workDir) };
   } catch (error) {
     const launchError = instance?.launchError();
     await instance?.cleanup();
