@@ -46,7 +46,7 @@ export function qemuOptions(argv: readonly string[]): QemuOption[] {
 export function normaliseValue(option: string, value: string): string {
   let v = value;
   if (option === "-name") v = v.replace(/\.[^.]+$/, ".<instance>");
-  v = v.replace(/file:\/\S*\/(app\.log)\b/, "file:<work>/$1");
+  v = v.replace(/file:\/.*\/(app\.log)$/, "file:<work>/$1");
   v = v.replace(/hostfwd=tcp:([\d.]*):\d+-:/, "hostfwd=tcp:$1:<port>-:");
   v = v.replace(/mac=[0-9a-f:]{17}/i, "mac=<mac>");
   v = v.replace(/(^|file=)\/\S*\/([^/,]+)(?=,|$)/, "$1<artifact>/$2");
@@ -90,6 +90,16 @@ export interface CommandLineRow {
 
 const key = (o: QemuOption) => `${o.option}\u0000${o.value ?? ""}`;
 
+/** Options of which a line may hold several (devices, back ends) pair only with the same type. */
+const TYPED_OPTIONS = new Set(["-device", "-netdev", "-chardev", "-object"]);
+
+/** Whether two options are the same thing with other settings (one -drive, two virtio-net-pci devices). */
+function sameKind(a: QemuOption, b: QemuOption): boolean {
+  if (a.option !== b.option) return false;
+  if (!TYPED_OPTIONS.has(a.option)) return true;
+  return (a.value ?? "").split(",")[0] === (b.value ?? "").split(",")[0];
+}
+
 /**
  * The command lines aligned option by option against the first: identical options share a row;
  * an option each side has once but with another value shares a row marked different; the rest
@@ -99,7 +109,12 @@ export function alignCommandLines(lines: readonly QemuOption[][]): CommandLineRo
   const [base = [], ...others] = lines.map((options) =>
     options.map((o) => ({ option: o.option, value: o.value === null ? null : normaliseValue(o.option, o.value) })),
   );
-  const rows: CommandLineRow[] = base.map((o) => ({ option: o.option, values: [o.value], same: true }));
+  const empty = () => Array.from({ length: lines.length }, (): string | null | undefined => undefined);
+  const rows: CommandLineRow[] = base.map((o) => {
+    const values = empty();
+    values[0] = o.value;
+    return { option: o.option, values, same: true };
+  });
   others.forEach((other, column) => {
     const used = new Set<number>();
     const matched = new Set<number>();
@@ -112,13 +127,13 @@ export function alignCommandLines(lines: readonly QemuOption[][]): CommandLineRo
         (rows[row] as CommandLineRow).values[column + 1] = other[at]?.value;
       }
     });
-    // Then one leftover of the same option on each side: the same option, another value.
+    // Then one leftover of the same kind on each side: the same option, another value.
     base.forEach((o, row) => {
       if (matched.has(row)) return;
-      const leftBase = base.filter((b, i) => !matched.has(i) && b.option === o.option);
-      const leftOther = other.filter((p, i) => !used.has(i) && p.option === o.option);
+      const leftBase = base.filter((b, i) => !matched.has(i) && sameKind(b, o));
+      const leftOther = other.filter((p, i) => !used.has(i) && sameKind(p, o));
       if (leftBase.length === 1 && leftOther.length === 1) {
-        const at = other.findIndex((p, i) => !used.has(i) && p.option === o.option);
+        const at = other.findIndex((p, i) => !used.has(i) && sameKind(p, o));
         used.add(at);
         matched.add(row);
         const r = rows[row] as CommandLineRow;
@@ -126,15 +141,14 @@ export function alignCommandLines(lines: readonly QemuOption[][]): CommandLineRo
         r.same = false;
       }
     });
-    for (const [row, r] of rows.entries()) if (!matched.has(row) && r.values.length > 0) r.same = false;
+    for (const [row, r] of rows.entries()) if (row < base.length && !matched.has(row)) r.same = false;
     other.forEach((p, i) => {
       if (used.has(i)) return;
-      const values: (string | null | undefined)[] = [];
+      const values = empty();
       values[column + 1] = p.value;
       rows.push({ option: p.option, values, same: false });
     });
   });
-  for (const r of rows) while (r.values.length < lines.length) r.values.push(undefined);
   return rows;
 }
 
