@@ -25,6 +25,7 @@ import {
   runsTable,
   ttrTable,
 } from "./tables";
+import { vmRows, vmRowsHtml } from "./vmCommandLines";
 
 export interface ReportMeta {
   name: string;
@@ -252,6 +253,12 @@ ${crossCheckSection(a)}
 ${ttrSection(a.scenarios)}
 <h2 id="artifacts">Artifacts</h2>
 ${artifactSection(a)}
+${vmRowsHtml(
+  vmRows(
+    a.input.runs.map((r) => r.manifest),
+    a.input.cells.map((c) => c.cell),
+  ),
+)}
 <h2 id="runs">Runs, hosts and versions</h2>
 ${htmlTable(runsTable(a))}
 ${a.hostPairs.map(hostPairsSection).join("\n")}

@@ -17,6 +17,7 @@ import {
   runsTable,
   ttrTable,
 } from "./tables";
+import { vmRows, vmRowsMarkdown } from "./vmCommandLines";
 
 export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], meta: ReportMeta): string {
   const out: string[] = [];
@@ -84,6 +85,14 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
   const crossChecks = crossCheckTable(a);
   if (crossChecks.rows.length > 0) out.push(`## Load generator cross-checks`, "", markdownTable(crossChecks), "");
   if (a.sizes.length > 0) out.push(`## Artifacts`, "", markdownTable(artifactTable(a)), "");
+  out.push(
+    vmRowsMarkdown(
+      vmRows(
+        a.input.runs.map((r) => r.manifest),
+        cells,
+      ),
+    ),
+  );
   out.push(`## Runs, hosts and versions`, "", markdownTable(runsTable(a)), "");
   return `${out.join("\n")}\n`;
 }

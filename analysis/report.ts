@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadPaperReference } from "../core/paper/reference";
+import { plainText } from "../core/text";
 import { type Analysis, analyze } from "./analyze";
 import { allFigures } from "./charts/all";
 import { type ReportMeta, renderHtml } from "./html";
@@ -110,8 +111,9 @@ export async function generateReport(options: ReportOptions): Promise<ReportResu
   }
   writeFileSync(join(dir, FILES.csv), toCsv(tidyRows(analysis.scenarios)));
   writeFileSync(join(dir, FILES.scenariosCsv), toCsv(scenarioRows(analysis.scenarios)));
-  writeFileSync(join(dir, FILES.html), renderHtml(analysis, figures, meta));
-  writeFileSync(join(dir, FILES.md), renderMarkdown(analysis, figures, meta));
+  // Reasons quote guest consoles: no terminal control sequence reaches a report (core/text.ts).
+  writeFileSync(join(dir, FILES.html), plainText(renderHtml(analysis, figures, meta)));
+  writeFileSync(join(dir, FILES.md), plainText(renderMarkdown(analysis, figures, meta)));
   return {
     dir,
     html: join(dir, FILES.html),

@@ -66,6 +66,15 @@ describe("tidy table", () => {
     assert.equal(csv, 'a,b,c,d\n"say ""hi"", then\nleave",,1.5,true\nplain,,,\n');
   });
 
+  it("writes no terminal control sequence: a reason quoting SeaBIOS's screen clears comes out as plain text", () => {
+    const reason =
+      "microvm: a trial instance did not start: log: \u001bc\u001b[?7l\u001b[2J\u001b[0mSeaBIOS (version 1.16.2-debian-1.16.2-1) | Booting from ROM...";
+    assert.equal(
+      toCsv([{ reason }]),
+      "reason\nmicrovm: a trial instance did not start: log: SeaBIOS (version 1.16.2-debian-1.16.2-1) | Booting from ROM...\n",
+    );
+  });
+
   it("writes every row of the real quick run with the same number of fields", () => {
     const csv = toCsv(rows);
     const header = csv.split("\n")[0]?.split(",") ?? [];

@@ -1,4 +1,5 @@
 import type { CellResult } from "../core/results/schema";
+import { plainText } from "../core/text";
 import type { LoadedCell } from "./read";
 import type { Scenario } from "./scenarios";
 
@@ -84,7 +85,8 @@ export function tidyColumns(rows: readonly TidyRow[]): string[] {
 
 function csvField(value: TidyValue | undefined): string {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : String(value);
+  // A reason may quote a guest console: no terminal control sequence goes into a CSV (core/text.ts).
+  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : plainText(String(value));
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

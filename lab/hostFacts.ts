@@ -19,7 +19,7 @@ export function cgroupVersion(): 1 | 2 | null {
 }
 
 /** The machine a run was made on, recorded in every manifest. */
-export function hostFacts(kvm: { usable: boolean; reason: string | null }): HostFacts {
+export function hostFacts(kvm: HostFacts["kvm"]): HostFacts {
   return {
     hostname: hostname(),
     os: firstMatch("/etc/os-release", /^PRETTY_NAME="?([^"\n]*)"?$/m) ?? "unknown",

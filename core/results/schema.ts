@@ -130,6 +130,15 @@ export const CellResultSchema = z
       .object({ exitCode: z.number().nullable(), signal: z.string().nullable(), oomKilled: z.boolean() })
       .strict()
       .nullable(),
+    /**
+     * What a VM guest reported of its own memory (the microVM's init: MemTotal, the app's peak RSS),
+     * from the instance's guest.json; absent where the platform reports nothing (results before it too).
+     */
+    guest: z
+      .object({ memTotalKb: z.number().nonnegative().nullable(), appPeakRssKb: z.number().nonnegative().nullable() })
+      .strict()
+      .nullable()
+      .optional(),
     /** Wall seconds per phase of the cell (a startup cell sums its launches); results before it have none. */
     phasesS: PhaseSeconds.optional(),
     /** Where the cell's raw files are, relative to the run folder. */
@@ -149,7 +158,15 @@ export const HostFactsSchema = z
     cores: z.number().int().positive(),
     memoryBytes: z.number().positive(),
     cgroupVersion: z.number().int().nullable(),
-    kvm: z.object({ usable: z.boolean(), reason: z.string().nullable() }),
+    /**
+     * Whether KVM ran a guest here: decided by a trial boot (lab/platforms/kvm.ts), whose facts
+     * (CPU model, boot time, the console's last line) are in `detail` (runs before it have none).
+     */
+    kvm: z.object({
+      usable: z.boolean(),
+      reason: z.string().nullable(),
+      detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    }),
   })
   .strict();
 export type HostFacts = z.output<typeof HostFactsSchema>;

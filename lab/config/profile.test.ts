@@ -31,7 +31,7 @@ describe("profiles", () => {
         p.platforms = ["docker", "firecracker"];
       }),
       [
-        'platforms.1 = "firecracker" is not allowed: no such platform: use one of native, docker, gvisor, microvm, nanos',
+        'platforms.1 = "firecracker" is not allowed: no such platform: use one of native, docker, gvisor, microvm, nanos, nanos-direct',
       ],
     );
     const [memory] = problems((p) => {

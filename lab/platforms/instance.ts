@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CommandError, run } from "../../core/exec";
+import { plainText } from "../../core/text";
 import { LAUNCH_STAMP_FILE, readLaunchStamp } from "../clock";
 import type { InstanceContext, InstanceExitRecord, InstanceScripts, Platform } from "./types";
 
@@ -96,7 +97,8 @@ export async function launchInstance(platform: Platform, ctx: InstanceContext): 
   let launchError: string | undefined;
   started.catch((error: unknown) => {
     // The start script's own output says what the platform refused; the command line adds nothing.
-    launchError = error instanceof CommandError ? error.stderr.trim() || error.message : String(error);
+    // Plain text: the script may quote qemu or a guest console, escape sequences and all.
+    launchError = plainText(error instanceof CommandError ? error.stderr.trim() || error.message : String(error));
   });
   return {
     baseUrl: `http://${endpoint}`,

@@ -23,7 +23,8 @@ import { freePort } from "../ports";
 import { waitForInstance } from "../ready";
 import { launchInstance, writeInstanceScripts } from "./instance";
 import { QEMU_X86 } from "./kvm";
-import { cleanupMicrovmLeftovers, labQemuPids, microvmPlatform, microvmScripts, qemuName } from "./microvm";
+import { cleanupLabVmLeftovers, labQemuName, labQemuPids } from "./labVm";
+import { microvmPlatform, microvmScripts } from "./microvm";
 import type { EnforcedLimits, InstanceContext, InstanceExitRecord } from "./types";
 import { VMNET_PREFIX, VMNET_SCRIPTS, type VmnetSettings, vmTapName } from "./vmnet";
 
@@ -67,7 +68,7 @@ function readJson<T>(ctx: InstanceContext, file: string): T {
 
 function qemuOf(ctx: InstanceContext): number[] {
   return labQemuPids()
-    .filter((q) => q.name === qemuName(ctx))
+    .filter((q) => q.name === labQemuName(ctx))
     .map((q) => q.pid);
 }
 
@@ -231,9 +232,9 @@ describe("the Linux microVM under QEMU", { timeout: 900_000 }, async () => {
     const orphanPaths = writeInstanceScripts(microvmScripts(orphan), orphan.workDir);
     assert.equal(bash(orphanPaths.prepare).status, 0);
     assert.equal(bash(orphanPaths.start).status, 0);
-    const removed = await cleanupMicrovmLeftovers();
+    const removed = await cleanupLabVmLeftovers();
     assert.ok(
-      removed.some((line) => line.includes(qemuName(orphan))),
+      removed.some((line) => line.includes(labQemuName(orphan))),
       removed.join(", "),
     );
     assert.deepEqual(qemuOf(orphan), []);

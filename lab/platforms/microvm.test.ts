@@ -6,9 +6,8 @@ import { describe, it } from "node:test";
 import { run } from "../../core/exec";
 import { shellcheckSkip } from "../../core/testing/requirements";
 import { writeInstanceScripts } from "./instance";
+import { isLabQemu, labQemuPids, userNetworkArgs } from "./labVm";
 import {
-  isLabQemu,
-  labQemuPids,
   MICROVM_OOM_PATTERNS,
   microvmAvailability,
   microvmScripts,
@@ -16,7 +15,6 @@ import {
   parseGuestMemTotalKb,
   qemuArgs,
   serialLogShowsOom,
-  userNetworkArgs,
 } from "./microvm";
 import { getPlatform } from "./registry";
 import type { InstanceContext } from "./types";
@@ -44,7 +42,7 @@ function context(knobs: Record<string, string>, extra: Partial<InstanceContext> 
 }
 
 describe("microvm qemu command line", () => {
-  it("q35, the same -m and -smp, the kernel and initrd of the artifact, serial to app.log", () => {
+  it("q35, the same -m and -smp, the kernel and initrd of the artifact, its root disk on virtio-scsi, serial to app.log", () => {
     const ctx = context({});
     const args = qemuArgs(ctx);
     const after = (flag: string) => args[args.indexOf(flag) + 1];
@@ -56,7 +54,9 @@ describe("microvm qemu command line", () => {
     assert.equal(after("-kernel"), "/opt/edge lab/microvm/go/vmlinuz");
     assert.equal(after("-initrd"), "/opt/edge lab/microvm/go/initrd.img");
     assert.equal(after("-serial"), `file:${ctx.workDir}/app.log`);
-    assert.equal(after("-name"), "edgelab-microvm.edgelab-unit-go-abc123");
+    assert.equal(after("-name"), "edgelab-vm.edgelab-unit-go-abc123");
+    assert.equal(after("-drive"), "file=/opt/edge lab/microvm/go/rootfs.ext4,format=raw,if=none,id=hd0,snapshot=on");
+    assert.ok(args.includes("scsi-hd,bus=scsi0.0,drive=hd0"));
     assert.ok(args.includes("-nographic") && args.includes("-no-reboot"));
     assert.equal(qemuArgs(context({}, { accelerator: "kvm" }))[args.indexOf("-cpu") + 1], "host");
   });
@@ -64,7 +64,10 @@ describe("microvm qemu command line", () => {
   it("user-mode networking forwards the bind address's host port to the app in the guest", () => {
     const args = userNetworkArgs(context({}, { bindAddress: "10.0.0.5", hostPort: 40001 }));
     assert.equal(args[1], "user,id=net0,hostfwd=tcp:10.0.0.5:40001-:8080");
-    assert.match(args[3] ?? "", /^virtio-net-pci,netdev=net0,mac=52:54:00(:[0-9a-f]{2}){3},romfile=$/);
+    assert.match(
+      args[3] ?? "",
+      /^virtio-net-pci,bus=pci\.3,addr=0x0,netdev=net0,mac=52:54:00(:[0-9a-f]{2}){3},romfile=$/,
+    );
   });
 
   it("refuses TCG without allowEmulation, a bad knob, a name QEMU would split, no artifact", () => {
@@ -76,7 +79,7 @@ describe("microvm qemu command line", () => {
     assert.throws(() => microvmScripts(context({}, { instanceName: "a,b" })), /letters, digits/);
     assert.throws(
       () => microvmScripts(context({}, { artifact: "" })),
-      /the artifact \(kernel and initramfs folder\) is empty/,
+      /the artifact \(kernel, initramfs and root disk folder\) is empty/,
     );
     assert.throws(() => microvmScripts(context({}, { resources: { cpus: 0, memoryMB: 128 } })), /resources.cpus is 0/);
   });
@@ -169,10 +172,7 @@ describe("availability", () => {
   it("TCG only with allowEmulation, refused otherwise with the reason", () => {
     const refused = microvmAvailability({ qemuVersionOutput: qemu, kvm: kvm(false) }, false);
     assert.equal(refused.ok, false);
-    assert.match(
-      refused.reason ?? "",
-      /\/dev\/kvm cannot run guests \(\/dev\/kvm does not exist\); set allowEmulation/,
-    );
+    assert.match(refused.reason ?? "", /KVM cannot be used: \/dev\/kvm does not exist; set allowEmulation/);
     const emulated = microvmAvailability({ qemuVersionOutput: qemu, kvm: kvm(false) }, true);
     assert.equal(emulated.ok, true);
     assert.equal(emulated.facts.accelerator, "tcg");
@@ -186,7 +186,8 @@ describe("availability", () => {
 });
 
 describe("leftover qemus", () => {
-  it("recognises the lab's microVM qemu by its -name, and nothing else", () => {
+  it("recognises the lab VMM's qemu by its -name (and older runs' microVM name), and nothing else", () => {
+    assert.equal(isLabQemu(["qemu-system-x86_64", "-name", "edgelab-vm.edgelab-r1-go-1a2b3c", "-m", "128M"]), true);
     assert.equal(
       isLabQemu(["qemu-system-x86_64", "-name", "edgelab-microvm.edgelab-r1-go-1a2b3c", "-m", "128M"]),
       true,
@@ -202,10 +203,10 @@ describe("leftover qemus", () => {
       mkdirSync(join(proc, pid));
       writeFileSync(join(proc, pid, "cmdline"), `${argv.join("\0")}\0`);
     };
-    add("101", ["qemu-system-x86_64", "-name", "edgelab-microvm.edgelab-a", "-m", "64M"]);
+    add("101", ["qemu-system-x86_64", "-name", "edgelab-vm.edgelab-a", "-m", "64M"]);
     add("102", ["qemu-system-x86_64", "-name", "someone-else"]);
     add("103", ["sleep", "1"]);
     mkdirSync(join(proc, "self"));
-    assert.deepEqual(labQemuPids(proc), [{ pid: 101, name: "edgelab-microvm.edgelab-a" }]);
+    assert.deepEqual(labQemuPids(proc), [{ pid: 101, name: "edgelab-vm.edgelab-a" }]);
   });
 });

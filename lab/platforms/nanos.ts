@@ -68,7 +68,7 @@ export function nanosAvailability(host: NanosHostFacts, allowEmulation: boolean)
   facts.cpuVirtFlag = host.cpuVirtFlag;
   let blocker: string | null = null;
   if (!kvm?.usable) {
-    blocker = `nanos: /dev/kvm cannot run guests (${kvm?.reason ?? "not probed"})`;
+    blocker = `nanos: KVM cannot be used: ${kvm?.reason ?? "not probed"}`;
   } else if (host.cpuVirtFlag === null) {
     blocker =
       "nanos: ops will not use KVM here: /proc/cpuinfo lists neither vmx nor svm, which ops requires before it asks QEMU for KVM (qemu/hv_support_linux.go), so QEMU would run under TCG";
@@ -102,7 +102,8 @@ export async function gatherNanosHostFacts(): Promise<NanosHostFacts> {
   if (facts.opsVersionOutput === null) return facts;
   facts.qemuVersionOutput = await output(QEMU_X86, ["--version"]);
   if (facts.qemuVersionOutput === null) return facts;
-  facts.kvm = await probeKvm();
+  // ops ends up passing -cpu max (qemu/qemu_unix.go): the trial boots with the same model.
+  facts.kvm = await probeKvm({ cpu: "max" });
   facts.cpuVirtFlag = cpuVirtFlag(readCpuinfo());
   return facts;
 }
@@ -110,17 +111,20 @@ export async function gatherNanosHostFacts(): Promise<NanosHostFacts> {
 /**
  * What Nanos prints to the serial console when guest memory runs out, and what the runtimes print
  * when the guest kernel refuses them memory. Matched against the serial log (app.log) at stop.
- * Sources (nanovms/nanos, stored versions): src/unix/mmap.c and unix.c "cannot get physical page;
- * OOM" (older, msg_err), unix.c halt "cannot get physical page for vaddr ..., ctx ...; OOM"
- * (copy-on-write), unix.c demand_page_done "out of memory in multiple page faults; program
- * killed" (newer: 10 failed faults within 1 s). A single failed fault in newer kernels is only a
- * SIGBUS to the app with no kernel message, which is not matched (SIGBUS has other causes).
- * Go: runtime/mem_linux.go throw("runtime: out of memory") and malloc.go throw("out of memory"),
- * printed as "fatal error: ...". Node/V8: api.cc "Allocation failed - process out of memory"
- * (the OS refused memory; V8's own heap limit says "JavaScript heap out of memory" instead).
- * Patterns are POSIX ERE and JavaScript regexps alike.
+ * Nanos 0.1.54 (nanovms/nanos at that tag), as seen on real boots of the lab's apps
+ * (fixtures/nanos-0.1.54-serial-*): src/unix/mmap.c:81 msg_err("page fill failed with %v")
+ * printed as "page fill failed with (result:out of memory)" when a page fault finds no memory
+ * (the app then gets SIGBUS), and src/unix/unix.c:145 "page fault: out of memory, program killed"
+ * (10 such faults within a second: SIGKILL); src/unix/unix.c:238 halts the kernel with "cannot
+ * get physical page for vaddr ..., ctx ...; OOM" (copy-on-write). Older kernels: "out of memory
+ * in multiple page faults". Go: runtime/mem_linux.go throw("runtime: out of memory") and
+ * malloc.go throw("out of memory"), printed as "fatal error: ...". Node/V8: api.cc "Allocation
+ * failed - process out of memory" (the OS refused memory; V8's own heap limit says "JavaScript
+ * heap out of memory" instead). Patterns are POSIX ERE and JavaScript regexps alike.
  */
 export const NANOS_OOM_PATTERNS: readonly string[] = [
+  "page fill failed with \\(result:out of memory\\)",
+  "page fault: out of memory, program killed",
   "cannot get physical page.*OOM",
   "out of memory in multiple page faults",
   "fatal error: (runtime: )?out of memory",
@@ -304,6 +308,8 @@ if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
   exit 1
 fi
 echo "$pid" > instance.pid.tmp && mv instance.pid.tmp instance.pid
+# The exact QEMU command line ops gave the VM, one argument per line (the report sets it beside the others).
+tr '\\0' '\\n' < "/proc/$pid/cmdline" > qemu.cmdline 2>/dev/null || true
 ${shellLines([pinned && pinAllThreadsLine(ctx.cpuList), detectAcceleratorLines(accelerator, shellCode('kill -0 "$pid" 2>/dev/null')), refuseEmulationLines(accelerator), limitsLines(ctx)], "")}ln -sf "$serial" app.log
 `;
 }

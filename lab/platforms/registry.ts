@@ -5,11 +5,19 @@ import { gvisorPlatform } from "./gvisor";
 import { knobCatalogue } from "./knobs";
 import { microvmPlatform } from "./microvm";
 import { nanosPlatform } from "./nanos";
+import { nanosDirectPlatform } from "./nanosDirect";
 import { nativePlatform } from "./native";
 import type { Platform } from "./types";
 
 /** Every platform the lab knows, in the order reports list them. Adding one is a module plus a line here. */
-const PLATFORMS: readonly Platform[] = [nativePlatform, dockerPlatform, gvisorPlatform, microvmPlatform, nanosPlatform];
+const PLATFORMS: readonly Platform[] = [
+  nativePlatform,
+  dockerPlatform,
+  gvisorPlatform,
+  microvmPlatform,
+  nanosPlatform,
+  nanosDirectPlatform,
+];
 
 /**
  * The registry. Tests may add a platform of their own (`registerPlatform`) and run it through the

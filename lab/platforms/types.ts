@@ -151,8 +151,14 @@ export interface Platform {
    * launching it, and waiting for that would add the verification to the measured time.
    */
   probeDuringStart: boolean;
-  /** Its tools, versions and the accelerator it would use here; never starts anything lasting. */
-  checkAvailability(options: { allowEmulation: boolean }): Promise<Availability>;
+  /**
+   * Its tools, versions and the accelerator it would use here; never starts anything lasting.
+   * `versions`: the revision's (the runner passes them), for platforms whose tools are versioned.
+   */
+  checkAvailability(options: {
+    allowEmulation: boolean;
+    versions?: Readonly<Record<string, string>>;
+  }): Promise<Availability>;
   scripts(context: InstanceContext): InstanceScripts;
   /**
    * Finds and ends what lab runs of this platform left behind on this host (containers,

@@ -24,7 +24,7 @@ describe("npm run lab: bad input", () => {
   const cases: Array<[string[], RegExp]> = [
     [
       ["--platform", "docker,lxc"],
-      /^--platform "docker,lxc": lxc not allowed; use any of native, docker, gvisor, microvm, nanos$/m,
+      /^--platform "docker,lxc": lxc not allowed; use any of native, docker, gvisor, microvm, nanos, nanos-direct$/m,
     ],
     [["--memory", "256,12x"], /^--memory "256,12x": "12x" is not allowed; use whole MB like 256,128$/m],
     [

@@ -24,7 +24,7 @@ import { goSkip } from "../../core/testing/requirements";
 import { adHocContext } from "../platforms/context";
 import { writeInstanceScripts } from "../platforms/instance";
 import { QEMU_X86 } from "../platforms/kvm";
-import { labQemuPids } from "../platforms/microvm";
+import { labQemuPids } from "../platforms/labVm";
 import { nativePlatform } from "../platforms/native";
 import { registerPlatform, unregisterPlatform } from "../platforms/registry";
 import type { Platform } from "../platforms/types";

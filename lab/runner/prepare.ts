@@ -17,6 +17,7 @@ import type { Runtime } from "../../core/model";
 import { localArtifactRef } from "../../core/results/artifactRefs";
 import { CALIBRATION_DIR, CELLS_DIR, readCells, readManifest, soundCells } from "../../core/results/read";
 import type { CellResult, Manifest } from "../../core/results/schema";
+import { shellQuote } from "../../core/shell";
 import {
   type ArtifactRecord,
   artifactStillPresent,
@@ -104,7 +105,13 @@ export async function planRun(options: RunnerOptions, runId: string, runDir: str
   const platforms = [...new Set(cells.map((c) => c.spec.platform))];
   const availability = new Map<string, Availability>();
   for (const name of platforms) {
-    availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation: profile.allowEmulation }));
+    availability.set(
+      name,
+      await getPlatform(name).checkAvailability({
+        allowEmulation: profile.allowEmulation,
+        versions: revision.versions,
+      }),
+    );
   }
   return { runId, runDir, revision, profileName, profile, selection, existing, cells, earlier, todo, availability };
 }
@@ -119,7 +126,15 @@ export function describePlan(plan: RunPlan, log: (line: string) => void): void {
     if (plan.existing && existsSync(file))
       log(`  ${relative(plan.runDir, file)} (${cell.name}) is no valid result: it runs again`);
   }
-  for (const [name, a] of plan.availability) log(`  ${name.padEnd(7)} ${a.ok ? "available" : `skipped: ${a.reason}`}`);
+  for (const [name, a] of plan.availability) log(`  ${name.padEnd(7)} ${availabilityLine(a)}`);
+}
+
+/** A platform's line in the plan: available, available under emulation and why KVM was not used, or skipped and why. */
+export function availabilityLine(a: Availability): string {
+  if (!a.ok) return `skipped: ${a.reason ?? "not available"}`;
+  if (a.facts.accelerator !== "tcg") return "available";
+  const why = typeof a.facts.kvmReason === "string" ? a.facts.kvmReason : "KVM was not checked";
+  return `available under TCG emulation (its results are marked emulated): KVM not used: ${why}`;
 }
 
 /** For a run with no load cell (startup only): never used to load anything. */
@@ -187,7 +202,7 @@ export async function prepareRun(
       selection: { ...plan.selection } as Manifest["selection"],
       generatorPreference: options.generatorPreference,
       ...(generators ? { generators } : {}),
-      host: hostFacts({ usable: kvm.usable, reason: kvm.reason }),
+      host: hostFacts({ usable: kvm.usable, reason: kvm.reason, detail: kvm.detail }),
       ...(harness ? { harness } : {}),
       versionsFound: await versionsFound(),
       platforms: Object.fromEntries(
@@ -325,22 +340,38 @@ async function trialPlatforms(
       const platform = getPlatform(name);
       const artifact = artifactOf(cell.spec.runtime, platform.artifact.kind);
       if (!artifact) continue;
-      const outcome = await trialStart({
-        platform,
-        runtime: cell.spec.runtime,
-        artifact,
-        knobs: profile.knobs,
-        workDir: join(workRoot, name),
-        runId: plan.runId,
-        bindAddress: options.bindAddress ?? "127.0.0.1",
-        emulated: found.facts.accelerator === "tcg",
-        allowEmulation: profile.allowEmulation,
-        timeoutMs: profile.ttr.timeoutS * 1000,
-      });
+      const trial = (emulated: boolean, attempt: string) =>
+        trialStart({
+          platform,
+          runtime: cell.spec.runtime,
+          artifact,
+          knobs: profile.knobs,
+          workDir: join(workRoot, name, attempt),
+          runId: plan.runId,
+          bindAddress: options.bindAddress ?? "127.0.0.1",
+          emulated,
+          allowEmulation: profile.allowEmulation,
+          timeoutMs: profile.ttr.timeoutS * 1000,
+        });
+      let outcome = await trial(found.facts.accelerator === "tcg", "first");
+      // A KVM that passed its probe may still hang this platform's guest: with emulation allowed
+      // the platform runs under TCG (its cells marked emulated) rather than not at all.
+      if (!outcome.ok && found.facts.accelerator === "kvm" && profile.allowEmulation) {
+        const emulated = await trial(true, "tcg");
+        if (emulated.ok) {
+          found.facts.accelerator = "tcg";
+          found.facts.kvmUsable = false;
+          found.facts.kvmReason = `the trial instance did not start under KVM (${outcome.reason}); it did under TCG`;
+          log(`  ${name.padEnd(7)} ${availabilityLine(found)}`);
+          outcome = emulated;
+        }
+      }
       if (outcome.ok) {
         found.facts.trialTtrMs = Math.round(outcome.ttrMs * 1000) / 1000;
         found.facts.trialInstanceS = Math.round(outcome.instanceS * 1000) / 1000;
         estimate.measuredInstance(name, outcome.instanceS);
+        // The VM's exact QEMU command line, shell-quoted: the report sets the VM rows' side by side.
+        if (outcome.commandLine) found.facts.qemuCommandLine = outcome.commandLine.map(shellQuote).join(" ");
       } else {
         availability.set(name, { ok: false, reason: outcome.reason, facts: found.facts });
         log(`  ${name.padEnd(7)} skipped: ${outcome.reason}`);

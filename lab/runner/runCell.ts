@@ -9,6 +9,7 @@ import type { LoadSpec } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
 import type { CellResult, CellStatus } from "../../core/results/schema";
 import { RESULTS_SCHEMA_VERSION } from "../../core/results/schema";
+import { lastLinesExcerpt } from "../../core/text";
 import { type AppInfo, quickVerify } from "../../workloads/contract";
 import type { RemoteLoadHost } from "../load/remote";
 import { type CellLoadOutput, runCellLoad } from "../load/sweep";
@@ -63,13 +64,23 @@ function recordLaunchFailure(outcome: Outcome, error: unknown, runDir: string): 
 
 const FOOTPRINT_INTERVAL_MS = 500;
 
+/** The end of a log, quoted in a reason: plain text on one line (core/text.ts). */
 function lastLines(text: string, count = 3): string {
-  return text.trim().split("\n").slice(-count).join(" | ").slice(0, 300);
+  return lastLinesExcerpt(text, count, 300);
 }
 
 function readLimits(workDir: string): EnforcedLimits | null {
   const path = join(workDir, "limits.json");
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as EnforcedLimits) : null;
+}
+
+/** What a VM guest reported of its memory (guest.json, written by the platform's stop), or null. */
+function readGuest(workDir: string): CellResult["guest"] {
+  const path = join(workDir, "guest.json");
+  if (!existsSync(path)) return null;
+  const raw = JSON.parse(readFileSync(path, "utf8")) as { memTotalKb?: unknown; appPeakRssKb?: unknown };
+  const kb = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null);
+  return { memTotalKb: kb(raw.memTotalKb), appPeakRssKb: kb(raw.appPeakRssKb) };
 }
 
 /**
@@ -209,6 +220,7 @@ const emptyOutcome = (): Outcome => ({
   appInfo: null,
   limits: null,
   exit: null,
+  guest: null,
 });
 
 function ttrOf(
@@ -262,10 +274,12 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
       }
       await notePortTaken(outcome, context);
       outcome.limits = readLimits(context.workDir);
+      outcome.guest = readGuest(context.workDir);
       break;
     }
     outcome.exit = await ws.finish(instance, context);
     outcome.limits = readLimits(context.workDir);
+    outcome.guest = readGuest(context.workDir);
   }
   outcome.ttr = ttrOf(samples, ttr.launches, clock);
 }
@@ -426,6 +440,8 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       if (ctx.signal.aborted) await ws.abandon(instance, context);
       else outcome.exit = await ws.finish(instance, context);
     }
+    // The guest's own report is complete once it stopped (stop writes guest.json).
+    outcome.guest = readGuest(context.workDir);
   }
 }
 

@@ -28,6 +28,8 @@ export interface CellsPhase {
   runOne: (cell: Cell, available: Availability) => Promise<CellResult>;
   /** Whether a platform re-checked after a failure may use emulation (the profile's allowEmulation). */
   allowEmulation: boolean;
+  /** The revision's tool versions, for platforms whose check is versioned (a re-check asks with them too). */
+  versions?: Readonly<Record<string, string>>;
   estimate: SweepEstimate;
   /** The Pulumi lab's host pair running this invocation: recorded in each result. */
   pair?: number;
@@ -121,7 +123,7 @@ async function recheckPlatform(cell: Cell, result: CellResult, phase: CellsPhase
   const { availability, runDir, log } = phase;
   const name = cell.spec.platform;
   const now = await getPlatform(name)
-    .checkAvailability({ allowEmulation: phase.allowEmulation })
+    .checkAvailability({ allowEmulation: phase.allowEmulation, versions: phase.versions })
     .catch((error: unknown) => ({ ok: false, reason: `${name}: ${(error as Error).message}`, facts: {} }));
   if (now.ok) return;
   const reason = `${now.reason ?? `${name}: not available`} (found after ${cell.name})`;

@@ -199,6 +199,7 @@ async function sweep(
     availability: plan.availability,
     runOne: (cell, available) => runPreparedCell(prepared, cell, available, options, signal),
     allowEmulation: plan.profile.allowEmulation,
+    versions: plan.revision.versions,
     estimate,
     ...(options.pair !== undefined ? { pair: options.pair } : {}),
     log,

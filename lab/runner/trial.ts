@@ -4,8 +4,10 @@
  * cannot come up, or a VM that does not boot are found in seconds, before the sweep, with the
  * platform's own error, instead of as a column of timeouts.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Runtime } from "../../core/model";
+import { lastLinesExcerpt } from "../../core/text";
 import { instanceContext } from "../platforms/context";
 import { type LaunchedInstance, launchInstance } from "../platforms/instance";
 import type { Platform } from "../platforms/types";
@@ -25,11 +27,29 @@ export interface TrialOptions {
   timeoutMs: number;
 }
 
-/** `instanceS`: the whole trial, from its scripts to its stop: what one instance costs here (the ETA's measure). */
-export type TrialOutcome = { ok: true; ttrMs: number; instanceS: number } | { ok: false; reason: string };
+/**
+ * `commandLine`: the VM's exact QEMU command line, where the platform's start script recorded it
+ * (qemu.cmdline, one argument per line): the manifest keeps it and the report sets the VM rows'
+ * side by side.
+ *
+ * `instanceS`: the whole trial, from its scripts to its stop: what one instance costs here (the ETA's measure).
+ */
+export type TrialOutcome =
+  | { ok: true; ttrMs: number; instanceS: number; commandLine: string[] | null }
+  | { ok: false; reason: string };
 
+/** The argv a start script recorded in qemu.cmdline, or null. */
+export function recordedCommandLine(workDir: string): string[] | null {
+  const file = join(workDir, "qemu.cmdline");
+  if (!existsSync(file)) return null;
+  const argv = readFileSync(file, "utf8").split("\n");
+  while (argv.length > 0 && argv[argv.length - 1] === "") argv.pop();
+  return argv.length > 0 ? argv : null;
+}
+
+/** The end of a log, quoted in the skip reason: plain text on one line (core/text.ts). */
 function lastLines(text: string, count = 5): string {
-  return text.trim().split("\n").slice(-count).join(" | ").slice(0, 500);
+  return lastLinesExcerpt(text, count, 500);
 }
 
 /** Start one instance with room to spare (1 CPU, 256 MB), wait for its first 200, stop it. */
@@ -47,7 +67,12 @@ export async function trialStart(options: TrialOptions): Promise<TrialOutcome> {
     instance = await launchInstance(platform, context);
     const ready = await waitForInstance(instance, "/io", options.timeoutMs);
     await instance.stop();
-    return { ok: true, ttrMs: ready.elapsedMs, instanceS: (performance.now() - started) / 1000 };
+    return {
+      ok: true,
+      ttrMs: ready.elapsedMs,
+      instanceS: (performance.now() - started) / 1000,
+      commandLine: recordedCommandLine(context.workDir),
+    };
   } catch (error) {
     const launchError = instance?.launchError();
     await instance?.cleanup();

@@ -5,8 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { shellcheckSkip, skipUnlessTool } from "../../core/testing/requirements";
-import { INIT_SCRIPT, initramfsEntries } from "./microvm";
 import {
+  BUSYBOX_STATIC,
+  INIT_SCRIPT,
+  initramfsEntries,
+  RUN_APP_PATH,
+  RUN_APP_SCRIPT,
+  rootDiskFiles,
+  writeRootDisk,
+} from "./microvm";
+import {
+  GUEST_MODULES,
   loadOrder,
   type ModuleInfo,
   parseAptCandidate,
@@ -38,6 +47,15 @@ describe("virtio module order from the modules' own .modinfo (captured from the 
   it("reads name and depends", () => {
     assert.deepEqual(modinfo("virtio_net"), { name: "virtio_net", depends: ["virtio_ring", "virtio", "net_failover"] });
     assert.deepEqual(modinfo("virtio_ring"), { name: "virtio_ring", depends: [] });
+  });
+
+  it("adds the disk on virtio-scsi: virtio_scsi and sd_mod after scsi_common and scsi_mod", () => {
+    const order = loadOrder(GUEST_MODULES, modinfo);
+    for (const name of ["virtio_scsi", "sd_mod", "scsi_mod", "scsi_common"]) assert.ok(order.includes(name), name);
+    assert.ok(order.indexOf("scsi_common") < order.indexOf("scsi_mod"));
+    assert.ok(order.indexOf("scsi_mod") < order.indexOf("sd_mod"));
+    assert.ok(order.indexOf("virtio_ring") < order.indexOf("virtio_scsi"));
+    assert.equal(order.length, 12);
   });
 
   it("loads every dependency first: the eight modules docs/design.md lists, virtio_ring before virtio", () => {
@@ -125,7 +143,7 @@ describe("the newc writer", () => {
   });
 });
 
-describe("the initramfs contents", () => {
+describe("the initramfs and the root disk", () => {
   const dir = mkdtempSync(join(tmpdir(), "initramfs-"));
   const ko = (name: string) => {
     const path = join(dir, `${name}.ko`);
@@ -134,14 +152,14 @@ describe("the initramfs contents", () => {
   };
   const app = join(dir, "app");
   writeFileSync(app, "binary");
+  const guest = {
+    files: [{ path: "/usr/local/bin/node", source: app, mode: 0o755 }],
+    command: ["/usr/local/bin/node", "/app/app.js"],
+  };
 
-  it("holds init, busybox, the modules with their order, the command and the app, folders first", () => {
+  it("the initramfs holds init, busybox and the modules with their order, folders first, and no app", () => {
     const entries = initramfsEntries(
       { modules: [ko("virtio_ring"), ko("virtio")] },
-      {
-        files: [{ path: "/usr/local/bin/node", source: app, mode: 0o755 }],
-        command: ["/usr/local/bin/node", "/app/app.js"],
-      },
       Buffer.from("#!/bin/busybox sh\n"),
       Buffer.from("busybox"),
     );
@@ -153,26 +171,58 @@ describe("the initramfs contents", () => {
     };
     assert.equal(file("lib/modules/microvm/load-order"), "virtio_ring\nvirtio\n");
     assert.equal(file("lib/modules/microvm/virtio.ko"), "module virtio");
-    assert.equal(file("etc/microvm/command"), "/usr/local/bin/node\n/app/app.js\n");
-    assert.equal(file("usr/local/bin/node"), "binary");
     assert.equal(file("init"), "#!/bin/busybox sh\n");
     assert.deepEqual(byPath.get("dev/console"), { type: "char", path: "dev/console", mode: 0o600, major: 5, minor: 1 });
-    assert.equal((byPath.get("tmp") as { mode: number }).mode, 0o1777);
+    assert.ok(byPath.has("newroot"), "the mount point of the root disk");
+    assert.equal(byPath.has("etc/microvm/command"), false);
+    assert.equal(byPath.has("usr/local/bin/node"), false);
     // writeNewc checks that every folder comes before what it holds.
     assert.ok(writeNewc(entries).length > 0);
   });
 
-  it("refuses a command argument with a newline (one argument per line)", () => {
-    assert.throws(
-      () => initramfsEntries({ modules: [] }, { files: [], command: ["a\nb"] }, Buffer.alloc(0), Buffer.alloc(0)),
-      /newline/,
-    );
+  it("the root disk holds busybox, the app's init, the command and the app's files", () => {
+    const { files, dirs } = rootDiskFiles(guest, Buffer.from("#!/bin/busybox sh\n"));
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    assert.deepEqual(byPath.get("bin/busybox"), { path: "bin/busybox", mode: 0o755, source: BUSYBOX_STATIC });
+    assert.equal(byPath.get(RUN_APP_PATH)?.mode, 0o755);
+    const command = byPath.get("etc/microvm/command");
+    assert.ok(command && "data" in command);
+    assert.equal(command.data.toString(), "/usr/local/bin/node\n/app/app.js\n");
+    assert.deepEqual(byPath.get("usr/local/bin/node"), { path: "usr/local/bin/node", mode: 0o755, source: app });
+    assert.deepEqual(dirs, ["dev", "proc", "sys", "tmp"]);
   });
 
-  it("init passes shellcheck", async (t) => {
+  it("refuses a command argument with a newline (one argument per line)", () => {
+    assert.throws(() => rootDiskFiles({ files: [], command: ["a\nb"] }, Buffer.alloc(0)), /newline/);
+  });
+
+  it("writes the root disk as an ext4 image without root privileges, files and modes intact", async (t) => {
+    const skip =
+      (await skipUnlessTool("mke2fs", ["-V"], "apt-get install e2fsprogs")) ||
+      (await skipUnlessTool("debugfs", ["-V"], "apt-get install e2fsprogs"));
+    if (skip) return t.skip(skip);
+    const image = join(dir, "rootfs.ext4");
+    const files = [
+      { path: "sbin/run", mode: 0o755, data: Buffer.from("#!/bin/sh\n") },
+      { path: "usr/local/bin/node", mode: 0o755, source: app },
+    ];
+    const written = await writeRootDisk({ files, dirs: ["dev", "tmp"] }, join(dir, "staging"), image);
+    assert.ok(written.bytes > 0);
+    assert.match(written.mke2fs, /^mke2fs \d/);
+    const cat = spawnSync("debugfs", ["-R", "cat /usr/local/bin/node", image], { encoding: "utf8" });
+    assert.equal(cat.stdout, "binary");
+    const stat = spawnSync("debugfs", ["-R", "stat /sbin/run", image], { encoding: "utf8" });
+    assert.match(stat.stdout, /Mode:\s+0755/);
+    const tmp = spawnSync("debugfs", ["-R", "stat /tmp", image], { encoding: "utf8" });
+    assert.match(tmp.stdout, /Mode:\s+01777/);
+  });
+
+  it("both init scripts pass shellcheck", async (t) => {
     const skip = await shellcheckSkip();
     if (skip) return t.skip(skip);
-    const result = spawnSync("shellcheck", [INIT_SCRIPT], { encoding: "utf8" });
-    assert.equal(result.status, 0, result.stdout);
+    for (const script of [INIT_SCRIPT, RUN_APP_SCRIPT]) {
+      const result = spawnSync("shellcheck", [script], { encoding: "utf8" });
+      assert.equal(result.status, 0, `${script}: ${result.stdout}`);
+    }
   });
 });

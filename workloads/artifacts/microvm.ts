@@ -1,10 +1,13 @@
 /**
- * The Linux microVM artifact: a kernel from the distribution's archive and an initramfs the lab
- * builds (busybox-static, the virtio-net modules of that kernel, a minimal /init and the app).
- * The artifact is a folder holding exactly `vmlinuz` and `initrd.img`; its size is theirs.
+ * The Linux microVM artifact: a kernel from the distribution's archive, a tiny initramfs the lab
+ * builds (busybox-static, the virtio network and disk modules of that kernel, a /init that mounts
+ * the disk and switches to it), and the root file system on a disk image: an ext4 image made
+ * without root privileges (`mke2fs -d`) holding busybox, the app and its files. The app is read
+ * from the disk as Nanos reads its program from its disk, not held in guest RAM.
+ * The artifact is a folder holding exactly `vmlinuz`, `initrd.img` and `rootfs.ext4`.
  */
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { run } from "../../core/exec";
 import type { Runtime } from "../../core/model";
@@ -19,10 +22,15 @@ import { measureArtifactSize } from "./sizes";
 /** Where the kernel .deb is unpacked once and reused (`build/` is the lab's build folder). */
 export const kernelCacheDir = join(buildDir, "microvm-kernel");
 export const INIT_SCRIPT = join(__dirname, "microvm", "init.sh");
+/** The root disk's init, which starts the app (workloads/artifacts/microvm/run-app.sh). */
+export const RUN_APP_SCRIPT = join(__dirname, "microvm", "run-app.sh");
 /** busybox-static installs it here (Debian and Ubuntu). */
 export const BUSYBOX_STATIC = "/bin/busybox";
 export const KERNEL_FILE = "vmlinuz";
 export const INITRD_FILE = "initrd.img";
+export const ROOTFS_FILE = "rootfs.ext4";
+/** Where the root disk keeps the app's init (the initramfs switch_roots to it). */
+export const RUN_APP_PATH = "sbin/microvm-run";
 
 /** What goes into the guest for one runtime: files at their guest paths, and the argv to run. */
 export interface GuestApp {
@@ -33,13 +41,8 @@ export interface GuestApp {
 /** Modules go in one folder, named <module>.ko, with their insmod order in `load-order`. */
 const MODULE_DIR = "lib/modules/microvm";
 
-/** Everything in the initramfs, parents first. Pure apart from reading the files named. */
-export function initramfsEntries(
-  kernel: Pick<KernelBuild, "modules">,
-  app: GuestApp,
-  init: Buffer,
-  busybox: Buffer,
-): NewcEntry[] {
+/** Everything in the initramfs, parents first: busybox, the modules and /init; no app. */
+export function initramfsEntries(kernel: Pick<KernelBuild, "modules">, init: Buffer, busybox: Buffer): NewcEntry[] {
   const files: NewcEntry[] = [
     { type: "file", path: "init", mode: 0o755, data: init },
     { type: "file", path: "bin/busybox", mode: 0o755, data: busybox },
@@ -52,26 +55,8 @@ export function initramfsEntries(
       mode: 0o644,
       data: Buffer.from(kernel.modules.map((m) => `${m.name}\n`).join("")),
     },
-    {
-      type: "file",
-      path: "etc/microvm/command",
-      mode: 0o644,
-      data: Buffer.from(app.command.map((a) => `${a}\n`).join("")),
-    },
-    ...app.files.map(
-      (f): NewcEntry => ({
-        type: "file",
-        path: f.path.replace(/^\/+/, ""),
-        mode: f.mode,
-        data: readFileSync(f.source),
-      }),
-    ),
   ];
-  for (const argument of app.command) {
-    if (argument.includes("\n"))
-      throw new Error(`microvm: a command argument holds a newline: ${JSON.stringify(argument)}`);
-  }
-  const fixedDirs = ["dev", "proc", "sys", "tmp"];
+  const fixedDirs = ["dev", "proc", "sys", "tmp", "newroot"];
   const dirs = [...new Set([...fixedDirs, ...parentDirs(files.map((f) => f.path))])].sort(
     (a, b) => a.split("/").length - b.split("/").length || (a < b ? -1 : 1),
   );
@@ -83,7 +68,85 @@ export function initramfsEntries(
   ];
 }
 
-/** The app for one runtime: its root filesystem (the runtime's descriptor says what is in it), held in guest RAM. */
+/** One file of the root disk: where it goes, where it comes from (or what it holds), its mode. */
+export type RootDiskFile = { path: string; mode: number } & ({ source: string } | { data: Buffer });
+
+/** Everything on the root disk: busybox, the app's init, the app's command and files, the mount points. */
+export function rootDiskFiles(app: GuestApp, runApp: Buffer): { files: RootDiskFile[]; dirs: string[] } {
+  for (const argument of app.command) {
+    if (argument.includes("\n"))
+      throw new Error(`microvm: a command argument holds a newline: ${JSON.stringify(argument)}`);
+  }
+  const files: RootDiskFile[] = [
+    { path: "bin/busybox", mode: 0o755, source: BUSYBOX_STATIC },
+    { path: RUN_APP_PATH, mode: 0o755, data: runApp },
+    { path: "etc/microvm/command", mode: 0o644, data: Buffer.from(app.command.map((a) => `${a}\n`).join("")) },
+    ...app.files.map((f): RootDiskFile => ({ path: f.path.replace(/^\/+/, ""), mode: f.mode, source: f.source })),
+  ];
+  // Mount points for what the initramfs moves over (dev, proc, sys) and the app's tmpfs.
+  return { files, dirs: ["dev", "proc", "sys", "tmp"] };
+}
+
+/**
+ * The root disk image: the files staged in a folder, then `mke2fs -d` copies them into a fresh
+ * ext4 image (no root privileges, no loop mount). No journal: the guest mounts it read-only. The
+ * image is sized to its contents with room for the file system's own metadata.
+ */
+export async function writeRootDisk(
+  content: { files: RootDiskFile[]; dirs: string[] },
+  stagingDir: string,
+  image: string,
+): Promise<{ bytes: number; mke2fs: string }> {
+  rmSync(stagingDir, { recursive: true, force: true });
+  mkdirSync(stagingDir, { recursive: true });
+  for (const dir of content.dirs) mkdirSync(join(stagingDir, dir), { recursive: true });
+  chmodSync(join(stagingDir, "tmp"), 0o1777);
+  let bytes = 0;
+  for (const file of content.files) {
+    const target = join(stagingDir, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    if ("source" in file) copyFileSync(file.source, target);
+    else writeFileSync(target, file.data);
+    chmodSync(target, file.mode);
+    bytes += statSync(target).size;
+  }
+  // ext4 blocks are 4 KiB: a file's tail takes a whole one; plus inode tables and bitmaps.
+  const sizeKb = Math.ceil((bytes * 1.15 + content.files.length * 4096 + 8 * 1024 * 1024) / 1024);
+  rmSync(image, { force: true });
+  const { stdout, stderr } = await run(
+    "mke2fs",
+    [
+      "-q",
+      "-F",
+      "-t",
+      "ext4",
+      "-O",
+      "^has_journal",
+      "-m",
+      "0",
+      "-L",
+      "edgelab-root",
+      "-E",
+      "root_owner=0:0",
+      "-d",
+      stagingDir,
+      image,
+      `${sizeKb}k`,
+    ],
+    { timeoutMs: 300_000 },
+  );
+  const version = await run("mke2fs", ["-V"]).then(
+    (r) => (r.stderr || r.stdout).split("\n")[0]?.trim() ?? "",
+    () => "",
+  );
+  rmSync(stagingDir, { recursive: true, force: true });
+  return {
+    bytes: statSync(image).size,
+    mke2fs: `${version}${stdout || stderr ? `: ${(stdout + stderr).trim()}` : ""}`,
+  };
+}
+
+/** The app for one runtime: its root filesystem (the runtime's descriptor says what is in it). */
 export async function guestApp(
   runtime: Runtime,
   inputs: BuildInputs,
@@ -103,7 +166,7 @@ export async function guestApp(
       command: tree.command,
     },
     builtWith,
-    notes: notes.map((note) => `${note}, held in guest RAM (initramfs)`),
+    notes: notes.map((note) => `${note}, on the root disk`),
   };
 }
 
@@ -130,12 +193,17 @@ export async function buildMicrovm(runtime: Runtime, inputs: BuildInputs): Promi
   } catch {
     throw new Error(`microvm: ${BUSYBOX_STATIC} not found (apt-get install busybox-static)`);
   }
-  const cpio = writeNewc(initramfsEntries(kernel, app, readFileSync(INIT_SCRIPT), busybox));
+  const cpio = writeNewc(initramfsEntries(kernel, readFileSync(INIT_SCRIPT), busybox));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  // Level 6: level 9 saves 0.4% of the Node initramfs for almost three times the build time.
+  // Level 6: level 9 saves little for almost three times the build time.
   writeFileSync(join(dir, INITRD_FILE), gzipSync(cpio, { level: 6 }));
   writeFileSync(join(dir, KERNEL_FILE), readFileSync(kernel.vmlinuz));
+  const disk = await writeRootDisk(
+    rootDiskFiles(app, readFileSync(RUN_APP_SCRIPT)),
+    join(root, `${runtime}-rootfs`),
+    join(dir, ROOTFS_FILE),
+  );
   rmSync(join(root, `${runtime}-staging`), { recursive: true, force: true });
   return {
     ref: dir,
@@ -147,14 +215,15 @@ export async function buildMicrovm(runtime: Runtime, inputs: BuildInputs): Promi
       kernelVersion: kernel.version,
       kernelRelease: kernel.release,
       busybox: await busyboxVersion(),
+      mke2fs: disk.mke2fs,
     },
     notes: [
       ...notes,
       `kernel ${kernel.package} ${kernel.version} (${kernel.metapackage}); modules ${kernel.modules.map((m) => m.name).join(", ")}`,
-      `initramfs ${cpio.length} bytes uncompressed`,
+      `initramfs ${cpio.length} bytes uncompressed (busybox, modules, /init; no app); root disk ${disk.bytes} bytes (ext4, read-only, on virtio-scsi)`,
     ],
   };
 }
 
-/** A kernel and an initramfs per runtime: what the microvm platform boots. */
+/** A kernel, a tiny initramfs and a root disk per runtime: what the microvm platform boots. */
 export const microvmArtifactRecipe: ArtifactRecipe = { kind: "microvm", build: buildMicrovm };

@@ -22,6 +22,15 @@ export const KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
  */
 export const VIRTIO_NET_MODULES = ["virtio_pci", "virtio_net"] as const;
 
+/**
+ * The modules for the root disk on virtio-scsi (the device ops gives Nanos): virtio_scsi and the
+ * SCSI disk driver, with scsi_mod and scsi_common by their `depends=`. ext4 is built in.
+ */
+export const VIRTIO_DISK_MODULES = ["virtio_scsi", "sd_mod"] as const;
+
+/** Every module the guest loads, in its initramfs. */
+export const GUEST_MODULES = [...VIRTIO_NET_MODULES, ...VIRTIO_DISK_MODULES] as const;
+
 /** `apt-cache depends` of the metapackage: its one "Depends: linux-image-<release>" line. */
 export function parseKernelDependency(output: string): string | null {
   for (const line of output.split("\n")) {
@@ -130,7 +139,10 @@ export async function ensureKernel(cacheRoot: string, metapackage = KERNEL_METAP
   const record = join(home, "kernel.json");
   if (existsSync(record)) {
     const cached = JSON.parse(readFileSync(record, "utf8")) as KernelBuild;
-    if (existsSync(cached.vmlinuz) && cached.modules.every((m) => existsSync(m.path))) return cached;
+    // A cache made before a module was added to GUEST_MODULES lacks it: unpack again.
+    const names = new Set(cached.modules.map((m) => m.name));
+    const complete = GUEST_MODULES.every((name) => names.has(name));
+    if (complete && existsSync(cached.vmlinuz) && cached.modules.every((m) => existsSync(m.path))) return cached;
   }
   mkdirSync(cacheRoot, { recursive: true });
   const work = mkdtempSync(join(cacheRoot, "tmp-kernel-"));
@@ -150,7 +162,7 @@ export async function ensureKernel(cacheRoot: string, metapackage = KERNEL_METAP
       if (path === undefined) throw new Error(`${pkg.name} has no module ${name} (built in, or compressed .ko?)`);
       return parseModinfo(readFileSync(path));
     };
-    const order = loadOrder(VIRTIO_NET_MODULES, infoOf);
+    const order = loadOrder(GUEST_MODULES, infoOf);
     // Keep only what the initramfs needs: the cache holds a few MB, not the whole package.
     const staged = join(work, "keep");
     mkdirSync(join(staged, "modules"), { recursive: true });
