@@ -14,6 +14,7 @@
  * ending in * takes the newest match, and the exact version is recorded); the second run changes
  * nothing; a wrong pinned version (a tool's or a package's) fails the preflight; a file whose
  * checksum differs from the pin is refused; a repository key with another fingerprint is refused.
+ * Every container it asks for is removed afterwards, also one Docker created but could not start.
  */
 
 import assert from "node:assert/strict";
@@ -201,6 +202,37 @@ async function runSteps(box: Box, steps: readonly BootstrapStep[]): Promise<stri
   return lines;
 }
 
+/** Removes a container in any state (running, exited, or created and never started); says so when it cannot. */
+async function removeContainer(name: string): Promise<void> {
+  try {
+    await run("docker", ["rm", "-f", "--volumes", name], { timeoutMs: 60_000 });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/No such container/i.test(message)) process.stderr.write(`could not remove container ${name}: ${message}\n`);
+  }
+}
+
+describe("the test's own clean-up", () => {
+  it("removes a container Docker created but could not start", async (t) => {
+    const skip = await dockerSkip();
+    if (skip) return t.skip(skip);
+    await ensureImage();
+    const name = `edgelab-bt-unstartable-${randomBytes(3).toString("hex")}`;
+    try {
+      // A sysctl the kernel does not have: Docker creates the container, then runc cannot start it.
+      await assert.rejects(
+        run("docker", ["run", "-d", "--name", name, "--sysctl", "net.edgelab.none=1", IMAGE, "true"]),
+      );
+      const { stdout } = await run("docker", ["inspect", "-f", "{{.State.Status}}", name]);
+      assert.equal(stdout.trim(), "created", "the case this clean-up is for");
+    } finally {
+      await removeContainer(name);
+    }
+    const { stdout } = await run("docker", ["ps", "-aq", "--filter", `name=^${name}$`]);
+    assert.equal(stdout.trim(), "", "the container is gone");
+  });
+});
+
 describe("bootstrap scripts in Debian containers (two runs, bundle only)", () => {
   let skip: string | false = false;
   let work = "";
@@ -213,6 +245,8 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
   let repo: AptRepo;
   const suffix = randomBytes(3).toString("hex");
   const first: Record<string, string[]> = {};
+  /** Every container this test asked Docker for, named before the ask: removed even if it never started. */
+  const containers: string[] = [];
 
   const preflightFor = (role: "sut" | "loadgen"): PreflightOptions =>
     role === "sut"
@@ -279,6 +313,8 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
 
     const start = async (role: string, sysctls: string[]): Promise<Box> => {
       const name = `edgelab-bt-${role}-${suffix}`;
+      // Named first: `docker run` may create the container and then fail to start it ("Created").
+      containers.push(name);
       await run("docker", [
         "run",
         "-d",
@@ -333,8 +369,7 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
   });
 
   after(async () => {
-    if (sut) await run("docker", ["rm", "-f", sut.name]).catch(() => undefined);
-    if (lg) await run("docker", ["rm", "-f", lg.name]).catch(() => undefined);
+    for (const name of containers) await removeContainer(name);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
