@@ -25,7 +25,18 @@ export const LOADGEN_SYSCTL: Readonly<Record<string, string>> = {
 };
 export const LOADGEN_NOFILE = 1048576;
 
-const BASE_PACKAGES = ["ca-certificates", "curl", "tar", "gzip", "xz-utils", "procps", "iproute2", "openssh-client"];
+/** jq writes the host facts' JSON (infra/bootstrap/preflight.ts). */
+const BASE_PACKAGES = [
+  "ca-certificates",
+  "curl",
+  "tar",
+  "gzip",
+  "xz-utils",
+  "procps",
+  "iproute2",
+  "openssh-client",
+  "jq",
+];
 const SUT_PACKAGES = ["rsync", "util-linux", "iptables", "time"];
 /** GNU time (/usr/bin/time) measures k6's CPU for the generator-bound check; sshd serves the SUT's runner (not on local). */
 const LOADGEN_PACKAGES = ["time", "openssh-server"];
