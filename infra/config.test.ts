@@ -13,6 +13,7 @@ import { loadRevision } from "../lab/config/revision";
 import { type LabConfig, parseLabConfig, readRaw } from "./config";
 import { readStackConfig, storedInPlainText } from "./stackConfig";
 import { planLab } from "./stackPlan";
+import { pinnedForTests } from "./testing/downloads";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "./testing/mockProgram";
 
 const hcloudBase = {
@@ -311,10 +312,7 @@ describe("stack config against the revision (planLab)", () => {
 
   it("a SUT server smaller than the profile's largest scenario", () => {
     const revision = loadRevision("paper-2025");
-    const pinned = structuredClone(revision);
-    for (const d of ["ops", "nanosKernel", "nanosCommon"] as const) {
-      if (pinned.downloads) pinned.downloads[d].sha256 = "0".repeat(64);
-    }
+    const pinned = pinnedForTests(structuredClone(revision));
     const small = parseLabConfig({ ...hcloudBase, sutServerType: "ccx13" }, "dev");
     assert.match(
       planProblems(small, pinned).join("\n"),

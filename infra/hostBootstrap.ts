@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { sh } from "../core/shell";
-import type { BootstrapStep } from "./bootstrap";
+import type { BootstrapStep, PluginSetup } from "./bootstrap";
 import { sha256 } from "./bootstrap/shell";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
 import { REMOTE_BUNDLE_DIR } from "./layout";
@@ -74,6 +74,8 @@ export interface HostBootstrapArgs {
   bundle: { dir: string | null; files: readonly string[]; npmCache: boolean };
   /** A host the user lent the lab: `pulumi destroy` removes the lab's files there, tolerating a host already gone. */
   cleanupOnDestroy: boolean;
+  /** The plugins installed there, whose own removal that clean-up runs first (lab/install.ts). */
+  plugins?: readonly PluginSetup[];
   /** The key for that clean-up (a secret), passed in the environment of a local command. */
   privateKey?: pulumi.Output<string>;
   after?: pulumi.Resource[];
@@ -105,7 +107,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         `${name}-cleanup-on-destroy`,
         {
           create: cleanupNoticeScript(endpoint.address),
-          delete: remoteCleanupCommand(endpoint),
+          delete: remoteCleanupCommand(endpoint, args.plugins ?? []),
           interpreter: ["/bin/bash", "-c"],
           environment: { EDGELAB_SSH_KEY: pulumi.secret(args.privateKey ?? "") },
           addPreviousOutputInEnv: false,
@@ -119,7 +121,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
         {
           create: "echo 'installed tools are removed on pulumi destroy'",
           // String(): the clean-up script as one word, whether it comes as text or as Shell.
-          delete: sh`bash -c ${String(cleanupScript({ removeLabDir: false }))} || true`.text,
+          delete: sh`bash -c ${String(cleanupScript({ removeLabDir: false, plugins: args.plugins ?? [] }))} || true`
+            .text,
           interpreter: ["/bin/bash", "-c"],
           addPreviousOutputInEnv: false,
         },

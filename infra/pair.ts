@@ -4,8 +4,8 @@
  * and the pull-back of its results. `EdgeLab` (infra/pipeline.ts) makes one per pair.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { BootstrapContext, BootstrapStep, InstallOptions, PlatformSetup, PreflightOptions } from "./bootstrap";
-import { finalSteps, installSteps } from "./bootstrap";
+import type { BootstrapContext, BootstrapStep, InstallOptions, PreflightOptions } from "./bootstrap";
+import { finalSteps, installSteps, pluginsFor } from "./bootstrap";
 import { HostBootstrap, StepChain } from "./hostBootstrap";
 import type { LabHost } from "./hostCommand";
 import { parseHostFacts } from "./hostFacts";
@@ -51,8 +51,6 @@ export interface LabPairArgs {
   code: CodeUpload | null;
   /** What every host installs (the same for each pair). */
   install: InstallOptions;
-  /** The profile's platforms' own host setups and checks. */
-  setups: readonly PlatformSetup[];
   /** The ssh key of the hosts (a secret), for the pull-back and a lent host's clean-up; absent on the local target. */
   privateKey?: pulumi.Output<string>;
   /** The component the pair's stages were children of before pairs were components (their aliases). */
@@ -145,6 +143,7 @@ export class LabPair extends pulumi.ComponentResource {
           npmCache: sut && plan.bundle.npmCache,
         },
         cleanupOnDestroy: host.plan.kind === "provided",
+        plugins: pluginsFor(ctx, install.install ? install.plugins : []),
         ...(this.args.privateKey ? { privateKey: this.args.privateKey } : {}),
       },
       this.child,
@@ -177,10 +176,10 @@ export class LabPair extends pulumi.ComponentResource {
     const options: PreflightOptions = {
       strict: this.args.plan.config.bootstrap,
       docker: false,
-      ops: false,
       requireKvm: false,
       minCores: 1,
       loadgen: null,
+      plugins: pluginsFor(ctx, this.args.plan.plugins),
     };
     const final = new StepChain(
       `${prefix}-loadgen-checks`,
@@ -200,11 +199,10 @@ export class LabPair extends pulumi.ComponentResource {
 
   /** The SUT's preflight (which reaches k6 on the load generator over the lab key) and host facts. */
   private sutChecks(ctx: BootstrapContext, lg: LoadgenSide | null, after: pulumi.Resource[]) {
-    const { setups } = this.args;
     const target: pulumi.Output<LoadTarget | null> = lg ? lg.target : pulumi.output(null);
-    const steps = target.apply((t) => finalSteps(ctx, this.sutPreflight(t), setups));
-    // The steps' ids do not depend on where the load generator is: the platforms' checks come first.
-    const ids = finalSteps(ctx, this.sutPreflight(null), setups).map((s) => s.id);
+    const steps = target.apply((t) => finalSteps(ctx, this.sutPreflight(ctx, t)));
+    // The steps' ids do not depend on where the load generator is.
+    const ids = finalSteps(ctx, this.sutPreflight(ctx, null)).map((s) => s.id);
     const name = `${this.prefix}-${this.sut.plan.label}`;
     const final = new StepChain(
       `${name}-checks`,
@@ -222,15 +220,15 @@ export class LabPair extends pulumi.ComponentResource {
   }
 
   /** What the SUT's preflight holds it to (the profile's needs; k6 on the load generator when there is one). */
-  private sutPreflight(loadgen: LoadTarget | null): PreflightOptions {
+  private sutPreflight(ctx: BootstrapContext, loadgen: LoadTarget | null): PreflightOptions {
     const { plan } = this.args;
     return {
       strict: plan.config.bootstrap,
       docker: plan.needs.docker,
-      ops: plan.needs.ops,
       requireKvm: plan.needs.requireKvm,
       minCores: plan.needs.minCores,
       loadgen,
+      plugins: pluginsFor(ctx, plan.plugins),
     };
   }
 

@@ -7,8 +7,7 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDir, repoRoot } from "../core/paths";
-import { getPlatform } from "../lab/platforms/registry";
-import { type InstallOptions, platformSetups } from "./bootstrap";
+import type { InstallOptions } from "./bootstrap";
 import { buildCodeArchive } from "./codeArchive";
 import { LabHosts } from "./hosts";
 import { type CodeUpload, type HostChecks, LabPair } from "./pair";
@@ -38,15 +37,13 @@ function codeUpload(plan: LabPlan, remote: boolean): CodeUpload | null {
   };
 }
 
-/** What every host installs, from the plan: the profile's platforms bring their own setups and checks. */
+/** What every host installs, from the plan: the profile's plugins bring their own installs and checks. */
 function installOptions(plan: LabPlan): InstallOptions {
-  const c = plan.config;
   return {
-    install: c.bootstrap,
+    install: plan.config.bootstrap,
     docker: plan.needs.docker,
-    ops: plan.needs.ops,
     k6FromBundle: plan.needs.k6FromBundle,
-    platformSetups: c.bootstrap ? platformSetups(plan.profile.platforms.map(getPlatform)) : [],
+    plugins: plan.plugins,
   };
 }
 
@@ -73,7 +70,7 @@ export class EdgeLab extends pulumi.ComponentResource {
       if (!hosts) throw new Error(`the provider made no hosts for pair ${pair.index}`);
       return new LabPair(
         pairPrefix(name, pair.index, plan.pairs.length),
-        { plan, pair, hosts, code, install, setups: install.platformSetups ?? [], ...key, formerParent: this },
+        { plan, pair, hosts, code, install, ...key, formerParent: this },
         { parent: this },
       );
     });

@@ -167,7 +167,7 @@ describe("hcloud target (mocked engine)", () => {
   it("bootstraps each host step by step, then artifacts, then the plan, before the first cell", () => {
     const end = (name: string) => named(run, name).end;
     const start = (name: string) => named(run, name).start;
-    const sutSteps = ["base", "apt", "go", "node", "ops", "code"].map((s) => `edgelab-sut-steps-${s}`);
+    const sutSteps = ["base", "apt", "go", "node", "nanos-setup", "code"].map((s) => `edgelab-sut-steps-${s}`);
     for (let i = 1; i < sutSteps.length; i++) {
       assert.ok(
         start(sutSteps[i] as string) >= end(sutSteps[i - 1] as string),

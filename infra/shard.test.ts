@@ -7,6 +7,7 @@ import { estimateCellSeconds } from "../lab/runner/eta";
 import { parseLabConfig } from "./config";
 import { calibrationCell, scenarioKey, shardCells } from "./shard";
 import { pairSummary, planLab } from "./stackPlan";
+import { pinnedForTests } from "./testing/downloads";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from "./testing/mockProgram";
 
 const revision = loadRevision("paper-2025");
@@ -53,9 +54,7 @@ describe("sharding cells over host pairs", () => {
   });
 
   it("prints cells, hours and cost per pair for the preview", () => {
-    for (const d of ["ops", "nanosKernel", "nanosCommon"] as const) {
-      if (revision.downloads) revision.downloads[d].sha256 = "0".repeat(64);
-    }
+    pinnedForTests(revision);
     const config = parseLabConfig(
       {
         target: "scaleway",

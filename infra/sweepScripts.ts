@@ -11,9 +11,10 @@
 import { join } from "node:path";
 import type { Cell } from "../core/matrix";
 import { repoRoot } from "../core/paths";
-import { type Shell, sh, shellCode, shellLines } from "../core/shell";
+import { type Shell, sh, shellCode, shellComment, shellEnv, shellLines } from "../core/shell";
 import { getPlatform, recipesOf } from "../lab/platforms/registry";
 import { dockerPaperRecipe } from "../workloads/artifacts/recipes";
+import type { PluginSetup } from "./bootstrap/types";
 import {
   ENGINE_BUNDLE_DIR,
   LAB_KEY_COMMENT,
@@ -314,15 +315,39 @@ set -euo pipefail`),
   ]).text;
 }
 
+/** What each plugin of the host removes (its removeScript), in a subshell of its own with its downloads' variables. */
+function pluginRemovals(plugins: readonly PluginSetup[]): Shell {
+  return shellLines(
+    plugins
+      .filter((p) => p.remove)
+      .map(
+        (p) => sh`${shellComment(`${p.plugin}: its own removal`)}
+(
+${shellEnv(p.env)}
+${shellCode(p.remove ?? "")}
+)`,
+      ),
+  );
+}
+
+export interface CleanupOptions {
+  /** Remove the lab's folder too (not on the local target: it is the operator's checkout). */
+  removeLabDir: boolean;
+  /** The plugins installed on the host, whose removal steps run first (lab/install.ts). */
+  plugins?: readonly PluginSetup[];
+}
+
 /**
- * What \`pulumi destroy\` removes from a host the user provided: the lab's folders, its tools and
- * links, its Docker engine, unit and images, its kernel settings, its key and the load generator's
- * authorization of it. Every command is allowed to fail: a half-installed host is cleaned as far
- * as it goes. The sshd drop-in that forbids passwords stays (removing it would weaken the host).
+ * What \`pulumi destroy\` removes from a host the user provided: what its plugins installed (each
+ * plugin's own removal), the lab's folders, its tools and links, its Docker engine, unit and
+ * images, its kernel settings, its key and the load generator's authorization of it. Every command
+ * is allowed to fail: a half-installed host is cleaned as far as it goes. The sshd drop-in that
+ * forbids passwords stays (removing it would weaken the host).
  */
-export function cleanupScript(options: { removeLabDir: boolean } = { removeLabDir: true }): string {
+export function cleanupScript(options: CleanupOptions = { removeLabDir: true }): string {
   const folders = [...(options.removeLabDir ? [REMOTE_LAB_DIR] : []), TOOLS_DIR, REMOTE_BUNDLE_DIR, STATE_DIR, LOG_DIR];
   return sh`set +e
+${pluginRemovals(options.plugins ?? [])}
 if command -v docker >/dev/null 2>&1; then
   docker ps -aq --filter name=edgelab | xargs -r docker rm -f
   docker images --format '{{.Repository}}:{{.Tag}}' | grep '^edgelab-' | xargs -r docker rmi -f
@@ -336,7 +361,6 @@ pkill -f ${TOOLS_DIR}
 find /usr/local/bin -maxdepth 1 -type l -lname ${`${TOOLS_DIR}/*`} -delete
 rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/k6
 rm -rf ${folders}
-rm -rf /root/.ops/images/edgelab-* /root/.ops/instances
 rm -f /etc/sysctl.d/60-edgelab-sut.conf /etc/sysctl.d/60-edgelab-loadgen.conf /etc/security/limits.d/60-edgelab.conf
 # The lab's apt sources and keys (the packages stay: apt-mark unhold lets the distribution update them).
 apt-mark unhold docker-ce docker-ce-cli qemu-system-x86 qemu-utils runsc wrk >/dev/null 2>&1
@@ -356,7 +380,7 @@ true
  * (or refuses) leaves a note and never fails the destroy. The clean-up reaches the remote bash on
  * its standard input, as one quoted word printed here: never text spliced into this script.
  */
-export function remoteCleanupCommand(host: SshEndpoint): string {
+export function remoteCleanupCommand(host: SshEndpoint, plugins: readonly PluginSetup[] = []): string {
   const remoteBash = `${host.user === "root" ? "" : "sudo -n -H "}bash -s`;
   return sh`#!/usr/bin/env bash
 # edgelab clean-up of a host on pulumi destroy (tolerant: never fails).
@@ -364,7 +388,8 @@ set -uo pipefail
 host=${host.address}
 if [ -z "\${EDGELAB_SSH_KEY:-}" ]; then echo "no key: $host left as it is"; exit 0; fi
 ${SSH_KEY_FROM_ENV}
-if printf '%s\\n' ${cleanupScript()} | ssh "\${ssh_opts[@]}" -p ${host.port} ${`${host.user}@${host.address}`} ${remoteBash}
+# shellcheck disable=SC2016 # the clean-up is one quoted word: it expands on the host, not here
+if printf '%s\\n' ${cleanupScript({ removeLabDir: true, plugins })} | ssh "\${ssh_opts[@]}" -p ${host.port} ${`${host.user}@${host.address}`} ${remoteBash}
 then
   echo "cleaned $host"
 else

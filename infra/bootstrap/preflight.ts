@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Shell, sh, shellCode, shellLines } from "../../core/shell";
+import { type Shell, sh, shellCode, shellEnv, shellLines } from "../../core/shell";
 import { LAB_KEY_PATH, STATE_DIR } from "../layout";
 import { stepScript } from "./shell";
-import type { BootstrapContext, PreflightOptions } from "./types";
+import type { BootstrapContext, PluginSetup, PreflightOptions } from "./types";
 
 const PREFLIGHT_HELPERS = shellCode(
   readFileSync(join(__dirname, "preflight-helpers.sh"), "utf8")
@@ -47,18 +47,31 @@ function dockerChecks(ctx: BootstrapContext): Shell {
   ]);
 }
 
-/** ops, the Nanos kernel it runs and QEMU at the revision's versions. */
-function opsChecks(ctx: BootstrapContext): Shell {
-  const v = ctx.revision.versions;
-  return shellLines([
-    sh`expect ops ${v.ops} "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')"`,
-    sh`expect nanos-kernel ${v.nanos} "$(cat "\${HOME:-/root}/.ops/latest.txt" 2>/dev/null || true)"`,
-    sh`ensure nanos-kernel-image ${`no kernel.img in ~/.ops/${v.nanos}`} test -s "\${HOME:-/root}/.ops/"${v.nanos}/kernel.img`,
-    unlessSkipHeavy(
-      "qemu",
-      sh`expect qemu ${v.qemu} "$(first_version "$(qemu-system-x86_64 --version 2>/dev/null || true)" 'QEMU emulator version ')"`,
-    ),
-  ]);
+/**
+ * Each plugin's own check (its preflightScript), as one check of the preflight: in a subshell of
+ * its own with its downloads' variables, where `fail` ends the check (not the step) and its last
+ * line is the reason recorded.
+ */
+function pluginChecks(plugins: readonly PluginSetup[]): Shell {
+  return shellLines(
+    plugins
+      .filter((p) => p.preflight)
+      .map(
+        (p) => sh`set +e
+plugin_out=$(
+  exec 2>&1
+  set -e
+  # shellcheck disable=SC2317 # the plugin's check calls it
+  fail() { printf '%s\\n' "$*"; exit 1; }
+  ${shellEnv(p.env)}
+  ${shellCode(p.preflight ?? "")}
+)
+plugin_status=$?
+set -e
+printf '%s\\n' "$plugin_out"
+ensure ${p.plugin} "$(printf '%s\\n' "$plugin_out" | tail -n 1)" test "$plugin_status" = 0`,
+      ),
+  );
 }
 
 /** KVM: required where Nanos cells run without allowEmulation, otherwise only reported. */
@@ -91,7 +104,6 @@ function sutChecks(ctx: BootstrapContext, options: PreflightOptions): Shell | fa
     shellLines([
       toolchainChecks(ctx),
       options.docker && dockerChecks(ctx),
-      options.ops && opsChecks(ctx),
       kvmChecks(options.requireKvm),
       sutLabChecks(ctx.labDir, options.minCores),
     ])
@@ -149,6 +161,7 @@ export function preflightStep(ctx: BootstrapContext, options: PreflightOptions):
 cd /
 ${shellLines([
   sutChecks(ctx, options),
+  pluginChecks(options.plugins ?? []),
   packageChecks(ctx),
   loadgenChecks(ctx),
   loadgenLinkChecks(ctx, options.loadgen),

@@ -62,6 +62,7 @@ export const hcloudProvider: HostProvider = {
       pricesAsOf: PRICES_AS_OF,
       kvm: false,
       loadgenCores: SERVER_TYPES[config.loadgenServerType]?.cores ?? null,
+      notes: [`the servers run Hetzner's image ${config.image}`],
     };
   },
   credentials: hetznerCredentials,

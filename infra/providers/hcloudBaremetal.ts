@@ -105,6 +105,9 @@ export const hcloudBaremetalProvider: HostProvider = {
       pricesAsOf: PRICES_AS_OF,
       kvm: true,
       loadgenCores: SERVER_TYPES[config.loadgenServerType]?.cores ?? null,
+      notes: [
+        `your SUT ${config.sut?.address} must run Ubuntu 24.04 (the paper's OS); the load generator runs Hetzner's image ${config.image}`,
+      ],
     };
   },
   credentials: hetznerCredentials,

@@ -144,6 +144,7 @@ export const scalewayProvider: HostProvider = {
       pricesAsOf: SCALEWAY_PRICES_AS_OF,
       kvm: true,
       loadgenCores: lg?.threads ?? null,
+      notes: [`the servers run ${SCALEWAY_OS.name} ${SCALEWAY_OS.version}, the paper's OS`],
     };
   },
   credentials(stack) {

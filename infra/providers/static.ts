@@ -32,7 +32,15 @@ export const staticProvider: HostProvider = {
     };
   },
   plan() {
-    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true, loadgenCores: null };
+    return {
+      problems: [],
+      warnings: [],
+      pairEurPerHour: 0,
+      pricesAsOf: null,
+      kvm: true,
+      loadgenCores: null,
+      notes: ["your two machines must run Ubuntu 24.04 (the paper's OS)"],
+    };
   },
   credentials() {
     return {};
@@ -72,7 +80,15 @@ export const localProvider: HostProvider = {
     };
   },
   plan() {
-    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true, loadgenCores: null };
+    return {
+      problems: [],
+      warnings: [],
+      pairEurPerHour: 0,
+      pricesAsOf: null,
+      kvm: true,
+      loadgenCores: null,
+      notes: [],
+    };
   },
   credentials() {
     return {};

@@ -62,6 +62,8 @@ export interface ProviderPlan {
   kvm: boolean;
   /** The load generator's cores where the provider knows them (its server type), else null. */
   loadgenCores: number | null;
+  /** What the preview says besides warnings (e.g. the OS the servers get). */
+  notes: string[];
 }
 
 /** The hosts of one pair as the components see them. */
