@@ -12,6 +12,7 @@ import type { BootstrapStep, PluginSetup } from "./bootstrap";
 import { sha256 } from "./bootstrap/shell";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
 import { REMOTE_BUNDLE_DIR } from "./layout";
+import { knownHostsLine } from "./sshKeys";
 import { cleanupScript, remoteCleanupCommand } from "./sweepScripts";
 
 /** A step whose script may depend on other resources' outputs (a key made on the other host). */
@@ -76,8 +77,8 @@ export interface HostBootstrapArgs {
   cleanupOnDestroy: boolean;
   /** The plugins installed there, whose own removal that clean-up runs first (lab/install.ts). */
   plugins?: readonly PluginSetup[];
-  /** The key for that clean-up (a secret), passed in the environment of a local command. */
-  privateKey?: pulumi.Output<string>;
+  /** The host's pinned host key, for that clean-up's ssh (`ssh-ed25519 AAAA...`). */
+  hostKey?: pulumi.Output<string>;
   after?: pulumi.Resource[];
 }
 
@@ -103,13 +104,16 @@ export class HostBootstrap extends pulumi.ComponentResource {
     if (args.cleanupOnDestroy) {
       if (host.plan.kind !== "provided") throw new Error("clean-up on destroy is for hosts the user provides");
       const endpoint = { user: host.plan.user, address: host.plan.address as string, port: host.plan.port };
+      const knownHosts = args.hostKey
+        ? args.hostKey.apply((key) => knownHostsLine(endpoint.address, endpoint.port, key))
+        : "";
       const hook = new local.Command(
         `${name}-cleanup-on-destroy`,
         {
           create: cleanupNoticeScript(endpoint.address),
           delete: remoteCleanupCommand(endpoint, args.plugins ?? []),
           interpreter: ["/bin/bash", "-c"],
-          environment: { EDGELAB_SSH_KEY: pulumi.secret(args.privateKey ?? "") },
+          environment: { EDGELAB_SSH_KEY: pulumi.secret(host.privateKey ?? ""), EDGELAB_KNOWN_HOSTS: knownHosts },
           addPreviousOutputInEnv: false,
         },
         { parent: this, dependsOn: first, additionalSecretOutputs: ["environment"] },

@@ -3,18 +3,20 @@
  * between them and the load generator's checks, the SUT's checks, the artifacts, the pair's cells
  * and the pull-back of its results. `EdgeLab` (infra/pipeline.ts) makes one per pair.
  */
+import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { BootstrapContext, BootstrapStep, InstallOptions, PreflightOptions } from "./bootstrap";
-import { finalSteps, installSteps, pluginsFor } from "./bootstrap";
+import { finalSteps, hostKeyStep, installSteps, pluginsFor } from "./bootstrap";
 import { HostBootstrap, StepChain } from "./hostBootstrap";
 import type { LabHost } from "./hostCommand";
 import { parseHostFacts } from "./hostFacts";
 import type { PairOfHosts } from "./providers/types";
 import { PullBack } from "./pullBack";
+import { knownHostsLine } from "./sshKeys";
 import type { HostPlan, LabPlan, PairPlan } from "./stackPlan";
 import { SutArtifacts } from "./sutArtifacts";
 import { Sweep } from "./sweep";
-import type { LoadTarget, RunnerWiring } from "./sweepScripts";
+import { knownHostsFile, knownHostsScripts, type LoadTarget, type RunnerWiring } from "./sweepScripts";
 import { HostTrust } from "./trust";
 
 /** The bootstrap context of one host. */
@@ -51,8 +53,6 @@ export interface LabPairArgs {
   code: CodeUpload | null;
   /** What every host installs (the same for each pair). */
   install: InstallOptions;
-  /** The ssh key of the hosts (a secret), for the pull-back and a lent host's clean-up; absent on the local target. */
-  privateKey?: pulumi.Output<string>;
   /** The component the pair's stages were children of before pairs were components (their aliases). */
   formerParent?: pulumi.Resource;
 }
@@ -63,9 +63,18 @@ export interface HostChecks {
   hostFacts: pulumi.Output<unknown>;
 }
 
+/** A known_hosts file here and the command that wrote it. */
+export interface KnownHosts {
+  /** Relative to the project (infra/sweepScripts.ts knownHostsFile). */
+  file: string;
+  written: pulumi.Resource;
+}
+
 /** What the load generator's side of a pair gives the SUT's. */
 interface LoadgenSide {
   checks: HostChecks;
+  /** Its pinned host key. */
+  hostKey: pulumi.Output<string>;
   /** Where the SUT's runner reaches the load generator. */
   target: pulumi.Output<LoadTarget>;
   /** The SUT may run its checks once these are done (the trust, the load generator's checks). */
@@ -80,6 +89,8 @@ export class LabPair extends pulumi.ComponentResource {
   readonly sweep: Sweep;
   readonly pullBack: PullBack;
   readonly checks: { sut: HostChecks; loadgen: HostChecks | null };
+  /** The pair's pinned host keys in a known_hosts file here (the Docker provider and a pull by hand use it). */
+  readonly knownHosts: KnownHosts | null;
 
   /** The resource names of a pair: unchanged for a single pair, `-p<k>` for more. */
   private readonly prefix: string;
@@ -97,15 +108,25 @@ export class LabPair extends pulumi.ComponentResource {
     this.child = { parent: this, ...(args.formerParent ? { aliases: [{ parent: args.formerParent }] } : {}) };
     const code = args.code ? { archivePath: args.code.remotePath, sha256: args.code.sha256 } : null;
     const sutCtx = contextFor(args.plan, this.sut.plan, code);
-    const sutBoot = this.bootstrap(this.sut, `${prefix}-${this.sut.plan.label}`, sutCtx);
+    const sutName = `${prefix}-${this.sut.plan.label}`;
+    const sutKey = this.pinnedHostKey(this.sut, sutName, sutCtx);
+    const sutBoot = this.bootstrap(this.sut, sutName, sutCtx, sutKey);
     const lg = this.loadgen
       ? this.loadgenSide(this.loadgen, contextFor(args.plan, this.loadgen.plan, code), sutCtx, sutBoot.last)
       : null;
     const sutChecks = this.sutChecks(sutCtx, lg, lg ? lg.sutMayContinue : sutBoot.last);
     this.checks = { sut: sutChecks.checks, loadgen: lg?.checks ?? null };
+    this.knownHosts = sutKey
+      ? this.writeKnownHosts([this.sut, sutKey], lg && this.loadgen ? [this.loadgen, lg.hostKey] : null)
+      : null;
     this.artifacts = new SutArtifacts(
       `${prefix}-artifacts`,
-      { plan: args.plan, sut: this.sut, after: sutChecks.last },
+      {
+        plan: args.plan,
+        sut: this.sut,
+        after: sutChecks.last,
+        ...(this.knownHosts ? { knownHosts: this.knownHosts } : {}),
+      },
       this.child,
     );
     this.sweep = new Sweep(
@@ -119,7 +140,7 @@ export class LabPair extends pulumi.ComponentResource {
         plan: args.plan,
         pair: this.pair,
         sut: this.sut,
-        ...(args.privateKey ? { privateKey: args.privateKey } : {}),
+        ...(sutKey ? { hostKey: sutKey } : {}),
         after: this.sweep.last,
       },
       this.child,
@@ -127,8 +148,29 @@ export class LabPair extends pulumi.ComponentResource {
     this.registerOutputs({ cells: this.pair.cells.length });
   }
 
+  /**
+   * The host key the lab's own ssh pins for a host: the one the program made for a server's
+   * cloud-init, the one you gave for a host of yours, else the one read over Pulumi's connection
+   * (trust on its first use; preview says so). None on the local target.
+   */
+  private pinnedHostKey(host: LabHost, name: string, ctx: BootstrapContext): pulumi.Output<string> | undefined {
+    if (!host.connection) return undefined;
+    if (host.hostKey) return host.hostKey;
+    const read = new StepChain(
+      `${name}-host-key`,
+      { host, steps: [{ id: "read", script: hostKeyStep(ctx) }] },
+      this.child,
+    );
+    return read.stdout("read");
+  }
+
   /** A host's install steps, its uploads and (on a host the user lent) its clean-up on destroy. */
-  private bootstrap(host: LabHost, name: string, ctx: BootstrapContext): HostBootstrap {
+  private bootstrap(
+    host: LabHost,
+    name: string,
+    ctx: BootstrapContext,
+    hostKey: pulumi.Output<string> | undefined,
+  ): HostBootstrap {
     const { plan, code, install } = this.args;
     const sut = host.plan.roles.sut;
     return new HostBootstrap(
@@ -144,7 +186,7 @@ export class LabPair extends pulumi.ComponentResource {
         },
         cleanupOnDestroy: host.plan.kind === "provided",
         plugins: pluginsFor(ctx, install.install ? install.plugins : []),
-        ...(this.args.privateKey ? { privateKey: this.args.privateKey } : {}),
+        ...(hostKey ? { hostKey } : {}),
       },
       this.child,
     );
@@ -158,7 +200,9 @@ export class LabPair extends pulumi.ComponentResource {
     sutAfter: pulumi.Resource[],
   ): LoadgenSide {
     const { prefix } = this;
-    const boot = this.bootstrap(loadgen, `${prefix}-loadgen`, ctx);
+    const hostKey = this.pinnedHostKey(loadgen, `${prefix}-loadgen`, ctx);
+    if (!hostKey) throw new Error("a separate load generator is reached over ssh: it has a host key");
+    const boot = this.bootstrap(loadgen, `${prefix}-loadgen`, ctx, hostKey);
     const trust = new HostTrust(
       `${prefix}-trust`,
       {
@@ -166,6 +210,7 @@ export class LabPair extends pulumi.ComponentResource {
         loadgen,
         sutCtx,
         loadgenCtx: ctx,
+        loadgenHostKey: hostKey,
         sutAfter,
         loadgenAfter: boot.last,
         sutName: `${prefix}-sut`,
@@ -192,6 +237,7 @@ export class LabPair extends pulumi.ComponentResource {
     );
     return {
       checks: this.checksOf(final, `${prefix}-loadgen`),
+      hostKey,
       target: loadgen.labAddress.apply((address) => ({ user: loadgen.plan.user, address })),
       sutMayContinue: [...trust.sutReady, ...final.last],
     };
@@ -230,6 +276,31 @@ export class LabPair extends pulumi.ComponentResource {
       loadgen,
       plugins: pluginsFor(ctx, plan.plugins),
     };
+  }
+
+  /** The pair's known_hosts file on this machine, from the hosts' public addresses and pinned keys. */
+  private writeKnownHosts(
+    sut: [LabHost, pulumi.Output<string>],
+    loadgen: [LabHost, pulumi.Output<string>] | null,
+  ): KnownHosts {
+    const { plan } = this.args;
+    const line = ([host, key]: [LabHost, pulumi.Output<string>]) =>
+      pulumi.all([host.address, key]).apply(([address, k]) => knownHostsLine(address, host.plan.port, k));
+    const lines = pulumi.all([line(sut), ...(loadgen ? [line(loadgen)] : [])]).apply((all) => all.join("\n"));
+    const scripts = knownHostsScripts(plan, this.pair.index);
+    const written = new local.Command(
+      `${this.prefix}-known-hosts`,
+      {
+        create: scripts.create,
+        delete: scripts.delete,
+        interpreter: ["/bin/bash", "-c"],
+        environment: { EDGELAB_KNOWN_HOSTS: lines },
+        triggers: [lines],
+        addPreviousOutputInEnv: false,
+      },
+      this.child,
+    );
+    return { file: knownHostsFile(plan, this.pair.index), written };
   }
 
   private checksOf(chain: StepChain, host: string): HostChecks {

@@ -2,7 +2,7 @@
  * The whole lab as one component. It only composes: the hosts (the provider's), the lab's code as
  * one archive, and per host pair a `LabPair` (infra/pair.ts: bootstrap -> trust -> checks ->
  * artifacts -> the pair's cells -> its pull-back); with several pairs, the cells of the one run
- * folder counted once every pair is back.
+ * folder counted once every pair is back; then the report, made here (infra/report.ts).
  */
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,6 +13,7 @@ import { LabHosts } from "./hosts";
 import { type CodeUpload, type HostChecks, LabPair } from "./pair";
 import { pairPrefix } from "./providers/common";
 import { ResultsSummary } from "./pullBack";
+import { LabReport } from "./report";
 import type { LabPlan } from "./stackPlan";
 
 export { contextFor } from "./pair";
@@ -20,8 +21,8 @@ export { contextFor } from "./pair";
 export interface EdgeLabArgs {
   /** The checked plan (infra/stackPlan.ts planLab). */
   plan: LabPlan;
-  /** ssh key for every remote host (a secret); not used by the local target. */
-  privateKey?: pulumi.Output<string>;
+  /** The operator's ssh key (a secret), for targets that reach the operator's own servers. */
+  operatorKey?: pulumi.Output<string>;
   /** The host provider's credentials (secrets). */
   credentials?: Record<string, pulumi.Output<string>>;
 }
@@ -57,11 +58,13 @@ export class EdgeLab extends pulumi.ComponentResource {
   /** Cells by status in the run folder here, once every pair is pulled back. */
   readonly counts: pulumi.Output<unknown>;
   readonly resultsPath: string;
+  /** The report of the run, made here once every pair is back. */
+  readonly report: LabReport;
 
   constructor(name: string, args: EdgeLabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edgelab:infra:EdgeLab", name, {}, opts);
     const { plan } = args;
-    const key = args.privateKey ? { privateKey: args.privateKey } : {};
+    const key = args.operatorKey ? { operatorKey: args.operatorKey } : {};
     this.hosts = new LabHosts(`${name}-hosts`, { plan, ...key, credentials: args.credentials ?? {} }, { parent: this });
     const code = codeUpload(plan, this.hosts.sut.connection !== undefined);
     const install = installOptions(plan);
@@ -70,20 +73,19 @@ export class EdgeLab extends pulumi.ComponentResource {
       if (!hosts) throw new Error(`the provider made no hosts for pair ${pair.index}`);
       return new LabPair(
         pairPrefix(name, pair.index, plan.pairs.length),
-        { plan, pair, hosts, code, install, ...key, formerParent: this },
+        { plan, pair, hosts, code, install, formerParent: this },
         { parent: this },
       );
     });
     this.first = this.pairs[0] as LabPair;
     this.checks = this.first.checks;
     this.resultsPath = this.first.pullBack.resultsPath;
-    this.counts = this.pairs.length > 1 ? this.summary(name, plan) : this.first.pullBack.counts;
+    const pulls = this.pairs.map((p) => p.pullBack.command);
+    const summary =
+      this.pairs.length > 1 ? new ResultsSummary(`${name}-results`, { plan, after: pulls }, { parent: this }) : null;
+    this.counts = summary ? summary.counts : this.first.pullBack.counts;
+    const counted = summary ? [summary.command] : pulls;
+    this.report = new LabReport(`${name}-report`, { plan, counts: this.counts, after: counted }, { parent: this });
     this.registerOutputs({ cells: plan.cells.length, resultsPath: this.resultsPath });
-  }
-
-  /** With several pairs: the one run folder's cells, counted once every pair is pulled back. */
-  private summary(name: string, plan: LabPlan): pulumi.Output<unknown> {
-    const after = this.pairs.map((p) => p.pullBack.command);
-    return new ResultsSummary(`${name}-results`, { plan, after }, { parent: this }).counts;
   }
 }

@@ -16,14 +16,7 @@ import { repoRoot } from "../core/paths";
 import { loadRevision } from "../lab/config/revision";
 import { lockPathOf, readLock, setProgramDownloads } from "./lock";
 import { fileOf } from "./testing/downloads";
-import {
-  type ProgramRun,
-  runProgram,
-  SECRET_KEYS,
-  TEST_PRIVATE_KEY,
-  TEST_PUBLIC_KEY,
-  TEST_TOKEN,
-} from "./testing/mockProgram";
+import { type ProgramRun, runProgram, SECRET_KEYS, TEST_PUBLIC_KEY, TEST_TOKEN } from "./testing/mockProgram";
 import { type StandInServer, startStandInServer } from "./testing/standInServer";
 
 let server: StandInServer;
@@ -54,8 +47,9 @@ before(async () => {
       ...config,
       // the dev stack as it is, with its revision copied where the test may write the lock
       "edge-lab:revision": revisionFile,
+      // what the walkthrough sets: your address (never one in the stack file), your login key
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["81.2.69.160/32"]),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
-      "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
       "hcloud:token": TEST_TOKEN,
     },
     SECRET_KEYS,

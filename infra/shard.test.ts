@@ -8,7 +8,7 @@ import { parseLabConfig } from "./config";
 import { calibrationCell, scenarioKey, shardCells } from "./shard";
 import { pairSummary, planLab } from "./stackPlan";
 import { pinnedForTests } from "./testing/downloads";
-import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from "./testing/mockProgram";
+import { TEST_PUBLIC_KEY } from "./testing/mockProgram";
 
 const revision = loadRevision("paper-2025");
 const cells = expandMatrix(revision.profiles.paper as never, revision.id);
@@ -59,9 +59,8 @@ describe("sharding cells over host pairs", () => {
       {
         target: "scaleway",
         pairs: 3,
-        sshAllowedCidrs: ["198.51.100.7/32"],
+        sshAllowedCidrs: ["81.2.69.160/32"],
         sshPublicKey: TEST_PUBLIC_KEY,
-        sshPrivateKey: TEST_PRIVATE_KEY,
       },
       "metal",
     );

@@ -1,8 +1,10 @@
 /**
- * Reads the stack's `edge-lab:*` values from Pulumi and hands them to the pure parser. The two
- * credentials leave here only as Pulumi secrets: the ssh private key (`edge-lab:sshPrivateKey`)
- * and the host provider's API credentials (read by the provider module, e.g. `hcloud:token`). A credential stored
- * in plain text in the stack file is refused.
+ * Reads the stack's `edge-lab:*` values from Pulumi and hands them to the pure parser. The
+ * credentials leave here only as Pulumi secrets: the operator's ssh private key
+ * (`edge-lab:sshPrivateKey`, only on targets that reach the operator's own servers; servers the
+ * stack makes get a key of its own, infra/hosts.ts) and the host provider's API credentials (read
+ * by the provider module, e.g. `hcloud:token`, checked for the provider's shape). A credential
+ * stored in plain text in the stack file is refused.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, describeValue } from "../core/config/errors";
@@ -11,8 +13,8 @@ import { PROVIDERS, providerOf } from "./providers";
 
 export interface StackSettings {
   config: LabConfig;
-  /** The ssh key Pulumi connects with, as a secret (absent for the local target). */
-  privateKey?: pulumi.Output<string>;
+  /** The operator's ssh key, as a secret: only on targets that reach the operator's own servers. */
+  operatorKey?: pulumi.Output<string>;
   /** The host provider's credentials (API tokens), as secrets. */
   credentials: Record<string, pulumi.Output<string>>;
 }
@@ -108,15 +110,16 @@ export function readStackConfig(stack: string = pulumi.getStack()): StackSetting
     throw new ConfigError(
       `stack ${stack} (Pulumi.${stack}.yaml)`,
       plain.map(
-        (k) => `${k} is stored in plain text: remove it and set it with \`pulumi config set --secret ${k} ...\``,
+        (k) =>
+          `${k} is stored in plain text: remove it (pulumi config rm ${k}) and set it again as a secret, typed at the prompt or from a file: \`pulumi config set --secret ${k}\` (or \`... < file\`), never as an argument`,
       ),
     );
   }
 
   const provider = providerOf(config.target);
   const settings: StackSettings = { config, credentials: provider.credentials(stack, config) };
-  if (provider.remote) {
-    settings.privateKey = new pulumi.Config(NAMESPACE).requireSecret("sshPrivateKey");
+  if (Object.hasOwn(provider.keys, "sshPrivateKey")) {
+    settings.operatorKey = new pulumi.Config(NAMESPACE).requireSecret("sshPrivateKey");
   }
   return settings;
 }

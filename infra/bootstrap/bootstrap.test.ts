@@ -28,7 +28,7 @@ import {
   remoteCleanupCommand,
 } from "../sweepScripts";
 import { fileOf } from "../testing/downloads";
-import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "../testing/mockProgram";
+import { TEST_PUBLIC_KEY, TEST_REVISION } from "../testing/mockProgram";
 import { authorizeStep, finalSteps, hostKeyStep, installSteps, labKeyStep, trustStep } from ".";
 import { integrityHex } from "./shell";
 import { assertPublicKey } from "./steps";
@@ -38,9 +38,8 @@ const hcloud = parseLabConfig(
   {
     target: "hcloud",
     revision: TEST_REVISION,
-    sshAllowedCidrs: ["198.51.100.7/32"],
+    sshAllowedCidrs: ["81.2.69.160/32"],
     sshPublicKey: TEST_PUBLIC_KEY,
-    sshPrivateKey: TEST_PRIVATE_KEY,
   },
   "dev",
 );

@@ -1,6 +1,7 @@
 import { APP_PORT } from "../../core/model";
 import { type Shell, sh, shellCode, shellComment, shellHeredoc, shellLines } from "../../core/shell";
 import { ENGINE_BUNDLE_DIR, LAB_KEY_COMMENT, LAB_KEY_PATH, STATE_DIR, TOOLS_DIR } from "../layout";
+import { hostKeyLine } from "../sshKeys";
 import { integrityHex, stepScript } from "./shell";
 import type { BootstrapContext } from "./types";
 
@@ -533,10 +534,9 @@ fi`;
 
 /** SUT: trust the load generator's host key for its lab address (replacing an older entry). */
 export function trustStep(ctx: BootstrapContext, loadgenAddress: string, hostKey: string): string {
-  if (!/^(ssh-ed25519) [A-Za-z0-9+/]+=*$/.test(hostKey.trim())) {
-    throw new Error(`not an ed25519 host key: ${JSON.stringify(hostKey.slice(0, 40))}`);
-  }
-  const line = `${loadgenAddress} ${hostKey.trim()}`;
+  const key = hostKeyLine(hostKey);
+  if (key === null) throw new Error(`not an OpenSSH host key: ${JSON.stringify(hostKey.slice(0, 40))}`);
+  const line = `${loadgenAddress} ${key}`;
   const body = sh`
 mkdir -p /root/.ssh
 chmod 700 /root/.ssh
