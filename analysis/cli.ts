@@ -7,7 +7,8 @@ import { newestRun } from "./read";
 import { generateReport } from "./report";
 
 const usage = `usage: npm run report -- [runDir ...] [options]
-  runDir            results/<runId> folder(s); several are merged by cell id (default: the newest run under --results)
+  runDir            results/<runId> or results/<stack>/<runId> folder(s); several are merged by cell id
+                    (default: the newest run under --results, a Pulumi stack's runs included)
   --name NAME       report folder name (default: the run id, or the ids of a merge)
   --out DIR         where report folders go (default reports/)
   --results DIR     results root searched when no runDir is given (default results/)`;

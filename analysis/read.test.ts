@@ -103,4 +103,25 @@ describe("readRuns", () => {
     assert.equal(newestRun(results), newer);
     assert.equal(newestRun(join(root, "nothing-here")), null);
   });
+
+  it("finds a Pulumi lab's run one level down (results/<stack>/<runId>), not two", () => {
+    const results = join(root, "results-stacks");
+    writeSyntheticRun(results, {
+      ...paperRunOptions("local", 1),
+      createdAt: "2025-01-01T00:00:00.000Z",
+      keep: () => false,
+    });
+    const pulled = writeSyntheticRun(join(results, "scaleway"), {
+      ...paperRunOptions("scaleway-paper-2025-paper-1a2b3c4d", 1),
+      createdAt: "2025-06-01T00:00:00.000Z",
+      keep: () => false,
+    });
+    writeSyntheticRun(join(results, "a", "b"), {
+      ...paperRunOptions("too-deep", 1),
+      createdAt: "2025-12-01T00:00:00.000Z",
+      keep: () => false,
+    });
+    assert.equal(newestRun(results), pulled);
+    assert.equal(newestRun(join(results, "scaleway")), pulled, "a stack's own folder is a results root too");
+  });
 });

@@ -73,21 +73,38 @@ export function readRuns(dirs: readonly string[]): RunInput {
   return input;
 }
 
-/** The newest run under a results root (by manifest creation time), or null when there is none. */
-export function newestRun(resultsRoot: string): string | null {
-  if (!existsSync(resultsRoot)) return null;
-  let best: { dir: string; at: number } | null = null;
+/**
+ * The run folders under a results root: `results/<runId>` (what `npm run lab` writes) and one
+ * level deeper, `results/<stack>/<runId>` (what the Pulumi lab pulls back). A folder with a
+ * manifest is a run; one without is searched once more.
+ */
+function runFolders(resultsRoot: string, depth = 1): string[] {
+  const found: string[] = [];
   for (const entry of readdirSync(resultsRoot, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
     const dir = join(resultsRoot, entry.name);
-    const manifestPath = join(dir, MANIFEST_FILE);
-    if (!existsSync(manifestPath)) continue;
-    let at = statSync(manifestPath).mtimeMs;
-    try {
-      at = Date.parse(readManifest(dir).createdAt);
-    } catch {
-      // an unreadable manifest still counts by its file time; reading it later names the problem
-    }
+    if (existsSync(join(dir, MANIFEST_FILE))) found.push(dir);
+    else if (depth > 0) found.push(...runFolders(dir, depth - 1));
+  }
+  return found;
+}
+
+/** When a run was made: its manifest's creation time, else the manifest file's. */
+function createdAt(dir: string): number {
+  try {
+    return Date.parse(readManifest(dir).createdAt);
+  } catch {
+    // an unreadable manifest still counts by its file time; reading it later names the problem
+    return statSync(join(dir, MANIFEST_FILE)).mtimeMs;
+  }
+}
+
+/** The newest run under a results root or a stack's folder in it (by manifest creation time), or null when there is none. */
+export function newestRun(resultsRoot: string): string | null {
+  if (!existsSync(resultsRoot)) return null;
+  let best: { dir: string; at: number } | null = null;
+  for (const dir of runFolders(resultsRoot)) {
+    const at = createdAt(dir);
     if (!best || at > best.at) best = { dir, at };
   }
   return best?.dir ?? null;

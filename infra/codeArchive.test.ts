@@ -20,12 +20,17 @@ describe("code archive", () => {
       "package.json",
       "package-lock.json",
       "lab/runner/cli.ts",
+      // Everything the engine imports from core/, and the checksum manifest the SUT writes.
+      "core/results/read.ts",
+      "core/results/checksums.ts",
+      "lab/results/store.ts",
       "k6/load.js",
       "workloads/go/main.go",
     ]) {
       assert.ok(names.includes(needed), needed);
     }
-    assert.ok(!names.some((n) => /(^|\/)(node_modules|results|build|\.git)\//.test(n) || n.startsWith("Pulumi.")));
+    assert.ok(!names.some((n) => /(^|\/)(node_modules|\.git)\//.test(n) || /^(results|build|\.cache)\//.test(n)));
+    assert.ok(!names.some((n) => n.startsWith("Pulumi.") || n.startsWith("infra/") || n.startsWith("analysis/")));
   });
 
   it("keeps long paths, contents and the executable bit through tar", async () => {

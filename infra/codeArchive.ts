@@ -9,8 +9,21 @@ import { dirname, join, relative, sep } from "node:path";
 import { gzipSync } from "node:zlib";
 
 /** What a host needs to run the engine (SUT) or k6 (load generator): no tests' outputs, no results, no secrets. */
-export const CODE_PATHS = ["package.json", "package-lock.json", "tsconfig.json", "lab", "workloads", "k6", "revisions"];
-const SKIP_NAMES = new Set(["node_modules", "build", ".cache", "results", ".git", ".DS_Store"]);
+export const CODE_PATHS = [
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  "core",
+  "lab",
+  "workloads",
+  "k6",
+  "revisions",
+];
+/**
+ * Never shipped, wherever they are. What the lab writes at the top (build/, .cache/, results/) is
+ * outside CODE_PATHS; folders of the same name inside them are code (core/results, lab/results).
+ */
+const SKIP_NAMES = new Set(["node_modules", ".git", ".DS_Store"]);
 
 export interface CodeArchive {
   path: string;

@@ -38,7 +38,7 @@ const BASES: Record<string, Record<string, unknown>> = {
   },
   hcloud: {
     target: "hcloud",
-    sshAllowedCidrs: ["198.51.100.7/32"],
+    sshAllowedCidrs: ["81.2.69.160/32"],
     sshPublicKey: TEST_PUBLIC_KEY,
     sshPrivateKey: TEST_PRIVATE_KEY,
   },

@@ -13,13 +13,13 @@ import { loadRevision } from "../lab/config/revision";
 import { type LabConfig, parseLabConfig, readRaw } from "./config";
 import { readStackConfig, storedInPlainText } from "./stackConfig";
 import { planLab } from "./stackPlan";
+import { pinnedForTests } from "./testing/downloads";
 import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "./testing/mockProgram";
 
 const hcloudBase = {
   target: "hcloud",
-  sshAllowedCidrs: ["198.51.100.7/32"],
+  sshAllowedCidrs: ["81.2.69.160/32"],
   sshPublicKey: TEST_PUBLIC_KEY,
-  sshPrivateKey: TEST_PRIVATE_KEY,
 };
 
 function problems(raw: Record<string, unknown>): string[] {
@@ -48,7 +48,7 @@ describe("stack config: accepted", () => {
     const c = parseLabConfig(hcloudBase, "dev");
     assert.deepEqual(
       [c.revision, c.profile, c.location, c.image, c.sutServerType, c.loadgenServerType, c.bootstrap, c.paperImages],
-      ["paper-2025", "paper", "fsn1", "ubuntu-24.04", "ccx33", "ccx23", true, "docker-provider"],
+      ["paper-2025", "paper", "fsn1", "ubuntu-24.04", "ccx33", "ccx23", true, "on-sut"],
     );
     assert.equal(c.allowEmulation, false);
   });
@@ -156,20 +156,19 @@ describe("stack config: every class of bad input", () => {
   it("a key the target needs", () => {
     const hcloud = problems({ target: "hcloud" }).join("\n");
     assert.match(hcloud, /edge-lab:sshAllowedCidrs is missing: target hcloud needs it/);
-    assert.match(hcloud, /edge-lab:sshPublicKey is missing/);
-    assert.match(hcloud, /edge-lab:sshPrivateKey is missing: .*--secret/);
+    assert.doesNotMatch(hcloud, /sshPublicKey|sshPrivateKey/, "the stack makes its own key; yours is optional");
     const stat = problems({ target: "static", sshPrivateKey: TEST_PRIVATE_KEY }).join("\n");
     assert.match(stat, /edge-lab:sut is missing/);
     assert.match(stat, /edge-lab:loadgen is missing/);
+    const metal = problems({ target: "hcloud-baremetal", sshAllowedCidrs: ["81.2.69.160/32"] }).join("\n");
+    assert.match(
+      metal,
+      /^edge-lab:sshPrivateKey is missing: target hcloud-baremetal logs in to your own servers with your key; set it from its file: pulumi config set --secret edge-lab:sshPrivateKey < ~\/\.ssh\/edgelab \[ssh-key-missing\]$/m,
+    );
   });
 
   it("scaleway: its own keys, the load generator's kind, and the keys it needs", () => {
-    const scw = {
-      target: "scaleway",
-      sshAllowedCidrs: ["198.51.100.7/32"],
-      sshPublicKey: TEST_PUBLIC_KEY,
-      sshPrivateKey: TEST_PRIVATE_KEY,
-    };
+    const scw = { target: "scaleway", sshAllowedCidrs: ["81.2.69.160/32"] };
     const c = parseLabConfig(scw, "metal");
     assert.deepEqual(
       [c.zone, c.sutOffer, c.loadgenKind, c.loadgenOffer, c.pairs],
@@ -311,10 +310,7 @@ describe("stack config against the revision (planLab)", () => {
 
   it("a SUT server smaller than the profile's largest scenario", () => {
     const revision = loadRevision("paper-2025");
-    const pinned = structuredClone(revision);
-    for (const d of ["ops", "nanosKernel", "nanosCommon"] as const) {
-      if (pinned.downloads) pinned.downloads[d].sha256 = "0".repeat(64);
-    }
+    const pinned = pinnedForTests(structuredClone(revision));
     const small = parseLabConfig({ ...hcloudBase, sutServerType: "ccx13" }, "dev");
     assert.match(
       planProblems(small, pinned).join("\n"),

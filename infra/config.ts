@@ -11,6 +11,7 @@ import { RUN_ID_PATTERN, RUN_ID_RULE } from "../core/results/runId";
 import { PROVIDER_KEYS, PROVIDERS, providerOf, TARGETS, type Target } from "./providers";
 import { NETWORK } from "./providers/common";
 import { type KeyDef, type KeyKind, NAMESPACE } from "./providers/keys";
+import { refusal } from "./refusals";
 
 export { type HostConfig, HostSchema } from "./providers/keys";
 export { NAMESPACE, NETWORK, TARGETS, type Target };
@@ -89,9 +90,17 @@ function combinationProblems(
   const key = (k: string) => `${NAMESPACE}:${k}`;
   for (const k of Object.keys(raw) as ConfigKey[]) {
     const allowed: readonly Target[] = CONFIG_KEYS[k].targets;
-    if (!allowed.includes(c.target)) {
-      problems.push(`${key(k)} is set but target ${c.target} does not use it (it is for: ${allowed.join(", ")})`);
+    if (allowed.includes(c.target)) continue;
+    if (k === "sshPrivateKey" && providerOf(c.target).remote) {
+      problems.push(
+        refusal(
+          "ssh-key-unused",
+          `${key(k)} is set but target ${c.target} makes its servers with a key of the stack's own (kept as a secret in its state): remove yours with \`pulumi config rm ${key(k)}\`; for your own logins set ${key("sshPublicKey")} (it is for: ${allowed.join(", ")})`,
+        ),
+      );
+      continue;
     }
+    problems.push(`${key(k)} is set but target ${c.target} does not use it (it is for: ${allowed.join(", ")})`);
   }
   const provider = providerOf(c.target);
   if (c.pairs > provider.maxPairs) {
@@ -100,6 +109,15 @@ function combinationProblems(
     );
   }
   problems.push(...provider.configProblems(raw, withDefaults(c, stack)));
+  // The Docker provider logs in to the SUT with your key from your ssh-agent: a server the stack
+  // makes admits it only when you gave your public key.
+  if (c.paperImages === "docker-provider" && provider.pairHosts(withDefaults(c, stack), 1).sut.kind === "cloud") {
+    if (raw.sshPublicKey === undefined) {
+      problems.push(
+        `${key("paperImages")} = "docker-provider" needs ${key("sshPublicKey")} on target ${c.target}: the Docker provider logs in to the SUT with your own key from your ssh-agent (or set ${key("paperImages")} to on-sut, the default, and the SUT builds them)`,
+      );
+    }
+  }
   return problems;
 }
 
@@ -108,7 +126,7 @@ function withDefaults(c: z.output<typeof LabConfigSchema>, stack: string): LabCo
   return {
     ...c,
     bootstrap: c.bootstrap ?? remote,
-    paperImages: c.paperImages ?? (remote ? "docker-provider" : "off"),
+    paperImages: c.paperImages ?? (remote ? "on-sut" : "off"),
     stack,
   };
 }

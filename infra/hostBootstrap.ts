@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { local, remote, type types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { sh } from "../core/shell";
-import type { BootstrapStep } from "./bootstrap";
+import type { BootstrapStep, PluginSetup } from "./bootstrap";
 import { sha256 } from "./bootstrap/shell";
 import { type HostCommand, hostCommand, type LabHost } from "./hostCommand";
 import { REMOTE_BUNDLE_DIR } from "./layout";
+import { knownHostsLine } from "./sshKeys";
 import { cleanupScript, remoteCleanupCommand } from "./sweepScripts";
 
 /** A step whose script may depend on other resources' outputs (a key made on the other host). */
@@ -74,8 +75,10 @@ export interface HostBootstrapArgs {
   bundle: { dir: string | null; files: readonly string[]; npmCache: boolean };
   /** A host the user lent the lab: `pulumi destroy` removes the lab's files there, tolerating a host already gone. */
   cleanupOnDestroy: boolean;
-  /** The key for that clean-up (a secret), passed in the environment of a local command. */
-  privateKey?: pulumi.Output<string>;
+  /** The plugins installed there, whose own removal that clean-up runs first (lab/install.ts). */
+  plugins?: readonly PluginSetup[];
+  /** The host's pinned host key, for that clean-up's ssh (`ssh-ed25519 AAAA...`). */
+  hostKey?: pulumi.Output<string>;
   after?: pulumi.Resource[];
 }
 
@@ -101,13 +104,16 @@ export class HostBootstrap extends pulumi.ComponentResource {
     if (args.cleanupOnDestroy) {
       if (host.plan.kind !== "provided") throw new Error("clean-up on destroy is for hosts the user provides");
       const endpoint = { user: host.plan.user, address: host.plan.address as string, port: host.plan.port };
+      const knownHosts = args.hostKey
+        ? args.hostKey.apply((key) => knownHostsLine(endpoint.address, endpoint.port, key))
+        : "";
       const hook = new local.Command(
         `${name}-cleanup-on-destroy`,
         {
           create: cleanupNoticeScript(endpoint.address),
-          delete: remoteCleanupCommand(endpoint),
+          delete: remoteCleanupCommand(endpoint, args.plugins ?? []),
           interpreter: ["/bin/bash", "-c"],
-          environment: { EDGELAB_SSH_KEY: pulumi.secret(args.privateKey ?? "") },
+          environment: { EDGELAB_SSH_KEY: pulumi.secret(host.privateKey ?? ""), EDGELAB_KNOWN_HOSTS: knownHosts },
           addPreviousOutputInEnv: false,
         },
         { parent: this, dependsOn: first, additionalSecretOutputs: ["environment"] },
@@ -119,7 +125,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
         {
           create: "echo 'installed tools are removed on pulumi destroy'",
           // String(): the clean-up script as one word, whether it comes as text or as Shell.
-          delete: sh`bash -c ${String(cleanupScript({ removeLabDir: false }))} || true`.text,
+          delete: sh`bash -c ${String(cleanupScript({ removeLabDir: false, plugins: args.plugins ?? [] }))} || true`
+            .text,
           interpreter: ["/bin/bash", "-c"],
           addPreviousOutputInEnv: false,
         },

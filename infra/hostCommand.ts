@@ -17,6 +17,14 @@ export interface LabHost {
   labAddress: pulumi.Output<string>;
   /** ssh connection with the secret key; undefined for the local target. */
   connection?: types.input.remote.ConnectionArgs;
+  /** The key that connection logs in with (a secret): the lab's own ssh (pull-back, clean-up) uses it too. */
+  privateKey?: pulumi.Output<string>;
+  /**
+   * Its host key as the lab pins it (`ssh-ed25519 AAAA...`): made by the program and handed to the
+   * server's cloud-init, or given by the operator for a host of theirs; absent, it is read over
+   * Pulumi's first connection (infra/pair.ts).
+   */
+  hostKey?: pulumi.Output<string>;
   /** What must exist before anything runs there (the server, its network attachment). */
   ready: pulumi.Resource[];
   /** Steps the provider runs there before the bootstrap (its private link, the host firewall). */

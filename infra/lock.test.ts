@@ -13,6 +13,7 @@ import { ConfigError } from "../core/config/errors";
 import { type Revision, revisionPath } from "../core/config/revision";
 import { loadRevision } from "../lab/config/revision";
 import { lockDownloads, lockPathOf, readLock } from "./lock";
+import { fileOf } from "./testing/downloads";
 import { type StandInServer, startStandInServer } from "./testing/standInServer";
 
 const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest("hex");
@@ -34,12 +35,14 @@ function setup(options: { md5Of?: (name: string, data: Buffer) => Buffer } = {})
   if (!d) throw new Error("no downloads");
   const data: Record<string, Buffer> = {};
   for (const name of NAMES) {
-    data[name] = Buffer.from(`stand-in ${name} ${dir}`);
-    server.serve(d[name].url, data[name]);
-    const vc = d[name].vendorChecksum;
+    const stand = Buffer.from(`stand-in ${name} ${dir}`);
+    data[name] = stand;
+    const file = fileOf(d, name);
+    server.serve(file.url, stand);
+    const vc = file.vendorChecksum;
     if (vc) {
-      const md5Input = options.md5Of ? options.md5Of(name, data[name]) : data[name];
-      server.serve(vc.url, Buffer.from(`${hex(vc.algorithm, md5Input)}  ${d[name].file}\n`));
+      const md5Input = options.md5Of ? options.md5Of(name, stand) : stand;
+      server.serve(vc.url, Buffer.from(`${hex(vc.algorithm, md5Input)}  ${file.file}\n`));
     }
   }
   return { dir, file, revision, data, cacheDir: join(dir, "cache") };
@@ -71,10 +74,10 @@ describe("the download lock (stand-ins on localhost)", () => {
     assert.equal(lock.files.nanosKernel?.version, "0.1.54");
     assert.deepEqual(lock.files.ops?.vendorChecksum, {
       algorithm: "md5",
-      url: s.revision.downloads?.ops.vendorChecksum?.url,
+      url: fileOf(s.revision.downloads, "ops").vendorChecksum?.url,
       digest: hex("md5", s.data.ops as Buffer),
     });
-    assert.equal(result.downloads.nanosCommon.sha256, hex("sha256", s.data.nanosCommon as Buffer));
+    assert.equal(fileOf(result.downloads, "nanosCommon").sha256, hex("sha256", s.data.nanosCommon as Buffer));
     assert.match(
       log.join("\n"),
       /locked ops: ops-0\.1\.43 sha256 [0-9a-f]{64} \(matches the vendor's md5 [0-9a-f]{32}\); review with `git diff .*paper-2025\.lock\.json` and commit it/,
@@ -96,8 +99,7 @@ describe("the download lock (stand-ins on localhost)", () => {
     assert.equal(server.requested.length, fetched, "verified from the cache, nothing fetched");
     assert.equal(readFileSync(lockPathOf(s.file), "utf8"), before, "the lock is left as it is");
     // The vendor replaces the file: a later use that sees it refuses it.
-    const ops = s.revision.downloads?.ops;
-    if (!ops) throw new Error("no ops");
+    const ops = fileOf(s.revision.downloads, "ops");
     server.serve(ops.url, Buffer.from("a different ops"));
     rmSync(join(s.cacheDir, ops.file));
     await assert.rejects(use(s, [], s.revision, true), (error: unknown) => {
@@ -133,7 +135,7 @@ describe("the download lock (stand-ins on localhost)", () => {
     const s = setup();
     await use(s);
     const moved = structuredClone(s.revision);
-    if (moved.downloads) moved.downloads.ops.url = "https://storage.googleapis.com/cli/linux/release/0.1.44/ops";
+    fileOf(moved.downloads, "ops").url = "https://storage.googleapis.com/cli/linux/release/0.1.44/ops";
     await assert.rejects(
       use(s, [], moved),
       /the lock holds ops-0\.1\.43 from .*0\.1\.43\/ops, the revision now names .*0\.1\.44\/ops: remove the entry "ops"/,

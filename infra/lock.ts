@@ -1,7 +1,7 @@
 /**
  * The download lock beside a revision (revisions/<id>.lock.json), on the model of Terraform's
- * .terraform.lock.hcl: the files a revision names without a sha256 of its own (ops, the Nanos
- * kernel, ops' common files) are locked on first use. Their sha256 is computed, checked against the
+ * .terraform.lock.hcl: the files a revision names without a sha256 of its own (the files plugins
+ * declare, lab/install.ts: ops, the Nanos kernel, ops' common files) are locked on first use. Their sha256 is computed, checked against the
  * vendor's own checksum where one is published (an MD5 beside ops and the kernel), written to the
  * lock and printed with a line saying how to review it. Every later use (the program on any
  * machine, every host's `fetch`) verifies against the lock and refuses a mismatch.
@@ -13,10 +13,13 @@ import { z } from "zod";
 import { ConfigError } from "../core/config/errors";
 import type { Download, Downloads, Revision } from "../core/config/revision";
 import { repoRoot } from "../core/paths";
+import { downloadOf, downloadVersion, lockableDownloads } from "./installs";
 
-/** The downloads a revision names as files (npm and Go modules carry their own integrity). */
-export const LOCKABLE = ["go", "goBuild", "ops", "nanosKernel", "nanosCommon"] as const;
-export type Lockable = (typeof LOCKABLE)[number];
+/**
+ * The downloads a revision names as files: the lab's toolchains and every registered plugin's
+ * files (npm and Go modules carry their own integrity).
+ */
+export const LOCKABLE: readonly string[] = lockableDownloads();
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const LockEntrySchema = z
@@ -96,28 +99,12 @@ export function digestIn(text: string, hexLength: number): string | undefined {
 
 const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest("hex");
 
-/** The version a download is of, from the revision (for the lock's readers that have no YAML parser). */
-function versionOf(name: Lockable, revision: Revision): string | undefined {
-  switch (name) {
-    case "go":
-      return revision.versions.go;
-    case "goBuild":
-      return revision.downloads?.goBuild.version;
-    case "ops":
-      return revision.versions.ops;
-    case "nanosKernel":
-      return revision.versions.nanos;
-    case "nanosCommon":
-      return undefined;
-  }
-}
-
 export interface LockOptions {
   revision: Revision;
   /** The revision's YAML file; the lock lives beside it. */
   revisionFile: string;
-  /** The downloads this use needs. */
-  names: readonly Lockable[];
+  /** The downloads this use needs (keys of the revision's downloads). */
+  names: readonly string[];
   /** Files already here (same names as in the revision) are taken instead of downloading. */
   bundleDir?: string | null;
   /** Where downloaded files are kept on this machine (so a later use verifies them without the network). */
@@ -171,7 +158,12 @@ export async function lockDownloads(options: LockOptions): Promise<LockResult> {
   };
 
   for (const name of options.names) {
-    const d = downloads[name];
+    const d = downloadOf(downloads, name);
+    if (!d) {
+      throw new ConfigError(`revision ${revision.id}`, [
+        `downloads.${name} is missing: a plugin of this lab fetches it (lab/install.ts); name it in the revision`,
+      ]);
+    }
     if (d.sha256 !== null) continue; // pinned in the revision itself
     const entry = lock.files[name];
     if (entry) {
@@ -192,7 +184,7 @@ export async function lockDownloads(options: LockOptions): Promise<LockResult> {
           ]);
         }
       }
-      resolved[name].sha256 = entry.sha256;
+      (downloadOf(resolved, name) as Download).sha256 = entry.sha256;
       continue;
     }
     const [data, origin] = await bytesOf(d);
@@ -212,7 +204,7 @@ export async function lockDownloads(options: LockOptions): Promise<LockResult> {
     } else {
       unverified.push(name);
     }
-    const version = versionOf(name, revision);
+    const version = downloadVersion(name, revision);
     lock.files[name] = {
       url: d.url,
       file: d.file,
@@ -221,7 +213,7 @@ export async function lockDownloads(options: LockOptions): Promise<LockResult> {
       ...(version ? { version } : {}),
       lockedAt: (options.now ?? (() => new Date()))().toISOString(),
     };
-    resolved[name].sha256 = sha256;
+    (downloadOf(resolved, name) as Download).sha256 = sha256;
     added.push(name);
     log(
       `locked ${name}: ${d.file} sha256 ${sha256} (${vendorChecksum ? `matches the vendor's ${vendorChecksum.algorithm} ${vendorChecksum.digest}` : "the vendor publishes no checksum: compare it with a second source"}); review with \`git diff ${where}\` and commit it`,

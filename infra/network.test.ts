@@ -42,8 +42,9 @@ const cidrOf = (text: string) => {
 const hcloud = {
   target: "hcloud",
   sshPublicKey: TEST_PUBLIC_KEY,
-  sshPrivateKey: TEST_PRIVATE_KEY,
 };
+/** The bare-metal target reaches your own SUT with your key. */
+const operatorKey = { sshPrivateKey: TEST_PRIVATE_KEY };
 
 function configProblems(raw: Record<string, unknown>): string[] {
   try {
@@ -89,20 +90,23 @@ describe("network rules: the whole internet in any spelling", () => {
 
   it("names the key and the value in the stack's error, for every spelling", () => {
     for (const text of [...WHOLE_INTERNET, "::ffff:0.0.0.0/96"]) {
-      const lines = configProblems({ ...hcloud, sshAllowedCidrs: ["198.51.100.7/32", text] });
+      const lines = configProblems({ ...hcloud, sshAllowedCidrs: ["81.2.69.160/32", text] });
       assert.equal(lines.length, 1, lines.join("\n"));
       assert.ok(
         (lines[0] ?? "").startsWith(`edge-lab:sshAllowedCidrs.1 = ${JSON.stringify(text)} is not allowed: `),
         lines[0],
       );
-      assert.match(lines[0] ?? "", /SSH open to the whole internet is not allowed; use your own address/);
+      assert.match(
+        lines[0] ?? "",
+        /SSH open to the whole internet is not allowed; use your own public address as a \/32/,
+      );
     }
   });
 
   it("refuses networks that add up to a whole family, as the key's value", () => {
     for (const list of [
       ["0.0.0.0/1", "128.0.0.0/1"],
-      ["128.0.0.0/2", "0.0.0.0/1", "192.0.0.0/2", "198.51.100.7/32"],
+      ["128.0.0.0/2", "0.0.0.0/1", "192.0.0.0/2", "81.2.69.160/32"],
       ["::ffff:0.0.0.0/97", "128.0.0.0/1"],
     ]) {
       const lines = configProblems({ ...hcloud, sshAllowedCidrs: list });
@@ -123,7 +127,7 @@ describe("network rules: the whole internet in any spelling", () => {
     const sut = { address: "192.0.2.50" };
     for (const raw of [
       { ...hcloud, target: "scaleway", sshAllowedCidrs: ["0::/0"] },
-      { ...hcloud, target: "hcloud-baremetal", sut, sshAllowedCidrs: ["0:0:0:0:0:0:0:0/0"] },
+      { ...hcloud, ...operatorKey, target: "hcloud-baremetal", sut, sshAllowedCidrs: ["0:0:0:0:0:0:0:0/0"] },
     ]) {
       assert.match(configProblems(raw).join("\n"), /sshAllowedCidrs\.0 = "0(::|(:0){7})\/0" is not allowed/);
     }
@@ -224,17 +228,17 @@ describe("network rules: short prefixes warn", () => {
   });
 
   it("reaches the plan's warnings of every target that opens SSH (logged with pulumi.log.warn)", () => {
-    const sshAllowedCidrs = ["198.51.100.7/32", "100.64.0.0/10"];
+    const sshAllowedCidrs = ["81.2.69.160/32", "81.0.0.0/10"];
     for (const raw of [
       { ...hcloud, sshAllowedCidrs },
       { ...hcloud, target: "scaleway", sshAllowedCidrs },
-      { ...hcloud, target: "hcloud-baremetal", sut: { address: "192.0.2.50" }, sshAllowedCidrs },
+      { ...hcloud, ...operatorKey, target: "hcloud-baremetal", sut: { address: "192.0.2.50" }, sshAllowedCidrs },
     ]) {
       const config = parseLabConfig(raw, "dev");
       const plan = providerOf(config.target).plan({ config, minCores: 1, kvmCells: 0, allowEmulation: false });
       const warnings = plan.warnings.filter((w) => w.includes("sshAllowedCidrs"));
       assert.equal(warnings.length, 1, `${config.target}: ${plan.warnings.join("\n")}`);
-      assert.match(warnings[0] ?? "", /contains "100\.64\.0\.0\/10": a \/10 admits 4,194,304 addresses/);
+      assert.match(warnings[0] ?? "", /contains "81\.0\.0\.0\/10": a \/10 admits 4,194,304 addresses/);
     }
   });
 });
@@ -304,8 +308,9 @@ describe("host names where an address is needed", () => {
       assert.match(JSON.stringify(await resolveHost("edge-lab:sut.address", value, never)), /neither an IPv4 address/);
       const lines = configProblems({
         ...hcloud,
+        ...operatorKey,
         target: "hcloud-baremetal",
-        sshAllowedCidrs: ["198.51.100.7/32"],
+        sshAllowedCidrs: ["81.2.69.160/32"],
         sut: { address: value },
       });
       assert.match(lines.join("\n"), new RegExp(`sut\\.address = "${value.replace(/\./g, "\\.")}" is not allowed`));
@@ -324,8 +329,9 @@ describe("plan time: the bare-metal SUT by host name", () => {
   };
   const metal = {
     ...hcloud,
+    ...operatorKey,
     target: "hcloud-baremetal",
-    sshAllowedCidrs: ["198.51.100.7/32"],
+    sshAllowedCidrs: ["81.2.69.160/32"],
   };
 
   it("resolves the SUT's address when the load generator's firewall admits it (no vSwitch)", async () => {

@@ -194,6 +194,35 @@ export function networkContains(net: Network, address: string): boolean {
   return (toBits(host.address, host.family) & mask) === toBits(net.address, net.family);
 }
 
+/** Whether `inner` lies wholly inside `outer` (the same family, a prefix at least as long, the same leading bits). */
+export function networkWithin(inner: Network, outer: Network): boolean {
+  if (inner.family !== outer.family || inner.prefix < outer.prefix) return false;
+  const mask = ~hostMask(outer.prefix, outer.family);
+  return (toBits(inner.address, inner.family) & mask) === toBits(outer.address, outer.family);
+}
+
+/** Networks no public server sees a connection come from, by what they are for. */
+export const UNSEEN_RANGES: readonly { cidr: string; what: string; kind: "documentation" | "private" }[] = [
+  { cidr: "192.0.2.0/24", what: "TEST-NET-1, for documentation (RFC 5737)", kind: "documentation" },
+  { cidr: "198.51.100.0/24", what: "TEST-NET-2, for documentation (RFC 5737)", kind: "documentation" },
+  { cidr: "203.0.113.0/24", what: "TEST-NET-3, for documentation (RFC 5737)", kind: "documentation" },
+  { cidr: "2001:db8::/32", what: "for documentation (RFC 3849)", kind: "documentation" },
+  { cidr: "10.0.0.0/8", what: "private (RFC 1918)", kind: "private" },
+  { cidr: "172.16.0.0/12", what: "private (RFC 1918)", kind: "private" },
+  { cidr: "192.168.0.0/16", what: "private (RFC 1918)", kind: "private" },
+  { cidr: "100.64.0.0/10", what: "shared address space behind carrier-grade NAT (RFC 6598)", kind: "private" },
+  { cidr: "127.0.0.0/8", what: "loopback", kind: "private" },
+  { cidr: "169.254.0.0/16", what: "link-local", kind: "private" },
+  { cidr: "fc00::/7", what: "unique local, private (RFC 4193)", kind: "private" },
+  { cidr: "fe80::/10", what: "link-local", kind: "private" },
+  { cidr: "::1/128", what: "loopback", kind: "private" },
+];
+
+/** The range a network lies in that no public server sees connections from, or null. */
+export function unseenRange(net: Network): (typeof UNSEEN_RANGES)[number] | null {
+  return UNSEEN_RANGES.find((r) => networkWithin(net, networkOf("range", r.cidr))) ?? null;
+}
+
 /** A warning for a network shorter than one site's (see SHORT_PREFIX), naming the key and the value. */
 export function shortPrefixWarning(key: string, text: string, net: Network): string | null {
   const limit = SHORT_PREFIX[net.family];
@@ -203,7 +232,7 @@ export function shortPrefixWarning(key: string, text: string, net: Network): str
   return (
     `${key} contains ${JSON.stringify(text)}: a /${net.prefix} admits ${count} addresses, more than one site's network ` +
     `(IPv${net.family} warns below /${limit}); SSH on the lab's hosts is open to all of them. ` +
-    `Narrow it to your own address (e.g. 203.0.113.7/32) unless that is what you mean`
+    `Narrow it to your own public address as a /32 (curl -4s https://ifconfig.me) unless that is what you mean`
   );
 }
 

@@ -1,4 +1,5 @@
 /** The pin tool: locks ahead of time (the lock beside the revision), keeps a bundle, verifies. */
+
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +10,7 @@ import { revisionPath } from "../core/config/revision";
 import { loadRevision } from "../lab/config/revision";
 import { lockPathOf, readLock } from "./lock";
 import { digestIn, type Fetcher, pinDownloads } from "./pin";
+import { fileOf } from "./testing/downloads";
 
 const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest("hex");
 
@@ -23,10 +25,11 @@ function setup(tamper = false) {
   const served = new Map<string, Buffer>();
   for (const name of ["ops", "nanosKernel", "nanosCommon"] as const) {
     const data = Buffer.from(`stand-in ${name}`);
-    served.set(d[name].url, data);
-    const vc = d[name].vendorChecksum;
+    const file = fileOf(d, name);
+    served.set(file.url, data);
+    const vc = file.vendorChecksum;
     if (vc)
-      served.set(vc.url, Buffer.from(`${hex(vc.algorithm, tamper ? Buffer.from("other") : data)}  ${d[name].file}\n`));
+      served.set(vc.url, Buffer.from(`${hex(vc.algorithm, tamper ? Buffer.from("other") : data)}  ${file.file}\n`));
   }
   const fetched: string[] = [];
   const fetcher: Fetcher = async (url) => {

@@ -13,6 +13,7 @@ import { parseFlags, runMain } from "../core/cli/args";
 import { revisionPath } from "../core/config/revision";
 import { repoRoot } from "../core/paths";
 import { loadRevision } from "../lab/config/revision";
+import { downloadOf } from "./installs";
 import { type Fetcher, LOCKABLE, type LockResult, lockDownloads } from "./lock";
 
 export { digestIn, type Fetcher } from "./lock";
@@ -40,10 +41,12 @@ export async function pinDownloads(options: PinOptions): Promise<LockResult> {
   const revision = loadRevision(path);
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const cacheDir = options.cacheDir ?? join(repoRoot, "build", "downloads");
+  // Every file a plugin of this checkout fetches that the revision names (lab/install.ts).
+  const names = LOCKABLE.filter((name) => revision.downloads && downloadOf(revision.downloads, name));
   const result = await lockDownloads({
     revision,
     revisionFile: path,
-    names: LOCKABLE,
+    names,
     bundleDir: options.bundle ?? null,
     cacheDir,
     verify: options.verify ?? false,
@@ -53,8 +56,8 @@ export async function pinDownloads(options: PinOptions): Promise<LockResult> {
   if (options.writeBundle) {
     mkdirSync(options.writeBundle, { recursive: true });
     const downloads = revision.downloads;
-    for (const name of LOCKABLE) {
-      const file = downloads?.[name].file;
+    for (const name of names) {
+      const file = downloads ? downloadOf(downloads, name)?.file : undefined;
       if (!file) continue;
       const from = [options.bundle ? join(options.bundle, file) : null, join(cacheDir, file)].find(
         (p): p is string => p !== null && existsSync(p),

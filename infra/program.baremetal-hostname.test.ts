@@ -30,7 +30,7 @@ before(async () => {
     {
       "edge-lab:target": "hcloud-baremetal",
       "edge-lab:revision": TEST_REVISION,
-      "edge-lab:sshAllowedCidrs": JSON.stringify(["198.51.100.0/24", "2001:DB8:0:0::/48", "100.64.0.0/10"]),
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["81.2.69.0/24", "2A01:4F8:0:0::/48", "81.0.0.0/10"]),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
       "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
       "edge-lab:sut": JSON.stringify({ address: "localhost", privateAddress: "192.0.2.50", user: "ubuntu" }),
@@ -48,7 +48,7 @@ describe("hcloud-baremetal, SUT by host name, no vSwitch (mocked engine)", () =>
     assert.deepEqual(
       rules.map((r) => [r.port, r.description, r.sourceIps]),
       [
-        ["22", "SSH from the operator's networks", ["198.51.100.0/24", "2001:db8::/48", "100.64.0.0/10"]],
+        ["22", "SSH from the operator's networks", ["81.2.69.0/24", "2a01:4f8::/48", "81.0.0.0/10"]],
         ["22", "the SUT's runner starts the load generator here over SSH", [...new Set(resolved)]],
       ],
     );
@@ -60,7 +60,7 @@ describe("hcloud-baremetal, SUT by host name, no vSwitch (mocked engine)", () =>
     assert.deepEqual(wide.length, 1, run.warnings.join("\n"));
     assert.match(
       wide[0] ?? "",
-      /^edge-lab:sshAllowedCidrs contains "100\.64\.0\.0\/10": a \/10 admits 4,194,304 addresses/,
+      /^edge-lab:sshAllowedCidrs contains "81\.0\.0\.0\/10": a \/10 admits 4,194,304 addresses/,
     );
   });
 

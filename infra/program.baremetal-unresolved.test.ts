@@ -23,7 +23,7 @@ describe("hcloud-baremetal, SUT by a name that does not resolve (mocked engine)"
         {
           "edge-lab:target": "hcloud-baremetal",
           "edge-lab:revision": TEST_REVISION,
-          "edge-lab:sshAllowedCidrs": JSON.stringify(["198.51.100.7/32"]),
+          "edge-lab:sshAllowedCidrs": JSON.stringify(["81.2.69.160/32"]),
           "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
           "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
           "edge-lab:sut": JSON.stringify({ address: "sut.lab.invalid", privateAddress: "192.0.2.50" }),

@@ -29,7 +29,7 @@ before(async () => {
       "edge-lab:target": "hcloud-baremetal",
       "edge-lab:revision": TEST_REVISION,
       "edge-lab:location": "fsn1",
-      "edge-lab:sshAllowedCidrs": JSON.stringify(["198.51.100.7/32"]),
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["81.2.69.160/32"]),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
       "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
       "edge-lab:sut": JSON.stringify({ address: "192.0.2.50", privateAddress: "10.42.2.20", user: "ubuntu" }),
@@ -62,7 +62,7 @@ describe("hcloud-baremetal target (mocked engine)", () => {
     const rules = named(run, "edgelab-hosts-loadgen-firewall").inputs.rules as Record<string, unknown>[];
     assert.deepEqual(
       rules.map((r) => [r.port, r.sourceIps]),
-      [["22", ["198.51.100.7/32"]]],
+      [["22", ["81.2.69.160/32"]]],
     );
   });
 

@@ -3,6 +3,7 @@
  * and ops' common files not pinned in it) no longer stops: the program locks them on first use
  * (stand-ins served on localhost), and the plan goes through to every cell (mocked engine).
  */
+
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,14 +15,8 @@ import { revisionPath } from "../core/config/revision";
 import { repoRoot } from "../core/paths";
 import { loadRevision } from "../lab/config/revision";
 import { lockPathOf, readLock, setProgramDownloads } from "./lock";
-import {
-  type ProgramRun,
-  runProgram,
-  SECRET_KEYS,
-  TEST_PRIVATE_KEY,
-  TEST_PUBLIC_KEY,
-  TEST_TOKEN,
-} from "./testing/mockProgram";
+import { fileOf } from "./testing/downloads";
+import { type ProgramRun, runProgram, SECRET_KEYS, TEST_PUBLIC_KEY, TEST_TOKEN } from "./testing/mockProgram";
 import { type StandInServer, startStandInServer } from "./testing/standInServer";
 
 let server: StandInServer;
@@ -37,9 +32,10 @@ before(async () => {
   if (!d) throw new Error("no downloads");
   for (const name of ["ops", "nanosKernel", "nanosCommon"] as const) {
     const data = Buffer.from(`stand-in ${name}`);
-    server.serve(d[name].url, data);
-    const vc = d[name].vendorChecksum;
-    if (vc) server.serve(vc.url, Buffer.from(`${createHash("md5").update(data).digest("hex")}  ${d[name].file}\n`));
+    const file = fileOf(d, name);
+    server.serve(file.url, data);
+    const vc = file.vendorChecksum;
+    if (vc) server.serve(vc.url, Buffer.from(`${createHash("md5").update(data).digest("hex")}  ${file.file}\n`));
   }
   setProgramDownloads({ fetcher: server.fetcher, cacheDir: join(dir, "cache") });
   const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
@@ -51,8 +47,9 @@ before(async () => {
       ...config,
       // the dev stack as it is, with its revision copied where the test may write the lock
       "edge-lab:revision": revisionFile,
+      // what the walkthrough sets: your address (never one in the stack file), your login key
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["81.2.69.160/32"]),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
-      "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
       "hcloud:token": TEST_TOKEN,
     },
     SECRET_KEYS,
@@ -74,10 +71,10 @@ describe("pulumi preview of the dev stack (mocked engine)", () => {
     assert.equal(run.outputs.cells, 180);
     assert.equal(run.resources.filter((r) => r.name.includes("-sweep-cell-")).length, 180);
     const lock = readLock(lockPathOf(revisionFile), "paper-2025");
-    const ops = run.resources.find((r) => r.name === "edgelab-sut-steps-ops");
-    assert.ok(ops, "the ops step is planned");
+    const ops = run.resources.find((r) => r.name === "edgelab-sut-steps-nanos-setup");
+    assert.ok(ops, "the Nanos platform's install step is planned");
     const script = JSON.stringify(ops.inputs.create);
-    assert.ok(script.includes(lock.files.ops?.sha256 as string), "the ops step checks the locked sha256");
+    assert.ok(script.includes(lock.files.ops?.sha256 as string), "the Nanos install checks the locked sha256");
     assert.ok(script.includes(lock.files.nanosCommon?.sha256 as string));
   });
 });

@@ -8,12 +8,11 @@ import { before, describe, it } from "node:test";
 import {
   assertSecretsKept,
   byType,
-  KEY_NEEDLE,
+  MADE_KEY_NEEDLE,
   named,
   type ProgramRun,
   runProgram,
   SECRET_KEYS,
-  TEST_PRIVATE_KEY,
   TEST_PUBLIC_KEY,
   TEST_REVISION,
   unwrap,
@@ -21,10 +20,12 @@ import {
 } from "./testing/mockProgram";
 
 let run: ProgramRun;
+/** A secret key of Scaleway's shape (a UUID), from the environment. */
+const ENV_SECRET = "e0e0e0e0-7e57-4e11-8000-0000000e0e0e";
 
 before(async () => {
-  process.env.SCW_ACCESS_KEY = "SCWTESTACCESSKEY000";
-  process.env.SCW_SECRET_KEY = "scw-secret-from-the-environment-TESTONLY";
+  process.env.SCW_ACCESS_KEY = "SCWTESTACCESSKEY0000";
+  process.env.SCW_SECRET_KEY = ENV_SECRET;
   process.env.SCW_DEFAULT_PROJECT_ID = "22222222-2222-2222-2222-222222222222";
   run = await runProgram(
     {
@@ -33,9 +34,8 @@ before(async () => {
       "edge-lab:loadgenKind": "instance",
       "edge-lab:loadgenInstanceType": "POP2-2C-8G",
       // Spelled as a user might: the security group and nftables get the parsed networks.
-      "edge-lab:sshAllowedCidrs": JSON.stringify(["::ffff:198.51.100.7/128", "2001:0DB8::/48"]),
+      "edge-lab:sshAllowedCidrs": JSON.stringify(["::ffff:81.2.69.160/128", "2A01:04F8::/48"]),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
-      "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
     },
     SECRET_KEYS,
     "metal",
@@ -64,8 +64,8 @@ describe("scaleway target with an instance load generator (mocked engine)", () =
     const group = named(run, "edgelab-hosts-loadgen-security-group").inputs;
     assert.equal(group.inboundDefaultPolicy, "drop");
     assert.deepEqual(group.inboundRules, [
-      { action: "accept", protocol: "TCP", port: 22, ipRange: "198.51.100.7/32" },
-      { action: "accept", protocol: "TCP", port: 22, ipRange: "2001:db8::/48" },
+      { action: "accept", protocol: "TCP", port: 22, ipRange: "81.2.69.160/32" },
+      { action: "accept", protocol: "TCP", port: 22, ipRange: "2a01:4f8::/48" },
       { action: "accept", protocol: "TCP", port: 22, ipRange: "10.42.1.10/32" },
     ]);
     assert.equal(
@@ -74,21 +74,18 @@ describe("scaleway target with an instance load generator (mocked engine)", () =
     );
     assert.equal(run.resources.filter((r) => r.name.startsWith("edgelab-loadgen-prepare-")).length, 0);
     const sutFirewall = String(named(run, "edgelab-sut-prepare-host-firewall").inputs.create);
-    assert.match(sutFirewall, /tcp dport 22 ip6 saddr \{ 2001:db8::\/48 \} accept/);
+    assert.match(sutFirewall, /tcp dport 22 ip6 saddr \{ 2a01:4f8::\/48 \} accept/);
     assert.match(sutFirewall, /tcp dport 8080 ip saddr \{ 10\.42\.1\.11\/32 \} accept/);
   });
 
   it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
-    await assertSecretsKept(run, [
-      KEY_NEEDLE,
-      { what: "the Scaleway secret key", text: "scw-secret-from-the-environment-TESTONLY" },
-    ]);
+    await assertSecretsKept(run, [MADE_KEY_NEEDLE, { what: "the Scaleway secret key", text: ENV_SECRET }]);
   });
 
   it("takes the API key from the environment as a secret, and reaches the instance on its flexible IP", () => {
     const provider = byType(run, "pulumi:providers:scaleway")[0];
     assert.ok(provider);
-    assert.equal(unwrap(provider.inputs.secretKey), "scw-secret-from-the-environment-TESTONLY");
+    assert.equal(unwrap(provider.inputs.secretKey), ENV_SECRET);
     assert.ok(
       !JSON.stringify(run.resources.map((r) => withoutSecrets(r.inputs))).includes('"scw-secret-from-the-environment'),
     );

@@ -14,21 +14,24 @@ import { scenarioKey } from "./shard";
 import {
   assertSecretsKept,
   byType,
+  hostKeyOf,
   isWrappedSecret,
-  KEY_NEEDLE,
+  MADE_KEY_NEEDLE,
+  MOCK_KEY_MARK,
   named,
   type ProgramRun,
   type Recorded,
   runProgram,
   SECRET_KEYS,
-  TEST_PRIVATE_KEY,
+  STACK_KEY,
   TEST_PUBLIC_KEY,
   unwrap,
   withoutSecrets,
 } from "./testing/mockProgram";
 
-const SECRET = "scw-secret-key-0123456789abcdef-TESTONLY";
-const cidrs = ["198.51.100.7/32"];
+/** Scaleway's shapes: an access key SCW + 17, a secret key a UUID. */
+const SECRET = "5ec7e70a-7e57-4a11-8000-00000000abcd";
+const cidrs = ["81.2.69.160/32"];
 let run: ProgramRun;
 
 before(async () => {
@@ -40,8 +43,7 @@ before(async () => {
       "edge-lab:zone": "fr-par-2",
       "edge-lab:sshAllowedCidrs": JSON.stringify(cidrs),
       "edge-lab:sshPublicKey": TEST_PUBLIC_KEY,
-      "edge-lab:sshPrivateKey": TEST_PRIVATE_KEY,
-      "scaleway:accessKey": "SCWTESTACCESSKEY000",
+      "scaleway:accessKey": "SCWTESTACCESSKEY0000",
       "scaleway:secretKey": SECRET,
       "scaleway:projectId": "11111111-1111-1111-1111-111111111111",
     },
@@ -64,11 +66,9 @@ describe("scaleway target with three pairs (mocked engine)", () => {
       assert.equal(s.inputs.zone, "fr-par-2");
       assert.equal(s.inputs.offer, "offer-EM-B112X-SSD");
       assert.equal(s.inputs.os, "os-Ubuntu-24.04 LTS (Noble Numbat)");
-      assert.deepEqual(s.inputs.sshKeyIds, [named(run, "edgelab-hosts-ssh-key").id]);
-      assert.match(String(s.inputs.cloudInit), /ssh_pwauth: false/);
+      assert.match(String(unwrap(s.inputs.cloudInit)), /ssh_pwauth: false/);
       assert.deepEqual(s.inputs.options, [{ id: "option-Private Network" }]);
     }
-    assert.equal(named(run, "edgelab-hosts-ssh-key").inputs.publicKey, TEST_PUBLIC_KEY);
   });
 
   it("joins every server to one private network at the pair's fixed addresses", () => {
@@ -93,7 +93,7 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     assert.equal(byType(run, "scaleway:instance/securityGroup:SecurityGroup").length, 0);
     const sut = String(named(run, "edgelab-p2-sut-prepare-host-firewall").inputs.create);
     assert.match(sut, /policy drop;/);
-    assert.match(sut, /tcp dport 22 ip saddr \{ 198\.51\.100\.7\/32 \} accept/);
+    assert.match(sut, /tcp dport 22 ip saddr \{ 81\.2\.69\.160\/32 \} accept/);
     assert.match(sut, /tcp dport 8080 ip saddr \{ 10\.42\.1\.13\/32 \} accept/);
     assert.match(sut, /tcp dport 32768-60999 ip saddr \{ 10\.42\.1\.13\/32 \} accept/);
     assert.match(sut, /ct status dnat ip saddr \{ 10\.42\.1\.13\/32 \} accept/);
@@ -118,19 +118,38 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     assert.ok(isWrappedSecret((provider[0] as Recorded).inputs.secretKey), "the provider's secret key is a secret");
     for (const c of run.resources.filter((r) => r.type === "command:remote:Command")) {
       assert.ok(isWrappedSecret(c.inputs.connection), `${c.name}: the connection is secret`);
-      assert.equal((unwrap(c.inputs.connection) as Record<string, unknown>).privateKey, TEST_PRIVATE_KEY);
+      assert.equal((unwrap(c.inputs.connection) as Record<string, unknown>).privateKey, STACK_KEY.privateKeyOpenssh);
     }
     const plain = JSON.stringify(run.resources.map((r) => withoutSecrets(r.inputs)));
-    assert.ok(!plain.includes(SECRET) && !plain.includes("TESTONLY"), "no credential in a plain input");
+    assert.ok(!plain.includes(SECRET) && !plain.includes(MOCK_KEY_MARK), "no credential in a plain input");
     assert.ok(!JSON.stringify(run.outputs).includes(SECRET), "no credential in an output");
     const { readStackConfig } = await import("./stackConfig.js");
     const settings = readStackConfig("metal");
     assert.ok(await pulumi.isSecret(settings.credentials.secretKey as pulumi.Output<string>));
-    assert.ok(await pulumi.isSecret(settings.privateKey as pulumi.Output<string>));
+    assert.equal(settings.operatorKey, undefined, "no key of yours: the stack makes its own");
+  });
+
+  it("installs the stack's key and yours as the project's keys, and gives each server its own host key", () => {
+    const keys = byType(run, "scaleway:iam/sshKey:SshKey").sort((a, b) => b.name.localeCompare(a.name));
+    assert.deepEqual(
+      keys.map((k) => [k.name, String(k.inputs.publicKey).trim()]),
+      [
+        ["edgelab-hosts-ssh-key", STACK_KEY.publicKeyOpenssh.trim()],
+        ["edgelab-hosts-operator-ssh-key", TEST_PUBLIC_KEY],
+      ],
+    );
+    for (const server of byType(run, "scaleway:elasticmetal/server:Server")) {
+      assert.ok(isWrappedSecret(server.inputs.cloudInit), `${server.name}: cloud-init holds its host key`);
+      assert.ok(String(unwrap(server.inputs.cloudInit)).includes(`ed25519_public: ${hostKeyOf(server.name)}\n`));
+      assert.deepEqual(
+        server.inputs.sshKeyIds,
+        keys.map((k) => k.id),
+      );
+    }
   });
 
   it("lets no credential out of a secret: not in what it hands over, not in a plain input, not in a stack output", async () => {
-    await assertSecretsKept(run, [KEY_NEEDLE, { what: "the Scaleway secret key", text: SECRET }]);
+    await assertSecretsKept(run, [MADE_KEY_NEEDLE, { what: "the Scaleway secret key", text: SECRET }]);
   });
 
   it("shards the cells: every scenario on one pair, every cell on exactly one pair", () => {
@@ -193,7 +212,8 @@ describe("scaleway target with three pairs (mocked engine)", () => {
       mine.forEach((c, i) => {
         assert.ok(c.start >= (i === 0 ? end(`${p}-sweep-plan`) : (mine[i - 1] as Recorded).end), c.name);
       });
-      assert.ok(start(`${p}-results-pull`) >= (mine[mine.length - 1] as Recorded).end);
+      assert.ok(start(`${p}-results-manifest`) >= (mine[mine.length - 1] as Recorded).end);
+      assert.ok(start(`${p}-results-pull`) >= end(`${p}-results-manifest`));
     }
   });
 

@@ -1,21 +1,24 @@
 /**
- * After the last cell: the SUT's results/<stack>/<runId>/ copied into the same place in the
- * operator's checkout (the layout the local runner writes), and the cells counted by status.
+ * After the last cell: the SUT writes its run folder's checksum manifest, then the folder is
+ * copied into the same place in the operator's checkout (the layout the local runner writes),
+ * checked against that manifest on arrival, and the cells counted by status.
  */
 import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { LabHost } from "./hostCommand";
+import { hostCommand, type LabHost } from "./hostCommand";
+import { knownHostsLine } from "./sshKeys";
 import type { LabPlan, PairPlan } from "./stackPlan";
 import { parseJsonLine } from "./sutArtifacts";
-import { localSummaryScript, pullBackScript, summaryScript } from "./sweepScripts";
+import { localSummaryScript, manifestScript, pullBackScript, summaryScript } from "./sweepScripts";
 
 export interface PullBackArgs {
   plan: LabPlan;
   /** The pair whose SUT is pulled (its cells and its calibration run). */
   pair: PairPlan;
+  /** The SUT: its key (a secret) goes in the environment, never in the command. */
   sut: LabHost;
-  /** The key for ssh to the SUT (a secret), passed in the environment, never in the command. */
-  privateKey?: pulumi.Output<string>;
+  /** The SUT's pinned host key (`ssh-ed25519 AAAA...`); absent on the local target. */
+  hostKey?: pulumi.Output<string>;
   /** The last cell. */
   after: pulumi.Resource[];
 }
@@ -43,20 +46,35 @@ export class PullBack extends pulumi.ComponentResource {
         { parent: this, dependsOn: args.after },
       );
     } else {
-      if (!args.privateKey) throw new Error("the pull-back needs the ssh private key");
+      if (!sut.privateKey || !args.hostKey)
+        throw new Error("the pull-back needs the SUT's key and its pinned host key");
+      // The manifest's sha256 comes over Pulumi's connection, the files over the pull's own ssh.
+      const manifest = hostCommand(
+        `${name}-manifest`,
+        sut,
+        { script: manifestScript(plan), triggers },
+        { parent: this, dependsOn: args.after },
+      );
       const script = sut.address.apply((address) =>
         pullBackScript(plan, { user: sut.plan.user, address, port: sut.plan.port }, args.pair),
       );
+      const knownHosts = pulumi
+        .all([sut.address, args.hostKey])
+        .apply(([address, key]) => knownHostsLine(address, sut.plan.port, key));
       this.command = new local.Command(
         `${name}-pull`,
         {
           create: script,
           interpreter: ["/bin/bash", "-c"],
-          environment: { EDGELAB_SSH_KEY: pulumi.secret(args.privateKey) },
+          environment: {
+            EDGELAB_SSH_KEY: pulumi.secret(sut.privateKey),
+            EDGELAB_KNOWN_HOSTS: knownHosts,
+            EDGELAB_MANIFEST_SHA256: manifest.stdout.apply((s) => s.trim()),
+          },
           triggers,
           addPreviousOutputInEnv: false,
         },
-        { parent: this, dependsOn: args.after, additionalSecretOutputs: ["environment"] },
+        { parent: this, dependsOn: [manifest], additionalSecretOutputs: ["environment"] },
       );
     }
     this.counts = this.command.stdout.apply(parseJsonLine);
@@ -72,11 +90,12 @@ export interface ResultsSummaryArgs {
 
 /** With several pairs: the cells of the one run folder, counted once every pair is pulled back. */
 export class ResultsSummary extends pulumi.ComponentResource {
+  readonly command: local.Command;
   readonly counts: pulumi.Output<unknown>;
 
   constructor(name: string, args: ResultsSummaryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edgelab:infra:ResultsSummary", name, {}, opts);
-    const command = new local.Command(
+    this.command = new local.Command(
       `${name}-summary`,
       {
         create: summaryScript(args.plan),
@@ -86,7 +105,7 @@ export class ResultsSummary extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.after },
     );
-    this.counts = command.stdout.apply(parseJsonLine);
+    this.counts = this.command.stdout.apply(parseJsonLine);
     this.registerOutputs({ counts: this.counts });
   }
 }

@@ -8,7 +8,8 @@ import { declaredStartCostS } from "../lab/platforms/registry";
 import { parseLabConfig } from "./config";
 import { calibrationCell, scenarioKey, shardCells } from "./shard";
 import { pairSummary, planLab } from "./stackPlan";
-import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from "./testing/mockProgram";
+import { pinnedForTests } from "./testing/downloads";
+import { TEST_PUBLIC_KEY } from "./testing/mockProgram";
 
 const revision = loadRevision("paper-2025");
 const cells = expandMatrix(revision.profiles.paper as never, revision.id);
@@ -54,16 +55,13 @@ describe("sharding cells over host pairs", () => {
   });
 
   it("prints cells, hours and cost per pair for the preview", () => {
-    for (const d of ["ops", "nanosKernel", "nanosCommon"] as const) {
-      if (revision.downloads) revision.downloads[d].sha256 = "0".repeat(64);
-    }
+    pinnedForTests(revision);
     const config = parseLabConfig(
       {
         target: "scaleway",
         pairs: 3,
-        sshAllowedCidrs: ["198.51.100.7/32"],
+        sshAllowedCidrs: ["81.2.69.160/32"],
         sshPublicKey: TEST_PUBLIC_KEY,
-        sshPrivateKey: TEST_PRIVATE_KEY,
       },
       "metal",
     );

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Runtime } from "../core/model";
-import { buildDir } from "../core/paths";
+import { buildDir, repoRoot } from "../core/paths";
 import { type ImageSpec, writeBuildContext } from "../workloads/artifacts/dockerImages";
 import { getRuntime } from "../workloads/runtimes/registry";
 import { NoArtifactForm } from "../workloads/runtimes/types";
@@ -39,6 +39,8 @@ export function dockerHostUri(host: LabHost): pulumi.Output<string> | undefined 
 export interface SutArtifactsArgs {
   plan: LabPlan;
   sut: LabHost;
+  /** The SUT's pinned host key in a known_hosts file here: the Docker provider's ssh trusts only it. */
+  knownHosts?: { file: string; written: pulumi.Resource };
   /** After the SUT's bootstrap (its Docker daemon, Go, Node, ops). */
   after: pulumi.Resource[];
 }
@@ -64,15 +66,30 @@ export class SutArtifacts extends pulumi.ComponentResource {
     let paperSizes: pulumi.Output<unknown> = pulumi.output(null);
     if (plan.needs.docker && plan.config.paperImages === "docker-provider") {
       const host = dockerHostUri(sut);
-      // The provider runs the system ssh: the key must be in your ssh-agent (docs/pulumi-lab.md).
+      if (host && !args.knownHosts)
+        throw new Error("the Docker provider reaches the SUT over ssh: it needs its pinned host key");
+      // The provider runs the system ssh: your key must be in your ssh-agent (docs/pulumi-lab.md);
+      // it trusts exactly the SUT's pinned host key, never one seen for the first time.
+      const known = args.knownHosts ? join(repoRoot, args.knownHosts.file) : "";
       const provider = new docker.Provider(
         `${name}-docker`,
         {
           ...(host ? { host } : {}),
-          ...(host ? { sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes"] } : {}),
+          ...(host
+            ? {
+                sshOpts: [
+                  "-o",
+                  "StrictHostKeyChecking=yes",
+                  "-o",
+                  `UserKnownHostsFile=${known}`,
+                  "-o",
+                  "BatchMode=yes",
+                ],
+              }
+            : {}),
           disableDockerDaemonCheck: true,
         },
-        { parent: this },
+        { parent: this, ...(args.knownHosts ? { dependsOn: [args.knownHosts.written] } : {}) },
       );
       for (const runtime of plan.profile.runtimes) {
         const spec = paperImageSpec(plan, runtime);

@@ -140,16 +140,19 @@ describe("sweep scripts: hostile values arrive as data", () => {
     assert.deepEqual(calls[0]?.slice(-4), ["--results", plan.resultsRoot, "--run-id", HOSTILE]);
   });
 
-  for (const [what, script, env] of [
+  for (const [what, script, env, into] of [
     [
       "the pull-back script",
       () => pullBackScript(hostilePlan(), { user: "ubuntu", address: HOSTILE, port: 22 }),
-      { EDGELAB_SSH_KEY: "not a key" },
+      { EDGELAB_SSH_KEY: "not a key", EDGELAB_KNOWN_HOSTS: "h ssh-ed25519 AAAA", EDGELAB_MANIFEST_SHA256: "ab" },
+      // It lands apart first: only files that match the SUT's checksum manifest join the results.
+      `build/pulumi/${stack}/pulls/${HOSTILE}`,
     ],
     [
       "the pull command the stack prints",
       () => manualPullCommand(hostilePlan(), { user: "ubuntu", address: HOSTILE, port: 22 }),
       { EDGELAB_KEY_FILE: "/k" },
+      `results/${stack}/${HOSTILE}`,
     ],
   ] as const) {
     it(`${what}: the address, and the remote folder once the SUT's shell reads it`, () => {
@@ -163,7 +166,7 @@ describe("sweep scripts: hostile values arrive as data", () => {
       nothingRan();
       assert.deepEqual(remote.calls[0], ["tar", "-C", `/opt/edgelab/results/${stack}/${HOSTILE}`, "-czf", "-", "."]);
       const local = calls.find((c) => c[0] === "tar") ?? [];
-      assert.equal(local[local.length - 1], `results/${stack}/${HOSTILE}`);
+      assert.equal(local[local.length - 1], into);
     });
   }
 });

@@ -11,9 +11,10 @@
 import { join } from "node:path";
 import type { Cell } from "../core/matrix";
 import { repoRoot } from "../core/paths";
-import { type Shell, sh, shellCode, shellLines } from "../core/shell";
+import { type Shell, sh, shellCode, shellComment, shellEnv, shellLines } from "../core/shell";
 import { getPlatform, recipesOf } from "../lab/platforms/registry";
 import { dockerPaperRecipe } from "../workloads/artifacts/recipes";
+import type { PluginSetup } from "./bootstrap/types";
 import {
   ENGINE_BUNDLE_DIR,
   LAB_KEY_COMMENT,
@@ -43,6 +44,8 @@ export interface RunnerWiring {
 /** The engine's CLIs, run from the lab's folder (tsx from its node_modules). */
 const LAB_CLI = shellCode("node --import tsx lab/runner/cli.ts");
 const ARTIFACTS_CLI = shellCode("node --import tsx lab/cli/buildArtifacts.ts");
+/** A results folder's checksum manifest (core/results/checksums.ts): written on the SUT, checked here. */
+const CHECKSUMS_CLI = shellCode("node --import tsx core/results/checksums.ts");
 
 function remote(plan: LabPlan): boolean {
   return plan.config.target !== "local";
@@ -222,11 +225,19 @@ export interface SshEndpoint {
   port: number;
 }
 
+/**
+ * ssh with the key from EDGELAB_SSH_KEY and exactly the host key EDGELAB_KNOWN_HOSTS pins (one
+ * known_hosts line the program made: the host key it gave the server's cloud-init, the one you
+ * gave for a host of yours, or the one read over Pulumi's first connection). Nothing else is
+ * trusted: no other known_hosts file, no other key type, no key accepted on first sight.
+ */
 const SSH_KEY_FROM_ENV = shellCode(`work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077
 printf '%s\\n' "$EDGELAB_SSH_KEY" > "$work/key"
-ssh_opts=(-i "$work/key" -o BatchMode=yes -o ConnectTimeout=20 -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile="$work/known_hosts")`);
+printf '%s\\n' "$EDGELAB_KNOWN_HOSTS" > "$work/known_hosts"
+host_key_type=$(cut -d' ' -f2 "$work/known_hosts")
+ssh_opts=(-i "$work/key" -o BatchMode=yes -o ConnectTimeout=20 -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$work/known_hosts" -o GlobalKnownHostsFile=/dev/null -o HostKeyAlgorithms="$host_key_type")`);
 
 /**
  * The one pull-back command: the SUT's results/<stack>/<runId>/ streamed as a tar over ssh into a
@@ -238,14 +249,48 @@ export function pullCommand(plan: LabPlan, sut: SshEndpoint, sshOptions: Shell, 
   return sh`ssh ${sshOptions} -p ${sut.port} ${`${sut.user}@${sut.address}`} ${remoteTar.text} | tar -xzf - -C ${into}`;
 }
 
+/** Where the program writes a pair's pinned host keys on this machine (relative to the project). */
+export function knownHostsFile(plan: LabPlan, pair = 1): string {
+  return `build/pulumi/${plan.config.stack}/pair-${pair}.known_hosts`;
+}
+
+/** Writes a pair's known_hosts file here from EDGELAB_KNOWN_HOSTS (the pinned lines); pulumi destroy removes it. */
+export function knownHostsScripts(plan: LabPlan, pair: number): { create: string; delete: string } {
+  const file = knownHostsFile(plan, pair);
+  return {
+    create: sh`set -euo pipefail
+mkdir -p ${`build/pulumi/${plan.config.stack}`}
+printf '%s\n' "$EDGELAB_KNOWN_HOSTS" >${`${file}.tmp`}
+mv ${`${file}.tmp`} ${file}
+echo ${`pinned host keys in ${file}`}`.text,
+    delete: sh`rm -f ${file}`.text,
+  };
+}
+
 /**
  * The pull-back as the stack prints it, for copying by hand after an interrupted `pulumi up`, from
- * the project's folder: it takes your private key's file from EDGELAB_KEY_FILE (and says so when unset).
+ * the project's folder: it takes your private key's file from EDGELAB_KEY_FILE (and says so when
+ * unset; on servers the stack makes, your key is authorized only when you set edge-lab:sshPublicKey)
+ * and trusts only the host keys the program pinned (its known_hosts file).
  */
 export function manualPullCommand(plan: LabPlan, sut: SshEndpoint): string {
   const dest = runDirOf(plan);
-  const key = shellCode(`-i "\${EDGELAB_KEY_FILE:?set EDGELAB_KEY_FILE to your private key file}"`);
+  const key = sh`${shellCode(`-i "\${EDGELAB_KEY_FILE:?set EDGELAB_KEY_FILE to your private key file}"`)} -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${knownHostsFile(plan)}`;
   return sh`mkdir -p ${dest} && ${pullCommand(plan, sut, key, sh`${dest}`)}`.text;
+}
+
+/**
+ * On the SUT, after the pair's last cell: the run folder's checksum manifest, and one line, its
+ * own sha256, which reaches the pull-back over Pulumi's connection (not over the pull's ssh).
+ */
+export function manifestScript(plan: LabPlan): string {
+  return shellLines([
+    header("results manifest", plan, "results-manifest.log"),
+    sh`run_id=${plan.runId}
+cd ${plan.labDir}
+${CHECKSUMS_CLI} write ${runDirOf(plan)} 2>>"$log" ||
+  fail_with_log "writing the checksum manifest of run $run_id failed"`,
+  ]).text;
 }
 
 /** Cells by status in a run folder here, as one line of JSON (the lab CLI's counts). */
@@ -256,36 +301,32 @@ function counts(plan: LabPlan): Shell {
 /**
  * Operator's machine: copy the SUT's results/<stack>/<runId>/ into the same place here (the layout
  * the local runner writes), over ssh with the key from EDGELAB_SSH_KEY (never on disk for longer
- * than the copy). Then one line of JSON: cells by status.
+ * than the copy) to exactly the host key EDGELAB_KNOWN_HOSTS pins. The files land in a folder of
+ * their own first and join the results only when each matches the checksum manifest the SUT
+ * wrote, whose sha256 came in EDGELAB_MANIFEST_SHA256; a mismatch is refused naming the file, and
+ * the results folder here is left as it was. Then one line of JSON: cells by status.
  */
 export function pullBackScript(plan: LabPlan, sut: SshEndpoint, pair?: PairPlan): string {
-  const start = shellLines([
+  const several = pair !== undefined && plan.pairs.length > 1;
+  // Several pairs: each SUT holds the whole plan but only its own cells; they land in one run folder.
+  const stage = `build/pulumi/${plan.config.stack}/pulls/${plan.runId}${several ? `/pair-${pair.index}` : ""}`;
+  const ssh = shellCode(`"\${ssh_opts[@]}"`);
+  return shellLines([
     shellCode(`#!/usr/bin/env bash
 # edgelab pull-back of a run. Generated by infra/sweepScripts.ts.
 set -euo pipefail
-: "\${EDGELAB_SSH_KEY:?the ssh key comes in EDGELAB_SSH_KEY}"`),
+: "\${EDGELAB_SSH_KEY:?the ssh key comes in EDGELAB_SSH_KEY}"
+: "\${EDGELAB_KNOWN_HOSTS:?the pinned host key of the SUT comes in EDGELAB_KNOWN_HOSTS}"
+: "\${EDGELAB_MANIFEST_SHA256:?the sha256 of the checksum manifest of the SUT comes in EDGELAB_MANIFEST_SHA256}"`),
     SSH_KEY_FROM_ENV,
-    sh`dest=${runDirOf(plan)}`,
-  ]);
-  const ssh = shellCode(`"\${ssh_opts[@]}"`);
-  if (!pair || plan.pairs.length === 1) {
-    return shellLines([
-      start,
-      sh`mkdir -p "$dest"
-${pullCommand(plan, sut, ssh, shellCode('"$dest"'))}`,
-      counts(plan),
-    ]).text;
-  }
-  // Several pairs: each SUT holds the whole plan but only its own cells. They land in one run
-  // folder here; a pair's run of the calibration cell goes to calibration/pair-<k>/ beside it.
-  const stage = `build/pulumi/${plan.config.stack}/pairs/${plan.runId}/pair-${pair.index}`;
-  return shellLines([
-    start,
-    sh`stage=${stage}
+    sh`dest=${runDirOf(plan)}
+stage=${stage}
 rm -rf "$stage"
 mkdir -p "$dest" "$stage"
-${pullCommand(plan, sut, ssh, shellCode('"$stage"'))}`,
-    mergeCommand(plan, pair, stage),
+${pullCommand(plan, sut, ssh, shellCode('"$stage"'))}
+${CHECKSUMS_CLI} verify "$stage" --manifest-sha256 "$EDGELAB_MANIFEST_SHA256" >&2`,
+    // A pair's run of the calibration cell goes to calibration/pair-<k>/ beside the others'.
+    several ? mergeCommand(plan, pair, stage) : shellCode(`cp -a "$stage"/. "$dest"/`),
     counts(plan),
   ]).text;
 }
@@ -314,15 +355,39 @@ set -euo pipefail`),
   ]).text;
 }
 
+/** What each plugin of the host removes (its removeScript), in a subshell of its own with its downloads' variables. */
+function pluginRemovals(plugins: readonly PluginSetup[]): Shell {
+  return shellLines(
+    plugins
+      .filter((p) => p.remove)
+      .map(
+        (p) => sh`${shellComment(`${p.plugin}: its own removal`)}
+(
+${shellEnv(p.env)}
+${shellCode(p.remove ?? "")}
+)`,
+      ),
+  );
+}
+
+export interface CleanupOptions {
+  /** Remove the lab's folder too (not on the local target: it is the operator's checkout). */
+  removeLabDir: boolean;
+  /** The plugins installed on the host, whose removal steps run first (lab/install.ts). */
+  plugins?: readonly PluginSetup[];
+}
+
 /**
- * What \`pulumi destroy\` removes from a host the user provided: the lab's folders, its tools and
- * links, its Docker engine, unit and images, its kernel settings, its key and the load generator's
- * authorization of it. Every command is allowed to fail: a half-installed host is cleaned as far
- * as it goes. The sshd drop-in that forbids passwords stays (removing it would weaken the host).
+ * What \`pulumi destroy\` removes from a host the user provided: what its plugins installed (each
+ * plugin's own removal), the lab's folders, its tools and links, its Docker engine, unit and
+ * images, its kernel settings, its key and the load generator's authorization of it. Every command
+ * is allowed to fail: a half-installed host is cleaned as far as it goes. The sshd drop-in that
+ * forbids passwords stays (removing it would weaken the host).
  */
-export function cleanupScript(options: { removeLabDir: boolean } = { removeLabDir: true }): string {
+export function cleanupScript(options: CleanupOptions = { removeLabDir: true }): string {
   const folders = [...(options.removeLabDir ? [REMOTE_LAB_DIR] : []), TOOLS_DIR, REMOTE_BUNDLE_DIR, STATE_DIR, LOG_DIR];
   return sh`set +e
+${pluginRemovals(options.plugins ?? [])}
 if command -v docker >/dev/null 2>&1; then
   docker ps -aq --filter name=edgelab | xargs -r docker rm -f
   docker images --format '{{.Repository}}:{{.Tag}}' | grep '^edgelab-' | xargs -r docker rmi -f
@@ -336,7 +401,6 @@ pkill -f ${TOOLS_DIR}
 find /usr/local/bin -maxdepth 1 -type l -lname ${`${TOOLS_DIR}/*`} -delete
 rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/k6
 rm -rf ${folders}
-rm -rf /root/.ops/images/edgelab-* /root/.ops/instances
 rm -f /etc/sysctl.d/60-edgelab-sut.conf /etc/sysctl.d/60-edgelab-loadgen.conf /etc/security/limits.d/60-edgelab.conf
 # The lab's apt sources and keys (the packages stay: apt-mark unhold lets the distribution update them).
 apt-mark unhold docker-ce docker-ce-cli qemu-system-x86 qemu-utils runsc wrk >/dev/null 2>&1
@@ -356,15 +420,17 @@ true
  * (or refuses) leaves a note and never fails the destroy. The clean-up reaches the remote bash on
  * its standard input, as one quoted word printed here: never text spliced into this script.
  */
-export function remoteCleanupCommand(host: SshEndpoint): string {
+export function remoteCleanupCommand(host: SshEndpoint, plugins: readonly PluginSetup[] = []): string {
   const remoteBash = `${host.user === "root" ? "" : "sudo -n -H "}bash -s`;
   return sh`#!/usr/bin/env bash
 # edgelab clean-up of a host on pulumi destroy (tolerant: never fails).
 set -uo pipefail
 host=${host.address}
 if [ -z "\${EDGELAB_SSH_KEY:-}" ]; then echo "no key: $host left as it is"; exit 0; fi
+if [ -z "\${EDGELAB_KNOWN_HOSTS:-}" ]; then echo "no pinned host key: $host left as it is"; exit 0; fi
 ${SSH_KEY_FROM_ENV}
-if printf '%s\\n' ${cleanupScript()} | ssh "\${ssh_opts[@]}" -p ${host.port} ${`${host.user}@${host.address}`} ${remoteBash}
+# shellcheck disable=SC2016 # the clean-up is one quoted word: it expands on the host, not here
+if printf '%s\\n' ${cleanupScript({ removeLabDir: true, plugins })} | ssh "\${ssh_opts[@]}" -p ${host.port} ${`${host.user}@${host.address}`} ${remoteBash}
 then
   echo "cleaned $host"
 else

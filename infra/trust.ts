@@ -1,10 +1,11 @@
 /**
  * The trust between the two hosts of a pair: the SUT's lab key (made there once) is authorized on
  * the load generator, restricted to the SUT's lab address (the step is a secret); the SUT trusts
- * exactly the load generator's host key, read over Pulumi's own connection (no trust on first use).
+ * exactly the load generator's pinned host key (the one the program gave its cloud-init, the one
+ * you gave, or the one read over Pulumi's connection: infra/pair.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { authorizeStep, type BootstrapContext, hostKeyStep, labKeyStep, trustStep } from "./bootstrap";
+import { authorizeStep, type BootstrapContext, labKeyStep, trustStep } from "./bootstrap";
 import { StepChain } from "./hostBootstrap";
 import type { LabHost } from "./hostCommand";
 
@@ -15,6 +16,8 @@ export interface HostTrustArgs {
   loadgen: LabHost;
   sutCtx: BootstrapContext;
   loadgenCtx: BootstrapContext;
+  /** The load generator's pinned host key (`ssh-ed25519 AAAA...`). */
+  loadgenHostKey: pulumi.Output<string>;
   /** The end of each host's bootstrap. */
   sutAfter: pulumi.Resource[];
   loadgenAfter: pulumi.Resource[];
@@ -38,11 +41,6 @@ export class HostTrust extends pulumi.ComponentResource {
       { host: sut, steps: [{ id: "lab-key", script: labKeyStep(sutCtx) }], after: args.sutAfter },
       child,
     );
-    const lgKey = new StepChain(
-      `${args.loadgenName}-key`,
-      { host: loadgen, steps: [{ id: "host-key", script: hostKeyStep(loadgenCtx) }], after: args.loadgenAfter },
-      child,
-    );
     const from = sut.labAddress.apply((a) => (IPV4.test(a) ? a : null));
     const access = new StepChain(
       `${args.loadgenName}-access`,
@@ -59,7 +57,7 @@ export class HostTrust extends pulumi.ComponentResource {
             secretOutput: true,
           },
         ],
-        after: [...lgKey.last, ...sutKey.last],
+        after: [...args.loadgenAfter, ...sutKey.last],
       },
       child,
     );
@@ -71,11 +69,11 @@ export class HostTrust extends pulumi.ComponentResource {
           {
             id: "trust-loadgen",
             script: pulumi
-              .all([loadgen.labAddress, lgKey.stdout("host-key")])
+              .all([loadgen.labAddress, args.loadgenHostKey])
               .apply(([address, hostKey]) => trustStep(sutCtx, address, hostKey)),
           },
         ],
-        after: [...sutKey.last, ...lgKey.last],
+        after: [...sutKey.last, ...args.loadgenAfter],
       },
       child,
     );

@@ -2,8 +2,10 @@
 # Installs and starts what the lab needs, as root, on Debian 12 (bookworm) or Ubuntu 24.04 (noble):
 # the Docker engine, Go 1.22, QEMU, gVisor's runsc (Debian), shellcheck, Chromium (Debian), debootstrap,
 # wrk, jq, busybox-static, cpio, iproute2, binutils, and a supported Node.js with npm
-# (scripts/install-node.sh). Packages come from the running distribution's own archive and suites, through
-# the mirror its apt sources already name. Safe to run again. Used by .ci/run and the README's quick start.
+# (scripts/install-node.sh); then, once `npm ci` has run, each plugin's own install
+# (scripts/installPlugins.ts: the locked ops and Nanos kernel). Packages come from the running
+# distribution's own archive and suites, through the mirror its apt sources already name. Safe to run
+# again. Used by .ci/run and the README's quick start.
 #
 # Environment:
 #   LAB_SKIP_SERVICES=1  install everything but start no service (dockerd) and register no runtime: for a
@@ -76,6 +78,15 @@ fi
 bash "$here/install-node.sh"
 # Fails with one line if the node on PATH is still not one the project supports.
 node "$repo/scripts/check-node.cjs"
+
+# The plugins' own installs (lab/install.ts): a platform or a generator that comes as a download
+# installs it here from the revision and its lock, e.g. the locked ops and Nanos kernel for the
+# Nanos cells. They need the lab's dependencies (npm ci); each prints one line, also when it cannot.
+if [ -x "$repo/node_modules/.bin/tsx" ]; then
+  (cd "$repo" && node --import tsx scripts/installPlugins.ts)
+else
+  echo "plugins: not installed yet: run npm ci, then this script again (ops and the Nanos kernel for the Nanos cells come with it)"
+fi
 
 if [ "${LAB_SKIP_SERVICES:-}" = 1 ]; then
   echo "system ready (services not started: LAB_SKIP_SERVICES=1): $(/usr/lib/go-1.22/bin/go version), node $(node --version), npm $(npm --version)"

@@ -68,7 +68,7 @@ export const AptPackageSchema = z
   .strict();
 
 /** What the Pulumi lab installs on its hosts, each verified before use (the local lab needs none of it). */
-export const DownloadsSchema = z
+const DownloadsShape = z
   .object({
     /** Go for the apps (versions.go), the official tarball. */
     go: DownloadSchema,
@@ -81,12 +81,6 @@ export const DownloadsSchema = z
         packages: z.record(z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/), AptPackageSchema),
       })
       .strict(),
-    /** The ops binary of versions.ops (never the install script, never `ops update`). */
-    ops: DownloadSchema,
-    /** The Nanos kernel release of versions.nanos, unpacked into ~/.ops/<version>. */
-    nanosKernel: DownloadSchema,
-    /** ops' common files (CA certificates, libnss_dns) that `ops build` would otherwise fetch unchecked. */
-    nanosCommon: DownloadSchema,
     /** npm to run `npm ci` on the SUT with the pinned Node (npm's binary tarball has no npm). */
     npm: z.object({ version, integrity: npmIntegrity }).strict(),
     /** xk6 as a Go module (go install checks it against the Go checksum database). */
@@ -96,10 +90,18 @@ export const DownloadsSchema = z
   })
   .strict();
 
+/**
+ * The downloads: the lab's own entries above, and every other key a file a plugin (a platform or a
+ * load generator) fetches on its hosts, by the key its module declares (lab/install.ts; e.g. ops,
+ * nanosKernel and nanosCommon for Nanos). A plugin's file is read by key (infra/installs.ts
+ * downloadOf), so its type here is open.
+ */
+export type Downloads = z.output<typeof DownloadsShape> & { readonly [plugin: string]: unknown };
+export const DownloadsSchema = DownloadsShape.catchall(DownloadSchema) as unknown as z.ZodType<Downloads>;
+
 export type Download = z.output<typeof DownloadSchema>;
 export type AptPackage = z.output<typeof AptPackageSchema>;
 export type AptRepository = z.output<typeof AptRepositorySchema>;
-export type Downloads = z.output<typeof DownloadsSchema>;
 
 export const RevisionSchema = z
   .object({
@@ -116,7 +118,8 @@ export const RevisionSchema = z
         ubuntu: z.string().regex(/^\d+\.\d+$/, "expected a release like 24.04"),
         k6: version,
       })
-      .strict(),
+      // A plugin's own tool (a platform or a generator that comes as a download) pins its version here too.
+      .catchall(version),
     nodeBinary: z
       .object({
         npmPackage: z.string().min(1),

@@ -14,13 +14,14 @@
  * ending in * takes the newest match, and the exact version is recorded); the second run changes
  * nothing; a wrong pinned version (a tool's or a package's) fails the preflight; a file whose
  * checksum differs from the pin is refused; a repository key with another fingerprint is refused.
+ * Every container it asks for is removed afterwards, also one Docker created but could not start.
  */
 
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import type { Revision } from "../../core/config/revision";
@@ -32,11 +33,13 @@ import { ensureDebianMinbaseImage as ensureImage, DEBIAN_MINBASE_IMAGE as IMAGE 
 import { buildCodeArchive, tarGz } from "../codeArchive";
 import { parseLabConfig } from "../config";
 import { parseHostFacts } from "../hostFacts";
+import { pluginSetups, profileInstalls } from "../installs";
 import { hostNetwork, networkOf } from "../network";
 import { contextFor } from "../pipeline";
 import { firewallRules } from "../providers/common";
 import { type LabPlan, planLab } from "../stackPlan";
 import { type AptRepo, buildAptRepo, type StandInPackage } from "../testing/aptRepo";
+import { fileOf } from "../testing/downloads";
 import { TEST_PRIVATE_KEY, TEST_REVISION } from "../testing/mockProgram";
 import {
   authorizeStep,
@@ -47,6 +50,7 @@ import {
   installSteps,
   labKeyStep,
   type PreflightOptions,
+  pluginsFor,
   trustStep,
 } from ".";
 import { hostFirewallStep } from "./network";
@@ -78,13 +82,15 @@ function standIns(revision: Revision): Record<string, Buffer> {
       exe("go/bin/go", sh([`echo "go version go${v.go} linux/amd64"`])),
       exe("go/bin/gofmt", sh(["exit 0"])),
     ]),
-    [d.ops.file]: sh([`[ "$1" = version ] && printf 'Ops version: ${v.ops}\\nNanos version: ${v.nanos}\\n'`]),
-    [d.nanosKernel.file]: tarGz([
+    [fileOf(d, "ops").file]: sh([
+      `[ "$1" = version ] && printf 'Ops version: ${v.ops}\\nNanos version: ${v.nanos}\\n'`,
+    ]),
+    [fileOf(d, "nanosKernel").file]: tarGz([
       { path: "kernel.img", data: randomBytes(4096) },
       { path: "boot.img", data: randomBytes(512) },
       { path: "klibs/README", data: Buffer.from("stand-in klibs\n") },
     ]),
-    [d.nanosCommon.file]: tarGz([{ path: "etc/ssl/certs/stand-in.pem", data: Buffer.from("stand-in\n") }]),
+    [fileOf(d, "nanosCommon").file]: tarGz([{ path: "etc/ssl/certs/stand-in.pem", data: Buffer.from("stand-in\n") }]),
     [`${revision.nodeBinary.npmPackage}-${v.node}.tgz`]: tarGz([exe("package/bin/node", node)]),
     [`npm-${d.npm.version}.tgz`]: tarGz([
       { path: "package/bin/npm-cli.js", data: Buffer.from("// stand-in\n") },
@@ -107,7 +113,8 @@ function pinnedTo(base: Revision, files: Record<string, Buffer>): Revision {
     `sha512-${createHash("sha512")
       .update(files[name] as Buffer)
       .digest("base64")}`;
-  for (const key of ["go", "ops", "nanosKernel", "nanosCommon"] as const) d[key].sha256 = sha(d[key].file);
+  d.go.sha256 = sha(d.go.file);
+  for (const key of ["ops", "nanosKernel", "nanosCommon"]) fileOf(d, key).sha256 = sha(fileOf(d, key).file);
   d.k6Binary.sha256 = sha(d.k6Binary.file);
   rev.nodeBinary.integrity = sri(`${rev.nodeBinary.npmPackage}-${rev.versions.node}.tgz`);
   d.npm.integrity = sri(`npm-${d.npm.version}.tgz`);
@@ -201,6 +208,37 @@ async function runSteps(box: Box, steps: readonly BootstrapStep[]): Promise<stri
   return lines;
 }
 
+/** Removes a container in any state (running, exited, or created and never started); says so when it cannot. */
+async function removeContainer(name: string): Promise<void> {
+  try {
+    await run("docker", ["rm", "-f", "--volumes", name], { timeoutMs: 60_000 });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/No such container/i.test(message)) process.stderr.write(`could not remove container ${name}: ${message}\n`);
+  }
+}
+
+describe("the test's own clean-up", () => {
+  it("removes a container Docker created but could not start", async (t) => {
+    const skip = await dockerSkip();
+    if (skip) return t.skip(skip);
+    await ensureImage();
+    const name = `edgelab-bt-unstartable-${randomBytes(3).toString("hex")}`;
+    try {
+      // A sysctl the kernel does not have: Docker creates the container, then runc cannot start it.
+      await assert.rejects(
+        run("docker", ["run", "-d", "--name", name, "--sysctl", "net.edgelab.none=1", IMAGE, "true"]),
+      );
+      const { stdout } = await run("docker", ["inspect", "-f", "{{.State.Status}}", name]);
+      assert.equal(stdout.trim(), "created", "the case this clean-up is for");
+    } finally {
+      await removeContainer(name);
+    }
+    const { stdout } = await run("docker", ["ps", "-aq", "--filter", `name=^${name}$`]);
+    assert.equal(stdout.trim(), "", "the container is gone");
+  });
+});
+
 describe("bootstrap scripts in Debian containers (two runs, bundle only)", () => {
   let skip: string | false = false;
   let work = "";
@@ -213,22 +251,24 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
   let repo: AptRepo;
   const suffix = randomBytes(3).toString("hex");
   const first: Record<string, string[]> = {};
+  /** Every container this test asked Docker for, named before the ask: removed even if it never started. */
+  const containers: string[] = [];
 
   const preflightFor = (role: "sut" | "loadgen"): PreflightOptions =>
     role === "sut"
       ? {
           strict: true,
           docker: true,
-          ops: true,
           requireKvm: true,
           minCores: 1,
           loadgen: { user: "root", address: lg.ip },
+          plugins: pluginsFor(sutCtx, plan.plugins),
         }
-      : { strict: true, docker: false, ops: false, requireKvm: false, minCores: 1, loadgen: null };
+      : { strict: true, docker: false, requireKvm: false, minCores: 1, loadgen: null, plugins: [] };
 
   /** Everything, in the order the Pulumi program chains it; returns each host's printed lines. */
   async function bootstrapAll(): Promise<Record<string, string[]>> {
-    const install = { install: true, docker: true, ops: true, k6FromBundle: plan.needs.k6FromBundle };
+    const install = { install: true, docker: true, k6FromBundle: plan.needs.k6FromBundle, plugins: plan.plugins };
     const [sutLines, lgLines] = await Promise.all([
       runSteps(sut, installSteps(sutCtx, install)),
       runSteps(lg, installSteps(lgCtx, install)),
@@ -272,13 +312,20 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     const revisionPath = join(work, "revision.yaml");
     writeFileSync(revisionPath, stringify(revision));
     const archive = buildCodeArchive(repoRoot, join(work, "code.tgz"));
-    mkdirSync(join(work, "checkout", "infra", "bootstrap"), { recursive: true });
-    for (const file of ["install-ops.sh", "ops.sh", "helpers.sh"]) {
-      copyFileSync(join(repoRoot, "infra", "bootstrap", file), join(work, "checkout", "infra", "bootstrap", file));
+    // As in a checkout: the Nanos platform's scripts, and the bootstrap's helpers they source.
+    for (const file of [
+      "lab/platforms/nanos/install-ops.sh",
+      "lab/platforms/nanos/ops.sh",
+      "infra/bootstrap/helpers.sh",
+    ]) {
+      mkdirSync(dirname(join(work, "checkout", file)), { recursive: true });
+      copyFileSync(join(repoRoot, file), join(work, "checkout", file));
     }
 
     const start = async (role: string, sysctls: string[]): Promise<Box> => {
       const name = `edgelab-bt-${role}-${suffix}`;
+      // Named first: `docker run` may create the container and then fail to start it ("Created").
+      containers.push(name);
       await run("docker", [
         "run",
         "-d",
@@ -333,8 +380,7 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
   });
 
   after(async () => {
-    if (sut) await run("docker", ["rm", "-f", sut.name]).catch(() => undefined);
-    if (lg) await run("docker", ["rm", "-f", lg.name]).catch(() => undefined);
+    for (const name of containers) await removeContainer(name);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -347,7 +393,7 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     }
     assert.deepEqual(
       (first.sut ?? []).map((l) => l.split(":")[0]),
-      ["base", "apt", "go", "node", "ops", "code"],
+      ["base", "apt", "go", "node", "nanos-setup", "code"],
     );
     assert.deepEqual(
       (first.loadgen ?? []).map((l) => l.split(":")[0]),
@@ -426,11 +472,13 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
   it("refuses a file whose checksum is not the pinned one", async (t) => {
     if (skip) return t.skip(skip);
     const tampered = structuredClone(revision);
-    if (tampered.downloads) tampered.downloads.nanosCommon.sha256 = "0".repeat(64);
+    fileOf(tampered.downloads, "nanosCommon").sha256 = "0".repeat(64);
+    const downloads = tampered.downloads as NonNullable<Revision["downloads"]>;
+    const plugins = pluginSetups(profileInstalls(plan.profile), tampered, downloads);
     const ops = installSteps(
-      { ...sutCtx, revision: tampered, downloads: tampered.downloads as NonNullable<Revision["downloads"]> },
-      { install: true, docker: false, ops: true, k6FromBundle: true },
-    ).find((s) => s.id === "ops");
+      { ...sutCtx, revision: tampered, downloads },
+      { install: true, docker: false, k6FromBundle: true, plugins },
+    ).find((s) => s.id === "nanos-setup");
     await assert.rejects(
       exec(sut, ops?.script ?? ""),
       /nanos-common: nanos-common\.tar\.gz from the bundle .* has sha256 [0-9a-f]{64}, the revision pins 0{64}: refusing it/,
@@ -444,7 +492,7 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     if (lab) lab.key.fingerprint = "0".repeat(40);
     const apt = installSteps(
       { ...sutCtx, revision: other, downloads: other.downloads as NonNullable<Revision["downloads"]> },
-      { install: true, docker: true, ops: true, k6FromBundle: true },
+      { install: true, docker: true, k6FromBundle: true },
     ).find((s) => s.id === "apt");
     await assert.rejects(
       exec(sut, apt?.script ?? ""),
@@ -483,29 +531,23 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
 
   it("install-ops.sh: the same ops install on a researcher's machine, or one line saying why not", async (t) => {
     if (skip) return t.skip(skip);
-    // As in a checkout: install-ops.sh beside the helpers and ops.sh it sources.
-    const script = "/mnt/edgelab-test/checkout/infra/bootstrap/install-ops.sh";
+    // As in a checkout: install-ops.sh beside the ops.sh it sources, the helpers where they are.
+    const script = "/mnt/edgelab-test/checkout/lab/platforms/nanos/install-ops.sh";
     // This container has no /dev/kvm: one line, and nothing installed.
     const refused = await exec(sut, `bash ${script}`);
     assert.match(refused, /^ops: not installed: \/dev\/kvm is missing here [^\n]*$/);
     const d = revision.downloads as NonNullable<Revision["downloads"]>;
-    const env = {
+    // What scripts/installPlugins.ts gives it: the Nanos platform's downloads' variables.
+    const nanos = pluginSetups(profileInstalls(plan.profile), revision, d).find((p) => p.plugin === "nanos");
+    assert.ok(nanos);
+    const env: Record<string, string> = {
       LAB_SKIP_KVM_CHECK: "1",
       LAB_BUNDLE_DIR: "/opt/edgelab-bundle",
       LAB_OFFLINE: "1",
       LAB_TOOLS_DIR: "/opt/edgelab-own-tools",
+      LAB_HELPERS: "/mnt/edgelab-test/checkout/infra/bootstrap/helpers.sh",
       OPS_HOME: "/root/.ops-own",
-      OPS_VERSION: revision.versions.ops,
-      OPS_FILE: d.ops.file,
-      OPS_URL: d.ops.url,
-      OPS_SHA256: d.ops.sha256 ?? "",
-      NANOS_VERSION: revision.versions.nanos,
-      KERNEL_FILE: d.nanosKernel.file,
-      KERNEL_URL: d.nanosKernel.url,
-      KERNEL_SHA256: d.nanosKernel.sha256 ?? "",
-      COMMON_FILE: d.nanosCommon.file,
-      COMMON_URL: d.nanosCommon.url,
-      COMMON_SHA256: d.nanosCommon.sha256 ?? "",
+      ...nanos.env,
     };
     const withEnv = `${Object.entries(env)
       .map(([k, v]) => `${k}='${v}'`)
@@ -524,7 +566,13 @@ describe("bootstrap scripts in Debian containers (two runs, bundle only)", () =>
     );
     // A file that is not the locked one is refused, as on the hosts.
     await assert.rejects(
-      exec(sut, withEnv.replace(`KERNEL_SHA256='${env.KERNEL_SHA256}'`, `KERNEL_SHA256='${"0".repeat(64)}'`)),
+      exec(
+        sut,
+        withEnv.replace(
+          `NANOS_KERNEL_SHA256='${env.NANOS_KERNEL_SHA256 ?? ""}'`,
+          `NANOS_KERNEL_SHA256='${"0".repeat(64)}'`,
+        ),
+      ),
       /nanos-kernel: nanos-release-linux-0\.1\.54\.tar\.gz from the bundle .* has sha256 [0-9a-f]{64}, the revision pins 0{64}: refusing it/,
     );
   });

@@ -13,8 +13,8 @@ import { run } from "../../core/exec";
 import { repoRoot } from "../../core/paths";
 import { shellcheckSkip } from "../../core/testing/requirements";
 import { loadRevision } from "../../lab/config/revision";
-import { allPlatforms } from "../../lab/platforms/registry";
 import { parseLabConfig } from "../config";
+import { allInstalls, pluginSetups } from "../installs";
 import { contextFor } from "../pipeline";
 import { planLab } from "../stackPlan";
 import {
@@ -27,8 +27,9 @@ import {
   pullBackScript,
   remoteCleanupCommand,
 } from "../sweepScripts";
-import { TEST_PRIVATE_KEY, TEST_PUBLIC_KEY, TEST_REVISION } from "../testing/mockProgram";
-import { authorizeStep, finalSteps, hostKeyStep, installSteps, labKeyStep, platformSetups, trustStep } from ".";
+import { fileOf } from "../testing/downloads";
+import { TEST_PUBLIC_KEY, TEST_REVISION } from "../testing/mockProgram";
+import { authorizeStep, finalSteps, hostKeyStep, installSteps, labKeyStep, trustStep } from ".";
 import { integrityHex } from "./shell";
 import { assertPublicKey } from "./steps";
 
@@ -37,9 +38,8 @@ const hcloud = parseLabConfig(
   {
     target: "hcloud",
     revision: TEST_REVISION,
-    sshAllowedCidrs: ["198.51.100.7/32"],
+    sshAllowedCidrs: ["81.2.69.160/32"],
     sshPublicKey: TEST_PUBLIC_KEY,
-    sshPrivateKey: TEST_PRIVATE_KEY,
   },
   "dev",
 );
@@ -47,8 +47,8 @@ const local = parseLabConfig({ target: "local", revision: TEST_REVISION, bootstr
 const code = { archivePath: "/tmp/edgelab-code-0123.tgz", sha256: "a".repeat(64) };
 const LG = { user: "root", address: "10.42.1.11" };
 
-/** Every platform's own host setup and check, from the registry (each passes shellcheck with the rest). */
-const SETUPS = platformSetups(allPlatforms());
+/** Every plugin's own install, check and removal, from the registries (each passes shellcheck with the rest). */
+const SETUPS = pluginSetups(allInstalls(), revision, revision.downloads as NonNullable<Revision["downloads"]>);
 
 function allScripts(): Record<string, string> {
   const scripts: Record<string, string> = {};
@@ -59,15 +59,15 @@ function allScripts(): Record<string, string> {
     if (!host) continue;
     const ctx = contextFor(host.kind === "local" ? localPlan : plan, host, host.kind === "local" ? null : code);
     for (const k6FromBundle of [false, true]) {
-      const options = { install: true, docker: true, ops: true, k6FromBundle, platformSetups: SETUPS };
+      const options = { install: true, docker: true, k6FromBundle, plugins: SETUPS };
       for (const step of installSteps(ctx, options)) {
         scripts[`${host.label}-${step.id}-${k6FromBundle}`] = step.script;
       }
     }
     for (const strict of [true, false]) {
       for (const loadgen of [LG, null]) {
-        const preflight = { strict, docker: true, ops: true, requireKvm: strict, minCores: 2, loadgen };
-        for (const step of finalSteps(ctx, preflight, SETUPS)) {
+        const preflight = { strict, docker: true, requireKvm: strict, minCores: 2, loadgen, plugins: SETUPS };
+        for (const step of finalSteps(ctx, preflight)) {
           scripts[`${host.label}-${step.id}-${strict}-${loadgen !== null}`] = step.script;
         }
       }
@@ -89,8 +89,8 @@ function allScripts(): Record<string, string> {
   scripts.cellLocal = cellScript(localPlan, cell, { bindAddress: null, loadgen: null });
   scripts.pullBack = pullBackScript(plan, { user: "ubuntu", address: "192.0.2.5", port: 22 });
   scripts.localSummary = localSummaryScript(localPlan);
-  scripts.cleanup = `#!/usr/bin/env bash\n${cleanupScript()}`;
-  scripts.remoteCleanup = remoteCleanupCommand({ user: "root", address: "192.0.2.5", port: 22 });
+  scripts.cleanup = `#!/usr/bin/env bash\n${cleanupScript({ removeLabDir: true, plugins: SETUPS })}`;
+  scripts.remoteCleanup = remoteCleanupCommand({ user: "root", address: "192.0.2.5", port: 22 }, SETUPS);
   scripts.paperSizes = paperImageSizesScript(["edgelab-go:x-paper", "edgelab-node:x-paper"]);
   return scripts;
 }
@@ -121,7 +121,7 @@ describe("generated scripts", () => {
     if (skip) return t.skip(skip);
     await run(
       "shellcheck",
-      ["--severity=style", "--shell=bash", "-x", "infra/bootstrap/install-ops.sh", "infra/bootstrap/ops.sh"],
+      ["--severity=style", "--shell=bash", "-x", "lab/platforms/nanos/install-ops.sh", "lab/platforms/nanos/ops.sh"],
       {
         cwd: repoRoot,
         timeoutMs: 60_000,
@@ -129,23 +129,23 @@ describe("generated scripts", () => {
     );
   });
 
-  it("take each platform's host setup and check from the registry, on the SUT only", () => {
-    assert.deepEqual(
-      SETUPS.map((s) => s.platform),
-      allPlatforms()
-        .filter((p) => p.host?.installScript || p.host?.preflightScript)
-        .map((p) => p.name),
-    );
-    assert.ok(SETUPS.length > 0, "some platform declares host steps");
+  it("take each plugin's install from the registries: a platform's on the SUT, a generator's on the load generator", () => {
+    assert.ok(SETUPS.some((s) => s.plugin === "nanos" && s.install && s.preflight && s.remove));
     const plan = planLab(hcloud, revision);
     const sut = contextFor(plan, plan.hosts.sut, code);
-    const options = { install: true, docker: true, ops: true, k6FromBundle: false, platformSetups: SETUPS };
+    const options = { install: true, docker: true, k6FromBundle: false, plugins: SETUPS };
     const ids = installSteps(sut, options).map((s) => s.id);
-    for (const setup of SETUPS.filter((s) => s.install)) assert.ok(ids.includes(`${setup.platform}-setup`));
+    for (const setup of SETUPS.filter((s) => s.install && s.role === "sut")) {
+      assert.ok(ids.includes(`${setup.plugin}-setup`), setup.plugin);
+    }
     const lg = plan.hosts.loadgen;
     assert.ok(lg);
     const lgIds = installSteps(contextFor(plan, lg, code), options).map((s) => s.id);
-    assert.ok(!lgIds.some((id) => id.endsWith("-setup")), "the load generator runs no platform");
+    assert.deepEqual(
+      lgIds.filter((id) => id.endsWith("-setup")),
+      SETUPS.filter((s) => s.install && s.role === "loadgen").map((s) => `${s.plugin}-setup`),
+      "the load generator runs no platform",
+    );
   });
 
   it("each step's trigger (its hash) changes exactly when its own inputs change", () => {
@@ -153,8 +153,15 @@ describe("generated scripts", () => {
       const plan = planLab(hcloud, rev);
       const sut = contextFor(plan, plan.hosts.sut, code);
       const steps = [
-        ...installSteps(sut, { install: true, docker: true, ops: true, k6FromBundle: false }),
-        ...finalSteps(sut, { strict: true, docker: true, ops: true, requireKvm: true, minCores: 2, loadgen: LG }),
+        ...installSteps(sut, { install: true, docker: true, k6FromBundle: false, plugins: plan.plugins }),
+        ...finalSteps(sut, {
+          strict: true,
+          docker: true,
+          requireKvm: true,
+          minCores: 2,
+          loadgen: LG,
+          plugins: plan.plugins.filter((p) => p.role === "sut"),
+        }),
       ];
       return Object.fromEntries(steps.map((s) => [s.id, s.hash]));
     };
@@ -187,9 +194,10 @@ describe("generated scripts", () => {
     );
     assert.deepEqual(
       changed((r) => {
-        if (r.downloads) r.downloads.nanosCommon.sha256 = "c".repeat(64);
+        fileOf(r.downloads, "nanosCommon").sha256 = "c".repeat(64);
       }),
-      ["ops"],
+      ["nanos-setup", "preflight"],
+      "the Nanos platform's install fetches it; its check gets the same variables",
     );
     assert.deepEqual(
       changed((r) => {
@@ -203,7 +211,7 @@ describe("generated scripts", () => {
   it("ships the code even where nothing is installed (edge-lab:bootstrap false)", () => {
     const plan = planLab(hcloud, revision);
     const sut = contextFor(plan, plan.hosts.sut, code);
-    const off = { install: false, docker: true, ops: true, k6FromBundle: false };
+    const off = { install: false, docker: true, k6FromBundle: false };
     assert.deepEqual(
       installSteps(sut, off).map((s) => s.id),
       ["code"],

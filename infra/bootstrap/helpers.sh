@@ -2,17 +2,28 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # step, log, tools, bundle and offline are set by the step's frame (infra/bootstrap/shell.ts)
 changes=()
-changed() { changes+=("$1"); echo "changed: $1"; }
+# A plugin's script runs in a subshell (it may exit): what it reports and a clean failure reach
+# the step through these files (infra/bootstrap/index.ts pluginShell); empty outside one.
+plugin_changes=""
+plugin_failed=""
+changed() {
+  changes+=("$1")
+  echo "changed: $1"
+  if [ -n "$plugin_changes" ]; then printf '%s\n' "$1" >>"$plugin_changes"; fi
+}
 failed_cleanly=0
 fail() {
   echo "FAILED: $*"
   echo "$step: $*" >&4
   failed_cleanly=1
+  if [ -n "$plugin_failed" ]; then : >"$plugin_failed"; fi
   exit 1
 }
 # A failure the step explains (fail) says it in one line; any other shows the end of the log.
 on_exit() {
   local status=$?
+  if [ -n "$plugin_failed" ] && [ -e "$plugin_failed" ]; then failed_cleanly=1; fi
+  rm -f "${plugin_changes:-}" "${plugin_failed:-}"
   if [ "$status" -ne 0 ] && [ "$failed_cleanly" = 0 ]; then
     { echo "$step failed (exit $status); the end of $log:"; tail -n 25 "$log"; } >&4
   fi

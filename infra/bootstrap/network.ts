@@ -7,6 +7,7 @@
 
 import { sh, shellHeredoc } from "../../core/shell";
 import { STATE_DIR } from "../layout";
+import { parseNetwork } from "../network";
 import type { FirewallRule } from "../providers/common";
 import { stepScript } from "./shell";
 
@@ -15,15 +16,53 @@ export const PRIVATE_LINK_INTERFACE = "edgelab0";
 
 const isIpv6 = (cidr: string) => cidr.includes(":");
 
+/**
+ * What an nftables comment may hold: printable ASCII without `"` and `\`, at most 128 characters
+ * (nft's limit). Anything else is refused, never escaped: a newline in a comment would end the
+ * rule and start a rule of its own.
+ */
+const NFT_COMMENT = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+/** A port or a port range as nft writes them. */
+const NFT_PORT = /^[1-9]\d{0,4}(-[1-9]\d{0,4})?$/;
+
+/**
+ * A rule fit for the ruleset's text: its description a plain comment, its port a number or a
+ * range, every source a network in its canonical spelling (infra/network.ts). Rules are made by
+ * the program (infra/providers/common.ts firewallRules), so a bad one is a bug, named here.
+ */
+export function checkedRule(rule: FirewallRule): FirewallRule {
+  const problems: string[] = [];
+  if (!NFT_COMMENT.test(rule.description)) {
+    problems.push(
+      `description ${JSON.stringify(rule.description.slice(0, 60))} is not allowed: expected 1 to 128 printable ASCII characters without " or \\ (an nftables comment; a newline would start a rule of its own)`,
+    );
+  }
+  if (!NFT_PORT.test(rule.port))
+    problems.push(`port ${JSON.stringify(rule.port)} is not allowed: expected 22 or 32768-60999`);
+  if (rule.sourceIps.length === 0) problems.push("it has no source");
+  for (const source of rule.sourceIps) {
+    const parsed = parseNetwork(source);
+    if (!parsed.ok || parsed.network.cidr !== source) {
+      problems.push(
+        `source ${JSON.stringify(source.slice(0, 60))} is not allowed: expected a network in its canonical spelling${parsed.ok ? ` (${parsed.network.cidr})` : ""}`,
+      );
+    }
+  }
+  if (problems.length > 0)
+    throw new Error(`firewall rule for port ${JSON.stringify(rule.port)}: ${problems.join("; ")}`);
+  return rule;
+}
+
 /** The nftables ruleset (one table of the lab's own; other tables, Docker's included, stay as they are). */
-export function nftRuleset(rules: readonly FirewallRule[]): string {
+export function nftRuleset(unchecked: readonly FirewallRule[]): string {
+  const rules = unchecked.map(checkedRule);
   const accept = (rule: FirewallRule) => {
     const lines: string[] = [];
     const v4 = rule.sourceIps.filter((s) => !isIpv6(s));
     const v6 = rule.sourceIps.filter(isIpv6);
     if (v4.length > 0) lines.push(`    tcp dport ${rule.port} ip saddr { ${v4.join(", ")} } accept`);
     if (v6.length > 0) lines.push(`    tcp dport ${rule.port} ip6 saddr { ${v6.join(", ")} } accept`);
-    return lines.map((l) => `${l} comment "${rule.description.replace(/"/g, "'")}"`);
+    return lines.map((l) => `${l} comment "${rule.description}"`);
   };
   // Ports Docker publishes are DNATed before the input hook: the forward hook sees them, with the
   // original source address kept, so only the app rules' sources may reach a published port.

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Shell, sh, shellCode, shellLines } from "../../core/shell";
+import { type Shell, sh, shellCode, shellEnv, shellLines } from "../../core/shell";
 import { LAB_KEY_PATH, STATE_DIR } from "../layout";
 import { stepScript } from "./shell";
-import type { BootstrapContext, PreflightOptions } from "./types";
+import type { BootstrapContext, PluginSetup, PreflightOptions } from "./types";
 
 const PREFLIGHT_HELPERS = shellCode(
   readFileSync(join(__dirname, "preflight-helpers.sh"), "utf8")
@@ -47,18 +47,31 @@ function dockerChecks(ctx: BootstrapContext): Shell {
   ]);
 }
 
-/** ops, the Nanos kernel it runs and QEMU at the revision's versions. */
-function opsChecks(ctx: BootstrapContext): Shell {
-  const v = ctx.revision.versions;
-  return shellLines([
-    sh`expect ops ${v.ops} "$(first_version "$(ops version 2>/dev/null || true)" 'Ops version: *')"`,
-    sh`expect nanos-kernel ${v.nanos} "$(cat "\${HOME:-/root}/.ops/latest.txt" 2>/dev/null || true)"`,
-    sh`ensure nanos-kernel-image ${`no kernel.img in ~/.ops/${v.nanos}`} test -s "\${HOME:-/root}/.ops/"${v.nanos}/kernel.img`,
-    unlessSkipHeavy(
-      "qemu",
-      sh`expect qemu ${v.qemu} "$(first_version "$(qemu-system-x86_64 --version 2>/dev/null || true)" 'QEMU emulator version ')"`,
-    ),
-  ]);
+/**
+ * Each plugin's own check (its preflightScript), as one check of the preflight: in a subshell of
+ * its own with its downloads' variables, where `fail` ends the check (not the step) and its last
+ * line is the reason recorded.
+ */
+function pluginChecks(plugins: readonly PluginSetup[]): Shell {
+  return shellLines(
+    plugins
+      .filter((p) => p.preflight)
+      .map(
+        (p) => sh`set +e
+plugin_out=$(
+  exec 2>&1
+  set -e
+  # shellcheck disable=SC2317 # the plugin's check calls it
+  fail() { printf '%s\\n' "$*"; exit 1; }
+  ${shellEnv(p.env)}
+  ${shellCode(p.preflight ?? "")}
+)
+plugin_status=$?
+set -e
+printf '%s\\n' "$plugin_out"
+ensure ${p.plugin} "$(printf '%s\\n' "$plugin_out" | tail -n 1)" test "$plugin_status" = 0`,
+      ),
+  );
 }
 
 /** KVM: required where Nanos cells run without allowEmulation, otherwise only reported. */
@@ -91,7 +104,6 @@ function sutChecks(ctx: BootstrapContext, options: PreflightOptions): Shell | fa
     shellLines([
       toolchainChecks(ctx),
       options.docker && dockerChecks(ctx),
-      options.ops && opsChecks(ctx),
       kvmChecks(options.requireKvm),
       sutLabChecks(ctx.labDir, options.minCores),
     ])
@@ -149,6 +161,7 @@ export function preflightStep(ctx: BootstrapContext, options: PreflightOptions):
 cd /
 ${shellLines([
   sutChecks(ctx, options),
+  pluginChecks(options.plugins ?? []),
   packageChecks(ctx),
   loadgenChecks(ctx),
   loadgenLinkChecks(ctx, options.loadgen),
@@ -167,52 +180,58 @@ ${preflightFinish(ctx, options.strict)}`;
   });
 }
 
+/** The host's facts as one JSON object: jq writes it (every value passed as data, never spliced into text). */
+const HOST_FACTS_JQ = `def opt: if . == "" then null else . end;
+{role: $role, hostname: $hostname, os: $os, kernel: $kernel, cpuModel: $cpu, cores: $cores,
+ memoryBytes: $memory, cgroupVersion: ($cgroup | if . == "" then null else tonumber end),
+ kvm: {usable: $kvm_usable, reason: ($kvm_reason | opt)}, clockSynchronised: $clock,
+ codeSha256: ($code | opt),
+ versions: {go: ($go | opt), node: ($node | opt), docker: ($docker | opt), ops: ($ops | opt),
+            nanos: ($nanos | opt), qemu: ($qemu | opt), k6: ($k6 | opt)},
+ packages: $packages}`;
+
 /**
  * One line of JSON about the host, the stack publishes it: the manifest's host facts (the same
  * fields the runner records) and what the bootstrap knows besides (infra/hostFacts.ts parses it).
+ * The shell gathers plain values; jq (a base package of every host) makes the JSON.
  */
 export function hostFactsStep(ctx: BootstrapContext): string {
   const role = ctx.roles.sut && ctx.roles.loadgen ? "local" : ctx.roles.sut ? "sut" : "loadgen";
   const body = sh`
-json() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' | tr '\\t\\r\\n' '   ')"; }
-maybe() {
-  local out
-  out=$("$@" 2>/dev/null | head -n 1 || true)
-  if [ -n "$out" ]; then json "$out"; else printf null; fi
-}
+command -v jq >/dev/null || fail "jq is missing: it writes the host facts (apt-get install jq; the base step installs it)"
+# The first line a command prints, or nothing.
+first_line() { "$@" 2>/dev/null | head -n 1 || true; }
 os=$(sed -n 's/^PRETTY_NAME="\\{0,1\\}\\([^"]*\\)"\\{0,1\\}$/\\1/p' /etc/os-release 2>/dev/null || true)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 memory_kb=$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/meminfo)
 # The same kvm and cgroup facts the runner records in every manifest (lab/hostFacts.ts).
-kvm_ok=false
-kvm_reason=$(json "no /dev/kvm")
-if [ -e /dev/kvm ]; then kvm_reason=$(json "/dev/kvm is not readable and writable"); fi
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then kvm_ok=true; kvm_reason=null; fi
-cgroup=null
+kvm_usable=false
+kvm_reason="no /dev/kvm"
+if [ -e /dev/kvm ]; then kvm_reason="/dev/kvm is not readable and writable"; fi
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then kvm_usable=true; kvm_reason=""; fi
+cgroup=""
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then cgroup=2; elif [ -d /sys/fs/cgroup/memory ]; then cgroup=1; fi
 clock=unknown
 if has_systemd && command -v timedatectl >/dev/null; then clock=$(timedatectl show -p NTPSynchronized --value 2>/dev/null || echo unknown); fi
-nanos=null
-if [ -f "$HOME/.ops/latest.txt" ]; then nanos=$(json "$(cat "$HOME/.ops/latest.txt")"); fi
-code=null
-if [ -f ${`${STATE_DIR}/code.sha256`} ]; then code=$(json "$(cat ${`${STATE_DIR}/code.sha256`})"); fi
-packages_json="{"
-sep=""
+nanos=""
+if [ -f "$HOME/.ops/latest.txt" ]; then nanos=$(cat "$HOME/.ops/latest.txt"); fi
+code=$(cat ${`${STATE_DIR}/code.sha256`} 2>/dev/null || true)
+packages_json='{}'
 package_names=(${ctx.aptPackages})
 for name in "\${package_names[@]}"; do
   # shellcheck disable=SC2016
   version=$(dpkg-query -W -f='\${Status} \${Version}\\n' "$name" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p')
-  if [ -n "$version" ]; then entry=$(json "$version"); else entry=null; fi
-  packages_json+=$(printf '%s"%s":%s' "$sep" "$name" "$entry")
-  sep=","
+  packages_json=$(jq -c --arg name "$name" --arg version "$version" '. + {($name): (if $version == "" then null else $version end)}' <<<"$packages_json")
 done
-packages_json+="}"
-# shellcheck disable=SC2016
-value=$(printf '{"role":"%s","hostname":%s,"os":%s,"kernel":%s,"cpuModel":%s,"cores":%s,"memoryBytes":%s,"cgroupVersion":%s,"kvm":{"usable":%s,"reason":%s},"clockSynchronised":%s,"codeSha256":%s,"versions":{"go":%s,"node":%s,"docker":%s,"ops":%s,"nanos":%s,"qemu":%s,"k6":%s},"packages":%s}' \\
-  ${role} "$(json "$(hostname)")" "$(json "$os")" "$(json "$(uname -r)")" "$(json "$cpu")" "$(nproc)" "$((\${memory_kb:-0} * 1024))" \\
-  "$cgroup" "$kvm_ok" "$kvm_reason" "$(json "$clock")" "$code" \\
-  "$(maybe go version)" "$(maybe node --version)" "$(maybe dockerd --version)" "$(maybe ops version)" "$nanos" \\
-  "$(maybe qemu-system-x86_64 --version)" "$(maybe k6 version)" "$packages_json")`;
+value=$(jq -cn \\
+  --arg role ${role} --arg hostname "$(hostname)" --arg os "$os" --arg kernel "$(uname -r)" --arg cpu "$cpu" \\
+  --argjson cores "$(nproc)" --argjson memory "$((\${memory_kb:-0} * 1024))" --arg cgroup "$cgroup" \\
+  --argjson kvm_usable "$kvm_usable" --arg kvm_reason "$kvm_reason" --arg clock "$clock" --arg code "$code" \\
+  --arg go "$(first_line go version)" --arg node "$(first_line node --version)" \\
+  --arg docker "$(first_line dockerd --version)" --arg ops "$(first_line ops version)" --arg nanos "$nanos" \\
+  --arg qemu "$(first_line qemu-system-x86_64 --version)" --arg k6 "$(first_line k6 version)" \\
+  --argjson packages "$packages_json" \\
+  ${HOST_FACTS_JQ})`;
   return stepScript({
     id: "host-facts",
     host: ctx.hostLabel,

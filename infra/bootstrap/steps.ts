@@ -1,14 +1,7 @@
-/**
- * The bootstrap steps of the Pulumi lab, one pure function per step. Each returns the full bash
- * script; the Pulumi program runs it as one command whose `triggers` is the script's hash, so a
- * revision change re-runs exactly the steps whose script changed. Every step checks what is there
- * first and changes only what differs, so running it again prints "unchanged".
- */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { APP_PORT } from "../../core/model";
-import { type Shell, sh, shellCode, shellComment, shellEnv, shellHeredoc, shellLines } from "../../core/shell";
+import { type Shell, sh, shellCode, shellComment, shellHeredoc, shellLines } from "../../core/shell";
 import { ENGINE_BUNDLE_DIR, LAB_KEY_COMMENT, LAB_KEY_PATH, STATE_DIR, TOOLS_DIR } from "../layout";
+import { hostKeyLine } from "../sshKeys";
 import { integrityHex, stepScript } from "./shell";
 import type { BootstrapContext } from "./types";
 
@@ -25,7 +18,18 @@ export const LOADGEN_SYSCTL: Readonly<Record<string, string>> = {
 };
 export const LOADGEN_NOFILE = 1048576;
 
-const BASE_PACKAGES = ["ca-certificates", "curl", "tar", "gzip", "xz-utils", "procps", "iproute2", "openssh-client"];
+/** jq writes the host facts' JSON (infra/bootstrap/preflight.ts). */
+const BASE_PACKAGES = [
+  "ca-certificates",
+  "curl",
+  "tar",
+  "gzip",
+  "xz-utils",
+  "procps",
+  "iproute2",
+  "openssh-client",
+  "jq",
+];
 const SUT_PACKAGES = ["rsync", "util-linux", "iptables", "time"];
 /** GNU time (/usr/bin/time) measures k6's CPU for the generator-bound check; sshd serves the SUT's runner (not on local). */
 const LOADGEN_PACKAGES = ["time", "openssh-server"];
@@ -381,42 +385,6 @@ fi
   return stepScript({ id: "node", host: ctx.hostLabel, title: `Node ${version} and npm ${npm.version}`, body });
 }
 
-/** ops.sh: the ops install shared with install-ops.sh (a researcher's own KVM machine). */
-const OPS_SH = shellCode(
-  readFileSync(join(__dirname, "ops.sh"), "utf8")
-    .split("\n")
-    .filter((line) => !line.startsWith("# shellcheck"))
-    .join("\n")
-    .trim(),
-);
-
-/**
- * ops of the pinned version (the binary, not the installer), kept off the network, and the Nanos
- * kernel and ops' common files pre-seeded from the locked files: the code of ops.sh, fed the
- * revision's (and its lock's) values.
- */
-export function opsStep(ctx: BootstrapContext): string {
-  const { ops, nanosKernel, nanosCommon } = ctx.downloads;
-  const v = ctx.revision.versions;
-  const body = sh`
-${shellEnv({
-  OPS_VERSION: v.ops,
-  OPS_FILE: ops.file,
-  OPS_URL: ops.url,
-  OPS_SHA256: ops.sha256 ?? "",
-  NANOS_VERSION: v.nanos,
-  KERNEL_FILE: nanosKernel.file,
-  KERNEL_URL: nanosKernel.url,
-  KERNEL_SHA256: nanosKernel.sha256 ?? "",
-  COMMON_FILE: nanosCommon.file,
-  COMMON_URL: nanosCommon.url,
-  COMMON_SHA256: nanosCommon.sha256 ?? "",
-})}
-OPS_HOME="\${HOME:-/root}/.ops"
-${OPS_SH}`;
-  return stepScript({ id: "ops", host: ctx.hostLabel, title: `ops ${v.ops} and the Nanos ${v.nanos} kernel`, body });
-}
-
 /** The environment of a Go build with the pinned toolchain: local toolchain only, the lab's caches. */
 function goBuildEnv(goRoot: string, gobin?: string): Shell {
   const bin = gobin === undefined ? shellCode("") : sh`GOBIN=${gobin} `;
@@ -566,10 +534,9 @@ fi`;
 
 /** SUT: trust the load generator's host key for its lab address (replacing an older entry). */
 export function trustStep(ctx: BootstrapContext, loadgenAddress: string, hostKey: string): string {
-  if (!/^(ssh-ed25519) [A-Za-z0-9+/]+=*$/.test(hostKey.trim())) {
-    throw new Error(`not an ed25519 host key: ${JSON.stringify(hostKey.slice(0, 40))}`);
-  }
-  const line = `${loadgenAddress} ${hostKey.trim()}`;
+  const key = hostKeyLine(hostKey);
+  if (key === null) throw new Error(`not an OpenSSH host key: ${JSON.stringify(hostKey.slice(0, 40))}`);
+  const line = `${loadgenAddress} ${key}`;
   const body = sh`
 mkdir -p /root/.ssh
 chmod 700 /root/.ssh

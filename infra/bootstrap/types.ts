@@ -32,12 +32,24 @@ export interface PreflightOptions {
   strict: boolean;
   /** The profile runs Docker cells. */
   docker: boolean;
-  /** The profile runs Nanos cells: ops, the kernel and QEMU must be the pinned ones. */
-  ops: boolean;
+  /** The checks of the host's plugins (their preflightScript), each one check of the preflight. */
+  plugins?: readonly PluginSetup[];
   /** Nanos cells without allowEmulation: KVM must be usable. */
   requireKvm: boolean;
   /** The profile's largest CPU count. */
   minCores: number;
   /** SUT only: the load generator the runner reaches over ssh with the lab key (null: k6 runs here). */
   loadgen: { user: string; address: string } | null;
+}
+
+/** A plugin's install as the bootstrap runs it (lab/install.ts; infra/installs.ts makes it). */
+export interface PluginSetup {
+  /** The platform's or the generator's name: its steps are `<name>-setup`, its check is `<name>`. */
+  plugin: string;
+  role: "sut" | "loadgen";
+  /** Its downloads' variables (lab/install.ts downloadEnv). */
+  env: Readonly<Record<string, string>>;
+  install?: string;
+  preflight?: string;
+  remove?: string;
 }

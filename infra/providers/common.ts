@@ -5,11 +5,13 @@
  */
 import type { types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { APP_PORT_RANGES, SSHD_HARDENING } from "../bootstrap/steps";
 import type { LabHost } from "../hostCommand";
 import type { Network } from "../network";
+import { hostKeyLine } from "../sshKeys";
 import type { HostConfig } from "./keys";
-import type { HostPlan } from "./types";
+import type { HostPlan, StackKey } from "./types";
 
 /** The lab's own private network and the fixed addresses of its servers (pair 1: .10 and .11). */
 export const NETWORK = {
@@ -91,23 +93,47 @@ export function labelValue(text: string): string {
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
 
-/** cloud-init: no password login from the first boot (the bootstrap writes the same drop-in). */
-export function cloudInit(): string {
-  const indented = SSHD_HARDENING.trimEnd()
+const indent = (text: string, spaces: number) =>
+  text
+    .trimEnd()
     .split("\n")
-    .map((line) => `      ${line}`)
+    .map((line) => `${" ".repeat(spaces)}${line}`)
     .join("\n");
-  return `#cloud-config
+
+/**
+ * cloud-init: no password login from the first boot (the bootstrap writes the same drop-in), and
+ * the host key the program made for the server, so the lab pins exactly it (no trust on first use).
+ * No other host key is generated: the server answers with this one only. A secret (it holds the
+ * host's private key).
+ */
+export function cloudInit(hostKey: StackKey): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi.all([hostKey.privateKey, hostKey.publicKey]).apply(
+      ([privateKey, publicKey]) => `#cloud-config
 ssh_pwauth: false
 disable_root: false
+ssh_deletekeys: true
+ssh_genkeytypes: []
+ssh_keys:
+  ed25519_private: |
+${indent(privateKey, 4)}
+  ed25519_public: ${publicKey.trim()}
 write_files:
   - path: /etc/ssh/sshd_config.d/10-edgelab.conf
     permissions: "0644"
     content: |
-${indented}
+${indent(SSHD_HARDENING, 6)}
 runcmd:
   - [systemctl, reload, ssh]
-`;
+`,
+    ),
+  );
+}
+
+/** The host key of a server the stack makes: an ed25519 pair made here, handed to its cloud-init. */
+export function serverHostKey(name: string, parent: pulumi.Resource): StackKey {
+  const key = new tls.PrivateKey(name, { algorithm: "ED25519" }, { parent });
+  return { privateKey: pulumi.secret(key.privateKeyOpenssh), publicKey: key.publicKeyOpenssh.apply((k) => k.trim()) };
 }
 
 /** The ssh connection of a host (the key as a secret; a new server's sshd may need a minute or two). */
@@ -126,8 +152,29 @@ export function connection(
   };
 }
 
+/** A server the stack made, as the components see it: its connection with the stack's key, its pinned host key. */
+export function cloudHost(
+  host: HostPlan,
+  address: pulumi.Output<string>,
+  labAddress: pulumi.Output<string>,
+  keys: { stackKey: StackKey | undefined; hostKey: StackKey },
+  ready: pulumi.Resource[],
+): LabHost {
+  const privateKey = keys.stackKey?.privateKey;
+  return {
+    plan: host,
+    address,
+    labAddress,
+    connection: connection(address, host, privateKey),
+    ...(privateKey ? { privateKey } : {}),
+    hostKey: keys.hostKey.publicKey,
+    ready,
+  };
+}
+
 /** A host the user lends the lab. */
 export function providedHostPlan(label: "sut" | "loadgen", h: HostConfig, pair: number): HostPlan {
+  const hostKey = h.hostKey ? hostKeyLine(h.hostKey) : null;
   return {
     label,
     roles: { sut: label === "sut", loadgen: label === "loadgen" },
@@ -137,6 +184,7 @@ export function providedHostPlan(label: "sut" | "loadgen", h: HostConfig, pair: 
     address: h.address,
     labAddress: h.privateAddress ?? h.address,
     pair,
+    ...(hostKey ? { hostKey } : {}),
   };
 }
 
@@ -154,13 +202,15 @@ export function cloudHostPlan(label: "sut" | "loadgen", labAddress: string | nul
   };
 }
 
-/** A host the user provides, as the components see it. */
+/** A host the user provides, as the components see it (its host key pinned when the operator gave it). */
 export function providedHost(host: HostPlan, privateKey: pulumi.Output<string> | undefined): LabHost {
   return {
     plan: host,
     address: pulumi.output(host.address as string),
     labAddress: pulumi.output(host.labAddress ?? (host.address as string)),
     connection: connection(host.address as string, host, privateKey),
+    ...(privateKey ? { privateKey } : {}),
+    ...(host.hostKey ? { hostKey: pulumi.output(host.hostKey) } : {}),
     ready: [],
   };
 }

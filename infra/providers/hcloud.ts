@@ -21,13 +21,7 @@ export const hcloudProvider: HostProvider = {
   maxPairs: 10,
   secretKeys: ["hcloud:token"],
   configProblems(raw, c) {
-    return [
-      ...missingKeys(raw, c.target, {
-        sshAllowedCidrs: "SSH is opened only to these networks",
-        sshPublicKey: "Hetzner installs it on the servers",
-        sshPrivateKey: "Pulumi connects to the hosts with it; set it with --secret",
-      }),
-    ];
+    return [...missingKeys(raw, c.target, { sshAllowedCidrs: "SSH is opened only to these networks" })];
   },
   pairHosts(_c, pair) {
     const ip = pairAddresses(pair);
@@ -62,29 +56,23 @@ export const hcloudProvider: HostProvider = {
       pricesAsOf: PRICES_AS_OF,
       kvm: false,
       loadgenCores: SERVER_TYPES[config.loadgenServerType]?.cores ?? null,
+      notes: [`the servers run Hetzner's image ${config.image}`],
     };
   },
   credentials: hetznerCredentials,
-  createHosts(name, { plan, privateKey, credentials, parent }) {
+  createHosts(name, { plan, stackKey, credentials, parent }) {
     const c = plan.config;
-    const base = new HetznerBase(name, c, plan.runId, credentials.token, parent, { vswitch: null });
+    const base = new HetznerBase(name, c, plan.runId, { token: credentials.token, stackKey }, parent, {
+      vswitch: null,
+    });
     return plan.pairs.map((pair) => {
       const prefix = pairPrefix(name, pair.index, plan.pairs.length);
       const ip = pairAddresses(pair.index);
       const rules = firewallRules({ sshAllowed: sshSources(c.sshAllowedCidrs), loadgen: [hostNetwork(ip.loadgen)] });
       const loadgenPlan = pair.hosts.loadgen;
       if (!loadgenPlan) throw new Error("hcloud pairs have a load generator");
-      const loadgen = base.server(
-        prefix,
-        c,
-        loadgenPlan,
-        c.loadgenServerType,
-        rules.loadgen,
-        ip.loadgen,
-        privateKey,
-        parent,
-      );
-      const sut = base.server(prefix, c, pair.hosts.sut, c.sutServerType, rules.sut, ip.sut, privateKey, parent);
+      const loadgen = base.server(prefix, c, loadgenPlan, c.loadgenServerType, rules.loadgen, ip.loadgen, parent);
+      const sut = base.server(prefix, c, pair.hosts.sut, c.sutServerType, rules.sut, ip.sut, parent);
       return { sut, loadgen };
     });
   },

@@ -17,6 +17,8 @@ import {
   type KeyDef,
   keyName,
   missingKeys,
+  missingOperatorKey,
+  OPERATOR_KEY,
   sshSources,
   sshSourceWarnings,
 } from "./keys";
@@ -24,6 +26,7 @@ import type { HostPlan, HostProvider } from "./types";
 
 export const BAREMETAL_KEYS = {
   ...HETZNER_KEYS,
+  ...OPERATOR_KEY,
   sut: { kind: "json", schema: HostSchema.optional() },
   vswitchId: {
     kind: "number",
@@ -52,10 +55,9 @@ export const hcloudBaremetalProvider: HostProvider = {
     const problems = [
       ...missingKeys(raw, c.target, {
         sshAllowedCidrs: "SSH is opened only to these networks",
-        sshPublicKey: "Hetzner installs it on the servers",
-        sshPrivateKey: "Pulumi connects to the hosts with it; set it with --secret",
-        sut: "your bare-metal system under test: {address, privateAddress?, user}",
+        sut: "your bare-metal system under test: {address, privateAddress?, user, hostKey?}",
       }),
+      ...missingOperatorKey(raw, c.target),
     ];
     if (c.vswitchId !== undefined) {
       if (LOCATIONS[c.location] !== "eu-central") {
@@ -105,15 +107,19 @@ export const hcloudBaremetalProvider: HostProvider = {
       pricesAsOf: PRICES_AS_OF,
       kvm: true,
       loadgenCores: SERVER_TYPES[config.loadgenServerType]?.cores ?? null,
+      notes: [
+        `your SUT ${config.sut?.address} must run Ubuntu 24.04 (the paper's OS); the load generator runs Hetzner's image ${config.image}`,
+      ],
     };
   },
   credentials: hetznerCredentials,
   // Without a vSwitch the load generator's firewall admits the SUT's runner by the SUT's address.
   admitsByAddress: (c) => (c.vswitchId === undefined ? ["sut"] : []),
-  createHosts(name, { plan, privateKey, credentials, parent }) {
+  createHosts(name, { plan, stackKey, operatorKey, credentials, parent }) {
     const c = plan.config;
     const vswitch = c.vswitchId !== undefined ? { id: c.vswitchId, subnet: c.vswitchSubnet } : null;
-    const base = new HetznerBase(name, c, plan.runId, credentials.token, parent, vswitch ? { vswitch } : null);
+    const access = { token: credentials.token, stackKey };
+    const base = new HetznerBase(name, c, plan.runId, access, parent, vswitch ? { vswitch } : null);
     const pair = plan.pairs[0];
     if (!pair?.hosts.loadgen) throw new Error("hcloud-baremetal has one pair with a load generator");
     // Without a vSwitch the SUT's runner reaches the load generator's sshd over the internet:
@@ -130,9 +136,8 @@ export const hcloudBaremetalProvider: HostProvider = {
       c.loadgenServerType,
       rules.loadgen,
       vswitch ? NETWORK.loadgenIp : null,
-      privateKey,
       parent,
     );
-    return [{ sut: providedHost(pair.hosts.sut, privateKey), loadgen }];
+    return [{ sut: providedHost(pair.hosts.sut, operatorKey), loadgen }];
   },
 };

@@ -8,9 +8,10 @@ import { z } from "zod";
 import { ConfigError } from "../../core/config/errors";
 import type { LabConfig } from "../config";
 import type { LabHost } from "../hostCommand";
-import { cloudInit, connection, type FirewallRule, labelValue, NETWORK } from "./common";
-import { CLOUD_KEYS, type KeyDef, SSH_KEYS } from "./keys";
-import type { HostPlan } from "./types";
+import { cloudHost, cloudInit, type FirewallRule, labelValue, NETWORK, serverHostKey } from "./common";
+import { BUNDLE_KEYS, CLOUD_KEYS, type KeyDef } from "./keys";
+import { credentialText, TOKEN_SHAPES, tokenProblem } from "./tokens";
+import type { HostPlan, StackKey } from "./types";
 
 /** Hetzner Cloud locations and their network zones (a vSwitch subnet exists in eu-central only). */
 export const LOCATIONS = {
@@ -26,7 +27,7 @@ export type Location = keyof typeof LOCATIONS;
 const serverType = z.string().regex(/^[a-z]+\d+$/, "expected a Hetzner server type like ccx33");
 
 export const HETZNER_KEYS = {
-  ...SSH_KEYS,
+  ...BUNDLE_KEYS,
   ...CLOUD_KEYS,
   location: { kind: "string", schema: z.enum(Object.keys(LOCATIONS) as [Location, ...Location[]]).default("fsn1") },
   image: {
@@ -41,16 +42,19 @@ export const HETZNER_KEYS = {
 
 export const SUT_SERVER_TYPE_KEY = { kind: "string", schema: serverType.default("ccx33") } as const satisfies KeyDef;
 
-/** The Hetzner token as a secret: `hcloud:token`, or HCLOUD_TOKEN in the environment. */
+/** The Hetzner token as a secret: `hcloud:token`, or HCLOUD_TOKEN in the environment; its shape checked. */
 export function hetznerCredentials(stack: string, config: LabConfig): Record<string, pulumi.Output<string>> {
-  const fromConfig = new pulumi.Config("hcloud").getSecret("token");
-  const fromEnv = process.env.HCLOUD_TOKEN;
-  if (!fromConfig && !fromEnv) {
-    throw new ConfigError(`stack ${stack} (Pulumi.${stack}.yaml)`, [
-      `hcloud:token is missing: target ${config.target} creates Hetzner Cloud servers; run \`pulumi config set --secret hcloud:token <token>\` or export HCLOUD_TOKEN`,
+  const token = credentialText("hcloud:token", "HCLOUD_TOKEN");
+  const where = `stack ${stack} (Pulumi.${stack}.yaml)`;
+  if (!token) {
+    throw new ConfigError(where, [
+      `hcloud:token is missing: target ${config.target} creates Hetzner Cloud servers; run \`pulumi config set --secret hcloud:token\` and paste the token when it asks (or export HCLOUD_TOKEN)`,
     ]);
   }
-  return { token: fromConfig ?? pulumi.secret(fromEnv as string) };
+  const problem = tokenProblem(token.source, token.value, TOKEN_SHAPES.hcloudToken);
+  if (problem) throw new ConfigError(where, [problem]);
+  const fromConfig = new pulumi.Config("hcloud").getSecret("token");
+  return { token: fromConfig ?? pulumi.secret(token.value) };
 }
 
 export interface HetznerNetwork {
@@ -58,30 +62,41 @@ export interface HetznerNetwork {
   cloudSubnet: hcloud.NetworkSubnet;
 }
 
-/** Everything Hetzner makes for one stack, shared by every pair: the provider, the key, the network. */
+/** Everything Hetzner makes for one stack, shared by every pair: the provider, the keys, the network. */
 export class HetznerBase {
   readonly provider: hcloud.Provider;
-  readonly sshKey: hcloud.SshKey;
+  /** The stack's own key, and the operator's for their own logins when they gave one. */
+  readonly sshKeys: hcloud.SshKey[];
   readonly labels: Record<string, string>;
   readonly net: HetznerNetwork | null;
+  private readonly stackKey: StackKey;
 
   constructor(
     name: string,
     config: LabConfig,
     runId: string,
-    token: pulumi.Output<string> | undefined,
+    access: { token: pulumi.Output<string> | undefined; stackKey: StackKey | undefined },
     parent: pulumi.Resource,
     network: { vswitch: { id: number; subnet: string } | null } | null,
   ) {
-    if (!token) throw new Error(`target ${config.target} needs a Hetzner token (hcloud:token)`);
-    this.provider = new hcloud.Provider(`${name}-hcloud`, { token }, { parent });
+    if (!access.token) throw new Error(`target ${config.target} needs a Hetzner token (hcloud:token)`);
+    if (!access.stackKey) throw new Error(`target ${config.target} makes servers: it needs the stack's key`);
+    this.stackKey = access.stackKey;
+    this.provider = new hcloud.Provider(`${name}-hcloud`, { token: access.token }, { parent });
     const child = { parent, provider: this.provider };
     this.labels = { "edgelab-stack": labelValue(config.stack), "edgelab-run": labelValue(runId) };
-    this.sshKey = new hcloud.SshKey(
-      `${name}-ssh-key`,
-      { publicKey: config.sshPublicKey as string, labels: this.labels },
-      child,
-    );
+    this.sshKeys = [
+      new hcloud.SshKey(`${name}-ssh-key`, { publicKey: access.stackKey.publicKey, labels: this.labels }, child),
+      ...(config.sshPublicKey
+        ? [
+            new hcloud.SshKey(
+              `${name}-operator-ssh-key`,
+              { publicKey: config.sshPublicKey, labels: this.labels },
+              child,
+            ),
+          ]
+        : []),
+    ];
     this.net = null;
     if (network) {
       const zone = LOCATIONS[config.location];
@@ -113,7 +128,7 @@ export class HetznerBase {
     }
   }
 
-  /** One server with its own firewall, joined to the network at `privateIp` when there is one. */
+  /** One server with its own firewall and host key, joined to the network at `privateIp` when there is one. */
   server(
     prefix: string,
     config: LabConfig,
@@ -121,11 +136,11 @@ export class HetznerBase {
     serverType: string,
     rules: FirewallRule[],
     privateIp: string | null,
-    privateKey: pulumi.Output<string> | undefined,
     parent: pulumi.Resource,
   ): LabHost {
     const role = host.label;
     const child = { parent, provider: this.provider };
+    const hostKey = serverHostKey(`${prefix}-${role}-host-key`, parent);
     const firewall = new hcloud.Firewall(`${prefix}-${role}-firewall`, { rules, labels: this.labels }, child);
     const server = new hcloud.Server(
       `${prefix}-${role}`,
@@ -133,10 +148,10 @@ export class HetznerBase {
         serverType,
         image: config.image,
         location: config.location,
-        sshKeys: [this.sshKey.id],
+        sshKeys: this.sshKeys.map((k) => k.id),
         firewallIds: [firewall.id.apply(Number)],
         publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
-        userData: cloudInit(),
+        userData: cloudInit(hostKey),
         labels: {
           ...this.labels,
           "edgelab-role": role,
@@ -155,12 +170,7 @@ export class HetznerBase {
         ),
       );
     }
-    return {
-      plan: host,
-      address: server.ipv4Address,
-      labAddress: host.labAddress ? pulumi.output(host.labAddress) : server.ipv4Address,
-      connection: connection(server.ipv4Address, host, privateKey),
-      ready,
-    };
+    const labAddress = host.labAddress ? pulumi.output(host.labAddress) : server.ipv4Address;
+    return cloudHost(host, server.ipv4Address, labAddress, { stackKey: this.stackKey, hostKey }, ready);
   }
 }

@@ -11,8 +11,11 @@ import {
   networkOf,
   parseNetwork,
   shortPrefixWarning,
+  unseenRange,
   wholeFamilies,
 } from "../network";
+import { refusal } from "../refusals";
+import { hostKeyLine, privateKeyProblem } from "../sshKeys";
 
 export const NAMESPACE = "edge-lab";
 
@@ -47,12 +50,24 @@ export const cidr = z.string().superRefine((v, ctx) => {
 /** A source the lab opens SSH to: a network, never the whole internet in any spelling. */
 export const sshSource = z.string().superRefine((v, ctx) => {
   const parsed = parseNetwork(v);
-  if (parsed.ok) return;
+  if (parsed.ok) {
+    const range = unseenRange(parsed.network);
+    if (range === null) return;
+    const documentation = range.kind === "documentation";
+    ctx.addIssue({
+      code: "custom",
+      message: refusal(
+        documentation ? "ssh-source-documentation" : "ssh-source-private",
+        `${parsed.network.cidr} lies in ${range.cidr}, ${range.what}: ${documentation ? "an example address, no one's" : "a public server never sees a connection come from it"}, so the firewall would let nobody in and \`pulumi up\` would fail after the servers exist; use your own public address as a /32 (curl -4s https://ifconfig.me)`,
+      ),
+    });
+    return;
+  }
   const open = parsed.problem === "zero-prefix";
   ctx.addIssue({
     code: "custom",
     message: open
-      ? `${parsed.reason}: SSH open to the whole internet is not allowed; use your own address (e.g. 203.0.113.7/32)`
+      ? `${parsed.reason}: SSH open to the whole internet is not allowed; use your own public address as a /32 (curl -4s https://ifconfig.me)`
       : parsed.reason,
   });
 });
@@ -68,23 +83,52 @@ export const HostSchema = z
     /** The ssh user: root, or a user with password-less sudo. */
     user: user.default("root"),
     port: z.number().int().min(1).max(65535).default(22),
+    /**
+     * Its host key as you checked it (`ssh-keyscan -t ed25519 <address>`, compared with the
+     * host's console): the lab's own ssh pins it. Absent: the key read over Pulumi's first
+     * connection is pinned (trust on first use, and preview says so).
+     */
+    hostKey: z
+      .string()
+      .refine((v) => hostKeyLine(v) !== null, "expected one OpenSSH public host key like ssh-ed25519 AAAA...")
+      .optional(),
   })
   .strict();
 export type HostConfig = z.output<typeof HostSchema>;
 
-/** Keys every provider that reaches its hosts over ssh shares. */
-export const SSH_KEYS = {
+/** A bundle folder of pre-downloaded files (air-gapped labs), for every target that installs hosts. */
+export const BUNDLE_KEYS = {
+  bundleDir: { kind: "string", schema: z.string().min(1).optional() },
+} as const satisfies Record<string, KeyDef>;
+
+/**
+ * The operator's own private key, only on targets that reach servers the operator already has
+ * (static, the bare-metal SUT): a secret, and one nothing has to unlock.
+ */
+export const OPERATOR_KEY = {
   sshPrivateKey: {
     kind: "string",
     schema: z
       .string()
-      .refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), "expected a PEM/OpenSSH private key (secret)")
+      .superRefine((v, ctx) => {
+        const problem = privateKeyProblem(v);
+        if (problem === null) return;
+        ctx.addIssue({
+          code: "custom",
+          message:
+            problem.kind === "passphrase"
+              ? refusal(
+                  "ssh-key-passphrase",
+                  `it is protected by a passphrase (${problem.detail}), which nothing in \`pulumi up\` could type: give the lab a key of its own without one (ssh-keygen -t ed25519 -N '' -f ~/.ssh/edgelab) and authorize it on your servers`,
+                )
+              : `${problem.detail} (a secret)`,
+        });
+      })
       .optional(),
   },
-  bundleDir: { kind: "string", schema: z.string().min(1).optional() },
 } as const satisfies Record<string, KeyDef>;
 
-/** Keys of providers that create servers: the key they install and who may reach them by ssh. */
+/** Keys of providers that create servers: your own login key (optional) and who may reach them by ssh. */
 export const CLOUD_KEYS = {
   sshPublicKey: {
     kind: "string",
@@ -108,7 +152,7 @@ export const CLOUD_KEYS = {
         for (const family of wholeFamilies(networks)) {
           ctx.addIssue({
             code: "custom",
-            message: `together these networks admit every IPv${family} address (the whole internet): SSH open to the whole internet is not allowed; use your own address (e.g. 203.0.113.7/32)`,
+            message: `together these networks admit every IPv${family} address (the whole internet): SSH open to the whole internet is not allowed; use your own public address as a /32 (curl -4s https://ifconfig.me)`,
           });
         }
       })
@@ -126,6 +170,20 @@ export function missingKeys(raw: Record<string, unknown>, target: string, needs:
   return Object.entries(needs)
     .filter(([k]) => raw[k] === undefined)
     .map(([k, why]) => `${keyName(k)} is missing: target ${target} needs it (${why})`);
+}
+
+/**
+ * A target that reaches servers the operator already has needs the operator's key: missing, it is
+ * a refusal naming the way to set it (from a file, never on the command line).
+ */
+export function missingOperatorKey(raw: Record<string, unknown>, target: string): string[] {
+  if (raw.sshPrivateKey !== undefined) return [];
+  return [
+    refusal(
+      "ssh-key-missing",
+      `${keyName("sshPrivateKey")} is missing: target ${target} logs in to your own servers with your key; set it from its file: pulumi config set --secret ${keyName("sshPrivateKey")} < ~/.ssh/edgelab`,
+    ),
+  ];
 }
 
 /** The SSH sources as parsed networks (the schema has checked them): what firewalls get. */

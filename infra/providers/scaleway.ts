@@ -15,17 +15,19 @@ import type { LabHost } from "../hostCommand";
 import { hostNetwork } from "../network";
 import { roundEur } from "../pricing";
 import {
+  cloudHost,
   cloudHostPlan,
   cloudInit,
-  connection,
   type FirewallRule,
   firewallRules,
   labelValue,
   NETWORK,
   pairAddresses,
   pairPrefix,
+  serverHostKey,
 } from "./common";
-import { CLOUD_KEYS, type KeyDef, keyName, missingKeys, SSH_KEYS, sshSources, sshSourceWarnings } from "./keys";
+import { BUNDLE_KEYS, CLOUD_KEYS, type KeyDef, keyName, missingKeys, sshSources, sshSourceWarnings } from "./keys";
+import { credentialText, TOKEN_SHAPES, tokenProblem } from "./tokens";
 import type { HostPlan, HostProvider } from "./types";
 
 /** The OS every Scaleway host gets: the paper's Ubuntu 24.04. */
@@ -52,7 +54,7 @@ export const ELASTIC_METAL_OFFERS: Readonly<Record<string, { threads: number; me
 const offer = z.string().regex(/^EM-[A-Z0-9]+-[A-Z0-9]+$/, "expected an Elastic Metal offer like EM-B112X-SSD");
 
 export const SCALEWAY_KEYS = {
-  ...SSH_KEYS,
+  ...BUNDLE_KEYS,
   ...CLOUD_KEYS,
   zone: {
     kind: "string",
@@ -98,8 +100,6 @@ export const scalewayProvider: HostProvider = {
     const problems = [
       ...missingKeys(raw, c.target, {
         sshAllowedCidrs: "SSH is opened only to these networks, on the hosts' own firewall",
-        sshPublicKey: "Scaleway installs it on the servers",
-        sshPrivateKey: "Pulumi connects to the hosts with it; set it with --secret",
       }),
     ];
     if (c.loadgenKind === "instance" && raw.loadgenOffer !== undefined) {
@@ -144,6 +144,7 @@ export const scalewayProvider: HostProvider = {
       pricesAsOf: SCALEWAY_PRICES_AS_OF,
       kvm: true,
       loadgenCores: lg?.threads ?? null,
+      notes: [`the servers run ${SCALEWAY_OS.name} ${SCALEWAY_OS.version}, the paper's OS`],
     };
   },
   credentials(stack) {
@@ -155,19 +156,28 @@ export const scalewayProvider: HostProvider = {
       ...(secretKey ? [] : ["scaleway:secretKey (a secret; or SCW_SECRET_KEY)"]),
       ...(projectId ? [] : ["scaleway:projectId (or SCW_DEFAULT_PROJECT_ID)"]),
     ];
-    if (missing.length > 0) {
-      throw new ConfigError(
-        `stack ${stack} (Pulumi.${stack}.yaml)`,
-        missing.map((m) => `${m} is missing: target scaleway creates Elastic Metal servers with your API key`),
-      );
-    }
+    const shapes = [
+      ["scaleway:accessKey", "SCW_ACCESS_KEY", TOKEN_SHAPES.scalewayAccessKey],
+      ["scaleway:secretKey", "SCW_SECRET_KEY", TOKEN_SHAPES.scalewaySecretKey],
+      ["scaleway:projectId", "SCW_DEFAULT_PROJECT_ID", TOKEN_SHAPES.scalewayProjectId],
+    ] as const;
+    const problems = [
+      ...missing.map((m) => `${m} is missing: target scaleway creates Elastic Metal servers with your API key`),
+      ...shapes.flatMap(([key, env, shape]) => {
+        const text = credentialText(key, env);
+        const problem = text ? tokenProblem(text.source, text.value, shape) : null;
+        return problem ? [problem] : [];
+      }),
+    ];
+    if (problems.length > 0) throw new ConfigError(`stack ${stack} (Pulumi.${stack}.yaml)`, problems);
     return {
       accessKey: accessKey as pulumi.Output<string>,
       secretKey: secretKey as pulumi.Output<string>,
       projectId: pulumi.output(projectId as string),
     };
   },
-  createHosts(name, { plan, privateKey, credentials, parent }) {
+  createHosts(name, { plan, stackKey, credentials, parent }) {
+    if (!stackKey) throw new Error("target scaleway makes servers: it needs the stack's key");
     const c = plan.config;
     const zone = c.zone;
     const provider = new scaleway.Provider(
@@ -184,11 +194,23 @@ export const scalewayProvider: HostProvider = {
     const child = { parent, provider };
     const invoke = { parent, provider };
     const tags = [`edgelab-stack=${labelValue(c.stack)}`, `edgelab-run=${labelValue(plan.runId)}`];
-    const sshKey = new scaleway.iam.SshKey(
-      `${name}-ssh-key`,
-      { name: `edgelab-${labelValue(c.stack)}`, publicKey: c.sshPublicKey as string },
-      child,
-    );
+    // Elastic Metal installs keys of the project: the stack's own, and the operator's for their own logins.
+    const sshKeys = [
+      new scaleway.iam.SshKey(
+        `${name}-ssh-key`,
+        { name: `edgelab-${labelValue(c.stack)}`, publicKey: stackKey.publicKey },
+        child,
+      ),
+      ...(c.sshPublicKey
+        ? [
+            new scaleway.iam.SshKey(
+              `${name}-operator-ssh-key`,
+              { name: `edgelab-${labelValue(c.stack)}-operator`, publicKey: c.sshPublicKey },
+              child,
+            ),
+          ]
+        : []),
+    ];
     const network = new scaleway.network.PrivateNetwork(
       `${name}-network`,
       {
@@ -221,15 +243,16 @@ export const scalewayProvider: HostProvider = {
       const role = host.label;
       const address = host.labAddress as string;
       const ip = fixedIp(prefix, role, address);
+      const hostKey = serverHostKey(`${prefix}-${role}-host-key`, parent);
       const server = new scaleway.elasticmetal.Server(
         `${prefix}-${role}`,
         {
           zone,
           offer: offerId(offerName),
           os: os.apply((o) => o.osId ?? ""),
-          sshKeyIds: [sshKey.id],
+          sshKeyIds: sshKeys.map((k) => k.id),
           hostname: `edgelab-${role}${host.pair > 1 ? `-p${host.pair}` : ""}`,
-          cloudInit: cloudInit(),
+          cloudInit: cloudInit(hostKey),
           options: [{ id: privateNetworkOption.apply((o) => o.optionId ?? "") }],
           privateNetworks: [{ id: network.id, ipamIpIds: [ip.id] }],
           tags: [...tags, `edgelab-role=${role}`, `edgelab-pair=${host.pair}`],
@@ -239,11 +262,7 @@ export const scalewayProvider: HostProvider = {
       const publicAddress = server.ipv4s.apply((ips) => ips[0]?.address ?? "");
       const vlan = server.privateNetworks.apply((pns) => pns?.[0]?.vlan);
       return {
-        plan: host,
-        address: publicAddress,
-        labAddress: pulumi.output(address),
-        connection: connection(publicAddress, host, privateKey),
-        ready: [server],
+        ...cloudHost(host, publicAddress, pulumi.output(address), { stackKey, hostKey }, [server]),
         prepare: [
           {
             id: "private-link",
@@ -261,6 +280,7 @@ export const scalewayProvider: HostProvider = {
       const address = host.labAddress as string;
       const ip = fixedIp(prefix, role, address);
       const publicIp = new scaleway.instance.Ip(`${prefix}-${role}-public-ip`, { zone, tags }, child);
+      const hostKey = serverHostKey(`${prefix}-${role}-host-key`, parent);
       const group = new scaleway.instance.SecurityGroup(
         `${prefix}-${role}-security-group`,
         {
@@ -287,7 +307,7 @@ export const scalewayProvider: HostProvider = {
           image: SCALEWAY_OS.instanceImage,
           ipId: publicIp.id,
           securityGroupId: group.id,
-          cloudInit: cloudInit(),
+          cloudInit: cloudInit(hostKey),
           tags: [...tags, `edgelab-role=${role}`, `edgelab-pair=${host.pair}`],
         },
         child,
@@ -297,13 +317,7 @@ export const scalewayProvider: HostProvider = {
         { zone, serverId: server.id, privateNetworkId: network.id, ipamIpIds: [ip.id] },
         child,
       );
-      return {
-        plan: host,
-        address: publicIp.address,
-        labAddress: pulumi.output(address),
-        connection: connection(publicIp.address, host, privateKey),
-        ready: [server, nic],
-      };
+      return cloudHost(host, publicIp.address, pulumi.output(address), { stackKey, hostKey }, [server, nic]);
     };
 
     return plan.pairs.map((pair) => {

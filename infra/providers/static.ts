@@ -2,11 +2,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../core/config/errors";
 import { providedHost, providedHostPlan } from "./common";
-import { type HostConfig, HostSchema, type KeyDef, missingKeys, SSH_KEYS } from "./keys";
+import {
+  BUNDLE_KEYS,
+  type HostConfig,
+  HostSchema,
+  type KeyDef,
+  missingKeys,
+  missingOperatorKey,
+  OPERATOR_KEY,
+} from "./keys";
 import type { HostProvider } from "./types";
 
 export const STATIC_KEYS = {
-  ...SSH_KEYS,
+  ...BUNDLE_KEYS,
+  ...OPERATOR_KEY,
   sut: { kind: "json", schema: HostSchema.optional() },
   loadgen: { kind: "json", schema: HostSchema.optional() },
 } as const satisfies Record<string, KeyDef>;
@@ -19,11 +28,13 @@ export const staticProvider: HostProvider = {
   maxPairs: 1,
   secretKeys: [],
   configProblems(raw, c) {
-    return missingKeys(raw, c.target, {
-      sshPrivateKey: "Pulumi connects to the hosts with it; set it with --secret",
-      sut: "the system under test: {address, privateAddress?, user}",
-      loadgen: "the load generator: {address, privateAddress?, user}",
-    });
+    return [
+      ...missingKeys(raw, c.target, {
+        sut: "the system under test: {address, privateAddress?, user, hostKey?}",
+        loadgen: "the load generator: {address, privateAddress?, user, hostKey?}",
+      }),
+      ...missingOperatorKey(raw, c.target),
+    ];
   },
   pairHosts(c, pair) {
     return {
@@ -32,15 +43,23 @@ export const staticProvider: HostProvider = {
     };
   },
   plan() {
-    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true, loadgenCores: null };
+    return {
+      problems: [],
+      warnings: [],
+      pairEurPerHour: 0,
+      pricesAsOf: null,
+      kvm: true,
+      loadgenCores: null,
+      notes: ["your two machines must run Ubuntu 24.04 (the paper's OS)"],
+    };
   },
   credentials() {
     return {};
   },
-  createHosts(_name, { plan, privateKey }) {
+  createHosts(_name, { plan, operatorKey }) {
     return plan.pairs.map((pair) => ({
-      sut: providedHost(pair.hosts.sut, privateKey),
-      loadgen: pair.hosts.loadgen ? providedHost(pair.hosts.loadgen, privateKey) : null,
+      sut: providedHost(pair.hosts.sut, operatorKey),
+      loadgen: pair.hosts.loadgen ? providedHost(pair.hosts.loadgen, operatorKey) : null,
     }));
   },
 };
@@ -72,7 +91,15 @@ export const localProvider: HostProvider = {
     };
   },
   plan() {
-    return { problems: [], warnings: [], pairEurPerHour: 0, pricesAsOf: null, kvm: true, loadgenCores: null };
+    return {
+      problems: [],
+      warnings: [],
+      pairEurPerHour: 0,
+      pricesAsOf: null,
+      kvm: true,
+      loadgenCores: null,
+      notes: [],
+    };
   },
   credentials() {
     return {};

@@ -34,6 +34,8 @@ export interface HostPlan {
    * (providers/addresses.ts): where a firewall must admit the host's connections by address.
    */
   resolved?: readonly Network[];
+  /** A provided host's host key as the operator gave it (`ssh-ed25519 AAAA...`). */
+  hostKey?: string;
 }
 
 export interface PairHosts {
@@ -62,6 +64,8 @@ export interface ProviderPlan {
   kvm: boolean;
   /** The load generator's cores where the provider knows them (its server type), else null. */
   loadgenCores: number | null;
+  /** What the preview says besides warnings (e.g. the OS the servers get). */
+  notes: string[];
 }
 
 /** The hosts of one pair as the components see them. */
@@ -70,10 +74,20 @@ export interface PairOfHosts {
   loadgen: LabHost | null;
 }
 
+/** The stack's own ssh key pair (infra/hosts.ts), installed on every server the stack makes. */
+export interface StackKey {
+  /** OpenSSH private key, a secret. */
+  privateKey: pulumi.Output<string>;
+  /** `ssh-ed25519 AAAA...`. */
+  publicKey: pulumi.Output<string>;
+}
+
 export interface CreateHostsArgs {
   plan: LabPlan;
-  /** The key Pulumi connects with (a secret); absent for the local target. */
-  privateKey?: pulumi.Output<string>;
+  /** The stack's own key: what it connects to the servers it makes with. */
+  stackKey?: StackKey;
+  /** The operator's key (a secret): what it connects to the operator's own servers with. */
+  operatorKey?: pulumi.Output<string>;
   /** The provider's credentials (secrets), as `credentials` read them. */
   credentials: Record<string, pulumi.Output<string>>;
   /** Resources are children of this component. */

@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Pulumi's wire marker of a secret value. */
@@ -62,6 +63,25 @@ const MOCK_HOST_FACTS = {
   packages: {},
 };
 
+/** The lines `npm run report` printed on a captured run (analysis/cli.ts), as the report step passes them on. */
+const REPORT_LINES = readFileSync(join(__dirname, "..", "testdata", "report-cli-output.txt"), "utf8")
+  .split("\n")
+  .filter((l) => /^(read \d+ cells |paper claims: |report: |summary: )/.test(l))
+  .join("\n");
+
+/** In every private key the mocked @pulumi/tls makes: a test finds it wherever it leaks. */
+export const MOCK_KEY_MARK = "MockTlsPrivateKeyBody";
+export const MADE_KEY_NEEDLE: Needle = { what: "a private key the program made", text: MOCK_KEY_MARK };
+
+/** What the mocked @pulumi/tls makes: an ed25519 pair whose text says which resource it is. */
+export function mockKeyPair(name: string): { privateKeyOpenssh: string; publicKeyOpenssh: string } {
+  const body = Buffer.from(`${MOCK_KEY_MARK}-${name}`).toString("base64").replace(/=+$/, "");
+  return {
+    privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${MOCK_KEY_MARK}${body}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${Buffer.from(`public-${name}`).toString("base64").replace(/=+$/, "")}\n`,
+  };
+}
+
 /** What a mocked command prints, by the end of its resource name. */
 function fakeStdout(name: string): string {
   if (name.endsWith("-lab-key")) return "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockLabKeyForTests edgelab-sut\n";
@@ -70,6 +90,9 @@ function fakeStdout(name: string): string {
   if (name.endsWith("-host-facts")) return `${JSON.stringify(MOCK_HOST_FACTS)}\n`;
   if (name.endsWith("-plan")) return '{"runId":"mock","cells":8,"run":"new"}\n';
   if (name.endsWith("-pull") || name.endsWith("-summary")) return '{"ok":8}\n';
+  if (name.endsWith("-manifest")) return `${"ab".repeat(32)}\n`;
+  if (name.endsWith("-report-make")) return `${REPORT_LINES}\n`;
+  if (name.endsWith("-host-key-read")) return "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockReadHostKeyForTests\n";
   if (name.endsWith("-build")) return '[{"runtime":"go","kind":"binary","status":"built","apparentBytes":1}]\n';
   if (name.endsWith("-paper-sizes")) return '{"edgelab-go:infra-test-paper":1000}\n';
   if (name.includes("-cell-")) return '{"id":"x","status":"ok","flags":[]}\n';
@@ -127,8 +150,16 @@ export async function runProgram(
   config: Record<string, string>,
   secretKeys: string[],
   stack = "test",
-  /** preview: run as `pulumi preview`; onResource: told of each registration (also when the program fails). */
-  options: { preview?: boolean; onResource?: (type: string, name: string) => void } = {},
+  /**
+   * preview: run as `pulumi preview`; onResource: told of each registration (also when the program
+   * fails); stdout: what a command prints instead of the stand-in line (e.g. a pull-back that copies
+   * a captured results folder, a report step that really runs), undefined to keep the stand-in.
+   */
+  options: {
+    preview?: boolean;
+    onResource?: (type: string, name: string) => void;
+    stdout?: (name: string, inputs: Record<string, unknown>) => Promise<string | undefined>;
+  } = {},
 ): Promise<ProgramRun> {
   const resources: Recorded[] = [];
   const handed: Handed[] = [];
@@ -152,7 +183,10 @@ export async function runProgram(
         await new Promise((resolve) => setTimeout(resolve, 3));
         record.end = performance.now();
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type.startsWith("command:")) state.stdout = fakeStdout(args.name);
+        if (args.type.startsWith("command:")) {
+          state.stdout = (await options.stdout?.(args.name, args.inputs)) ?? fakeStdout(args.name);
+        }
+        if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(state, mockKeyPair(args.name));
         if (args.type === "hcloud:index/server:Server") state.ipv4Address = `203.0.113.${n % 250}`;
         if (args.type === "scaleway:elasticmetal/server:Server") {
           state.ipv4s = [{ address: `198.51.100.${n % 250}`, id: `ip-${n}`, reverse: "", version: "IPv4" }];
@@ -338,10 +372,15 @@ export const TEST_PRIVATE_KEY =
 /** The test key's body line: no other test value contains it. */
 export const KEY_NEEDLE: Needle = { what: "the ssh private key", text: TEST_PRIVATE_KEY.split("\n")[1] as string };
 export const TEST_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKeyForTests operator@test";
-export const TEST_TOKEN = "hcloud-test-token-0123456789abcdef0123456789abcdef0123456789abcdef";
+/** The shape Hetzner issues (64 letters and digits): a token of another shape is refused at preview. */
+export const TEST_TOKEN = "HcloudTestTokenForTestsOnly0123456789abcdef0123456789abcdef01234";
 export const TOKEN_NEEDLE: Needle = { what: "the hcloud token", text: TEST_TOKEN };
 export const TEST_REVISION = "infra/testdata/infra-test.yaml";
 export const SECRET_KEYS = ["edge-lab:sshPrivateKey", "hcloud:token", "scaleway:secretKey", "scaleway:accessKey"];
+
+/** The stack's own key and a server's host key, as the mocked @pulumi/tls makes them (infra/hosts.ts, providers/common.ts). */
+export const STACK_KEY = mockKeyPair("edgelab-hosts-lab-key");
+export const hostKeyOf = (server: string) => mockKeyPair(`${server}-host-key`).publicKeyOpenssh.trim();
 
 /** Resources of one type, by the end of their names. */
 export function byType(run: ProgramRun, type: string): Recorded[] {

@@ -170,7 +170,7 @@ export const k6Generator: LoadGenerator = {
   name: "k6",
   referenceOkRpsPerCore: 7_240, // k6 v1.3.0 with k6/load.js, one core, /io against a native Go app (docs/design.md, load generators)
   install: {
-    pinnedDownload: "xk6",
+    pulumiHost: "bootstrap",
     howTo: "build the pinned k6 with xk6 (the Pulumi lab's bootstrap does; see the revision's downloads)",
   },
   versionCommand: (binary) => [binary ?? "k6", "version"],

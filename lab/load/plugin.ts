@@ -6,15 +6,21 @@
  * module and one line in registry.ts.
  */
 import type { GeneratorName, LoadSpec, LoadSummary } from "../../core/load/types";
+import type { HostInstall } from "../install";
 
 /** How the generator gets onto a machine. */
 export interface GeneratorInstall {
-  /** A Debian/Ubuntu package (scripts/install-system.sh and the load generator's bootstrap install it). */
+  /** A Debian/Ubuntu package (scripts/install-system.sh installs it here; see `pulumiHost`). */
   aptPackage?: string;
   /** A dependency in the lab's package.json. */
   npmPackage?: string;
-  /** A pinned download: the key of the revision's `downloads` entry that carries its checksum. */
-  pinnedDownload?: string;
+  /**
+   * How a Pulumi lab's load generator gets it: `bootstrap` (the lab's bootstrap builds it: k6),
+   * `apt` (its aptPackage, from the revision's apt packages for the load generator), its own
+   * downloads and steps (lab/install.ts), or absent: the Pulumi lab cannot run it there, and a
+   * profile naming it is refused at preview.
+   */
+  pulumiHost?: "bootstrap" | "apt" | HostInstall;
   /** One sentence for an error message when it is missing. */
   howTo: string;
 }

@@ -171,6 +171,7 @@ export const wrkGenerator: LoadGenerator = {
   referenceOkRpsPerCore: 26_994, // wrk 4.1.0, one core, /io against a native Go app (docs/design.md, load generators)
   install: {
     aptPackage: "wrk",
+    pulumiHost: "apt",
     howTo: "install Debian/Ubuntu's package: apt-get install wrk (scripts/install-system.sh does)",
   },
   versionCommand: (binary) => [binary ?? "wrk", "-v"],

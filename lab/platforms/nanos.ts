@@ -7,6 +7,7 @@ import { type OpsConfig, opsConfig } from "../../workloads/artifacts/nanos";
 import { nanosRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
+import { nanosHostInstall } from "./nanos/host";
 import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
 import { scriptHead } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
@@ -372,8 +373,8 @@ export const nanosPlatform: Platform = {
   artifact: nanosRecipe,
   ports: "app",
   startCostS: 1.5,
-  // ops, the Nanos kernel and ops' common files, at the revision's locked versions (infra/bootstrap/ops.sh).
-  host: { downloads: ["ops", "nanosKernel", "nanosCommon"] },
+  // ops, the Nanos kernel and ops' common files, at the revision's locked versions (nanos/host.ts).
+  host: nanosHostInstall,
   probeDuringStart: true,
   async checkAvailability({ allowEmulation }): Promise<Availability> {
     return nanosAvailability(await gatherNanosHostFacts(), allowEmulation);

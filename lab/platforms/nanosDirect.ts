@@ -9,6 +9,7 @@
  * two forms need different artifacts (an ops image, a mkfs image); and as a row of its own it is
  * compared with `nanos` (what ops adds) and `microvm` (Linux vs Nanos on one VMM) like any other.
  */
+
 import { join } from "node:path";
 import { type Shell, sh, shellCode } from "../../core/shell";
 import { mkfsArgs, NANOS_DIRECT_FILES, nanosDirectRecipe } from "../../workloads/artifacts/nanosDirect";
@@ -23,6 +24,7 @@ import {
   type MicrovmHostFacts,
 } from "./microvm";
 import { NANOS_OOM_PATTERNS } from "./nanos";
+import { nanosHostInstall } from "./nanos/host";
 import type { Availability, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
 import { DEFAULT_VMNET, type VmnetSettings } from "./vmnet";
 
@@ -166,10 +168,11 @@ export const nanosDirectPlatform: Platform = {
   cleanupLeftovers: cleanupLabVmLeftovers,
   host: {
     // The kernel, boot image and klibs from the locked release tarball, unpacked where ops keeps
-    // it ($OPS_HOME/<version>) by the ops step; ops' common files beside. The release carries no
-    // mkfs: the preflight says so until one is put there (docs/ops-nanos-notes.md).
-    downloads: ["ops", "nanosKernel", "nanosCommon"],
-    installScript: LAB_VM_HOST_INSTALL,
+    // it ($OPS_HOME/<version>) by the ops step (the nanos platform's, idempotent: it runs once per
+    // plugin that asks); ops' common files beside. The release carries no mkfs: the preflight says
+    // so until one is put there (docs/ops-nanos-notes.md).
+    downloads: nanosHostInstall.downloads,
+    installScript: `${LAB_VM_HOST_INSTALL}\n${nanosHostInstall.installScript}`,
     preflightScript: `${LAB_VM_HOST_PREFLIGHT} && ${NANOS_DIRECT_PREFLIGHT}`,
   },
 };

@@ -1,6 +1,7 @@
 import type { KnobSpec, KnobValues } from "../../core/matrix";
 import type { Runtime } from "../../core/model";
 import type { ArtifactRecipe } from "../../workloads/artifacts/build";
+import type { HostInstall } from "../install";
 import type { SharedKnobName } from "./knobs";
 
 /** `quota`: a CFS quota as the paper (`--cpus`, VM vCPUs unpinned); `pinned`: dedicated cores (cpuset, taskset). */
@@ -108,17 +109,12 @@ export interface Availability {
 
 /**
  * What a platform asks of a Pulumi host (Ubuntu 24.04 or Debian 12, as root). The revision's apt
- * packages name the platforms they are `for`; the rest is here.
+ * packages name the platforms they are `for`; its downloads and its install, check and removal
+ * steps are a HostInstall (lab/install.ts).
  */
-export interface PlatformHostNeeds {
+export interface PlatformHostNeeds extends HostInstall {
   /** It runs its instances under the Docker engine (the bootstrap checks the engine and its images). */
   dockerEngine?: boolean;
-  /** Revision downloads its hosts fetch, verified against the lock (e.g. ops and its kernel). */
-  downloads?: readonly string[];
-  /** An idempotent shell body run after the apt packages (e.g. registering a Docker runtime). */
-  installScript?: string;
-  /** A shell body that fails, with a message, when the platform cannot run on the host. */
-  preflightScript?: string;
 }
 
 /**

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Installs the lab's locked ops and Nanos kernel on this machine (a researcher's KVM laptop or
-# workstation), with the same code as the Pulumi hosts' bootstrap (ops.sh beside this file), so
-# `npm run lab` runs the Nanos cells here. Run as root. Where it cannot install, it says why in
-# one line and exits 0 (the lab then records the Nanos cells as skipped, with the reason).
+# The Nanos platform's install on a researcher's own KVM machine (its `localScript`,
+# lab/platforms/nanos/host.ts): the locked ops and Nanos kernel, with the same code as the Pulumi
+# hosts' bootstrap (ops.sh beside this file), so `npm run lab` runs the Nanos cells here.
+# `sudo bash scripts/install-system.sh` runs it (through scripts/installPlugins.ts, which reads the
+# revision and its lock); run as root. Where it cannot install, it says why in one line and exits
+# 0 (the lab then records the Nanos cells as skipped, with the reason).
 #
-# Inputs (environment):
-#   LAB_LOCK        the lock beside the revision (default: revisions/paper-2025.lock.json); read
-#                   with jq when the values below are not given
-#   OPS_VERSION OPS_FILE OPS_URL OPS_SHA256 NANOS_VERSION KERNEL_FILE KERNEL_URL KERNEL_SHA256
-#   COMMON_FILE COMMON_URL COMMON_SHA256        (instead of LAB_LOCK)
+# Inputs (environment; scripts/installPlugins.ts gives them, lab/install.ts names them):
+#   OPS_* NANOS_KERNEL_* NANOS_COMMON_*   each locked file's name, URL, sha256 and version
+#   LAB_HELPERS     the bootstrap's helpers (infra/bootstrap/helpers.sh), sourced
 #   LAB_BUNDLE_DIR  take the files from here when they are there (air-gapped), else download them
 #   LAB_OFFLINE=1   never download
 #   OPS_HOME        ops' folder (default: ~/.ops of the user who called sudo)
@@ -17,7 +17,6 @@
 set -euo pipefail
 umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
 step=ops
 say() { echo "ops: $*"; }
 
@@ -59,31 +58,9 @@ if [ "$(id -u)" -ne 0 ]; then
   say "not installed: run as root (it installs into /opt/edgelab-tools and /usr/local/bin)"
   exit 0
 fi
-if [ -z "${OPS_SHA256:-}" ]; then
-  lock=${LAB_LOCK:-$root/revisions/paper-2025.lock.json}
-  if [ ! -f "$lock" ]; then
-    say "not installed: $lock does not exist yet (lock the downloads first: npx tsx infra/pin.ts --revision paper-2025)"
-    exit 0
-  fi
-  if ! command -v jq >/dev/null; then
-    say "not installed: jq is needed to read $lock (scripts/install-system.sh installs it; or give OPS_VERSION, OPS_SHA256, ... in the environment)"
-    exit 0
-  fi
-  if ! missing=$(jq -r '["ops", "nanosKernel", "nanosCommon"] - (.files | keys) | join(",")' "$lock" 2>&1); then
-    say "not installed: $lock is not a lock file jq can read ($missing)"
-    exit 0
-  fi
-  if [ -n "$missing" ]; then
-    say "not installed: $lock has no entry for $missing yet (npx tsx infra/pin.ts --revision paper-2025)"
-    exit 0
-  fi
-  # One locked file's field; values are data (assigned, never evaluated).
-  locked() { jq -r --arg file "$1" --arg field "$2" '.files[$file][$field] // ""' "$lock"; }
-  OPS_VERSION=$(locked ops version) OPS_FILE=$(locked ops file) OPS_URL=$(locked ops url) OPS_SHA256=$(locked ops sha256)
-  NANOS_VERSION=$(locked nanosKernel version) KERNEL_FILE=$(locked nanosKernel file)
-  KERNEL_URL=$(locked nanosKernel url) KERNEL_SHA256=$(locked nanosKernel sha256)
-  COMMON_FILE=$(locked nanosCommon file) COMMON_URL=$(locked nanosCommon url) COMMON_SHA256=$(locked nanosCommon sha256)
-  export OPS_VERSION OPS_FILE OPS_URL OPS_SHA256 NANOS_VERSION KERNEL_FILE KERNEL_URL KERNEL_SHA256 COMMON_FILE COMMON_URL COMMON_SHA256
+if [ -z "${OPS_SHA256:-}" ] || [ -z "${NANOS_KERNEL_SHA256:-}" ] || [ -z "${NANOS_COMMON_SHA256:-}" ] || [ -z "${LAB_HELPERS:-}" ]; then
+  say "not installed: the locked files are not given (run it through sudo bash scripts/install-system.sh, which reads the revision's lock)"
+  exit 0
 fi
 if [ -z "${OPS_HOME:-}" ]; then
   user=${SUDO_USER:-root}
@@ -99,12 +76,12 @@ exec 3>&1 4>&2
 exec >>"$log" 2>&1
 echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) install-ops (bundle $bundle)"
 # shellcheck source=infra/bootstrap/helpers.sh
-. "$here/helpers.sh"
-# shellcheck source=infra/bootstrap/ops.sh
+. "$LAB_HELPERS"
+# shellcheck source=lab/platforms/nanos/ops.sh
 . "$here/ops.sh"
 if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then chown -R "$SUDO_USER:" "$OPS_HOME"; fi
 if [ "${#changes[@]}" -gt 0 ]; then
-  echo "ops: changed (${changes[*]}): ops $OPS_VERSION, Nanos kernel $NANOS_VERSION in $OPS_HOME" >&3
+  echo "ops: changed (${changes[*]}): ops $OPS_VERSION, Nanos kernel $NANOS_KERNEL_VERSION in $OPS_HOME" >&3
 else
-  echo "ops: unchanged (ops $OPS_VERSION, Nanos kernel $NANOS_VERSION in $OPS_HOME)" >&3
+  echo "ops: unchanged (ops $OPS_VERSION, Nanos kernel $NANOS_KERNEL_VERSION in $OPS_HOME)" >&3
 fi
