@@ -41,8 +41,11 @@ export function pluginsFor(ctx: BootstrapContext, plugins: readonly PluginSetup[
  */
 export function pluginShell(setup: PluginSetup, script: string): Shell {
   // The plugin's script is shell its module wrote (lab/platforms, lab/load), not a value.
+  // Each plugin's downloads are exported in a subshell of its own on purpose: two plugins may name
+  // the same download (nanos and nanos-direct both take the Nanos release), each sees only its own.
   return sh`plugin_changes=$(mktemp)
 plugin_failed=$(mktemp -u)
+# shellcheck disable=SC2030,SC2031
 (
 ${shellEnv(setup.env)}
 ${shellCode(script)}
