@@ -58,6 +58,8 @@ function pluginChecks(plugins: readonly PluginSetup[]): Shell {
       .filter((p) => p.preflight)
       .map(
         (p) => sh`set +e
+# Each plugin's downloads in its own subshell on purpose: two plugins may name the same download.
+# shellcheck disable=SC2030,SC2031
 plugin_out=$(
   exec 2>&1
   set -e
