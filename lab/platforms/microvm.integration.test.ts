@@ -130,7 +130,7 @@ describe("the Linux microVM under QEMU", { timeout: 900_000 }, async () => {
     for (const runtime of ["go", "node"] as const) {
       const image = images[runtime];
       assert.ok(image);
-      assert.deepEqual(readdirSync(image.ref).sort(), ["initrd.img", "vmlinuz"]);
+      assert.deepEqual(readdirSync(image.ref).sort(), ["initrd.img", "rootfs.ext4", "vmlinuz"]);
       assert.match(image.builtWith.kernelPackage ?? "", /^linux-image-\d.*-cloud-amd64$/);
       assert.ok((image.size?.apparentBytes ?? 0) > 1_000_000);
     }
@@ -162,18 +162,34 @@ describe("the Linux microVM under QEMU", { timeout: 900_000 }, async () => {
     }
   });
 
-  it("boots the Node guest (pinned official node, app.js, its libraries) and serves the contract", {
+  it("boots the Node guest at 128 MB, its root on the disk (pinned official node, app.js, its libraries), and serves the contract", {
     skip,
   }, async () => {
-    const { ctx, instance, info } = await bootAndCheck("node", 512);
+    const { ctx, instance, info } = await bootAndCheck("node", 128);
     try {
       assert.equal(info.version, `v${revision.versions.node}`);
       assert.ok(Number(info.v8HeapLimitBytes) > 0);
       assert.deepEqual(await instance.stop(), { exitCode: null, signal: null, oomKilled: false });
       assert.deepEqual(qemuOf(ctx), []);
+      // What the guest kernel left (MemTotal) and what Node took of it (peak RSS), as init reported them.
+      const guest = readJson<{ memTotalKb: number; appPeakRssKb: number }>(ctx, "guest.json");
+      assert.ok(guest.memTotalKb > 64 * 1024 && guest.memTotalKb < 128 * 1024);
+      assert.ok(guest.appPeakRssKb > 20 * 1024 && guest.appPeakRssKb < guest.memTotalKb);
+      timings.push(`node at 128 MB: MemTotal ${guest.memTotalKb} kB, app peak RSS ${guest.appPeakRssKb} kB`);
     } finally {
       await instance.cleanup();
     }
+  });
+
+  it("at 64 MB says in words that the guest kernel itself cannot start (before any boot)", { skip }, () => {
+    const ctx = context("node", { memoryMB: 64 });
+    const paths = writeInstanceScripts(microvmScripts(ctx), ctx.workDir);
+    const prepare = bash(paths.prepare);
+    assert.equal(prepare.status, 1);
+    assert.match(
+      prepare.stderr,
+      /^microvm: the guest kernel cannot start in 64 MB: it decompresses into \d+ MiB \(bzImage init_size\) above its 16 MiB load address, \d+ MB in all$/m,
+    );
   });
 
   it("recognises the guest kernel's OOM kill (Go at 80 MB under concurrent 1 MiB POSTs)", { skip }, async () => {

@@ -16,10 +16,10 @@ import { buildNanosDirect, NANOS_DIRECT_FILES } from "../../workloads/artifacts/
 import { findNanosRelease } from "../../workloads/artifacts/nanosRelease";
 import { patternBytes, quickVerify, request } from "../../workloads/contract";
 import { referenceDigest } from "../../workloads/reference";
-import { classifyEnd } from "../runner/runCell";
 import { loadRevision } from "../config/revision";
 import { freePort } from "../ports";
 import { waitForInstance } from "../ready";
+import { classifyEnd } from "../runner/runCell";
 import { launchInstance } from "./instance";
 import { QEMU_X86 } from "./kvm";
 import { labQemuName, labQemuPids } from "./labVm";
@@ -105,7 +105,10 @@ describe("Nanos on the lab's VMM, without ops (a real Nanos kernel under TCG)", 
       assert.equal(argv.includes("-kernel"), false);
       timings.push(`go at 128 MB: first 200 after ${(ready.elapsedMs / 1000).toFixed(2)} s (TCG)`);
       assert.deepEqual(await instance.stop(), { exitCode: null, signal: null, oomKilled: false });
-      assert.deepEqual(labQemuPids().filter((q) => q.name === labQemuName(ctx)), []);
+      assert.deepEqual(
+        labQemuPids().filter((q) => q.name === labQemuName(ctx)),
+        [],
+      );
     } finally {
       await instance.cleanup();
     }
