@@ -1,8 +1,8 @@
 /**
  * The Linux microVM for real: the lab builds the Go and Node guests (Debian's kernel from the
- * apt archive, its own initramfs), boots them under QEMU (TCG here: no /dev/kvm) through the
- * platform's scripts, holds them to the HTTP contract, drives one into the guest kernel's OOM
- * killer, and checks that failed starts and interrupted instances leave no qemu, tap or bridge.
+ * apt archive, a tiny initramfs, the root on a disk), boots them under QEMU (TCG) through the
+ * platform's scripts, holds them to the HTTP contract, boots one below the guest kernel's memory
+ * floor, and checks that failed starts and interrupted instances leave no qemu, tap or bridge.
  * The bridged path runs inside a network namespace the test creates and removes.
  */
 import assert from "node:assert/strict";
@@ -25,6 +25,7 @@ import { launchInstance, writeInstanceScripts } from "./instance";
 import { QEMU_X86 } from "./kvm";
 import { cleanupLabVmLeftovers, labQemuName, labQemuPids } from "./labVm";
 import { microvmPlatform, microvmScripts } from "./microvm";
+import { OOM_LINE_FILE } from "./qemuShell";
 import type { EnforcedLimits, InstanceContext, InstanceExitRecord } from "./types";
 import { VMNET_PREFIX, VMNET_SCRIPTS, type VmnetSettings, vmTapName } from "./vmnet";
 
@@ -192,21 +193,22 @@ describe("the Linux microVM under QEMU", { timeout: 900_000 }, async () => {
     );
   });
 
-  it("recognises the guest kernel's OOM kill (Go at 80 MB under concurrent 1 MiB POSTs)", { skip }, async () => {
-    const { ctx, instance } = await bootAndCheck("go", 80);
+  // With the root on a disk the Go guest no longer runs out under load at 80 MB (its /compute
+  // streams the body; the guest has 44 MB and the app peaks near 9 MB). At 72 MB the guest kernel
+  // itself runs out while it boots: the floor of this kernel, recorded as an OOM.
+  it("records the guest kernel running out of memory while it boots as an OOM (Go at 72 MB)", { skip }, async () => {
+    const ctx = context("go", { memoryMB: 72, hostPort: await freePort() });
+    const instance = await launchInstance(microvmPlatform, ctx);
     try {
-      const body = patternBytes(1024 * 1024);
-      // Socket buffers and bodies in flight exceed the ~44 MB the guest has: the OOM killer ends the app.
-      await Promise.allSettled(Array.from({ length: 40 }, () => request(instance.baseUrl, "POST", "/compute", body)));
-      // The guest's /init powers off once the app is gone, so QEMU exits by itself.
-      for (let i = 0; i < 600 && instance.isAlive(); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(instance.isAlive(), false, "the guest did not end after the OOM kill");
+      await assert.rejects(waitForInstance(instance, "/io", 90_000));
       const exit: InstanceExitRecord = await instance.stop();
-      assert.deepEqual(exit, { exitCode: null, signal: "KILL", oomKilled: true });
+      assert.deepEqual(exit, { exitCode: null, signal: null, oomKilled: true });
+      // The line the cell's reason quotes (oom.line), as the kernel printed it.
       assert.match(
-        readFileSync(join(ctx.workDir, "app.log"), "utf8"),
-        /Out of memory: Killed process \d+ \(edgeapp-go\)/,
+        readFileSync(join(ctx.workDir, OOM_LINE_FILE), "latin1"),
+        /Kernel panic - not syncing: (Out of memory|System is deadlocked on memory)/,
       );
+      assert.deepEqual(qemuOf(ctx), []);
     } finally {
       await instance.cleanup();
     }
