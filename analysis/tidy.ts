@@ -22,6 +22,7 @@ const OBJECT_FIELDS = new Set([
   "appInfo",
   "limits",
   "exit",
+  "guest",
 ]);
 
 /** Nested objects become camelCase paths (load.latencyMs.p99 -> loadLatencyMsP99); arrays are joined with ';'. */

@@ -17,11 +17,11 @@ const microvm = [
   ...["-m", "256M", "-smp", "1", "-nographic", "-nodefaults", "-no-user-config", "-no-reboot"],
   ...[
     "-drive",
-    "file=/work/lab/build/artifacts/paper-2025/microvm/go/rootfs.ext4,format=raw,if=none,id=hd0,snapshot=on",
+    "file=/opt/edgelab/build/artifacts/paper-2025/microvm/go/rootfs.ext4,format=raw,if=none,id=hd0,snapshot=on",
   ],
   ...["-serial", "file:/tmp/edgelab-trial-x/microvm/first/app.log", "-monitor", "none"],
-  ...["-kernel", "/work/lab/build/artifacts/paper-2025/microvm/go/vmlinuz"],
-  ...["-initrd", "/work/lab/build/artifacts/paper-2025/microvm/go/initrd.img"],
+  ...["-kernel", "/opt/edgelab/build/artifacts/paper-2025/microvm/go/vmlinuz"],
+  ...["-initrd", "/opt/edgelab/build/artifacts/paper-2025/microvm/go/initrd.img"],
   ...["-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:41234-:8080"],
   ...["-device", "virtio-net-pci,bus=pci.3,addr=0x0,netdev=net0,mac=52:54:00:aa:bb:cc,romfile="],
   ...["-append", "console=ttyS0 quiet panic=-1 rootfstype=ramfs"],
@@ -32,7 +32,7 @@ const nanosDirect = [
   ...["-m", "256M", "-smp", "1", "-nographic", "-nodefaults", "-no-user-config", "-no-reboot"],
   ...[
     "-drive",
-    "file=/work/lab/build/artifacts/paper-2025/nanos-direct/go/disk.img,format=raw,if=none,id=hd0,snapshot=on",
+    "file=/opt/edgelab/build/artifacts/paper-2025/nanos-direct/go/disk.img,format=raw,if=none,id=hd0,snapshot=on",
   ],
   ...["-serial", "file:/tmp/edgelab-trial-x/nanos-direct/first/app.log", "-monitor", "none"],
   ...["-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:40001-:8080"],

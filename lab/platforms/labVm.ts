@@ -206,7 +206,7 @@ printf '%s:%s\\n' "$(cat guest.address)" ${APP_PORT} > endpoint
 function prepareScript(guest: LabVmGuest, ctx: InstanceContext, vmnet: VmnetSettings): Shell {
   const { cpus, memoryMB } = ctx.resources;
   return sh`${scriptHead(`${guest.platform} prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
-rm -f instance.pid instance.pid.tmp exit.json limits.json guest.json app.log qemu.log qemu.cmdline launch.stamp guest.address endpoint
+rm -f instance.pid instance.pid.tmp exit.json limits.json guest.json app.log qemu.log qemu.cmdline oom.line launch.stamp guest.address endpoint
 if ! command -v ${QEMU_X86} >/dev/null 2>&1; then
   echo ${`${guest.platform}: ${QEMU_X86} not installed`} >&2
   exit 1

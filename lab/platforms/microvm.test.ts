@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { run } from "../../core/exec";
 import { shellcheckSkip } from "../../core/testing/requirements";
+import { hasControlCharacters } from "../../core/text";
 import { writeInstanceScripts } from "./instance";
+import { judgeTrialBoot, type KvmProbe, probeKvm } from "./kvm";
 import { isLabQemu, labQemuPids, userNetworkArgs } from "./labVm";
 import {
   MICROVM_OOM_PATTERNS,
@@ -182,6 +184,53 @@ describe("availability", () => {
     const missing = microvmAvailability({ qemuVersionOutput: null, kvm: null }, true);
     assert.equal(missing.ok, false);
     assert.match(missing.reason ?? "", /qemu-system-x86_64 not installed/);
+  });
+});
+
+describe("availability where KVM cannot run a guest (trial outcomes captured here, and no /dev/kvm)", () => {
+  const qemu = "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\n";
+  const context = { qemu: "qemu-system-x86_64", cpu: "host" as const, timeoutMs: 10_000 };
+  const seabiosHang = readFileSync(
+    join(__dirname, "..", "..", "core", "fixtures", "seabios-serial-kvm-hang.txt"),
+    "latin1",
+  );
+  const msrAbort = readFileSync(join(__dirname, "fixtures", "kvm-trial", "cpu-host-msr-abort.stderr"), "latin1");
+  const probes = async (): Promise<[string, KvmProbe][]> => [
+    ["no /dev/kvm", await probeKvm({ device: "/nonexistent/kvm" })],
+    [
+      "a guest that hangs after SeaBIOS",
+      {
+        ...judgeTrialBoot(
+          { exitCode: null, stderr: "", timedOut: true, elapsedMs: 10_000, console: seabiosHang },
+          context,
+        ),
+        detail: {},
+      },
+    ],
+    [
+      "a QEMU that aborts at a KVM MSR",
+      {
+        ...judgeTrialBoot({ exitCode: null, stderr: msrAbort, timedOut: false, elapsedMs: 40, console: "" }, context),
+        detail: {},
+      },
+    ],
+  ];
+
+  it("runs under TCG with allowEmulation, else is skipped with one plain line saying what was seen", async () => {
+    for (const [seen, kvm] of await probes()) {
+      assert.equal(kvm.usable, false, seen);
+      const emulated = microvmAvailability({ qemuVersionOutput: qemu, kvm }, true);
+      assert.deepEqual(
+        [emulated.ok, emulated.facts.accelerator, emulated.facts.kvmUsable, emulated.facts.kvmReason],
+        [true, "tcg", false, kvm.reason],
+        seen,
+      );
+      const refused = microvmAvailability({ qemuVersionOutput: qemu, kvm }, false);
+      assert.equal(refused.ok, false, seen);
+      assert.ok(refused.reason?.startsWith(`microvm: KVM cannot be used: ${kvm.reason}; set allowEmulation`), seen);
+      assert.equal(hasControlCharacters(refused.reason ?? ""), false, seen);
+      assert.equal(refused.reason?.includes("\n"), false, seen);
+    }
   });
 });
 

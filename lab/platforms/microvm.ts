@@ -11,6 +11,7 @@ import { type Shell, sh } from "../../core/shell";
 import { INITRD_FILE, KERNEL_FILE, microvmArtifactRecipe, ROOTFS_FILE } from "../../workloads/artifacts/microvm";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { cleanupLabVmLeftovers, type LabVmGuest, labVmNetwork, labVmQemuArgs, labVmScripts } from "./labVm";
+import { oomFromConsoleLines } from "./qemuShell";
 import { envAssignments } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
 import { DEFAULT_VMNET, VMNET_PREFIX_LENGTH, type VmnetSettings, vmnetGateway } from "./vmnet";
@@ -106,9 +107,7 @@ ${bridged || sh``}`;
 }
 
 /** Shell: exit.json and guest.json from the serial log; OOM from the patterns above. */
-const RECORD_EXIT = sh`oom=false
-if grep -aEq ${MICROVM_OOM_PATTERNS.join("|")} app.log 2>/dev/null; then oom=true; fi
-exit_code=null
+const RECORD_EXIT = sh`${oomFromConsoleLines(MICROVM_OOM_PATTERNS)}exit_code=null
 signal=null
 status=$(sed -n 's/.*microvm-init: app exited with status \\([0-9][0-9]*\\).*/\\1/p' app.log 2>/dev/null | head -n 1 || true)
 if [ -n "$status" ]; then

@@ -22,6 +22,7 @@ import {
   serialLogShowsOom,
   tapName,
 } from "./nanos";
+import { OOM_LINE_FILE, oomFromConsoleLines } from "./qemuShell";
 import type { CpuMode, InstanceContext } from "./types";
 import { DEFAULT_VMNET, vmnetGateway } from "./vmnet";
 
@@ -284,6 +285,41 @@ describe("out-of-memory messages on the serial console", () => {
         const grep = spawnSync("grep", ["-aEq", NANOS_OOM_PATTERNS.join("|"), file]);
         assert.equal(grep.status === 0, oom, text);
         assert.equal(serialLogShowsOom(text), oom, text);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * Serial consoles of real boots of a Nanos 0.1.54 kernel built from source (TCG, ops' QEMU
+ * layout, 2026-12-05), kept verbatim: what the stop scripts' grep keeps as the OOM line and the
+ * cell's reason quotes. The Go 96 MB and Node 128 MB guests ran out under 1 MiB POSTs, Node 96 MB
+ * while it started; the other two served their load.
+ */
+describe("captured Nanos 0.1.54 serial consoles", () => {
+  const cases = [
+    ["nanos-serial-go-96m-post-oom.txt", "[1.751447] page fill failed with (result:out of memory)"],
+    ["nanos-serial-node-128m-post-oom.txt", "[5.034865] page fill failed with (result:out of memory)"],
+    ["nanos-serial-node-96m-boot-oom.txt", "[2.377140] page fill failed with (result:out of memory)"],
+    ["nanos-serial-go-128m-ok.txt", null],
+    ["nanos-serial-node-64m-io-ok.txt", null],
+  ] as const;
+
+  it("are an OOM exactly where the kernel said so, and the stop script keeps the first line that did", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nanos-serial-"));
+    try {
+      for (const [fixture, firstLine] of cases) {
+        const log = readFileSync(join(__dirname, "fixtures", fixture), "utf8");
+        assert.equal(serialLogShowsOom(log), firstLine !== null, fixture);
+        writeFileSync(join(dir, "app.log"), log);
+        const script = `cd "$1"\n${oomFromConsoleLines(NANOS_OOM_PATTERNS)}echo "$oom"\n`;
+        const result = spawnSync("bash", ["-c", script, "bash", dir], { encoding: "utf8" });
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(result.stdout, `${firstLine !== null}\n`, fixture);
+        const kept = join(dir, OOM_LINE_FILE);
+        assert.equal(existsSync(kept) ? readFileSync(kept, "utf8") : null, firstLine && `${firstLine}\n`, fixture);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

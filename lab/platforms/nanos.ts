@@ -8,7 +8,13 @@ import { nanosRecipe } from "../../workloads/artifacts/recipes";
 import { LAUNCH_STAMP_LINE } from "../clock";
 import { type KvmProbe, probeKvm, QEMU_X86 } from "./kvm";
 import { nanosHostInstall } from "./nanos/host";
-import { detectAcceleratorLines, pinAllThreadsLine, vmAccelerator, vmLimitsJsonLine } from "./qemuShell";
+import {
+  detectAcceleratorLines,
+  oomFromConsoleLines,
+  pinAllThreadsLine,
+  vmAccelerator,
+  vmLimitsJsonLine,
+} from "./qemuShell";
 import { scriptHead } from "./shell";
 import type { Availability, InstanceContext, InstanceScripts, Platform } from "./types";
 import { DEFAULT_VMNET, tapDownLine, tapUpLine, vmnetGateway, vmTapName } from "./vmnet";
@@ -247,7 +253,7 @@ printf '%s:%s\\n' "$(cat guest.address)" ${APP_PORT} > endpoint
 function prepareScript(ctx: InstanceContext): Shell {
   const { cpus, memoryMB } = ctx.resources;
   return sh`${scriptHead(`nanos prepare: ${ctx.runtime}, ${cpus} CPU, ${memoryMB} MB`, ctx.workDir)}
-rm -f instance.pid instance.pid.tmp exit.json limits.json app.log
+rm -f instance.pid instance.pid.tmp exit.json limits.json app.log oom.line qemu.cmdline
 if ! command -v ops >/dev/null 2>&1; then
   echo "nanos: ops not installed" >&2
   exit 1
@@ -334,9 +340,7 @@ elif [ ! -f app.log ] || [ -L app.log ]; then
   rm -f app.log
   : > app.log
 fi
-oom=false
-if grep -aEq ${NANOS_OOM_PATTERNS.join("|")} app.log; then oom=true; fi
-# The guest's exit status is not observable (qemu is no child of ours): exitCode stays null.
+${oomFromConsoleLines(NANOS_OOM_PATTERNS)}# The guest's exit status is not observable (qemu is no child of ours): exitCode stays null.
 printf '{"exitCode":null,"signal":null,"oomKilled":%s}\\n' "$oom" > exit.json
 ${shellLines([tapCleanupLine(ctx)])}`;
 }

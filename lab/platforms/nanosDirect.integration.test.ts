@@ -24,6 +24,7 @@ import { launchInstance } from "./instance";
 import { QEMU_X86 } from "./kvm";
 import { labQemuName, labQemuPids } from "./labVm";
 import { nanosDirectPlatform } from "./nanosDirect";
+import { OOM_LINE_FILE } from "./qemuShell";
 import type { InstanceContext } from "./types";
 
 const revision = loadRevision("paper-2025");
@@ -139,6 +140,11 @@ describe("Nanos on the lab's VMM, without ops (a real Nanos kernel under TCG)", 
       const exit = await instance.stop();
       assert.equal(exit.oomKilled, true, instance.output());
       assert.match(instance.output(), /page fill failed with \(result:out of memory\)/);
+      // The line the cell's reason quotes: the first the kernel printed when memory ran out.
+      assert.match(
+        readFileSync(join(ctx.workDir, OOM_LINE_FILE), "utf8"),
+        /page fill failed with \(result:out of memory\)\n$/,
+      );
       assert.equal(classifyEnd(exit, !instance.isAlive(), "before it was ready").status, "oom");
     } finally {
       await instance.cleanup();

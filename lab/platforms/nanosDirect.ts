@@ -25,6 +25,7 @@ import {
 } from "./microvm";
 import { NANOS_OOM_PATTERNS } from "./nanos";
 import { nanosHostInstall } from "./nanos/host";
+import { oomFromConsoleLines } from "./qemuShell";
 import type { Availability, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
 import { DEFAULT_VMNET, type VmnetSettings } from "./vmnet";
 
@@ -83,9 +84,7 @@ fi
  * exit.json from the serial log: the Nanos kernel's out-of-memory messages (and the runtimes'
  * own) make it an OOM. The app's exit status is not observable (qemu is no child of ours).
  */
-const RECORD_EXIT = sh`oom=false
-if grep -aEq ${NANOS_OOM_PATTERNS.join("|")} app.log 2>/dev/null; then oom=true; fi
-printf '{"exitCode":null,"signal":null,"oomKilled":%s}\\n' "$oom" > exit.json`;
+const RECORD_EXIT = sh`${oomFromConsoleLines(NANOS_OOM_PATTERNS)}printf '{"exitCode":null,"signal":null,"oomKilled":%s}\\n' "$oom" > exit.json`;
 
 export const nanosDirectGuest: LabVmGuest = {
   platform: "nanos-direct",

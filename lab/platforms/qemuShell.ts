@@ -53,3 +53,17 @@ export function vmLimitsJsonLine(limits: Omit<EnforcedLimits, "accelerator">): S
   const format = JSON.stringify(record).replaceAll("\\", "\\\\").replaceAll("%", "%%").replace('"@ACCEL@"', '"%s"');
   return writeJsonLines("limits.json", format, [shellCode('"$accel"')]);
 }
+
+/** The file a VM's stop script leaves with the console line that showed memory ran out. */
+export const OOM_LINE_FILE = "oom.line";
+
+/**
+ * Sets `oom` to true or false from the serial console (app.log) and keeps the first line that
+ * matched in oom.line: the cell's reason quotes it, so a reader sees what the guest said.
+ */
+export function oomFromConsoleLines(patterns: readonly string[]): Shell {
+  return sh`oom=false
+rm -f ${OOM_LINE_FILE}
+if grep -aE -m 1 ${patterns.join("|")} app.log > ${OOM_LINE_FILE} 2>/dev/null; then oom=true; else rm -f ${OOM_LINE_FILE}; fi
+`;
+}

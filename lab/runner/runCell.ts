@@ -3,19 +3,20 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { max, median, min } from "simple-statistics";
-import { run } from "../../core/exec";
+import { CommandError, run } from "../../core/exec";
 import type { SweepGenerators } from "../../core/load/record";
 import type { LoadSpec } from "../../core/load/types";
 import type { Cell } from "../../core/matrix";
 import type { CellResult, CellStatus } from "../../core/results/schema";
 import { RESULTS_SCHEMA_VERSION } from "../../core/results/schema";
-import { lastLinesExcerpt } from "../../core/text";
+import { lastLinesExcerpt, oneLine } from "../../core/text";
 import { type AppInfo, quickVerify } from "../../workloads/contract";
 import type { RemoteLoadHost } from "../load/remote";
 import { type CellLoadOutput, runCellLoad } from "../load/sweep";
 import { instanceContext } from "../platforms/context";
 import { FOOTPRINT_FILE, FOOTPRINT_STOP_FILE, footprintScript, readFootprint } from "../platforms/footprint";
 import { type InstanceExit, type LaunchedInstance, launchInstance, SCRIPT_NAMES } from "../platforms/instance";
+import { OOM_LINE_FILE } from "../platforms/qemuShell";
 import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/types";
 import { portTaken } from "../ports";
 import { waitForInstance } from "../ready";
@@ -51,7 +52,9 @@ export class CellInterrupted extends Error {
 class LaunchFailed extends Error {
   override name = "LaunchFailed";
   constructor(readonly error: unknown) {
-    super(error instanceof Error ? error.message : String(error), { cause: error });
+    // A failed prepare script: its own words (what it printed), not the command line that ran it.
+    const said = error instanceof CommandError ? error.stderr.trim() : "";
+    super(said || (error instanceof Error ? error.message : String(error)), { cause: error });
   }
 }
 
@@ -72,6 +75,17 @@ function lastLines(text: string, count = 3): string {
 function readLimits(workDir: string): EnforcedLimits | null {
   const path = join(workDir, "limits.json");
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as EnforcedLimits) : null;
+}
+
+/**
+ * An OOM a VM's console showed: the line that said so (oom.line, kept by the platform's stop),
+ * quoted in the reason, so a reader sees what classified the cell.
+ */
+function quoteOomLine(outcome: Outcome, workDir: string): void {
+  const path = join(workDir, OOM_LINE_FILE);
+  if (outcome.status !== "oom" || !existsSync(path)) return;
+  const line = oneLine(readFileSync(path, "utf8")).slice(0, 200);
+  if (line !== "") outcome.reason = `${outcome.reason}; the console said: "${line}"`;
 }
 
 /** What a VM guest reported of its memory (guest.json, written by the platform's stop), or null. */
@@ -273,6 +287,7 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
         outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
       }
       await notePortTaken(outcome, context);
+      quoteOomLine(outcome, context.workDir);
       outcome.limits = readLimits(context.workDir);
       outcome.guest = readGuest(context.workDir);
       break;
@@ -346,6 +361,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
         outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
       }
       await notePortTaken(outcome, context);
+      quoteOomLine(outcome, context.workDir);
       return;
     }
     let check: Awaited<ReturnType<typeof quickVerify>>;
@@ -362,6 +378,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       stopped = true;
       Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, "during the contract check"), { exit });
       outcome.reason = `${outcome.reason}: ${(error as Error).message}; log: ${lastLines(instance.output())}`;
+      quoteOomLine(outcome, context.workDir);
       return;
     }
     outcome.appInfo = (check.info as AppInfo | undefined) ?? null;
@@ -433,6 +450,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     if (diedOnItsOwn || exit.oomKilled) {
       Object.assign(outcome, classifyEnd(exit, diedOnItsOwn, "during the load"));
       outcome.reason = `${outcome.reason}; log: ${lastLines(instance.output())}`;
+      quoteOomLine(outcome, context.workDir);
     }
   } finally {
     outcome.limits = readLimits(context.workDir);
