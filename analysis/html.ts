@@ -196,7 +196,7 @@ Time to ready pools every launch: median, quartiles and range.</p>
 level one platform is better only if the two 95% intervals do not overlap (or the other platform failed outright); otherwise
 there is no significant difference. A crossover is stated where the significantly better platform changes; levels where the two
 cannot be told apart in between are named. Undetermined means fewer than two ok repetitions on one side.</p>
-<p><strong>Paper comparison.</strong> The published numbers come from <code>analysis/paper-reference.yaml</code> (section and quote for each);
+<p><strong>Paper comparison.</strong> The published numbers come from <code>core/paper-reference.yaml</code> (section and quote for each);
 ~ marks a number the paper hedges. Each claim's check is code (<code>analysis/claims.ts</code>) keyed by claim id; a claim whose inputs
 this run lacks is "not measured" and names what is missing.</p>
 </div>`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadPaperReference } from "../analysis/paperReference";
+import { loadPaperReference } from "../core/paperReference";
 import { loadRevision } from "../lab/config/revision";
 import { generatorCeilingWarning, paperPeak } from "./generatorCeiling";
 

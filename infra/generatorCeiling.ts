@@ -4,10 +4,11 @@
  * (its plugin's reference) times the load generator's cores; the calibration on the load generator
  * before the sweep measures the real ceiling, and cells near it are flagged generator-bound.
  */
-import type { PaperReference } from "../analysis/paperReference";
+
 import type { Profile } from "../core/config/profile";
 import type { Revision } from "../core/config/revision";
 import type { GeneratorName } from "../core/load/types";
+import type { PaperReference } from "../core/paperReference";
 import { generatorRegistry } from "../lab/load/registry";
 import { refusal } from "./refusals";
 

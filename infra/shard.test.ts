@@ -1,9 +1,10 @@
 /** Sharding the paper profile over host pairs, and what the preview prints per pair. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { estimateCellSeconds } from "../core/eta";
 import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
-import { estimateCellSeconds } from "../lab/runner/eta";
+import { platformStartSeconds } from "../lab/platforms/registry";
 import { parseLabConfig } from "./config";
 import { calibrationCell, scenarioKey, shardCells } from "./shard";
 import { pairSummary, planLab } from "./stackPlan";
@@ -12,7 +13,7 @@ import { TEST_PUBLIC_KEY } from "./testing/mockProgram";
 
 const revision = loadRevision("paper-2025");
 const cells = expandMatrix(revision.profiles.paper as never, revision.id);
-const seconds = (c: (typeof cells)[number]) => estimateCellSeconds(c) + 30;
+const seconds = (c: (typeof cells)[number]) => estimateCellSeconds(c, platformStartSeconds(c.spec.platform)) + 30;
 
 describe("sharding cells over host pairs", () => {
   it("keeps every scenario on one pair, every cell on exactly one, and balances the hours", () => {

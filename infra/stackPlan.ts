@@ -10,17 +10,17 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadPaperReference } from "../analysis/paperReference";
 import { ConfigError } from "../core/config/errors";
 import type { Profile } from "../core/config/profile";
 import { profileOf } from "../core/config/profileLookup";
 import type { AptPackage, Downloads, Revision } from "../core/config/revision";
+import { estimateCellSeconds } from "../core/eta";
 import type { GeneratorName } from "../core/load/types";
 import { type Cell, canonicalJson } from "../core/matrix";
+import { loadPaperReference } from "../core/paperReference";
 import { repoRoot } from "../core/paths";
 import { expandMatrix } from "../lab/matrix";
-import { getPlatform } from "../lab/platforms/registry";
-import { estimateCellSeconds } from "../lab/runner/eta";
+import { getPlatform, platformStartSeconds } from "../lab/platforms/registry";
 import { sha256 } from "./bootstrap/shell";
 import type { PluginSetup } from "./bootstrap/types";
 import { type LabConfig, NAMESPACE } from "./config";
@@ -110,9 +110,14 @@ export const CELL_OVERHEAD_S = 30;
 /** Bootstrap, k6 build, npm ci and artifact builds on fresh servers, roughly. */
 export const BOOTSTRAP_ESTIMATE_S = 30 * 60;
 
+/** The engine's estimate of a cell, from the platform's own start cost. */
+function cellEstimate(cell: Cell): number {
+  return estimateCellSeconds(cell, platformStartSeconds(cell.spec.platform));
+}
+
 /** The per-cell `timeout`: generous, so only a hung cell hits it. */
 export function cellTimeoutSeconds(cell: Cell): number {
-  return Math.ceil(estimateCellSeconds(cell) * 3 + 600);
+  return Math.ceil(cellEstimate(cell) * 3 + 600);
 }
 
 function bundleFiles(dir: string | null): Set<string> {
@@ -271,7 +276,7 @@ function aptSourceNotes(downloads: Downloads, platforms: readonly string[]): str
 function pairPlans(config: LabConfig, cells: readonly Cell[], providerPlan: ProviderPlan, allowEmulation: boolean) {
   const provider = providerOf(config.target);
   const skipped = (c: Cell) => !providerPlan.kvm && !allowEmulation && needsKvm(c.spec.platform);
-  const cellSeconds = (c: Cell) => (skipped(c) ? CELL_OVERHEAD_S : estimateCellSeconds(c) + CELL_OVERHEAD_S);
+  const cellSeconds = (c: Cell) => (skipped(c) ? CELL_OVERHEAD_S : cellEstimate(c) + CELL_OVERHEAD_S);
   const shards = shardCells([...cells], config.pairs, cellSeconds);
   // Where the SUTs have no KVM, Nanos cells are recorded as skipped: calibrate on a cell that runs.
   const calibration = calibrationCell([...cells], config.pairs, (c) => providerPlan.kvm || !needsKvm(c.spec.platform));

@@ -46,6 +46,11 @@ export function getPlatform(name: string): Platform {
   return platform;
 }
 
+/** A platform's start cost in seconds, for an ETA (1 for a name no platform has). */
+export function platformStartSeconds(name: string): number {
+  return registry.get(name)?.startCostS ?? 1;
+}
+
 /** Removes a platform a test registered. */
 export function unregisterPlatform(name: string): void {
   registry.delete(name);
