@@ -390,6 +390,31 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   };
 }
 
+/**
+ * The plan's time and cost of a run, without the checks of what the hosts will download: what
+ * `pulumi preview` prints per pair, for a stack that does not exist yet (infra/estimate.ts, the
+ * table in docs/pulumi-lab.md).
+ */
+export function estimateRun(
+  config: LabConfig,
+  revision: Revision,
+): { cost: LabPlan["cost"]; pairs: readonly PairPlan[]; cells: number; skippedCells: number } {
+  const pp = profilePlan(config, revision);
+  const providerPlan = providerOf(config.target).plan({
+    config,
+    minCores: pp.minCores,
+    kvmCells: pp.kvmCells,
+    allowEmulation: pp.profile.allowEmulation,
+  });
+  const shards = pairPlans(config, pp.cells, providerPlan, pp.profile.allowEmulation);
+  return {
+    cost: costPlan(shards.pairs, providerPlan, shards.bootstrapHours),
+    pairs: shards.pairs,
+    cells: pp.cells.length,
+    skippedCells: shards.skippedCells,
+  };
+}
+
 /** One line per pair for the preview: cells, hours and cost. */
 export function pairSummary(plan: LabPlan): string[] {
   return plan.pairs.map(
