@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ConfigError } from "../core/config/errors";
+import type { AptPackage, Revision } from "../core/config/revision";
 import { repoRoot } from "../core/paths";
 import { caseCount, HOSTILE_SEED, HOSTILE_STRINGS, Rng, replay } from "../core/testing/hostile";
 import { loadRevision } from "../lab/config/revision";
@@ -241,6 +242,63 @@ describe(`preview refusals, hostile input (seed ${HOSTILE_SEED})`, () => {
       assert.match(problem, new RegExp(`runs generator ${generator}, `));
       assert.match(problem, /set generator: k6.* in the profile, or run this profile with npm run lab/);
     }
+  });
+
+  it("a platform whose package the hosts' OS lacks (gvisor: runsc), without its vendor's repository; preview names the one it uses", () => {
+    const planOf = (revision: Revision, target: string) => {
+      const raw = target === "local" ? { target } : { target, sshAllowedCidrs: [PUBLIC] };
+      const config = parseLabConfig({ ...raw, profile: "paper-2x2" }, "dev");
+      try {
+        return { plan: planLab(config, revision), problems: [] };
+      } catch (error) {
+        assert.ok(error instanceof ConfigError, String(error));
+        return { plan: null, problems: [...error.problems] };
+      }
+    };
+    const base = () => pinnedForTests(loadRevision("paper-2025"));
+    const broken: [string, AptPackage | null][] = [
+      ["no runsc at all", null],
+      ["runsc from the OS archive", { version: null, for: ["gvisor"] }],
+      ["runsc for docker only", { version: null, for: ["docker"], from: "docker" }],
+      ["runsc from a repository not named", { version: null, for: ["gvisor"], from: "gvisor" }],
+    ];
+    for (const [what, runsc] of broken) {
+      const revision = base();
+      const packages = revision.downloads?.apt.packages;
+      assert.ok(packages);
+      if (runsc) packages.runsc = runsc;
+      for (const target of ["scaleway", "hcloud"]) {
+        const problem = refusedAs(planOf(revision, target).problems, "vendor-repository-missing", `${target}, ${what}`);
+        assert.match(problem, /^profile paper-2x2 runs gvisor, which needs runsc from its vendor's apt repository/);
+        assert.match(problem, /key: \{ url, fingerprint \}/, "says the key's fingerprint is to be given");
+      }
+      // This machine's own target takes runsc from its OS (Debian 12's backports) or skips gvisor.
+      assert.ok(!planOf(revision, "local").problems.some((p) => refusalOf(p) === "vendor-repository-missing"));
+    }
+    // With gVisor's repository named, preview says where runsc comes from and which key it holds to.
+    const revision = base();
+    const apt = revision.downloads?.apt;
+    assert.ok(apt);
+    const fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
+    apt.repositories.gvisor = {
+      url: "https://storage.googleapis.com/gvisor/releases",
+      suite: "release",
+      components: ["main"],
+      key: { url: "https://gvisor.dev/archive.key", fingerprint },
+    };
+    apt.packages.runsc = { version: null, for: ["gvisor"], from: "gvisor" };
+    const { plan, problems } = planOf(revision, "scaleway");
+    assert.deepEqual(problems, []);
+    assert.ok(
+      plan?.notes.some(
+        (n) =>
+          n.startsWith(
+            "runsc (gvisor) comes from the gvisor apt repository https://storage.googleapis.com/gvisor/releases release",
+          ) && n.endsWith(fingerprint),
+      ),
+      JSON.stringify(plan?.notes),
+    );
+    assert.ok(plan?.aptPackages.sut.includes("runsc"), "the apt step installs it on the SUT");
   });
 
   it("every refusal has a case above, and docs/pulumi-lab.md lists it", () => {

@@ -33,6 +33,7 @@ import {
   pluginSetups,
   profileInstalls,
   pulumiGenerator,
+  vendorPackageProblems,
 } from "./installs";
 import { REMOTE_LAB_DIR, resultsRoot } from "./layout";
 import { runCostEur } from "./pricing";
@@ -346,6 +347,8 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const problems = [
     ...bundle.problems,
     ...downloadProblems(revision, pp.installs),
+    // Remote hosts run Ubuntu 24.04: a package it lacks must come from its vendor's repository.
+    ...(provider.remote ? vendorPackageProblems(config.profile, revision, pp.installs) : []),
     ...unlockedProblems(config, revision, downloads, bundle.k6FromBundle),
     ...providerPlan.problems,
     ...(separateLoadgen ? generatorProblems(config.profile, revision, generator) : []),
