@@ -350,6 +350,31 @@ describe("stack config against the revision (planLab)", () => {
     );
   });
 
+  it("warns that a host of yours without hostKey is trusted on first use, and not when it has one", () => {
+    const hostKey = TEST_PUBLIC_KEY.split(" ").slice(0, 2).join(" ");
+    const plan = (sut: Record<string, unknown>) =>
+      planLab(
+        parseLabConfig(
+          {
+            target: "static",
+            revision: TEST_REVISION,
+            sshPrivateKey: TEST_PRIVATE_KEY,
+            sut,
+            loadgen: { address: "192.0.2.3", hostKey },
+          },
+          "dev",
+        ),
+        loadRevision(TEST_REVISION),
+      ).warnings.filter((w) => w.includes("trust on first use"));
+    const [warning, ...more] = plan({ address: "192.0.2.2" });
+    assert.match(
+      warning ?? "",
+      /^edge-lab:sut has no hostKey: the lab pins the host key it reads on Pulumi's first connection to 192\.0\.2\.2 \(trust on first use\); set edge-lab:sut\.hostKey/,
+    );
+    assert.deepEqual(more, [], "the load generator has its key");
+    assert.deepEqual(plan({ address: "192.0.2.2", hostKey }), []);
+  });
+
   it("warns (does not fail) when Nanos cells meet a cloud server without KVM", () => {
     const plan = planLab(hcloud(), loadRevision(TEST_REVISION));
     assert.match(

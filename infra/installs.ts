@@ -14,6 +14,7 @@ import { generatorRegistry } from "../lab/load/registry";
 import { allPlatforms, getPlatform } from "../lab/platforms/registry";
 import type { Platform } from "../lab/platforms/types";
 import type { PluginSetup } from "./bootstrap/types";
+import { refusal } from "./refusals";
 
 /** One plugin's install, and the host of a pair it goes on. */
 export interface PluginInstall {
@@ -123,6 +124,42 @@ export function downloadProblems(revision: Revision, installs: readonly PluginIn
           `${p.kind} ${p.name}: downloads.${key} is of versions.${versionKey}, which revision ${revision.id} does not pin`,
         );
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * A profile's plugins whose packages the hosts' OS does not carry (`vendorAptPackages`, e.g.
+ * runsc on Ubuntu 24.04): each must be in the revision's apt packages, for the plugin and from a
+ * repository the revision names (its key held to a fingerprint). A refusal names what to add.
+ */
+export function vendorPackageProblems(
+  profileName: string,
+  revision: Revision,
+  installs: readonly PluginInstall[],
+): string[] {
+  const apt = revision.downloads?.apt;
+  const problems: string[] = [];
+  for (const p of installs) {
+    for (const pkg of p.install.vendorAptPackages ?? []) {
+      const entry = apt?.packages[pkg];
+      const missing = !entry
+        ? `names no apt package ${pkg}`
+        : !entry.for.includes(p.name)
+          ? `names apt package ${pkg} but not for ${p.name} (for: [${entry.for.join(", ")}])`
+          : entry.from === undefined
+            ? `takes apt package ${pkg} from the OS archive, which has none`
+            : apt?.repositories[entry.from] === undefined
+              ? `takes apt package ${pkg} from repository ${entry.from}, which it does not name`
+              : null;
+      if (missing === null) continue;
+      problems.push(
+        refusal(
+          "vendor-repository-missing",
+          `profile ${profileName} runs ${p.name}, which needs ${pkg} from its vendor's apt repository (Ubuntu 24.04, the hosts' OS, has no ${pkg}), and revision ${revision.id} ${missing}: add the repository under downloads.apt.repositories (url, suite, components, and key: { url, fingerprint } with the fingerprint as you checked it) and downloads.apt.packages.${pkg}: { version, for: [${p.name}], from: <that repository> }, or leave ${p.name} out of the profile's platforms`,
+        ),
+      );
     }
   }
   return problems;

@@ -151,7 +151,7 @@ export class LabPair extends pulumi.ComponentResource {
   /**
    * The host key the lab's own ssh pins for a host: the one the program made for a server's
    * cloud-init, the one you gave for a host of yours, else the one read over Pulumi's connection
-   * (trust on its first use; preview says so). None on the local target.
+   * (trust on its first use: preview warns, and the host's hostKey avoids it). None on the local target.
    */
   private pinnedHostKey(host: LabHost, name: string, ctx: BootstrapContext): pulumi.Output<string> | undefined {
     if (!host.connection) return undefined;

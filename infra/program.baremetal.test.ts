@@ -2,8 +2,9 @@
  * The program with a bare-metal SUT beside a Hetzner Cloud load generator, joined through a
  * vSwitch subnet (mocked engine).
  */
+
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import {
   assertSecretsKept,
   byType,
@@ -20,8 +21,13 @@ import {
   TOKEN_NEEDLE,
   unwrap,
 } from "./testing/mockProgram";
+import { assertEndsWithReport, endOfRun } from "./testing/reportRun";
 
 let run: ProgramRun;
+
+/** The pull-back mocked with a captured results folder; the report made for real. */
+const end = endOfRun("metal");
+after(() => end.cleanUp());
 
 before(async () => {
   run = await runProgram(
@@ -38,6 +44,7 @@ before(async () => {
     },
     SECRET_KEYS,
     "metal",
+    { stdout: end.stdout },
   );
 });
 
@@ -109,5 +116,9 @@ describe("hcloud-baremetal target (mocked engine)", () => {
   it("estimates the cost of the Hetzner part only", () => {
     assert.equal(typeof run.outputs.estimatedCostPerHourEur, "number");
     assert.ok((run.outputs.estimatedCostPerHourEur as number) < 0.05);
+  });
+
+  it("ends with the report: its path, the results' path and one line in the outputs, and the report exists", () => {
+    assertEndsWithReport(run, "metal");
   });
 });

@@ -1,13 +1,23 @@
 /** The program on this machine (mocked engine): local commands only, nothing installed by default. */
+
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { repoRoot } from "../core/paths";
 import { named, type ProgramRun, runProgram, TEST_REVISION } from "./testing/mockProgram";
+import { assertEndsWithReport, CAPTURED_RUN, endOfRun } from "./testing/reportRun";
 
 let run: ProgramRun;
 
+/** The runner's results mocked with a captured results folder; the report made for real. */
+const end = endOfRun("here");
+after(() => end.cleanUp());
+
 before(async () => {
-  run = await runProgram({ "edge-lab:target": "local", "edge-lab:revision": TEST_REVISION }, [], "here");
+  run = await runProgram({ "edge-lab:target": "local", "edge-lab:revision": TEST_REVISION }, [], "here", {
+    stdout: end.stdout,
+  });
 });
 
 describe("local target (mocked engine)", () => {
@@ -54,7 +64,15 @@ describe("local target (mocked engine)", () => {
   it("summarises the results where the runner wrote them", () => {
     const summary = named(run, "edgelab-results-summary");
     assert.match(String(summary.inputs.create), /lab\/runner\/cli\.ts counts --results results\/here --run-id /);
-    assert.deepEqual(run.outputs.cellCounts, { ok: 8 });
+    assert.equal(
+      Object.values(run.outputs.cellCounts as Record<string, number>).reduce((a, b) => a + b, 0),
+      readdirSync(join(CAPTURED_RUN, "cells")).length,
+      "the cells of the captured run, counted by the lab's CLI",
+    );
     assert.equal(run.outputs.sshCommand, "(local target: this machine)");
+  });
+
+  it("ends with the report: its path, the results' path and one line in the outputs, and the report exists", () => {
+    assertEndsWithReport(run, "here");
   });
 });

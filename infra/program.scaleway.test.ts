@@ -5,8 +5,9 @@
  * the order bootstrap -> artifacts -> plan -> cells -> pull-back, every scenario on one pair and
  * every cell on exactly one pair, and a calibration cell on every pair.
  */
+
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { loadRevision } from "../lab/config/revision";
 import { expandMatrix } from "../lab/matrix";
@@ -28,11 +29,16 @@ import {
   unwrap,
   withoutSecrets,
 } from "./testing/mockProgram";
+import { assertEndsWithReport, endOfRun } from "./testing/reportRun";
 
 /** Scaleway's shapes: an access key SCW + 17, a secret key a UUID. */
 const SECRET = "5ec7e70a-7e57-4a11-8000-00000000abcd";
 const cidrs = ["81.2.69.160/32"];
 let run: ProgramRun;
+
+/** The pull-back mocked with a captured results folder; the report made for real. */
+const end = endOfRun("metal");
+after(() => end.cleanUp());
 
 before(async () => {
   run = await runProgram(
@@ -49,6 +55,7 @@ before(async () => {
     },
     SECRET_KEYS,
     "metal",
+    { stdout: end.stdout },
   );
 });
 
@@ -223,5 +230,9 @@ describe("scaleway target with three pairs (mocked engine)", () => {
     for (const p of pairs) assert.ok(p.estimatedRunCostEur >= 2 * 0.263, "two EM-B112X-SSD for at least an hour");
     assert.equal(run.outputs.estimatedCostPerHourEur, Math.round(3 * 2 * 0.263 * 10000) / 10000);
     assert.equal(run.outputs.pricesAsOf, "2023-12-07");
+  });
+
+  it("ends with the report: its path, the results' path and one line in the outputs, and the report exists", () => {
+    assertEndsWithReport(run, "metal");
   });
 });

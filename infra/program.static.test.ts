@@ -1,6 +1,7 @@
 /** The program with two hosts the user provides (mocked engine): no Hetzner resource at all. */
+
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import {
   assertSecretsKept,
   KEY_NEEDLE,
@@ -12,8 +13,13 @@ import {
   TEST_REVISION,
   unwrap,
 } from "./testing/mockProgram";
+import { assertEndsWithReport, endOfRun } from "./testing/reportRun";
 
 let run: ProgramRun;
+
+/** The pull-back mocked with a captured results folder; the report made for real. */
+const end = endOfRun("bench");
+after(() => end.cleanUp());
 
 before(async () => {
   run = await runProgram(
@@ -28,6 +34,7 @@ before(async () => {
     },
     SECRET_KEYS,
     "bench",
+    { stdout: end.stdout },
   );
 });
 
@@ -77,5 +84,9 @@ describe("static target (mocked engine)", () => {
     assert.equal(run.outputs.resultsPath, "results/bench/my-run-1");
     assert.match(String(named(run, "edgelab-results-pull").inputs.create), /dest=results\/bench\/my-run-1/);
     assert.equal(run.outputs.estimatedCostPerHourEur, 0);
+  });
+
+  it("ends with the report: its path, the results' path and one line in the outputs, and the report exists", () => {
+    assertEndsWithReport(run, "bench");
   });
 });

@@ -15,6 +15,8 @@ export const REFUSALS = {
   "ssh-key-unused": "edge-lab:sshPrivateKey is set on a target whose servers the stack makes (it has its own key)",
   "token-shape": "an API token or key that does not have the shape the provider issues",
   "generator-unreachable": "the profile's load generator is one the Pulumi lab's load generator host cannot run",
+  "vendor-repository-missing":
+    "a platform of the profile needs a package the hosts' OS does not carry (runsc), and the revision names no vendor repository for it",
 } as const;
 
 export type RefusalName = keyof typeof REFUSALS;

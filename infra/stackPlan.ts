@@ -33,6 +33,7 @@ import {
   pluginSetups,
   profileInstalls,
   pulumiGenerator,
+  vendorPackageProblems,
 } from "./installs";
 import { REMOTE_LAB_DIR, resultsRoot } from "./layout";
 import { runCostEur } from "./pricing";
@@ -342,6 +343,8 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
   const problems = [
     ...bundle.problems,
     ...downloadProblems(revision, pp.installs),
+    // Remote hosts run Ubuntu 24.04: a package it lacks must come from its vendor's repository.
+    ...(provider.remote ? vendorPackageProblems(config.profile, revision, pp.installs) : []),
     ...unlockedProblems(config, revision, downloads, bundle.k6FromBundle),
     ...providerPlan.problems,
     ...(separateLoadgen ? generatorProblems(config.profile, revision, generator) : []),
@@ -383,6 +386,31 @@ export function planLab(config: LabConfig, revision: Revision): LabPlan {
     skippedCells: shards.skippedCells,
     warnings: [...providerPlan.warnings, ...(ceiling ? [ceiling] : []), ...shards.warnings],
     notes: [...providerPlan.notes, ...aptSourceNotes(downloads, profile.platforms)],
+  };
+}
+
+/**
+ * The plan's time and cost of a run, without the checks of what the hosts will download: what
+ * `pulumi preview` prints per pair, for a stack that does not exist yet (infra/estimate.ts, the
+ * table in docs/pulumi-lab.md).
+ */
+export function estimateRun(
+  config: LabConfig,
+  revision: Revision,
+): { cost: LabPlan["cost"]; pairs: readonly PairPlan[]; cells: number; skippedCells: number } {
+  const pp = profilePlan(config, revision);
+  const providerPlan = providerOf(config.target).plan({
+    config,
+    minCores: pp.minCores,
+    kvmCells: pp.kvmCells,
+    allowEmulation: pp.profile.allowEmulation,
+  });
+  const shards = pairPlans(config, pp.cells, providerPlan, pp.profile.allowEmulation);
+  return {
+    cost: costPlan(shards.pairs, providerPlan, shards.bootstrapHours),
+    pairs: shards.pairs,
+    cells: pp.cells.length,
+    skippedCells: shards.skippedCells,
   };
 }
 

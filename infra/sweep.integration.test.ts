@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CommandError, run } from "../core/exec";
@@ -20,10 +20,12 @@ import { artifactsScript, cellScript, localSummaryScript, planScript } from "./s
 import { TEST_REVISION } from "./testing/mockProgram";
 
 const stack = `infra-it-${randomBytes(3).toString("hex")}`;
+/** A run id of its own: two copies of this test at once do not share a run or a report folder. */
+const runId = `sweep-it-${randomBytes(3).toString("hex")}`;
 const bash = async (script: string) => (await run("bash", ["-c", script], { timeoutMs: 900_000 })).stdout.trim();
 const planFor = (profile: string): LabPlan =>
   planLab(
-    parseLabConfig({ target: "local", revision: TEST_REVISION, profile, runId: "sweep-it" }, stack),
+    parseLabConfig({ target: "local", revision: TEST_REVISION, profile, runId }, stack),
     loadRevision(TEST_REVISION),
   );
 
@@ -37,6 +39,14 @@ describe("sweep scripts against the engine (local target)", () => {
   after(() => {
     rmSync(join(repoRoot, "results", stack), { recursive: true, force: true });
     rmSync(join(repoRoot, "build", "pulumi", stack), { recursive: true, force: true });
+    // The runner reports a run each time its last cell is in (reports/<runId>, then <runId>-2, ...).
+    const reports = join(repoRoot, "reports");
+    if (existsSync(reports)) {
+      for (const name of readdirSync(reports)) {
+        if (name === runId || name.startsWith(`${runId}-`))
+          rmSync(join(reports, name), { recursive: true, force: true });
+      }
+    }
   });
 
   it("builds, plans, runs each cell once and counts the results", async (t) => {
@@ -58,7 +68,7 @@ describe("sweep scripts against the engine (local target)", () => {
     // The plan reuses what the artifact step just built: the builder's manifest is not written again.
     const builderManifest = join(artifactsDir(plan.runRevision), "manifest.json");
     const builtAt = readFileSync(builderManifest, "utf8");
-    assert.deepEqual(JSON.parse(await bash(planScript(plan))), { runId: "sweep-it", cells: 2, run: "new" });
+    assert.deepEqual(JSON.parse(await bash(planScript(plan))), { runId, cells: 2, run: "new" });
     assert.equal(readFileSync(builderManifest, "utf8"), builtAt, "--plan-only built the artifacts again");
     const runDir = join(repoRoot, plan.resultsRoot, plan.runId);
     const recorded = readManifest(runDir).artifacts.map((a) => [a.kind, a.ref]);
@@ -66,7 +76,7 @@ describe("sweep scripts against the engine (local target)", () => {
       recorded,
       built.map((a) => [a.kind, a.ref]),
     );
-    assert.deepEqual(JSON.parse(await bash(planScript(plan))), { runId: "sweep-it", cells: 2, run: "existing" });
+    assert.deepEqual(JSON.parse(await bash(planScript(plan))), { runId, cells: 2, run: "existing" });
     for (const cell of plan.cells) {
       const line = JSON.parse(await bash(cellScript(plan, cell, { bindAddress: null, loadgen: null })));
       assert.equal(line.id, cell.id);
@@ -94,9 +104,9 @@ describe("sweep scripts against the engine (local target)", () => {
       bash(planScript(planFor("paper"))),
       (error: unknown) =>
         error instanceof CommandError &&
-        /run sweep-it cannot be planned again as it is \(.*set edge-lab:runId to a new id\)[\s\S]*run sweep-it was planned with other cells \(7 of 8 not in it, 2 planned then\)/.test(
-          error.message,
-        ),
+        new RegExp(
+          `run ${runId} cannot be planned again as it is \\(.*set edge-lab:runId to a new id\\)[\\s\\S]*run ${runId} was planned with other cells \\(7 of 8 not in it, 2 planned then\\)`,
+        ).test(error.message),
     );
   });
 });

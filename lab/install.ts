@@ -35,6 +35,13 @@ export interface HostInstall {
    * saying why and exits 0.
    */
   localScript?: string;
+  /**
+   * apt packages the Pulumi hosts' OS (Ubuntu 24.04) does not carry, e.g. runsc: the revision must
+   * name each under downloads.apt.packages, `for` this plugin and `from` its vendor's repository,
+   * whose key the apt step checks against the fingerprint the revision gives before apt trusts it.
+   * Preview refuses a profile with the plugin otherwise, and names the repository it will use.
+   */
+  vendorAptPackages?: readonly string[];
 }
 
 /** `nanosKernel` -> `NANOS_KERNEL`: the prefix of a download's variables. */

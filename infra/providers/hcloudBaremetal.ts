@@ -11,6 +11,7 @@ import { hourlyCostEur, PRICES_AS_OF, SERVER_TYPES } from "./hcloudPricing";
 import { HETZNER_KEYS, HetznerBase, hetznerCredentials, LOCATIONS } from "./hetzner";
 import {
   cidr,
+  firstUseWarnings,
   type HostConfig,
   HostSchema,
   ipInCidr,
@@ -94,7 +95,7 @@ export const hcloudBaremetalProvider: HostProvider = {
     };
   },
   plan({ config }) {
-    const warnings: string[] = sshSourceWarnings(config.sshAllowedCidrs);
+    const warnings: string[] = [...sshSourceWarnings(config.sshAllowedCidrs), ...firstUseWarnings({ sut: config.sut })];
     if (config.vswitchId === undefined) {
       warnings.push(
         `no ${keyName("vswitchId")}: the load generator reaches your SUT on its public address ${config.sut?.address}, and the instances listen there during the cells; join both with a vSwitch (or firewall the SUT) to keep them private`,

@@ -173,6 +173,19 @@ export function missingKeys(raw: Record<string, unknown>, target: string, needs:
 }
 
 /**
+ * A host of yours given without `hostKey`: the lab pins the key it reads over Pulumi's first
+ * connection, which trusts that connection. Preview says so, and how to avoid it.
+ */
+export function firstUseWarnings(hosts: Readonly<Record<string, HostConfig | undefined>>): string[] {
+  return Object.entries(hosts)
+    .filter(([, h]) => h !== undefined && h.hostKey === undefined)
+    .map(
+      ([name, h]) =>
+        `${keyName(name)} has no hostKey: the lab pins the host key it reads on Pulumi's first connection to ${h?.address} (trust on first use); set ${keyName(name)}.hostKey to the key you checked on the host's console (ssh-keyscan -t ed25519 ${h?.address}, compared with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there)`,
+    );
+}
+
+/**
  * A target that reaches servers the operator already has needs the operator's key: missing, it is
  * a refusal naming the way to set it (from a file, never on the command line).
  */

@@ -4,6 +4,7 @@ import { ConfigError } from "../../core/config/errors";
 import { providedHost, providedHostPlan } from "./common";
 import {
   BUNDLE_KEYS,
+  firstUseWarnings,
   type HostConfig,
   HostSchema,
   type KeyDef,
@@ -42,10 +43,10 @@ export const staticProvider: HostProvider = {
       loadgen: providedHostPlan("loadgen", c.loadgen as HostConfig, pair),
     };
   },
-  plan() {
+  plan({ config }) {
     return {
       problems: [],
-      warnings: [],
+      warnings: firstUseWarnings({ sut: config.sut, loadgen: config.loadgen }),
       pairEurPerHour: 0,
       pricesAsOf: null,
       kvm: true,

@@ -392,6 +392,9 @@ export const gvisorPlatform: Platform = {
       : cleanupLeftovers(),
   host: {
     dockerEngine: true,
+    // Ubuntu 24.04 has no runsc (Debian 12 has it in bookworm-backports): on the Pulumi hosts it
+    // comes from gVisor's own apt repository, named in the revision with its key's fingerprint.
+    vendorAptPackages: ["runsc"],
     installScript: sh`apt-get install -y --no-install-recommends jq busybox-static
 # Debian 12 carries runsc in bookworm-backports only.
 codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
