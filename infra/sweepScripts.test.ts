@@ -122,6 +122,8 @@ describe("sweep scripts: hostile values arrive as data", () => {
     assert.equal(runner?.[runner.indexOf("--resume") + 1], HOSTILE);
     assert.equal(runner?.[runner.indexOf("--bind-address") + 1], "10.0.0.1 $(id)");
     assert.equal(runner?.[runner.indexOf("--load-ssh") + 1], `root@${HOSTILE}`);
+    // No report on the SUT: its code archive has no analysis/, the operator's machine makes it.
+    assert.ok(runner?.includes("--no-report"));
     assert.deepEqual(summary?.slice(summary.indexOf("cell")), [
       "cell",
       "--results",

@@ -190,6 +190,9 @@ export function cellScript(plan: LabPlan, cell: Cell, wiring: RunnerWiring, pair
     plan.runId,
     "--cell",
     cell.id,
+    // The report is made once, on the operator's machine after the pull-back: the SUT's code
+    // archive holds no analysis/ (infra/codeArchive.ts), and a report per cell would be waste.
+    "--no-report",
     "--results",
     plan.resultsRoot,
     ...(wiring.bindAddress ? ["--bind-address", wiring.bindAddress] : []),
