@@ -19,11 +19,20 @@ import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
 import { cleanLeftovers, createRunDir, storageProblem } from "../results/store";
 import { SweepEstimate } from "./estimate";
-import { announceEstimate, describePlan, NO_GENERATORS, type PreparedRun, planRun, prepareRun } from "./prepare";
+import { floorSchedule } from "./floor/search";
+import {
+  announceEstimate,
+  describePlan,
+  NO_GENERATORS,
+  type PreparedRun,
+  planRun,
+  prepareRun,
+  type RunPlan,
+} from "./prepare";
 import { summaryTable } from "./progress";
 import { runCell } from "./runCell";
 import { type CellsOutcome, runCells, storageStopped } from "./runCells";
-import { inOrder } from "./schedule";
+import { type CellSchedule, inOrder } from "./schedule";
 
 export interface NewRun {
   kind: "new";
@@ -195,7 +204,7 @@ async function sweep(
     runId,
     runDir,
     resultsRoot: options.resultsRoot,
-    schedule: inOrder(plan.todo),
+    schedule: scheduleOf(plan),
     availability: plan.availability,
     runOne: (cell, available) => runPreparedCell(prepared, cell, available, options, signal),
     allowEmulation: plan.profile.allowEmulation,
@@ -205,6 +214,15 @@ async function sweep(
     signal,
   });
   return finish(cells, plan.todo.length, runId, runDir, signal.aborted, log);
+}
+
+/**
+ * Which cell runs next: the matrix order, or a floor search over the plan's scenarios (each cell of
+ * the plan is where one search starts; its probes are decided from the results so far).
+ */
+function scheduleOf(plan: RunPlan): CellSchedule {
+  const floor = plan.profile.floor;
+  return floor ? floorSchedule(plan.todo, floor, plan.earlier) : inOrder(plan.todo);
 }
 
 /** One cell of an available platform, with what the prepare phase made. */
