@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { loadPaperReference } from "../core/paper/reference";
 import { type Analysis, analyze } from "./analyze";
 import { allFigures } from "./charts/all";
+import { floorFigure } from "./charts/floor";
 import { type ReportMeta, renderHtml } from "./html";
 import { renderMarkdown } from "./markdown";
 import { readRuns } from "./read";
@@ -89,7 +90,11 @@ export async function generateReport(options: ReportOptions): Promise<ReportResu
   const input = readRuns(options.runDirs);
   const analysis = analyze(input, loadPaperReference());
   const figures: RenderedFigure[] = [];
-  for (const figure of allFigures(analysis.scenarios, analysis.sizes, analysis.reference)) {
+  const floor = analysis.floor ? floorFigure(analysis.floor) : null;
+  for (const figure of [
+    ...(floor ? [floor] : []),
+    ...allFigures(analysis.scenarios, analysis.sizes, analysis.reference),
+  ]) {
     figures.push(await renderFigure(figure, options.pngScale ?? 2));
   }
   const dir = createReportDir(

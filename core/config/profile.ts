@@ -70,8 +70,11 @@ const PlatformNameSchema = z
  */
 export const FloorSettingsSchema = z
   .object({
-    /** The lowest level the search tries: below it, the floor is only said to be under it. */
-    lowestMB: int(8, 1_048_576, "MB"),
+    /**
+     * The lowest level the search tries: below it, the floor is only said to be under it. Lower than
+     * a platform accepts (Docker refuses under 6 MB) is a boot failure, which brackets the floor too.
+     */
+    lowestMB: int(1, 1_048_576, "MB"),
     /** The search stops when the serving and the failing levels are this close (default 4). */
     resolutionMB: int(1, 1024, "MB").default(4),
     /**

@@ -239,32 +239,32 @@ describe(`hostile revision files (seed ${HOSTILE_SEED})`, () => {
   });
 
   it("a floor search's settings out of range name the key, the value and what is allowed", () => {
-    const floor = "floor: { lowestMB: 8, resolutionMB: 4, retries: 1 }";
+    const floor = "floor: { lowestMB: 4, resolutionMB: 4, retries: 1 }";
     assert.ok(shipped.includes(floor), "the shipped revision has a floor profile");
     const cases: [string, RegExp][] = [
       [
-        "floor: { lowestMB: 8, resolutionMB: 0, retries: 1 }",
+        "floor: { lowestMB: 4, resolutionMB: 0, retries: 1 }",
         /^profiles\.floor\.floor\.resolutionMB = 0 is not allowed: expected 1 or more \(MB\)$/m,
       ],
       [
-        "floor: { lowestMB: 8, resolutionMB: 2.5, retries: 1 }",
+        "floor: { lowestMB: 4, resolutionMB: 2.5, retries: 1 }",
         /^profiles\.floor\.floor\.resolutionMB = 2\.5 is not allowed: expected a whole number \(MB\)$/m,
       ],
       [
-        "floor: { lowestMB: 4, resolutionMB: 4, retries: 1 }",
-        /^profiles\.floor\.floor\.lowestMB = 4 is not allowed: expected 8 or more \(MB\)$/m,
+        "floor: { lowestMB: 0, resolutionMB: 4, retries: 1 }",
+        /^profiles\.floor\.floor\.lowestMB = 0 is not allowed: expected 1 or more \(MB\)$/m,
       ],
       [
-        "floor: { lowestMB: 8, resolutionMB: 4, retries: 9 }",
+        "floor: { lowestMB: 4, resolutionMB: 4, retries: 9 }",
         /^profiles\.floor\.floor\.retries = 9 is not allowed: expected at most 5 \(retries\)$/m,
       ],
-      ["floor: { lowestMB: 8, resolutionMB: 4, step: 1 }", /^profiles\.floor\.floor\.step: unknown key/m],
+      ["floor: { lowestMB: 4, resolutionMB: 4, step: 1 }", /^profiles\.floor\.floor\.step: unknown key/m],
       // The starting level must leave room to bisect: above the lowest by at least the resolution.
       [
         "floor: { lowestMB: 254, resolutionMB: 4, retries: 1 }",
         /^profiles\.floor\.resources\.0\.memoryMB = 256 is not allowed: a floor search starts here and bisects down to floor\.lowestMB \(254\): expected at least floor\.lowestMB \+ floor\.resolutionMB = 258, not 256$/m,
       ],
-      ["floor: { lowestMB: 8, resolutionMB: 4, retries: 1 }\n    extra: 1", /^profiles\.floor\.extra: unknown key/m],
+      ["floor: { lowestMB: 4, resolutionMB: 4, retries: 1 }\n    extra: 1", /^profiles\.floor\.extra: unknown key/m],
     ];
     for (const [replacement, expected] of cases) {
       const problems = problemsOf(writeCase(shipped.replace(floor, replacement)), replacement).join("\n");

@@ -200,11 +200,12 @@ async function sweep(
     return { runId, runDir, interrupted: false, results: [], ran: 0 };
   }
 
+  const schedule = scheduleOf(plan);
   const cells = await runCells({
     runId,
     runDir,
     resultsRoot: options.resultsRoot,
-    schedule: scheduleOf(plan),
+    schedule,
     availability: plan.availability,
     runOne: (cell, available) => runPreparedCell(prepared, cell, available, options, signal),
     allowEmulation: plan.profile.allowEmulation,
@@ -213,7 +214,9 @@ async function sweep(
     log,
     signal,
   });
-  return finish(cells, plan.todo.length, runId, runDir, signal.aborted, log);
+  // A floor search plans its probes as it goes: the count is what ran and what it still expects.
+  const planned = plan.profile.floor ? cells.results.length + schedule.pending(cells.results).length : plan.todo.length;
+  return finish(cells, planned, runId, runDir, signal.aborted, log);
 }
 
 /**

@@ -9,7 +9,10 @@ import { skippedCell } from "../runner/runCell";
 
 const MiB = 1024 * 1024;
 
-/** The probe `cell` of an app whose floor is `floorMB` (its resident set under load is `floorMB` less 4 MB). */
+/** What a stand-in holds: what it needs, up to its limit, and at least 1 MB. */
+export const residentMB = (limitMB: number, needMB: number) => Math.max(1, Math.min(limitMB, needMB));
+
+/** The probe `cell` of an app whose floor is `floorMB` (its resident set under load is `floorMB` less 4 MB, its cgroup's peak 2 MB less). */
 export function standInProbe(cell: Cell, floorMB: number, over: Partial<CellResult> = {}): CellResult {
   const { spec } = cell;
   const serves = spec.memoryMB >= floorMB;
@@ -42,10 +45,10 @@ export function standInProbe(cell: Cell, floorMB: number, over: Partial<CellResu
       : null,
     footprint: {
       samples: 4,
-      rssPeakBytes: Math.min(spec.memoryMB, floorMB - 4) * MiB,
-      rssMeanBytes: Math.min(spec.memoryMB, floorMB - 4) * 0.9 * MiB,
-      cgroupPeakBytes: Math.min(spec.memoryMB, floorMB - 2) * MiB,
-      cgroupMeanBytes: Math.min(spec.memoryMB, floorMB - 2) * 0.9 * MiB,
+      rssPeakBytes: residentMB(spec.memoryMB, floorMB - 4) * MiB,
+      rssMeanBytes: residentMB(spec.memoryMB, floorMB - 4) * 0.9 * MiB,
+      cgroupPeakBytes: residentMB(spec.memoryMB, floorMB - 2) * MiB,
+      cgroupMeanBytes: residentMB(spec.memoryMB, floorMB - 2) * 0.9 * MiB,
     },
     wallS: 1,
     ...over,
