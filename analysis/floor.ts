@@ -27,9 +27,19 @@ export interface FloorRow {
   cpus: number;
   /** The knobs that differ from the profile's own ("GOMAXPROCS=cpus"), or "default". */
   tuning: string;
-  /** Host view at the serving level: the instance's memory cgroup peak and its host process's resident peak (MB). */
+  /**
+   * Host view at the serving level (MB): the instance's memory cgroup peak (its own counter where
+   * recorded, else the sampled peak), its host process's resident and proportional peaks (the app,
+   * a container's init, QEMU, gVisor's sandbox), and the PSS of the cgroup's other processes
+   * (gVisor's gofer and stubs).
+   */
   cgroupPeakMB: number | null;
   hostRssPeakMB: number | null;
+  hostPssPeakMB: number | null;
+  othersPssMedianMB: number | null;
+  /** The floor split (MB): the app's own (native's cgroup peak at its floor) and the platform's (this cgroup peak less it). */
+  appMB: number | null;
+  platformMB: number | null;
   /** Guest view at the serving level: the memory the app saw (/info's total, MB). */
   guestTotalMB: number | null;
   /** The serving level less native's for the same runtime, workload, CPUs and tuning (MB). */
@@ -79,8 +89,12 @@ export function floorAnalysis(input: RunInput): FloorAnalysis | null {
         workload: spec.workload,
         cpus: spec.cpus,
         tuning: tuningOf(bracket.scenario.name),
-        cgroupPeakMB: mb(serving?.footprint?.cgroupPeakBytes),
+        cgroupPeakMB: mb(serving?.footprint?.cgroupMaxBytes ?? serving?.footprint?.cgroupPeakBytes),
         hostRssPeakMB: mb(serving?.footprint?.rssPeakBytes),
+        hostPssPeakMB: mb(serving?.footprint?.pssPeakBytes),
+        othersPssMedianMB: mb(serving?.footprint?.othersPssMedianBytes),
+        appMB: null,
+        platformMB: null,
         guestTotalMB: mb(serving?.appInfo?.memory.totalBytes),
         overNativeMB: null,
         searchS: bracket.probes.reduce((s, p) => s + p.wallS, 0),
@@ -91,9 +105,16 @@ export function floorAnalysis(input: RunInput): FloorAnalysis | null {
   const keyOf = (r: FloorRow) => `${r.runtime}|${r.workload}|${r.cpus}|${r.tuning}`;
   const native = new Map(rows.filter((r) => r.platform === "native").map((r) => [keyOf(r), r]));
   for (const row of rows) {
-    const base = native.get(keyOf(row))?.bracket.servesMB;
+    const nativeRow = native.get(keyOf(row));
+    const base = nativeRow?.bracket.servesMB;
     if (row.bracket.servesMB !== null && base != null && row.platform !== "native") {
       row.overNativeMB = row.bracket.servesMB - base;
+    }
+    // Natively the cgroup holds the app alone: what it used at its floor is the app's part.
+    const app = nativeRow?.cgroupPeakMB ?? null;
+    if (app !== null && row.cgroupPeakMB !== null) {
+      row.appMB = app;
+      row.platformMB = Math.round((row.cgroupPeakMB - app) * 10) / 10;
     }
   }
   rows.sort(
@@ -133,12 +154,14 @@ export function floorTable(f: FloorAnalysis): Table {
       "evidence of the failure",
       "over native (MB)",
       "cgroup peak (MB)",
-      "host RSS peak (MB)",
+      "app / platform (MB)",
+      "host RSS / PSS (MB)",
+      "others' PSS, median (MB)",
       "guest total (MB)",
       "probes",
       "search (s)",
     ],
-    numeric: [1, 2, 4, 5, 6, 7, 8, 9],
+    numeric: [1, 2, 4, 5, 6, 7, 8, 9, 10, 11],
     keyColumn: true,
     rows: f.rows.map((r) => {
       const b = r.bracket;
@@ -156,7 +179,9 @@ export function floorTable(f: FloorAnalysis): Table {
           reason ? rich(evidence, `<span title="${escapeAttr(reason)}">${escapeAttr(evidence)}</span>`) : evidence,
           r.overNativeMB === null ? "–" : `${r.overNativeMB >= 0 ? "+" : ""}${r.overNativeMB}`,
           num(r.cgroupPeakMB, 1),
-          num(r.hostRssPeakMB, 1),
+          r.appMB === null ? "–" : `${num(r.appMB, 1)} / ${num(r.platformMB, 1)}`,
+          `${num(r.hostRssPeakMB, 1)} / ${num(r.hostPssPeakMB, 1)}`,
+          num(r.othersPssMedianMB, 1),
           num(r.guestTotalMB, 0),
           String(b.probes.length),
           r.searchS.toFixed(0),

@@ -166,7 +166,7 @@ function floorHtml(a: Analysis, figures: readonly RenderedFigure[], meta: Report
   if (!a.floor) return "";
   const figure = figures.find((f) => f.figure.id === FLOOR_FIGURE);
   return `<h2 id="floor">The memory floor</h2>
-<p class="muted">Per scenario, the least memory that served the whole load with no failed request, and the greatest that failed, with the failure's evidence (hover it for the probe's own words). Memory at the serving level: the instance's cgroup peak and its host process's resident peak (the host's view), and the total the app saw (the guest's view, <code>/info</code>). Over native: the serving level less native's for the same runtime, workload and tuning.</p>
+<p class="muted">Per scenario, the least memory that served the whole load with no failed request, and the greatest that failed, with the failure's evidence (hover it for the probe's own words). Memory at the serving level, as the host sees it: the instance's cgroup peak (split into the app's part, native's cgroup peak at its floor, and the platform's, the rest), its host process's resident and proportional set (the app, a container's init, QEMU, gVisor's sandbox) and the PSS of the cgroup's other processes (gVisor's gofer and stubs); as the guest sees it: the memory total the app read (<code>/info</code>). Over native: the serving level less native's for the same runtime, workload and tuning.</p>
 ${figure ? figureHtml(figure, meta) : ""}
 ${htmlTable(floorTable(a.floor))}`;
 }
