@@ -38,7 +38,7 @@ export function floorFigure(f: FloorAnalysis): Figure | null {
     type: "nominal",
     title: null,
     sort: { field: "order", order: "ascending" },
-    axis: { labelLimit: 320 },
+    axis: { labelLimit: 480 },
   };
   const top = Math.max(PAPER_LOWEST_MB, ...rows.map((r) => Number(r.to ?? 0)));
   const x = {
@@ -86,7 +86,7 @@ export function floorFigure(f: FloorAnalysis): Figure | null {
   return {
     id: FLOOR_FIGURE,
     title: "The memory floor: the least memory that serves the load, per runtime, workload and platform",
-    paperFigure: "no figure: the paper measured at fixed levels (2048 to 64 MB)",
+    paperFigure: "fixed levels, 2048 to 64 MB: it has no floor figure",
     caption:
       `Each bracket runs from the greatest level that failed (red cross) to the least that served the whole load ` +
       `with no failed request (dot), found by bisection to ${f.resolutionMB} MB. A bracket down to 0 found no failure ` +
