@@ -9,6 +9,7 @@ import type { CellResult } from "../core/results/schema";
 import { type FloorBracket, floorBrackets } from "../lab/runner/floor/search";
 import type { Finding } from "./findings";
 import type { RunInput } from "./read";
+import { platformRank } from "./scenarios";
 import { rich, type Table } from "./table";
 
 const MiB = 1024 * 1024;
@@ -117,12 +118,13 @@ export function floorAnalysis(input: RunInput): FloorAnalysis | null {
       row.platformMB = Math.round((row.cgroupPeakMB - app) * 10) / 10;
     }
   }
+  // The platforms of one scenario together, in the registry's order (native first), as in every figure.
   rows.sort(
     (a, b) =>
       a.runtime.localeCompare(b.runtime) ||
       a.workload.localeCompare(b.workload) ||
       a.tuning.localeCompare(b.tuning) ||
-      (a.bracket.servesMB ?? Number.POSITIVE_INFINITY) - (b.bracket.servesMB ?? Number.POSITIVE_INFINITY),
+      platformRank(a.platform) - platformRank(b.platform),
   );
   return { rows, resolutionMB };
 }
