@@ -7,6 +7,7 @@ import { type ClaimVerdict, checkClaims } from "./claims";
 import { comparePlatforms, type PairComparison } from "./crossover";
 import { type DecisionRow, decisionRows, staticDecisionRows } from "./decision";
 import { type Finding, findings } from "./findings";
+import { type FloorAnalysis, floorAnalysis, floorFindings } from "./floor";
 import { type Measures, measuresFromRun } from "./measures";
 import { type PairAgreement, pairAgreement } from "./pairs";
 import { comparePaper, type PaperComparisonRow } from "./paperCompare";
@@ -34,6 +35,8 @@ export interface Analysis {
   reference: PaperReference;
   /** Runs made on several host pairs (the Pulumi lab's `pairs`): how their calibration cell agrees. */
   hostPairs: PairAgreement[];
+  /** The memory floor of the input's floor runs (null: none is a floor run). */
+  floor: FloorAnalysis | null;
   /** Warnings from reading plus those found while analysing. */
   warnings: string[];
 }
@@ -61,6 +64,7 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
   const attribution = attribute(scenarios);
   const platformsRun = new Set(scenarios.filter((s) => s.counts.skipped < s.cells.length).map((s) => s.spec.platform));
   const claims = checkClaims(reference.claims, measures, platformsRun);
+  const floor = floorAnalysis(input);
   return {
     input,
     scenarios,
@@ -73,8 +77,9 @@ export function analyze(input: RunInput, reference: PaperReference): Analysis {
     unmeasured: unmeasuredGroups(claims, input.runs, scenarios),
     attribution,
     analogues: checkAnalogues(scenarios, attribution),
-    findings: findings(attribution, pairs, scenarios),
+    findings: [...(floor ? floorFindings(floor) : []), ...findings(attribution, pairs, scenarios)],
     reference,
+    floor,
     hostPairs: input.runs.map((run) => pairAgreement(run.dir)).filter((p): p is PairAgreement => p !== null),
     warnings: [...input.warnings, ...artifactWarnings, ...neverRan(scenarios)],
   };

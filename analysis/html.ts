@@ -8,6 +8,7 @@ import type { Analysis } from "./analyze";
 import { claimsCard, claimsHtml } from "./claimsReport";
 import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
 import { attributionHtml, findingsHtml } from "./explainReport";
+import { FLOOR_FIGURE, floorTable } from "./floor";
 import { escapeHtml as e } from "./format";
 import type { PairAgreement } from "./pairs";
 import type { RenderedFigure } from "./render";
@@ -151,14 +152,24 @@ function paperTableSection(a: Analysis): string {
   return `<p class="muted">${measured.length} of ${a.paperRows.length} published numbers have a measured counterpart (n = repetitions, or launches for time to ready; ~ = the paper hedges the number).</p>${shown}${rest}`;
 }
 
+function figureHtml(f: RenderedFigure, meta: ReportMeta): string {
+  return `<figure id="${e(f.figure.id)}"><div class="chart">${namespaceSvg(f.svg, f.figure.id)}</div><figcaption><strong>${e(f.figure.title)}</strong> (the paper's ${e(f.figure.paperFigure)}). ${e(f.figure.caption)} Files: <a href="${e(meta.figuresDir)}/${e(f.figure.id)}.svg">SVG</a>, <a href="${e(meta.figuresDir)}/${e(f.figure.id)}.png">PNG</a>.</figcaption></figure>`;
+}
+
 function figureSection(figures: readonly RenderedFigure[], meta: ReportMeta): string {
-  if (figures.length === 0) return `<p class="muted">No figure: the input has no data to draw.</p>`;
-  return figures
-    .map(
-      (f) =>
-        `<figure id="${e(f.figure.id)}"><div class="chart">${namespaceSvg(f.svg, f.figure.id)}</div><figcaption><strong>${e(f.figure.title)}</strong> (the paper's ${e(f.figure.paperFigure)}). ${e(f.figure.caption)} Files: <a href="${e(meta.figuresDir)}/${e(f.figure.id)}.svg">SVG</a>, <a href="${e(meta.figuresDir)}/${e(f.figure.id)}.png">PNG</a>.</figcaption></figure>`,
-    )
-    .join("\n");
+  const rest = figures.filter((f) => f.figure.id !== FLOOR_FIGURE);
+  if (rest.length === 0) return `<p class="muted">No figure: the input has no data to draw.</p>`;
+  return rest.map((f) => figureHtml(f, meta)).join("\n");
+}
+
+/** The memory floor (a floor run only): its figure and its table of brackets, right after the findings. */
+function floorHtml(a: Analysis, figures: readonly RenderedFigure[], meta: ReportMeta): string {
+  if (!a.floor) return "";
+  const figure = figures.find((f) => f.figure.id === FLOOR_FIGURE);
+  return `<h2 id="floor">The memory floor</h2>
+<p class="muted">Per scenario, the least memory that served the whole load with no failed request, and the greatest that failed, with the failure's evidence (hover it for the probe's own words). Memory at the serving level, as the host sees it: the instance's cgroup peak (split into the app's part, native's cgroup peak at its floor, and the platform's, the rest), its host process's resident and proportional set (the app, a container's init, QEMU, gVisor's sandbox) and the PSS of the cgroup's other processes (gVisor's gofer and stubs); as the guest sees it: the memory total the app read (<code>/info</code>). Over native: the serving level less native's for the same runtime, workload and tuning.</p>
+${figure ? figureHtml(figure, meta) : ""}
+${htmlTable(floorTable(a.floor))}`;
 }
 
 function loadStatsSection(scenarios: readonly Scenario[]): string {
@@ -226,8 +237,9 @@ export function renderHtml(a: Analysis, figures: readonly RenderedFigure[], meta
 <main>
 <h1>Unikernels vs containers under memory pressure: ${e(meta.name)}</h1>
 <p class="sub">Run(s) ${e(runIds)} · generated ${e(meta.generatedAt)} · reproduces “${e(a.reference.paper)}”</p>
-<nav><a href="#findings">Findings</a><a href="#glance">At a glance</a><a href="#claims">The paper's claims</a><a href="#explain">What explains the gap</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Published numbers</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#runs">Runs</a></nav>
+<nav><a href="#findings">Findings</a>${a.floor ? `<a href="#floor">Memory floor</a>` : ""}<a href="#glance">At a glance</a><a href="#claims">The paper's claims</a><a href="#explain">What explains the gap</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Published numbers</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#runs">Runs</a></nav>
 ${findingsHtml(a.findings)}
+${floorHtml(a, figures, meta)}
 <h2 id="glance">At a glance</h2>
 ${glance(a)}
 ${problems(a)}

@@ -3,6 +3,7 @@ import { CELL_STATUSES } from "../core/results/schema";
 import type { Analysis } from "./analyze";
 import { claimsMarkdown } from "./claimsReport";
 import { attributionMarkdown, findingsMarkdown } from "./explainReport";
+import { FLOOR_FIGURE, floorTable } from "./floor";
 import type { ReportMeta } from "./html";
 import { pairAgreementMarkdown } from "./pairs";
 import type { RenderedFigure } from "./render";
@@ -36,6 +37,12 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     "",
   );
   out.push(findingsMarkdown(a.findings));
+  if (a.floor) {
+    const figure = figures.find((f) => f.figure.id === FLOOR_FIGURE);
+    out.push(`## The memory floor`, "");
+    if (figure) out.push(`![${figure.figure.title}](${meta.figuresDir}/${figure.figure.id}.svg)`, "");
+    out.push(markdownTable(floorTable(a.floor)), "");
+  }
   if (a.input.errors.length > 0) {
     out.push(`## Files that could not be used`, "", ...a.input.errors.map((x) => `- ${x}`), "");
   }

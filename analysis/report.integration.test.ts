@@ -4,7 +4,8 @@
  * Docker; Nanos skipped there), then the report opened in headless Chromium: every figure must
  * have rendered, the page must not reach the network, and its first screen must say only what
  * the run can say. A run in the shape of today's quick profile (knob variants on three
- * platforms) checks Figures 12 and 13 as a reader sees them; the screenshots are kept and named.
+ * platforms) checks Figures 12 and 13 as a reader sees them, and a floor run of known floors its
+ * memory floor figure; the screenshots are kept and named.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -17,6 +18,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { run } from "../core/exec";
 import { repoRoot } from "../core/paths";
 import { skipUnlessTool } from "../core/testing/requirements";
+import { writeFloorRun } from "./fixtures/floorRun";
 import { writeQuickShapedRun } from "./fixtures/quickShaped";
 
 const fixture = join(__dirname, "fixtures", "quick-run");
@@ -219,6 +221,42 @@ describe("npm run report", () => {
         assert.ok(readFileSync(shot).length > 10_000);
         process.stdout.write(`# screenshot of ${id}: ${shot}\n`);
       }
+    } finally {
+      await browser.close();
+    }
+  });
+  it("draws the memory floor of a floor run: a bracket per search and the paper's 64 MB line, after the findings", async (t) => {
+    const skip = await skipUnlessTool("chromium", ["--version"], "apt-get install chromium");
+    if (skip) return t.skip(skip);
+    const runDir = writeFloorRun(join(tmp, "floor-results"), "floor-known");
+    const { code, stdout, stderr } = await report([runDir, "--out", reports]);
+    assert.equal(code, 0, stderr);
+    const browser = await launch();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`file://${reportPath(stdout)}`, { waitUntil: "load" });
+      const figure = page.locator("figure#floor-memory");
+      const drawn = await figure.evaluate((el) => {
+        const texts = [...el.querySelectorAll("svg text")].map((x) => x.textContent ?? "");
+        const findings = document.querySelector("#findings")?.getBoundingClientRect().top ?? Number.NaN;
+        return {
+          // One label per search on the y axis, the paper's line labelled.
+          labels: texts.filter((x) => / 1cpu (native|docker|gvisor)/.test(x)).length,
+          paperLine: texts.some((x) => x === "the paper's lowest level (64 MB)"),
+          below: el.getBoundingClientRect().top > findings,
+          height: el.getBoundingClientRect().height,
+        };
+      });
+      assert.equal(drawn.labels, 24, "a bracket per search (2 runtimes x 2 workloads x 3 platforms x 2 tunings)");
+      assert.ok(drawn.paperLine, "the paper's 64 MB line is drawn and labelled");
+      assert.ok(drawn.below, "the floor comes after the findings");
+      assert.ok(drawn.height > 400, `the figure is ${drawn.height} px high`);
+      const rows = await page.locator("#floor ~ table").first().locator("tbody tr").count();
+      assert.equal(rows, 24, "a table row per search");
+      const shot = join(tmp, "floor-memory.png");
+      await figure.screenshot({ path: shot });
+      assert.ok(readFileSync(shot).length > 10_000);
+      process.stdout.write(`# screenshot of the memory floor figure: ${shot}\n`);
     } finally {
       await browser.close();
     }

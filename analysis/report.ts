@@ -4,6 +4,7 @@ import { loadPaperReference } from "../core/paper/reference";
 import { plainText } from "../core/text";
 import { type Analysis, analyze } from "./analyze";
 import { allFigures } from "./charts/all";
+import { floorFigure } from "./charts/floor";
 import { type ReportMeta, renderHtml } from "./html";
 import { renderMarkdown } from "./markdown";
 import { readRuns } from "./read";
@@ -90,7 +91,11 @@ export async function generateReport(options: ReportOptions): Promise<ReportResu
   const input = readRuns(options.runDirs);
   const analysis = analyze(input, loadPaperReference());
   const figures: RenderedFigure[] = [];
-  for (const figure of allFigures(analysis.scenarios, analysis.sizes, analysis.reference)) {
+  const floor = analysis.floor ? floorFigure(analysis.floor) : null;
+  for (const figure of [
+    ...(floor ? [floor] : []),
+    ...allFigures(analysis.scenarios, analysis.sizes, analysis.reference),
+  ]) {
     figures.push(await renderFigure(figure, options.pngScale ?? 2));
   }
   const dir = createReportDir(

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import type { Cell } from "../core/matrix";
 import { repoRoot } from "../core/paths";
+import { floorProbeBound } from "../core/results/floorProbes";
 import { type Shell, sh, shellCode, shellComment, shellEnv, shellLines } from "../core/shell";
 import { getPlatform, recipesOf } from "../lab/platforms/registry";
 import { dockerPaperRecipe } from "../workloads/artifacts/recipes";
@@ -184,7 +185,10 @@ printf '{"runId":"%s","cells":%s,"run":"%s"}\\n' "$run_id" ${plan.cells.length} 
  * (the runner itself failing, or the time bound) fails it, so the next \`pulumi up\` retries it.
  */
 export function cellScript(plan: LabPlan, cell: Cell, wiring: RunnerWiring, pair = 1): string {
-  const bound = cellTimeoutSeconds(cell);
+  // Of a floor profile, a cell is where a search starts: the runner runs the whole search (every
+  // probe it decides), resuming from the probes recorded, so its bound covers the most probes.
+  const floor = plan.profile.floor;
+  const bound = cellTimeoutSeconds(cell) * (floor ? floorProbeBound(cell.spec.memoryMB, floor) : 1);
   const args = [
     "--resume",
     plan.runId,

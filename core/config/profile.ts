@@ -63,6 +63,28 @@ const PlatformNameSchema = z
   .string()
   .regex(PLATFORM_NAME, "expected a platform name: lowercase letters, digits, dashes");
 
+/**
+ * A memory floor search (lab/runner/floor/): each scenario of the profile is bisected from its
+ * level in `resources` (expected to serve) down towards `lowestMB`, to `resolutionMB`. Each probe is
+ * an ordinary cell at the level the search picks.
+ */
+export const FloorSettingsSchema = z
+  .object({
+    /**
+     * The lowest level the search tries: below it, the floor is only said to be under it. Lower than
+     * a platform accepts (Docker refuses under 6 MB) is a boot failure, which brackets the floor too.
+     */
+    lowestMB: int(1, 1_048_576, "MB"),
+    /** The search stops when the serving and the failing levels are this close (default 4). */
+    resolutionMB: int(1, 1024, "MB").default(4),
+    /**
+     * A failure with no memory evidence (a timeout, a failed request, a crash without an OOM kill)
+     * may be the busy host's: the level is probed this many more times before it counts as failing.
+     */
+    retries: int(0, 5, "retries").default(1),
+  })
+  .strict();
+
 /** One named sweep: what the matrix spans and how each cell is measured. */
 export const ProfileSchema = z
   .object({
@@ -96,8 +118,48 @@ export const ProfileSchema = z
     generator: z.enum(GENERATOR_CHOICES).optional(),
     /** Cells also loaded by a second generator, right after the first, to compare the two. */
     crossCheck: CrossCheckSelectionSchema.extend({ runtimes: uniqueList(RuntimeNameSchema).optional() }).optional(),
+    /** A memory floor search instead of a fixed matrix: each resource level is where its search starts. */
+    floor: FloorSettingsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((profile, ctx) => {
+    const floor = profile.floor;
+    if (!floor) return;
+    // A search picks its own probes and repeats them itself; what it bisects must leave room.
+    if (profile.repetitions !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["repetitions"],
+        message: `a floor search repeats its probes itself (floor.retries): expected 1, not ${profile.repetitions}`,
+      });
+    }
+    if (profile.ttr.launches !== 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ttr", "launches"],
+        message: `a floor search loads each probe; time to ready has no floor: expected 0, not ${profile.ttr.launches}`,
+      });
+    }
+    profile.resources.forEach((level, index) => {
+      if (level.memoryMB - floor.lowestMB < floor.resolutionMB) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["resources", index, "memoryMB"],
+          message:
+            `a floor search starts here and bisects down to floor.lowestMB (${floor.lowestMB}): expected at least ` +
+            `floor.lowestMB + floor.resolutionMB = ${floor.lowestMB + floor.resolutionMB}, not ${level.memoryMB}`,
+        });
+      }
+      if (level.workloads?.includes("startup")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["resources", index, "workloads"],
+          message: "a floor search loads each probe: startup (time to ready) has no floor; use io or compute",
+        });
+      }
+    });
+  });
 
 export type Profile = z.output<typeof ProfileSchema>;
 export type LoadSettings = z.output<typeof LoadSettingsSchema>;
+export type FloorSettings = z.output<typeof FloorSettingsSchema>;

@@ -9,11 +9,13 @@
  * is wrong with it; a truncated or unparsable cell file is reported by name and the other cells
  * are still read.
  */
+
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describeIssues, InputError } from "../config/errors";
 import { cellId } from "../matrix";
 import { portableArtifactRef } from "./artifactRefs";
+import { isFloorProbe } from "./floorProbes";
 import { type CellResult, CellResultSchema, type CellStatus, type Manifest, ManifestSchema } from "./schema";
 
 export const MANIFEST_FILE = "manifest.json";
@@ -164,13 +166,16 @@ export function readRunFolder(runDir: string): RunFolder {
   const read = readCells(runDir);
   const sound = new Set(soundCells(read).map((c) => c.id));
   const planned = new Set(manifest.cells.map((c) => c.id));
+  // A floor search plans its scenarios; its other probes are decided as it runs.
+  const floor = manifest.profile.floor !== undefined;
+  const plannedNames = manifest.cells.map((c) => c.name);
   return {
     dir: runDir,
     manifest,
     ...read,
     missing: manifest.cells.filter((c) => !sound.has(c.id)),
     unplanned: read.cells
-      .filter((c) => !planned.has(c.cell.id))
+      .filter((c) => !planned.has(c.cell.id) && !(floor && isFloorProbe(c.cell.name, plannedNames)))
       .map((c) => `${c.file}: cell ${c.cell.name} (${c.cell.id}) is not in the manifest`),
   };
 }

@@ -118,6 +118,15 @@ export const CellResultSchema = z
         rssMeanBytes: z.number().nonnegative(),
         cgroupPeakBytes: z.number().nonnegative().nullable(),
         cgroupMeanBytes: z.number().nonnegative().nullable(),
+        /** The cgroup's own peak counter (memory.peak; v1 memory.max_usage_in_bytes); results before it have none. */
+        cgroupMaxBytes: z.number().nonnegative().nullable().optional(),
+        /** The host process's proportional set size, peak (smaps_rollup). */
+        pssPeakBytes: z.number().nonnegative().nullable().optional(),
+        /**
+         * The summed PSS of the cgroup's other processes (gVisor's gofer and stubs beside its sandbox), the
+         * median of the samples: a sample taken while the stubs change reads them apart, once each.
+         */
+        othersPssMedianBytes: z.number().nonnegative().nullable().optional(),
       })
       .strict()
       .nullable(),

@@ -238,6 +238,55 @@ describe(`hostile revision files (seed ${HOSTILE_SEED})`, () => {
     assert.match(problems, /^images\.goRuntime = "scratch; rm -rf \/ \\u001b\[2J" is not allowed/m);
   });
 
+  it("a floor search's settings out of range name the key, the value and what is allowed", () => {
+    const floor = "floor: { lowestMB: 4, resolutionMB: 4, retries: 1 }";
+    assert.ok(shipped.includes(floor), "the shipped revision has a floor profile");
+    const cases: [string, RegExp][] = [
+      [
+        "floor: { lowestMB: 4, resolutionMB: 0, retries: 1 }",
+        /^profiles\.floor\.floor\.resolutionMB = 0 is not allowed: expected 1 or more \(MB\)$/m,
+      ],
+      [
+        "floor: { lowestMB: 4, resolutionMB: 2.5, retries: 1 }",
+        /^profiles\.floor\.floor\.resolutionMB = 2\.5 is not allowed: expected a whole number \(MB\)$/m,
+      ],
+      [
+        "floor: { lowestMB: 0, resolutionMB: 4, retries: 1 }",
+        /^profiles\.floor\.floor\.lowestMB = 0 is not allowed: expected 1 or more \(MB\)$/m,
+      ],
+      [
+        "floor: { lowestMB: 4, resolutionMB: 4, retries: 9 }",
+        /^profiles\.floor\.floor\.retries = 9 is not allowed: expected at most 5 \(retries\)$/m,
+      ],
+      ["floor: { lowestMB: 4, resolutionMB: 4, step: 1 }", /^profiles\.floor\.floor\.step: unknown key/m],
+      // The starting level must leave room to bisect: above the lowest by at least the resolution.
+      [
+        "floor: { lowestMB: 254, resolutionMB: 4, retries: 1 }",
+        /^profiles\.floor\.resources\.0\.memoryMB = 256 is not allowed: a floor search starts here and bisects down to floor\.lowestMB \(254\): expected at least floor\.lowestMB \+ floor\.resolutionMB = 258, not 256$/m,
+      ],
+      ["floor: { lowestMB: 4, resolutionMB: 4, retries: 1 }\n    extra: 1", /^profiles\.floor\.extra: unknown key/m],
+    ];
+    for (const [replacement, expected] of cases) {
+      const problems = problemsOf(writeCase(shipped.replace(floor, replacement)), replacement).join("\n");
+      assert.match(problems, expected, replacement);
+    }
+    const twice = shipped
+      .replace(floor, floor)
+      .replace("repetitions: 1 # a search repeats a noisy probe itself (floor.retries)", "repetitions: 3");
+    assert.match(
+      problemsOf(writeCase(twice), "repetitions").join("\n"),
+      /^profiles\.floor\.repetitions = 3 is not allowed: a floor search repeats its probes itself \(floor\.retries\): expected 1, not 3$/m,
+    );
+    const at = shipped.indexOf("\n  floor:\n");
+    const startup =
+      shipped.slice(0, at) +
+      shipped.slice(at).replace("ttr: { launches: 0, timeoutS: 20 }", "ttr: { launches: 2, timeoutS: 20 }");
+    assert.match(
+      problemsOf(writeCase(startup), "launches").join("\n"),
+      /^profiles\.floor\.ttr\.launches = 2 is not allowed: a floor search loads each probe; time to ready has no floor/m,
+    );
+  });
+
   it("a folder named like a revision file is refused as not a file", () => {
     const folder = join(dir, "folder.yaml");
     mkdirSync(folder);

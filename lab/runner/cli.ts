@@ -22,9 +22,13 @@ import { type ReportAfterRun, reportWithAnalysis } from "./afterRun";
 import { isQuery, QUERY_USAGE, runQuery } from "./queries";
 import { runLab } from "./runner";
 
+/** The revision's profile `--floor` runs. */
+const FLOOR_PROFILE = "floor";
+
 const usage = `usage: npm run lab -- [options]
        npm run lab -- QUERY [flags]   (see below)
   --profile NAME        a profile of the revision (default quick; the paper's design is "paper")
+  --floor               the memory floor search: the same as --profile floor
   --revision ID|FILE    revision file (default ${DEFAULT_REVISION_ID})
   --runtime LIST        ${runtimeNames().join(",")}
   --platform LIST       ${platformNames().join(",")}
@@ -54,6 +58,7 @@ function options(argv: string[]) {
   return parseFlags(
     {
       profile: { type: "string" },
+      floor: { type: "boolean", default: false },
       revision: { type: "string" },
       runtime: { type: "string" },
       platform: { type: "string" },
@@ -143,6 +148,14 @@ export async function main(
     throw new UsageError(`--cell ${shown(values.cell)}: an empty cell name; use ids or names separated by commas`);
   }
   folderFlag("results", values.results, resolve(repoRoot, values.results));
+  if (values.floor && values.profile !== undefined && values.profile !== FLOOR_PROFILE) {
+    throw new UsageError(
+      `--floor runs the profile ${FLOOR_PROFILE}: drop --profile ${shown(values.profile)} or --floor`,
+    );
+  }
+  if (values.floor && values.resume !== undefined) {
+    throw new UsageError("--resume takes the run's own settings: drop --floor");
+  }
   // A resumed run keeps its generators and their ceilings from its manifest, like its selection.
   const selectionFlags = [
     "profile",
@@ -178,7 +191,7 @@ export async function main(
         : {
             kind: "new",
             revision: loadRevision(values.revision ?? DEFAULT_REVISION_ID),
-            profileName: values.profile ?? "quick",
+            profileName: values.floor ? FLOOR_PROFILE : (values.profile ?? "quick"),
             selection: {
               runtimes: values.runtime ? parseList("runtime", values.runtime, runtimeNames()) : undefined,
               platforms: values.platform ? parseList("platform", values.platform, platformNames()) : undefined,

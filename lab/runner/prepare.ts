@@ -37,6 +37,7 @@ import type { Availability } from "../platforms/types";
 import { readBuiltArtifacts } from "../results/queries";
 import { writeManifest } from "../results/store";
 import type { SweepEstimate } from "./estimate";
+import { floorSchedule } from "./floor/search";
 import { type HarnessFloor, measureHarnessFloor } from "./harnessFloor";
 import { formatDuration } from "./progress";
 import type { RunnerOptions } from "./runner";
@@ -56,7 +57,10 @@ export interface RunPlan {
   cells: Cell[];
   /** Results the run has recorded before this invocation (sound files only). */
   earlier: CellResult[];
-  /** The cells this invocation runs, in matrix order. */
+  /**
+   * The cells this invocation runs, in matrix order; of a floor search, the scenarios it searches
+   * (each cell is where one search starts, recorded or not: the search decides what is left).
+   */
   todo: Cell[];
   /** Each platform of the run: whether it can run here, and why not (trials may still skip one). */
   availability: Map<string, Availability>;
@@ -99,7 +103,7 @@ export async function planRun(options: RunnerOptions, runId: string, runDir: str
   }
   const todo = cells.filter(
     (c) =>
-      !recorded.has(c.id) &&
+      (profile.floor !== undefined || !recorded.has(c.id)) &&
       (!options.onlyCells || options.onlyCells.includes(c.id) || options.onlyCells.includes(c.name)),
   );
   const platforms = [...new Set(cells.map((c) => c.spec.platform))];
@@ -123,7 +127,7 @@ export function describePlan(plan: RunPlan, log: (line: string) => void): void {
   // recorded nothing: the cell runs again, and the file is kept beside when its result is written.
   for (const cell of plan.todo) {
     const file = join(plan.runDir, CELLS_DIR, `${cell.id}.json`);
-    if (plan.existing && existsSync(file))
+    if (plan.existing && existsSync(file) && !plan.earlier.some((c) => c.id === cell.id))
       log(`  ${relative(plan.runDir, file)} (${cell.name}) is no valid result: it runs again`);
   }
   for (const [name, a] of plan.availability) log(`  ${name.padEnd(7)} ${availabilityLine(a)}`);
@@ -256,15 +260,20 @@ export function announceEstimate(
   log: (line: string) => void,
   note?: string,
 ): void {
-  const runnable = plan.todo.filter((c) => plan.availability.get(c.spec.platform)?.ok);
+  const floor = plan.profile.floor;
+  // A floor search's cells are its probes: priced as if each served (the count a bisection takes).
+  const toRun = floor ? floorSchedule(plan.todo, floor, plan.earlier).pending([]) : plan.todo;
+  const runnable = toRun.filter((c) => plan.availability.get(c.spec.platform)?.ok);
   const cellsS = estimate.seconds(runnable);
   const totalS = calibrationS + cellsS;
   const parts =
     calibrationS > 0 ? ` (generator ceilings ${formatDuration(calibrationS)}, cells ${formatDuration(cellsS)})` : "";
-  log(
-    `  ${plan.cells.length} cells: ${plan.earlier.length} already recorded, ${runnable.length} to run, ` +
-      `${plan.todo.length - runnable.length} skipped; estimated ${formatDuration(totalS)}${parts}${note ? `, ${note}` : ""}`,
-  );
+  const counts = floor
+    ? `${plan.todo.length} floor searches: ${plan.earlier.length} probes already recorded, about ${runnable.length} to run, ` +
+      `${toRun.length - runnable.length} skipped`
+    : `${plan.cells.length} cells: ${plan.earlier.length} already recorded, ${runnable.length} to run, ` +
+      `${plan.todo.length - runnable.length} skipped`;
+  log(`  ${counts}; estimated ${formatDuration(totalS)}${parts}${note ? `, ${note}` : ""}`);
   estimate.announce(totalS);
 }
 

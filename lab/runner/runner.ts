@@ -19,11 +19,20 @@ import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
 import { cleanLeftovers, createRunDir, storageProblem } from "../results/store";
 import { SweepEstimate } from "./estimate";
-import { announceEstimate, describePlan, NO_GENERATORS, type PreparedRun, planRun, prepareRun } from "./prepare";
+import { floorSchedule } from "./floor/search";
+import {
+  announceEstimate,
+  describePlan,
+  NO_GENERATORS,
+  type PreparedRun,
+  planRun,
+  prepareRun,
+  type RunPlan,
+} from "./prepare";
 import { summaryTable } from "./progress";
 import { runCell } from "./runCell";
 import { type CellsOutcome, runCells, storageStopped } from "./runCells";
-import { inOrder } from "./schedule";
+import { type CellSchedule, inOrder } from "./schedule";
 
 export interface NewRun {
   kind: "new";
@@ -191,11 +200,12 @@ async function sweep(
     return { runId, runDir, interrupted: false, results: [], ran: 0 };
   }
 
+  const schedule = scheduleOf(plan);
   const cells = await runCells({
     runId,
     runDir,
     resultsRoot: options.resultsRoot,
-    schedule: inOrder(plan.todo),
+    schedule,
     availability: plan.availability,
     runOne: (cell, available) => runPreparedCell(prepared, cell, available, options, signal),
     allowEmulation: plan.profile.allowEmulation,
@@ -205,7 +215,18 @@ async function sweep(
     log,
     signal,
   });
-  return finish(cells, plan.todo.length, runId, runDir, signal.aborted, log);
+  // A floor search plans its probes as it goes: the count is what ran and what it still expects.
+  const planned = plan.profile.floor ? cells.results.length + schedule.pending(cells.results).length : plan.todo.length;
+  return finish(cells, planned, runId, runDir, signal.aborted, log);
+}
+
+/**
+ * Which cell runs next: the matrix order, or a floor search over the plan's scenarios (each cell of
+ * the plan is where one search starts; its probes are decided from the results so far).
+ */
+function scheduleOf(plan: RunPlan): CellSchedule {
+  const floor = plan.profile.floor;
+  return floor ? floorSchedule(plan.todo, floor, plan.earlier) : inOrder(plan.todo);
 }
 
 /** One cell of an available platform, with what the prepare phase made. */
