@@ -21,6 +21,7 @@ const OBJECT_FIELDS = new Set([
   "appInfo",
   "limits",
   "exit",
+  "interference",
 ]);
 
 /** Nested objects become camelCase paths (load.latencyMs.p99 -> loadLatencyMsP99); arrays are joined with ';'. */

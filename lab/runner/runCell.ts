@@ -19,6 +19,7 @@ import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/typ
 import { portTaken } from "../ports";
 import { waitForInstance } from "../ready";
 import { cellRawDir, clearActive, markActive, storageFault } from "../results/store";
+import { InterferenceProbe } from "./interference";
 import { PhaseClock } from "./phases";
 
 export interface CellRunContext {
@@ -209,7 +210,25 @@ const emptyOutcome = (): Outcome => ({
   appInfo: null,
   limits: null,
   exit: null,
+  interference: null,
 });
+
+/** The instance's host process, as its start script wrote it; null when it wrote none. */
+function instancePid(workDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(workDir, "instance.pid"), "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Others' use of the machine over a measured window; over the threshold the cell is flagged `disturbed`. */
+function noteInterference(outcome: Outcome, ws: CellWorkspace, probe: InterferenceProbe, pid: number | null): void {
+  const interference = ws.phases.timeSync("interference", () => probe.stop(pid));
+  outcome.interference = interference;
+  if (interference.disturbed) outcome.flags.push("disturbed");
+}
 
 function ttrOf(
   samples: number[],
@@ -232,6 +251,25 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
   const ttr = ctx.cell.spec.ttr ?? { launches: 0, timeoutS: 60 };
   const samples: number[] = [];
   let clock: "launch-command" | "harness" = "launch-command";
+  const probe = ws.phases.timeSync("interference", () => new InterferenceProbe());
+  try {
+    await runLaunches(ctx, ws, outcome, ttr, samples, (harness) => {
+      if (harness) clock = "harness";
+    });
+  } finally {
+    if (!ctx.signal.aborted) noteInterference(outcome, ws, probe, null);
+  }
+  outcome.ttr = ttrOf(samples, ttr.launches, clock);
+}
+
+async function runLaunches(
+  ctx: CellRunContext,
+  ws: CellWorkspace,
+  outcome: Outcome,
+  ttr: { launches: number; timeoutS: number },
+  samples: number[],
+  harnessClock: (harness: boolean) => void,
+): Promise<void> {
   for (let i = 1; i <= ttr.launches; i++) {
     if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
     let launched: Awaited<ReturnType<CellWorkspace["launch"]>>;
@@ -245,7 +283,7 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
     try {
       const ready = await ws.ready(instance, ttr.timeoutS * 1000);
       samples.push(ready.elapsedMs);
-      if (ready.clock === "harness") clock = "harness";
+      harnessClock(ready.clock === "harness");
     } catch (error) {
       if (ctx.signal.aborted) {
         await ws.abandon(instance, context);
@@ -267,7 +305,6 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
     outcome.exit = await ws.finish(instance, context);
     outcome.limits = readLimits(context.workDir);
   }
-  outcome.ttr = ttrOf(samples, ttr.launches, clock);
 }
 
 function startFootprint(workDir: string, maxSeconds: number): ChildProcess {
@@ -374,6 +411,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       durationS: load.durationS,
       requestTimeoutS: load.requestTimeoutS,
     };
+    const probe = ws.phases.timeSync("interference", () => new InterferenceProbe());
     try {
       loadRun = await ws.phases.time("load", () =>
         runCellLoad({
@@ -405,6 +443,8 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     } finally {
       await ws.phases.time("footprint", () => stopFootprint(sampler, context.workDir));
     }
+    // Read while the instance still runs: its cgroup and cores name what is its own.
+    noteInterference(outcome, ws, probe, instancePid(context.workDir));
     outcome.footprint = readFootprint(join(context.workDir, FOOTPRINT_FILE));
     if (loadRun) {
       outcome.load = loadRun.load;
