@@ -164,13 +164,18 @@ export function readRunFolder(runDir: string): RunFolder {
   const read = readCells(runDir);
   const sound = new Set(soundCells(read).map((c) => c.id));
   const planned = new Set(manifest.cells.map((c) => c.id));
+  // Adaptive repetitions (the profile's `adaptive`) add repetitions of planned scenarios, up to its maximum.
+  const plannedNames = new Set(manifest.cells.map((c) => c.name));
+  const maxRepetitions = manifest.profile.adaptive?.maxRepetitions ?? 0;
+  const added = (cell: CellResult) =>
+    cell.spec.repetition <= maxRepetitions && plannedNames.has(cell.name.replace(/-r\d+$/, "-r1"));
   return {
     dir: runDir,
     manifest,
     ...read,
     missing: manifest.cells.filter((c) => !sound.has(c.id)),
     unplanned: read.cells
-      .filter((c) => !planned.has(c.cell.id))
+      .filter((c) => !planned.has(c.cell.id) && !added(c.cell))
       .map((c) => `${c.file}: cell ${c.cell.name} (${c.cell.id}) is not in the manifest`),
   };
 }

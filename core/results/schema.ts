@@ -237,6 +237,30 @@ export const ManifestSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The order the cells ran in: shuffled and interleaved from `seed` (lab/runner/schedules/interleaved.ts;
+     * the same seed replays it), and, after the sweep, which rule ended each scenario's repetitions.
+     * Runs before it have none: their cells ran in matrix order.
+     */
+    schedule: z
+      .object({
+        order: z.literal("interleaved"),
+        seed: z.number().int().nonnegative(),
+        stops: z
+          .array(
+            z
+              .object({
+                scenario: z.string(),
+                repetitions: z.number().int().nonnegative(),
+                rule: z.enum(["interval", "max", "budget", "no-ok", "fixed", "unfinished"]),
+                relativeHalfWidth: z.number().nullable(),
+              })
+              .strict(),
+          )
+          .optional(),
+      })
+      .strict()
+      .optional(),
     resumes: z.array(
       z.object({ at: z.string().datetime(), host: z.string(), ttrFloorMs: z.number().optional() }).strict(),
     ),

@@ -39,6 +39,7 @@ import type { SweepEstimate } from "./estimate";
 import { type HarnessFloor, measureHarnessFloor } from "./harnessFloor";
 import { formatDuration } from "./progress";
 import type { RunnerOptions } from "./runner";
+import { newSeed } from "./schedules/interleaved";
 import { trialStart } from "./trial";
 
 /** What the run is, before anything is built or started. */
@@ -59,6 +60,8 @@ export interface RunPlan {
   todo: Cell[];
   /** Each platform of the run: whether it can run here, and why not (trials may still skip one). */
   availability: Map<string, Availability>;
+  /** The seed of the run's shuffled, interleaved order; null: matrix order (a run made before the seed was recorded). */
+  seed: number | null;
 }
 
 /** A plan with everything made that its cells need. */
@@ -106,7 +109,22 @@ export async function planRun(options: RunnerOptions, runId: string, runDir: str
   for (const name of platforms) {
     availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation: profile.allowEmulation }));
   }
-  return { runId, runDir, revision, profileName, profile, selection, existing, cells, earlier, todo, availability };
+  // A new run records its seed (the command line's to replay an order, else a fresh one); a resume keeps its run's.
+  const seed = existing ? (existing.schedule?.seed ?? null) : (options.seed ?? newSeed());
+  return {
+    runId,
+    runDir,
+    revision,
+    profileName,
+    profile,
+    selection,
+    existing,
+    cells,
+    earlier,
+    todo,
+    availability,
+    seed,
+  };
 }
 
 /** The plan's first lines: the run, files that hold no result, each platform's availability. */
@@ -196,6 +214,7 @@ export async function prepareRun(
       artifacts: records as unknown as Record<string, unknown>[],
       git: await gitState(),
       cells: plan.cells.map((c) => ({ id: c.id, name: c.name })),
+      ...(plan.seed !== null ? { schedule: { order: "interleaved" as const, seed: plan.seed } } : {}),
       resumes: [],
     });
   }

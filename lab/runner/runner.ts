@@ -17,13 +17,22 @@ import type { Selection } from "../matrix";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
-import { cleanLeftovers, createRunDir, storageProblem } from "../results/store";
+import { cleanLeftovers, createRunDir, storageProblem, writeManifest } from "../results/store";
 import { SweepEstimate } from "./estimate";
-import { announceEstimate, describePlan, NO_GENERATORS, type PreparedRun, planRun, prepareRun } from "./prepare";
+import {
+  announceEstimate,
+  describePlan,
+  NO_GENERATORS,
+  type PreparedRun,
+  planRun,
+  prepareRun,
+  type RunPlan,
+} from "./prepare";
 import { summaryTable } from "./progress";
 import { runCell } from "./runCell";
 import { type CellsOutcome, runCells, storageStopped } from "./runCells";
 import { inOrder } from "./schedule";
+import { type InterleavedSchedule, interleaved } from "./schedules/interleaved";
 
 export interface NewRun {
   kind: "new";
@@ -55,6 +64,8 @@ export interface RunnerOptions {
   bindAddress?: string;
   /** Load from another host over SSH instead of here. */
   loadHost?: RemoteLoadHost;
+  /** The seed of a new run's shuffled order (recorded in its manifest); absent: a fresh one. */
+  seed?: number;
   /** Recorded in a new run's manifest, e.g. "local" or "pulumi:<stack>". */
   origin?: string;
   /** The Pulumi lab's host pair running this invocation (edge-lab:pairs > 1): recorded in each result. */
@@ -191,11 +202,12 @@ async function sweep(
     return { runId, runDir, interrupted: false, results: [], ran: 0 };
   }
 
+  const shuffled = scheduleOf(plan, options);
   const cells = await runCells({
     runId,
     runDir,
     resultsRoot: options.resultsRoot,
-    schedule: inOrder(plan.todo),
+    schedule: shuffled ?? inOrder(plan.todo),
     availability: plan.availability,
     runOne: (cell, available) => runPreparedCell(prepared, cell, available, options, signal),
     allowEmulation: plan.profile.allowEmulation,
@@ -204,7 +216,42 @@ async function sweep(
     log,
     signal,
   });
+  if (shuffled) recordStops(runDir, shuffled, cells.results, log);
   return finish(cells, plan.todo.length, runId, runDir, signal.aborted, log);
+}
+
+/**
+ * The run's order: shuffled and interleaved from its seed, with the profile's adaptive repetitions;
+ * null (matrix order) for a run made before seeds were recorded. A single cell run (the Pulumi
+ * lab's --cell) adds no repetition: its orchestrator chooses the cells.
+ */
+function scheduleOf(plan: RunPlan, options: RunnerOptions): InterleavedSchedule | null {
+  if (plan.seed === null) return null;
+  const adaptive = options.onlyCells ? undefined : plan.profile.adaptive;
+  return interleaved({
+    planned: plan.cells,
+    todo: plan.todo,
+    earlier: plan.earlier,
+    seed: plan.seed,
+    ...(adaptive ? { adaptive } : {}),
+  });
+}
+
+/** Which rule ended each scenario's repetitions, into the manifest; a manifest that cannot be updated loses only this. */
+function recordStops(
+  runDir: string,
+  schedule: InterleavedSchedule,
+  ran: CellResult[],
+  log: (line: string) => void,
+): void {
+  try {
+    const manifest = readManifest(runDir);
+    if (!manifest.schedule) return;
+    manifest.schedule.stops = schedule.stops(ran);
+    writeManifest(runDir, manifest);
+  } catch (error) {
+    log(`  the scenarios' stopping rules were not recorded: ${(error as Error).message}`);
+  }
 }
 
 /** One cell of an available platform, with what the prepare phase made. */
