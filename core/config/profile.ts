@@ -88,7 +88,13 @@ export const ProfileSchema = z
     workloads: uniqueList(WorkloadNameSchema.refine((w) => w !== "startup", "startup is not a load: set ttr.launches")),
     resources: uniqueList(ResourcesSchema),
     repetitions: int(1, 100, "repetitions"),
-    /** Add repetitions to a scenario until its interval is narrow; absent: `repetitions` each. */
+    /**
+     * The order the cells run in: `interleaved` shuffles them from a seed the manifest records, so a
+     * disturbance spreads over platforms and repetitions (lab/runner/schedules/interleaved.ts);
+     * `matrix` (the default) runs repetitions outermost and platforms innermost (lab/matrix.ts).
+     */
+    order: z.enum(["matrix", "interleaved"]).optional(),
+    /** Add repetitions to a scenario until its interval is narrow (needs `order: interleaved`); absent: `repetitions` each. */
     adaptive: AdaptiveRepetitionsSchema.optional(),
     load: LoadSettingsSchema,
     ttr: z

@@ -109,8 +109,11 @@ export async function planRun(options: RunnerOptions, runId: string, runDir: str
   for (const name of platforms) {
     availability.set(name, await getPlatform(name).checkAvailability({ allowEmulation: profile.allowEmulation }));
   }
-  // A new run records its seed (the command line's to replay an order, else a fresh one); a resume keeps its run's.
-  const seed = existing ? (existing.schedule?.seed ?? null) : (options.seed ?? newSeed());
+  // A new interleaved run records its seed (the command line's to replay an order, else a fresh one); a resume keeps its run's.
+  const interleavedRun = profile.order === "interleaved";
+  const seed = existing ? (existing.schedule?.seed ?? null) : interleavedRun ? (options.seed ?? newSeed()) : null;
+  if (options.seed !== undefined && !interleavedRun)
+    throw new UsageError(`--seed ${options.seed}: profile ${profileName} runs in matrix order (set order: interleaved)`);
   return {
     runId,
     runDir,
