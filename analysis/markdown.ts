@@ -4,6 +4,7 @@ import type { Analysis } from "./analyze";
 import { claimsMarkdown } from "./claimsReport";
 import { attributionMarkdown, findingsMarkdown } from "./explainReport";
 import type { ReportMeta } from "./html";
+import { quietLine } from "./noise";
 import { pairAgreementMarkdown } from "./pairs";
 import type { RenderedFigure } from "./render";
 import { markdownTable } from "./table";
@@ -35,6 +36,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     "",
   );
   out.push(findingsMarkdown(a.findings));
+  out.push(quietLine(a), "");
   if (a.input.errors.length > 0) {
     out.push(`## Files that could not be used`, "", ...a.input.errors.map((x) => `- ${x}`), "");
   }

@@ -13,6 +13,7 @@ import { attribute } from "./attribution";
 import { comparePlatforms } from "./crossover";
 import { decisionRows } from "./decision";
 import { findings } from "./findings";
+import { noiseTable, quietLine } from "./noise";
 import type { LoadedCell } from "./read";
 import { buildScenarios } from "./scenarios";
 
@@ -162,5 +163,21 @@ describe("findings of a run with a disturbed repetition", () => {
     const expected = say(quiet);
     assert.ok(expected.length > 0, "the quiet run has findings");
     assert.deepEqual(say(disturbed), expected);
+  });
+});
+
+describe("the report's noise", () => {
+  it("says in one line how quiet the machine was, and lists every cell with its interference", () => {
+    const cells = [rep("native", 1, 24_957, true), rep("native", 2, 84_259), ...gvisor];
+    const a = { scenarios: buildScenarios(cells), input: { runs: [], cells } } as never;
+    assert.equal(
+      quietLine(a),
+      "The machine was not quiet: 1 of 5 measured cells disturbed; others used 0.19 cores on average while cells measured, and steal took 0.0 CPU s.",
+    );
+    const table = noiseTable(a);
+    assert.equal(table.rows.length, 5);
+    assert.ok(
+      table.rows.some((r) => r.className === "flagged" && JSON.stringify(r.cells).includes("hog (4242) 1.8 s")),
+    );
   });
 });
