@@ -141,8 +141,8 @@ describe("npm run lab", { timeout: 900_000 }, () => {
       withLoad.some((s) => (s.metrics.throughputRps?.n ?? 0) >= 3 && s.metrics.throughputRps?.ciLow != null),
       "some scenario has an interval from three repetitions",
     );
-    // Every measured cell records interference and steal; the manifest records the order's seed.
-    for (const c of report.cells.filter((x) => x.status !== "skipped")) {
+    // Every ok cell records interference and steal over what it measured; the manifest records the seed.
+    for (const c of report.cells.filter((x) => x.status === "ok")) {
       assert.ok(c.interference && c.interference.stealS >= 0, `${c.name} records interference`);
     }
     assert.ok(readManifest(join(resultsRoot, "quick")).schedule?.seed, "the manifest records the seed");
