@@ -1,4 +1,5 @@
 import { FAILED_STATUSES } from "../core/results/schema";
+import { describeInterference } from "../lab/runner/interference";
 import { failedCount, platformRank, REPETITION_METRICS, type Scenario } from "./scenarios";
 import { intervalsSeparate, type Summary } from "./stats";
 
@@ -97,10 +98,27 @@ export function compareLevel(
       note: `n = ${a.n} and ${b.n}: a confidence interval needs two ok repetitions`,
     };
   }
-  if (!intervalsSeparate(a, b)) return { ...base, outcome: "tie", note: "95% confidence intervals overlap" };
+  if (!intervalsSeparate(a, b)) {
+    // Overlap where a repetition was set aside is no evidence of no difference: it is undetermined.
+    const marked = markedRepetition(sa, names.a) ?? markedRepetition(sb, names.b);
+    if (marked) return { ...base, outcome: "unknown", note: marked };
+    return { ...base, outcome: "tie", note: "95% confidence intervals overlap" };
+  }
   const aHigher = a.mean > b.mean;
   const aBetter = REPETITION_METRICS[metric].higherIsBetter ? aHigher : !aHigher;
   return { ...base, outcome: aBetter ? "a" : "b", note: "95% confidence intervals separate" };
+}
+
+/** A repetition of the scenario left out as disturbed or set aside as an outlier, with its figure; null when none. */
+export function markedRepetition(s: Scenario | undefined, series: string): string | null {
+  if (!s) return null;
+  const disturbed = s.disturbed.find((c) => !s.used.includes(c));
+  if (disturbed) {
+    const i = disturbed.cell.interference;
+    return `repetition r${disturbed.cell.spec.repetition} of ${series} disturbed (${i ? describeInterference(i) : "flagged"})`;
+  }
+  const outlier = s.outliers[0];
+  return outlier ? `repetition r${outlier.cell.cell.spec.repetition} of ${series} set aside (${outlier.rule})` : null;
 }
 
 /**

@@ -10,6 +10,7 @@ import { CROSSOVER_METRICS, type PairComparison } from "./crossover";
 import { attributionHtml, findingsHtml } from "./explainReport";
 import { FLOOR_FIGURE, floorTable } from "./floor";
 import { escapeHtml as e } from "./format";
+import { NOISE_METHOD, noiseTable, quietLine, scheduleNote } from "./noise";
 import type { PairAgreement } from "./pairs";
 import type { RenderedFigure } from "./render";
 import type { Scenario } from "./scenarios";
@@ -212,6 +213,7 @@ cannot be told apart in between are named. Undetermined means fewer than two ok 
 <p><strong>Paper comparison.</strong> The published numbers come from <code>core/paper/paper-reference.yaml</code> (section and quote for each);
 ~ marks a number the paper hedges. Each claim's check is code (<code>analysis/claims.ts</code>) keyed by claim id; a claim whose inputs
 this run lacks is "not measured" and names what is missing; on the first screen those collapse into one line per reason.</p>
+${NOISE_METHOD}
 </details>`;
 
 export function renderHtml(a: Analysis, figures: readonly RenderedFigure[], meta: ReportMeta): string {
@@ -237,8 +239,9 @@ export function renderHtml(a: Analysis, figures: readonly RenderedFigure[], meta
 <main>
 <h1>Unikernels vs containers under memory pressure: ${e(meta.name)}</h1>
 <p class="sub">Run(s) ${e(runIds)} · generated ${e(meta.generatedAt)} · reproduces “${e(a.reference.paper)}”</p>
-<nav><a href="#findings">Findings</a>${a.floor ? `<a href="#floor">Memory floor</a>` : ""}<a href="#glance">At a glance</a><a href="#claims">The paper's claims</a><a href="#explain">What explains the gap</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Published numbers</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#runs">Runs</a></nav>
+<nav><a href="#findings">Findings</a>${a.floor ? `<a href="#floor">Memory floor</a>` : ""}<a href="#glance">At a glance</a><a href="#claims">The paper's claims</a><a href="#explain">What explains the gap</a><a href="#crossovers">Crossovers</a><a href="#decision">Decision table</a><a href="#paper">Published numbers</a><a href="#figures">Figures</a><a href="#stats">Statistics</a><a href="#ttr">Time to ready</a><a href="#artifacts">Artifacts</a><a href="#noise">Noise</a><a href="#runs">Runs</a></nav>
 ${findingsHtml(a.findings)}
+<p class="sub" id="quiet">${e(quietLine(a))} <a href="#noise">Noise</a></p>
 ${floorHtml(a, figures, meta)}
 <h2 id="glance">At a glance</h2>
 ${glance(a)}
@@ -271,6 +274,9 @@ ${vmRowsHtml(
     a.input.cells.map((c) => c.cell),
   ),
 )}
+<h2 id="noise">Noise: what else used the machine, cell by cell</h2>
+<p class="muted">${e(quietLine(a))} ${e(scheduleNote(a))}</p>
+${htmlTable(noiseTable(a))}
 <h2 id="runs">Runs, hosts and versions</h2>
 ${htmlTable(runsTable(a))}
 ${a.hostPairs.map(hostPairsSection).join("\n")}

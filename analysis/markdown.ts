@@ -5,6 +5,7 @@ import { claimsMarkdown } from "./claimsReport";
 import { attributionMarkdown, findingsMarkdown } from "./explainReport";
 import { FLOOR_FIGURE, floorTable } from "./floor";
 import type { ReportMeta } from "./html";
+import { quietLine } from "./noise";
 import { pairAgreementMarkdown } from "./pairs";
 import type { RenderedFigure } from "./render";
 import { markdownTable } from "./table";
@@ -37,6 +38,7 @@ export function renderMarkdown(a: Analysis, figures: readonly RenderedFigure[], 
     "",
   );
   out.push(findingsMarkdown(a.findings));
+  out.push(quietLine(a), "");
   if (a.floor) {
     const figure = figures.find((f) => f.figure.id === FLOOR_FIGURE);
     out.push(`## The memory floor`, "");

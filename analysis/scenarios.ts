@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type CellSpec, canonicalJson } from "../core/matrix";
 import { CELL_STATUSES, type CellResult, type CellStatus, FAILED_STATUSES } from "../core/results/schema";
+import { OUTLIER_RULE, outlierIndexes } from "../core/robust";
 import { platformNames } from "../lab/platforms/registry";
 import { workloadNames } from "../workloads/endpoints";
 import type { LoadedCell } from "./read";
@@ -69,6 +70,10 @@ export interface Scenario {
   flags: string[];
   basis: Basis;
   used: LoadedCell[];
+  /** Repetitions the outlier rule set aside (core/robust.ts), by their ok throughput: marked, not used. */
+  outliers: { cell: LoadedCell; rule: string }[];
+  /** ok repetitions flagged `disturbed` (others used the machine while they measured): left out when clean ones exist. */
+  disturbed: LoadedCell[];
   metrics: Partial<Record<RepetitionMetric, Summary>>;
   /** Startup cells: every launch of every used repetition, pooled. */
   ttr: Distribution | null;
@@ -141,7 +146,9 @@ export function buildScenarios(cells: readonly LoadedCell[]): Scenario[] {
     const ok = sorted.filter((c) => c.cell.status === "ok");
     const clean = ok.filter((c) => c.cell.flags.length === 0);
     const basis: Basis = clean.length > 0 ? "clean" : ok.length > 0 ? "flagged" : "none";
-    const used = basis === "clean" ? clean : ok;
+    const candidates = basis === "clean" ? clean : ok;
+    const outliers = repetitionOutliers(candidates);
+    const used = candidates.filter((c) => !outliers.some((o) => o.cell === c));
     const metrics: Partial<Record<RepetitionMetric, Summary>> = {};
     for (const metric of Object.keys(REPETITION_METRICS) as RepetitionMetric[]) {
       const values = used.map((c) => metricValue(c.cell, metric)).filter((v): v is number => v !== null);
@@ -159,12 +166,24 @@ export function buildScenarios(cells: readonly LoadedCell[]): Scenario[] {
       flags: [...new Set(sorted.flatMap((c) => c.cell.flags))].sort(),
       basis,
       used,
+      outliers,
+      disturbed: ok.filter((c) => c.cell.flags.includes("disturbed")),
       metrics,
       ttr: distribution(launches),
     });
   }
   seriesLabels(scenarios);
   return scenarios.sort(compareScenarios);
+}
+
+/** Load repetitions the outlier rule sets aside, judged by their ok throughput (startup cells pool launches instead). */
+function repetitionOutliers(cells: readonly LoadedCell[]): { cell: LoadedCell; rule: string }[] {
+  const measured = cells.filter((c) => c.cell.load?.okThroughputRps != null);
+  const values = measured.map((c) => c.cell.load?.okThroughputRps ?? 0);
+  return outlierIndexes(values).flatMap((i) => {
+    const cell = measured[i];
+    return cell ? [{ cell, rule: `outlier: ${Math.round(values[i] ?? 0)} req/s is ${OUTLIER_RULE}` }] : [];
+  });
 }
 
 /** Startup first, then the workloads in the registry's order; one this checkout lacks comes last. */
@@ -202,6 +221,7 @@ export function scenarioNote(s: Scenario): string {
   }
   if (s.basis === "flagged") parts.push(`stats from flagged cells: ${s.flags.join(", ")}`);
   else if (s.flaggedOk > 0) parts.push(`${s.flaggedOk} flagged repetition(s) left out: ${s.flags.join(", ")}`);
+  for (const o of s.outliers) parts.push(`r${o.cell.cell.spec.repetition} set aside (${o.rule})`);
   return parts.join("; ");
 }
 

@@ -1,9 +1,11 @@
-// The t quantile comes from @stdlib/stats-base-dists-t-quantile: stdlib is actively maintained,
+// The t quantile (core/robust.ts, shared with the runner's adaptive repetitions) comes from @stdlib/stats-base-dists-t-quantile: stdlib is actively maintained,
 // tests its distributions against reference values from R/SciPy, and this package is one small
 // function with its own types (jstat would bring a large, untyped, rarely released library for one
 // call). simple-statistics (already used by the lab) supplies mean, standard deviation and quantiles.
-import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import { max, mean, min, quantileSorted, sampleStandardDeviation } from "simple-statistics";
+import { CONFIDENCE, tHalfWidth } from "../core/robust";
+
+export { CONFIDENCE };
 
 /** Mean, spread and a two-sided 95% Student-t confidence interval of the repetitions. */
 export interface Summary {
@@ -17,8 +19,6 @@ export interface Summary {
   values: number[];
 }
 
-export const CONFIDENCE = 0.95;
-
 /** Summary of finite values; null when there are none. */
 export function summarize(raw: readonly number[]): Summary | null {
   const values = raw.filter((v) => Number.isFinite(v));
@@ -26,7 +26,7 @@ export function summarize(raw: readonly number[]): Summary | null {
   const m = mean(values);
   if (values.length < 2) return { n: values.length, mean: m, sd: null, ciLow: null, ciHigh: null, values };
   const sd = sampleStandardDeviation(values);
-  const half = tQuantile(1 - (1 - CONFIDENCE) / 2, values.length - 1) * (sd / Math.sqrt(values.length));
+  const half = tHalfWidth(values) ?? 0;
   return { n: values.length, mean: m, sd, ciLow: m - half, ciHigh: m + half, values };
 }
 

@@ -23,6 +23,7 @@ const OBJECT_FIELDS = new Set([
   "limits",
   "exit",
   "guest",
+  "interference",
 ]);
 
 /** Nested objects become camelCase paths (load.latencyMs.p99 -> loadLatencyMsP99); arrays are joined with ';'. */

@@ -50,7 +50,10 @@ describe("static target (mocked engine)", () => {
     const cells = run.resources.filter((r) => r.name.includes("-sweep-cell-"));
     assert.equal(cells.length, 2);
     for (const c of cells) {
-      assert.match(String(c.inputs.create), /--resume my-run-1 --cell [0-9a-f]{16} --no-report --results results\/bench /);
+      assert.match(
+        String(c.inputs.create),
+        /--resume my-run-1 --cell [0-9a-f]{16} --no-report --results results\/bench /,
+      );
       assert.match(String(c.inputs.create), /--bind-address 192\.168\.10\.2 --load-ssh root@192\.168\.10\.3 /);
     }
     assert.match(

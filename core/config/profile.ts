@@ -85,6 +85,21 @@ export const FloorSettingsSchema = z
   })
   .strict();
 
+/**
+ * Repetitions added until the answer is stable (lab/runner/schedules/interleaved.ts): `repetitions`
+ * is then the least count; a load scenario gets more, interleaved, until its 95% interval is
+ * narrower than `targetShare` of its estimate (each side), `maxRepetitions` is reached, or the
+ * added repetitions have taken `budgetS` seconds.
+ */
+export const AdaptiveRepetitionsSchema = z
+  .object({
+    targetShare: z.number().positive().max(1),
+    maxRepetitions: int(2, 100, "repetitions"),
+    budgetS: int(1, 86_400, "seconds").optional(),
+  })
+  .strict();
+export type AdaptiveRepetitions = z.output<typeof AdaptiveRepetitionsSchema>;
+
 /** One named sweep: what the matrix spans and how each cell is measured. */
 export const ProfileSchema = z
   .object({
@@ -95,6 +110,14 @@ export const ProfileSchema = z
     workloads: uniqueList(WorkloadNameSchema.refine((w) => w !== "startup", "startup is not a load: set ttr.launches")),
     resources: uniqueList(ResourcesSchema),
     repetitions: int(1, 100, "repetitions"),
+    /**
+     * The order the cells run in: `interleaved` shuffles them from a seed the manifest records, so a
+     * disturbance spreads over platforms and repetitions (lab/runner/schedules/interleaved.ts);
+     * `matrix` (the default) runs repetitions outermost and platforms innermost (lab/matrix.ts).
+     */
+    order: z.enum(["matrix", "interleaved"]).optional(),
+    /** Add repetitions to a scenario until its interval is narrow (needs `order: interleaved`); absent: `repetitions` each. */
+    adaptive: AdaptiveRepetitionsSchema.optional(),
     load: LoadSettingsSchema,
     ttr: z
       .object({

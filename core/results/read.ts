@@ -168,14 +168,19 @@ export function readRunFolder(runDir: string): RunFolder {
   const planned = new Set(manifest.cells.map((c) => c.id));
   // A floor search plans its scenarios; its other probes are decided as it runs.
   const floor = manifest.profile.floor !== undefined;
-  const plannedNames = manifest.cells.map((c) => c.name);
+  const plannedList = manifest.cells.map((c) => c.name);
+  // Adaptive repetitions (the profile's `adaptive`) add repetitions of planned scenarios, up to its maximum.
+  const plannedNames = new Set(plannedList);
+  const maxRepetitions = manifest.profile.adaptive?.maxRepetitions ?? 0;
+  const added = (cell: CellResult) =>
+    cell.spec.repetition <= maxRepetitions && plannedNames.has(cell.name.replace(/-r\d+$/, "-r1"));
   return {
     dir: runDir,
     manifest,
     ...read,
     missing: manifest.cells.filter((c) => !sound.has(c.id)),
     unplanned: read.cells
-      .filter((c) => !planned.has(c.cell.id) && !(floor && isFloorProbe(c.cell.name, plannedNames)))
+      .filter((c) => !planned.has(c.cell.id) && !added(c.cell) && !(floor && isFloorProbe(c.cell.name, plannedList)))
       .map((c) => `${c.file}: cell ${c.cell.name} (${c.cell.id}) is not in the manifest`),
   };
 }

@@ -25,6 +25,8 @@ export const CELL_FLAGS = [
   "emulated",
   "cpu-limit-not-enforced",
   "memory-limit-not-enforced",
+  /** Others used the machine while the cell measured, beyond the threshold (see `interference`). */
+  "disturbed",
 ] as const;
 
 export const CellSpecSchema = z
@@ -81,9 +83,19 @@ export const TtrSchema = z
  * The phases of a cell the runner times, in order: making the instance's context and folder,
  * its prepare script, the launch to the first HTTP 200 (TTR included), the contract check, the
  * load (warm-up and duration included), ending the footprint sampler, and stopping and removing
- * the instance. What they hold beyond TTR, warm-up and load is the runner's own cost.
+ * the instance, and reading /proc for interference. What they hold beyond TTR, warm-up and load
+ * is the runner's own cost.
  */
-export const CELL_PHASES = ["setup", "prepare", "launch", "check", "load", "footprint", "stop"] as const;
+export const CELL_PHASES = [
+  "setup",
+  "prepare",
+  "launch",
+  "check",
+  "load",
+  "footprint",
+  "stop",
+  "interference",
+] as const;
 export type CellPhase = (typeof CELL_PHASES)[number];
 
 const PhaseSeconds = z
@@ -93,6 +105,38 @@ const PhaseSeconds = z
     },
   )
   .strict();
+
+/**
+ * What else used the machine while the cell measured (lab/runner/interference.ts): CPU seconds of
+ * processes that are not the run's, the hypervisor's steal, over the measured window.
+ */
+export const InterferenceSchema = z
+  .object({
+    /** Seconds between the two /proc snapshots (the load, or every launch of a startup cell). */
+    windowS: z.number().nonnegative(),
+    /** CPU seconds used by processes that are not the run's (nor kernel threads). */
+    foreignCpuS: z.number().nonnegative(),
+    /** foreignCpuS / windowS: how many cores others kept busy on average. */
+    foreignCores: z.number().nonnegative(),
+    /** Of foreignCpuS, what processes last seen on a core the instance may use ran. */
+    foreignOnSutCoresS: z.number().nonnegative(),
+    /** The cores the instance may use; null: not known (the instance was gone) or every core. */
+    sutCores: z.array(z.number().int().nonnegative()).nullable(),
+    /** CPU seconds the hypervisor took from this host's vCPUs (all cores). */
+    stealS: z.number().nonnegative(),
+    /** stealS over all CPU time of the window (0-1). */
+    stealShare: z.number().nonnegative(),
+    ownCpuS: z.number().nonnegative(),
+    kernelCpuS: z.number().nonnegative(),
+    /** Busy CPU seconds of the whole host by /proc/stat (everything above, interrupts and processes that came and went). */
+    hostBusyS: z.number().nonnegative(),
+    /** The foreign processes that used most CPU, most first. */
+    top: z.array(z.object({ pid: z.number().int(), comm: z.string(), cpuS: z.number().nonnegative() }).strict()),
+    /** Over the threshold: the cell carries the `disturbed` flag. */
+    disturbed: z.boolean(),
+  })
+  .strict();
+export type Interference = z.output<typeof InterferenceSchema>;
 
 export const CellResultSchema = z
   .object({
@@ -148,6 +192,8 @@ export const CellResultSchema = z
       .strict()
       .nullable()
       .optional(),
+    /** Others' use of the machine while the cell measured; results before it have none. */
+    interference: InterferenceSchema.nullable().optional(),
     /** Wall seconds per phase of the cell (a startup cell sums its launches); results before it have none. */
     phasesS: PhaseSeconds.optional(),
     /** Where the cell's raw files are, relative to the run folder. */
@@ -214,6 +260,30 @@ export const ManifestSchema = z
     harness: z
       .object({
         ttrFloor: z.object({ medianMs: z.number().nonnegative(), samplesMs: z.array(z.number()) }).strict(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * The order the cells ran in: shuffled and interleaved from `seed` (lab/runner/schedules/interleaved.ts;
+     * the same seed replays it), and, after the sweep, which rule ended each scenario's repetitions.
+     * Runs before it have none: their cells ran in matrix order.
+     */
+    schedule: z
+      .object({
+        order: z.literal("interleaved"),
+        seed: z.number().int().nonnegative(),
+        stops: z
+          .array(
+            z
+              .object({
+                scenario: z.string(),
+                repetitions: z.number().int().nonnegative(),
+                rule: z.enum(["interval", "max", "budget", "no-ok", "fixed", "unfinished"]),
+                relativeHalfWidth: z.number().nullable(),
+              })
+              .strict(),
+          )
+          .optional(),
       })
       .strict()
       .optional(),

@@ -40,6 +40,8 @@ const usage = `usage: npm run lab -- [options]
                         after the first, and compare (default: the profile's crossCheck cells)
   --results DIR         results root (default results/)
   --run-id ID           name the new run (default: time, profile and a random suffix)
+  --seed N              the seed of the cells' shuffled order (default: a fresh one; each run's
+                        manifest records its seed, so --seed replays a run's order)
   --resume RUN_ID       finish an interrupted run: only cells without a result run
   --dry-run             print the plan and stop
   --no-report           do not make the report (reports/<runId>) after the run
@@ -68,6 +70,7 @@ function options(argv: string[]) {
       "cross-check": { type: "string" },
       results: { type: "string", default: "results" },
       "run-id": { type: "string" },
+      seed: { type: "string" },
       resume: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       "no-report": { type: "boolean", default: false },
@@ -134,6 +137,7 @@ export async function main(
     throw new UsageError("--pair names the host pair resuming a run: use it with --resume RUN_ID");
   }
   const pair = values.pair === undefined ? undefined : positiveInt("pair", values.pair);
+  const seed = values.seed === undefined ? undefined : positiveInt("seed", values.seed);
   const bindAddress =
     values["bind-address"] === undefined ? undefined : ipv4Flag("bind-address", values["bind-address"]);
   const loadSsh = values["load-ssh"];
@@ -165,6 +169,7 @@ export async function main(
     "workload",
     "memory",
     "run-id",
+    "seed",
     "generator",
     "cross-check",
   ] as const;
@@ -220,6 +225,7 @@ export async function main(
       : {}),
     ...(values.origin ? { origin: values.origin } : {}),
     ...(pair !== undefined ? { pair } : {}),
+    ...(seed !== undefined ? { seed } : {}),
     signal: controller.signal,
   });
   if (outcome.interrupted) process.exit(130);

@@ -22,6 +22,16 @@ export class PhaseClock {
     }
   }
 
+  /** Time synchronous `work` as `phase`. */
+  timeSync<T>(phase: CellPhase, work: () => T): T {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      this.add(phase, performance.now() - started);
+    }
+  }
+
   /** Seconds per phase met, to the millisecond. */
   seconds(): Partial<Record<CellPhase, number>> {
     return Object.fromEntries([...this.spentMs].map(([phase, ms]) => [phase, Math.round(ms) / 1000]));

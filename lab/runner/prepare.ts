@@ -41,6 +41,7 @@ import { floorSchedule } from "./floor/search";
 import { type HarnessFloor, measureHarnessFloor } from "./harnessFloor";
 import { formatDuration } from "./progress";
 import type { RunnerOptions } from "./runner";
+import { newSeed } from "./schedules/interleaved";
 import { trialStart } from "./trial";
 
 /** What the run is, before anything is built or started. */
@@ -64,6 +65,8 @@ export interface RunPlan {
   todo: Cell[];
   /** Each platform of the run: whether it can run here, and why not (trials may still skip one). */
   availability: Map<string, Availability>;
+  /** The seed of the run's shuffled, interleaved order; null: matrix order (a run made before the seed was recorded). */
+  seed: number | null;
 }
 
 /** A plan with everything made that its cells need. */
@@ -117,7 +120,27 @@ export async function planRun(options: RunnerOptions, runId: string, runDir: str
       }),
     );
   }
-  return { runId, runDir, revision, profileName, profile, selection, existing, cells, earlier, todo, availability };
+  // A new interleaved run records its seed (the command line's to replay an order, else a fresh one); a resume keeps its run's.
+  const interleavedRun = profile.order === "interleaved";
+  const seed = existing ? (existing.schedule?.seed ?? null) : interleavedRun ? (options.seed ?? newSeed()) : null;
+  if (options.seed !== undefined && !interleavedRun)
+    throw new UsageError(
+      `--seed ${options.seed}: profile ${profileName} runs in matrix order (set order: interleaved)`,
+    );
+  return {
+    runId,
+    runDir,
+    revision,
+    profileName,
+    profile,
+    selection,
+    existing,
+    cells,
+    earlier,
+    todo,
+    availability,
+    seed,
+  };
 }
 
 /** The plan's first lines: the run, files that hold no result, each platform's availability. */
@@ -215,6 +238,7 @@ export async function prepareRun(
       artifacts: records as unknown as Record<string, unknown>[],
       git: await gitState(),
       cells: plan.cells.map((c) => ({ id: c.id, name: c.name })),
+      ...(plan.seed !== null ? { schedule: { order: "interleaved" as const, seed: plan.seed } } : {}),
       resumes: [],
     });
   }

@@ -21,6 +21,7 @@ import type { EnforcedLimits, InstanceContext, Platform } from "../platforms/typ
 import { portTaken } from "../ports";
 import { waitForInstance } from "../ready";
 import { cellRawDir, clearActive, markActive, storageFault } from "../results/store";
+import { InterferenceProbe } from "./interference";
 import { PhaseClock } from "./phases";
 
 export interface CellRunContext {
@@ -235,7 +236,25 @@ const emptyOutcome = (): Outcome => ({
   limits: null,
   exit: null,
   guest: null,
+  interference: null,
 });
+
+/** The instance's host process, as its start script wrote it; null when it wrote none. */
+function instancePid(workDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(workDir, "instance.pid"), "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Others' use of the machine over a measured window; over the threshold the cell is flagged `disturbed`. */
+function noteInterference(outcome: Outcome, ws: CellWorkspace, probe: InterferenceProbe, pid: number | null): void {
+  const interference = ws.phases.timeSync("interference", () => probe.stop(pid));
+  outcome.interference = interference;
+  if (interference.disturbed) outcome.flags.push("disturbed");
+}
 
 function ttrOf(
   samples: number[],
@@ -258,6 +277,25 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
   const ttr = ctx.cell.spec.ttr ?? { launches: 0, timeoutS: 60 };
   const samples: number[] = [];
   let clock: "launch-command" | "harness" = "launch-command";
+  const probe = ws.phases.timeSync("interference", () => new InterferenceProbe());
+  try {
+    await runLaunches(ctx, ws, outcome, ttr, samples, (harness) => {
+      if (harness) clock = "harness";
+    });
+  } finally {
+    if (!ctx.signal.aborted) noteInterference(outcome, ws, probe, null);
+  }
+  outcome.ttr = ttrOf(samples, ttr.launches, clock);
+}
+
+async function runLaunches(
+  ctx: CellRunContext,
+  ws: CellWorkspace,
+  outcome: Outcome,
+  ttr: { launches: number; timeoutS: number },
+  samples: number[],
+  harnessClock: (harness: boolean) => void,
+): Promise<void> {
   for (let i = 1; i <= ttr.launches; i++) {
     if (ctx.signal.aborted) throw new CellInterrupted("interrupted");
     let launched: Awaited<ReturnType<CellWorkspace["launch"]>>;
@@ -271,7 +309,7 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
     try {
       const ready = await ws.ready(instance, ttr.timeoutS * 1000);
       samples.push(ready.elapsedMs);
-      if (ready.clock === "harness") clock = "harness";
+      harnessClock(ready.clock === "harness");
     } catch (error) {
       if (ctx.signal.aborted) {
         await ws.abandon(instance, context);
@@ -296,7 +334,6 @@ async function runStartupCell(ctx: CellRunContext, ws: CellWorkspace, outcome: O
     outcome.limits = readLimits(context.workDir);
     outcome.guest = readGuest(context.workDir);
   }
-  outcome.ttr = ttrOf(samples, ttr.launches, clock);
 }
 
 function startFootprint(workDir: string, maxSeconds: number): ChildProcess {
@@ -405,6 +442,7 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
       durationS: load.durationS,
       requestTimeoutS: load.requestTimeoutS,
     };
+    const probe = ws.phases.timeSync("interference", () => new InterferenceProbe());
     try {
       loadRun = await ws.phases.time("load", () =>
         runCellLoad({
@@ -436,6 +474,8 @@ async function runLoadCell(ctx: CellRunContext, ws: CellWorkspace, outcome: Outc
     } finally {
       await ws.phases.time("footprint", () => stopFootprint(sampler, context.workDir));
     }
+    // Read while the instance still runs: its cgroup and cores name what is its own.
+    noteInterference(outcome, ws, probe, instancePid(context.workDir));
     outcome.footprint = readFootprint(join(context.workDir, FOOTPRINT_FILE));
     if (loadRun) {
       outcome.load = loadRun.load;

@@ -17,7 +17,7 @@ import type { Selection } from "../matrix";
 import { allPlatforms, getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
 import { acquireRunLock, describeHolder, LOCK_FILE, liveHolderOf, type RunLock, RunLockedError } from "../results/lock";
-import { cleanLeftovers, createRunDir, storageProblem } from "../results/store";
+import { cleanLeftovers, createRunDir, storageProblem, writeManifest } from "../results/store";
 import { SweepEstimate } from "./estimate";
 import { floorSchedule } from "./floor/search";
 import {
@@ -33,6 +33,7 @@ import { summaryTable } from "./progress";
 import { runCell } from "./runCell";
 import { type CellsOutcome, runCells, storageStopped } from "./runCells";
 import { type CellSchedule, inOrder } from "./schedule";
+import { type InterleavedSchedule, interleaved } from "./schedules/interleaved";
 
 export interface NewRun {
   kind: "new";
@@ -64,6 +65,8 @@ export interface RunnerOptions {
   bindAddress?: string;
   /** Load from another host over SSH instead of here. */
   loadHost?: RemoteLoadHost;
+  /** The seed of a new run's shuffled order (recorded in its manifest); absent: a fresh one. */
+  seed?: number;
   /** Recorded in a new run's manifest, e.g. "local" or "pulumi:<stack>". */
   origin?: string;
   /** The Pulumi lab's host pair running this invocation (edge-lab:pairs > 1): recorded in each result. */
@@ -200,7 +203,10 @@ async function sweep(
     return { runId, runDir, interrupted: false, results: [], ran: 0 };
   }
 
-  const schedule = scheduleOf(plan);
+  // A floor search decides its probes as it goes; other runs go in their seeded order (or the matrix's).
+  const floorSearch = plan.profile.floor ? floorSchedule(plan.todo, plan.profile.floor, plan.earlier) : null;
+  const shuffled = floorSearch ? null : scheduleOf(plan, options);
+  const schedule: CellSchedule = floorSearch ?? shuffled ?? inOrder(plan.todo);
   const cells = await runCells({
     runId,
     runDir,
@@ -215,18 +221,44 @@ async function sweep(
     log,
     signal,
   });
+  if (shuffled) recordStops(runDir, shuffled, cells.results, log);
   // A floor search plans its probes as it goes: the count is what ran and what it still expects.
-  const planned = plan.profile.floor ? cells.results.length + schedule.pending(cells.results).length : plan.todo.length;
+  const planned = floorSearch ? cells.results.length + floorSearch.pending(cells.results).length : plan.todo.length;
   return finish(cells, planned, runId, runDir, signal.aborted, log);
 }
 
 /**
- * Which cell runs next: the matrix order, or a floor search over the plan's scenarios (each cell of
- * the plan is where one search starts; its probes are decided from the results so far).
+ * The run's order: shuffled and interleaved from its seed, with the profile's adaptive repetitions;
+ * null (matrix order) for a run made before seeds were recorded. A single cell run (the Pulumi
+ * lab's --cell) adds no repetition: its orchestrator chooses the cells.
  */
-function scheduleOf(plan: RunPlan): CellSchedule {
-  const floor = plan.profile.floor;
-  return floor ? floorSchedule(plan.todo, floor, plan.earlier) : inOrder(plan.todo);
+function scheduleOf(plan: RunPlan, options: RunnerOptions): InterleavedSchedule | null {
+  if (plan.seed === null) return null;
+  const adaptive = options.onlyCells ? undefined : plan.profile.adaptive;
+  return interleaved({
+    planned: plan.cells,
+    todo: plan.todo,
+    earlier: plan.earlier,
+    seed: plan.seed,
+    ...(adaptive ? { adaptive } : {}),
+  });
+}
+
+/** Which rule ended each scenario's repetitions, into the manifest; a manifest that cannot be updated loses only this. */
+function recordStops(
+  runDir: string,
+  schedule: InterleavedSchedule,
+  ran: CellResult[],
+  log: (line: string) => void,
+): void {
+  try {
+    const manifest = readManifest(runDir);
+    if (!manifest.schedule) return;
+    manifest.schedule.stops = schedule.stops(ran);
+    writeManifest(runDir, manifest);
+  } catch (error) {
+    log(`  the scenarios' stopping rules were not recorded: ${(error as Error).message}`);
+  }
 }
 
 /** One cell of an available platform, with what the prepare phase made. */
