@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { loadPaperReference } from "../core/paper/reference";
 import { analyze } from "./analyze";
 import { groupLine, whyNotRun } from "./claimReasons";
 import { QUICK_SHAPED_SKIPS, writeQuickShapedRun } from "./fixtures/quickShaped";
 import { paperRunOptions, writeSyntheticRun } from "./fixtures/synthetic";
-import { loadPaperReference } from "../core/paper/reference";
 import { readRuns } from "./read";
 import { generateReport } from "./report";
 

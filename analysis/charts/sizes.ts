@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
+import type { PaperReference } from "../../core/paper/reference";
 import { allPlatforms } from "../../lab/platforms/registry";
 import { ARTIFACT_KIND_LABELS, type ArtifactSize } from "../artifactSizes";
-import type { PaperReference } from "../../core/paper/reference";
 import { keyPanel, markerLayers, paperRow, plotWithKey } from "./points";
 import {
   config,

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
-import { knobsAtDefaults } from "../../lab/platforms/registry";
 import type { PaperReference } from "../../core/paper/reference";
+import { knobsAtDefaults } from "../../lab/platforms/registry";
 import { REPETITION_METRICS, type Scenario } from "../scenarios";
 import {
   cpuText,

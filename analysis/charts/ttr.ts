@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
-import { knobsAtDefaults } from "../../lab/platforms/registry";
 import type { PaperReference } from "../../core/paper/reference";
+import { knobsAtDefaults } from "../../lab/platforms/registry";
 import { failedCount, type Scenario, scenarioNote } from "../scenarios";
 import { byScaleNull, keyPanel, markerLayers, paperRow, plotWithKey, seriesLegendLayer } from "./points";
 import {
