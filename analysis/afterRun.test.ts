@@ -25,6 +25,11 @@ describe("reportAfterRun (the end of npm run lab)", () => {
     assert.equal(ok, true);
     assert.equal(lines[0], `report: ${join(root, "reports", "after-run", "report.html")}`);
     assert.ok(existsSync(join(root, "reports", "after-run", "report.md")));
+    // The claims this run cannot measure: one line per reason, as on the report's first screen.
+    const reasons = lines.slice(lines.indexOf("not measured here:") + 1, lines.indexOf("findings:"));
+    assert.ok(reasons.length > 0, lines.join("\n"));
+    for (const line of reasons) assert.match(line, /^ {2}\d+ claims? (need|needs|has|have) /);
+    assert.equal(new Set(reasons).size, reasons.length, "one line per reason");
     const findings = lines.slice(lines.indexOf("findings:") + 1);
     assert.equal(findings.length, 5);
     assert.match(

@@ -1,7 +1,9 @@
 /**
- * What `npm run lab` prints after a completed run: where the report is and at most five lines of
- * findings. Never throws: a report that cannot be made is one line, and the run's exit code stands.
+ * What `npm run lab` prints after a completed run: where the report is, one line per reason the
+ * run could not measure some of the paper's claims (as the report's first screen says it), and at
+ * most five lines of findings. Never throws: a report that cannot be made is one line, and the run's exit code stands.
  */
+import { groupLine } from "./claimReasons";
 import { summaryLines } from "./findings";
 import { generateReport } from "./report";
 
@@ -13,6 +15,8 @@ export async function reportAfterRun(runDir: string, reportsRoot: string): Promi
       lines: [
         `report: ${result.html}`,
         `summary: ${result.markdown}`,
+        ...(result.analysis.unmeasured.length > 0 ? ["not measured here:"] : []),
+        ...result.analysis.unmeasured.map((group) => `  ${groupLine(group)}`),
         "findings:",
         ...summaryLines(result.analysis.findings, 5).map((line) => `  ${line}`),
       ],

@@ -13,6 +13,7 @@ import { run } from "../core/exec";
 import type { Runtime } from "../core/model";
 import { sh } from "../core/shell";
 import { dockerSkip } from "../core/testing/requirements";
+import { testRunId } from "../core/testing/runIds";
 import { type ArtifactManifest, buildArtifacts } from "../workloads/artifacts/build";
 import { goSourceDir } from "../workloads/artifacts/goBinary";
 import { findGoToolchain } from "../workloads/artifacts/goToolchain";
@@ -97,7 +98,7 @@ function dockerCase(runtime: Runtime, expectedVersion: () => string): Case {
         hostPort: port,
         workDir: join(workRoot, `${port}`),
         resources: limits,
-        runId: "apps-test",
+        runId: testRunId("apps-test"),
       });
       const instance = await launchInstance(dockerPlatform, ctx);
       launched.push(instance);

@@ -219,7 +219,7 @@ describe("the README's first command on a pristine Debian 12 (debootstrap minbas
       assert.equal(result.ok, false, `${command} ran on Node 18`);
       assert.match(
         result.output,
-        /^edge-lab needs Node\.js >=20 \(package\.json engines\); this is Node 18\.\d+\.\d+ at \/usr\/bin\/node: run `bash scripts\/install-system\.sh` as root/m,
+        /^edge-lab needs Node\.js >=20\.19\.0 \(package\.json engines\); this is Node 18\.\d+\.\d+ at \/usr\/bin\/node: run `bash scripts\/install-system\.sh` as root/m,
       );
       assert.ok(result.seconds < 15, `${command} took ${result.seconds} s to refuse`);
     }

@@ -3,7 +3,7 @@
  * on Node's own test runner. `--fast` leaves out *.integration.test.ts (Docker, real processes).
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { repoRoot } from "../core/paths";
 
@@ -31,10 +31,22 @@ if (files.length === 0) {
   process.stderr.write("no test files matched\n");
   process.exit(1);
 }
+/** The user's own results and reports: a test writes into tmp dirs, never here. */
+const USER_DIRS = ["results", "reports"];
+const entries = (dir: string): string[] =>
+  existsSync(join(repoRoot, dir)) ? readdirSync(join(repoRoot, dir)).map((name) => `${dir}/${name}`) : [];
+const before = new Set(USER_DIRS.flatMap(entries));
 // Integration tests share the Docker engine and two cores: one file at a time keeps timings sane.
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files],
   { cwd: repoRoot, stdio: "inherit" },
 );
+const added = USER_DIRS.flatMap(entries).filter((entry) => !before.has(entry));
+if (added.length > 0) {
+  process.stderr.write(
+    `tests wrote into the checkout's own folders (a test must use a tmp dir, e.g. --results and --reports): ${added.join(", ")}\n`,
+  );
+  process.exit(1);
+}
 process.exit(result.status ?? 1);

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Runtime } from "../../core/model";
 import { skipUnlessTool } from "../../core/testing/requirements";
+import { testRunId } from "../../core/testing/runIds";
 import { type BuiltArtifact, buildInputs } from "../../workloads/artifacts/build";
 import { buildMicrovm } from "../../workloads/artifacts/microvm";
 import { patternBytes, quickVerify, request } from "../../workloads/contract";
@@ -55,7 +56,7 @@ function context(runtime: Runtime, extra: Partial<InstanceContext> & { memoryMB?
     instanceName: name,
     hostPort: 0,
     bindAddress: "127.0.0.1",
-    runId: "mvit",
+    runId: testRunId("mvit"),
     cpuList: "0",
     allowEmulation: true,
     accelerator: "tcg",

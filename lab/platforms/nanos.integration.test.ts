@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { skipUnlessTool } from "../../core/testing/requirements";
+import { testRunId } from "../../core/testing/runIds";
 import { launchInstance, writeInstanceScripts } from "./instance";
 import { probeKvm, QEMU_X86 } from "./kvm";
 import { nanosPlatform, serialLogPath } from "./nanos";
@@ -31,7 +32,7 @@ function context(name: string, extra: Partial<InstanceContext>): InstanceContext
     instanceName: `edgelab-int-${name}-${process.pid}`,
     hostPort: 8080,
     bindAddress: "127.0.0.1",
-    runId: "int",
+    runId: testRunId("int"),
     cpuList: "0",
     allowEmulation: false,
     ...extra,

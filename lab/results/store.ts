@@ -13,6 +13,7 @@ import { liveHolderOf } from "./lock";
  *   <root>/<runId>/manifest.json       what was run, where, with which versions
  *   <root>/<runId>/cells/<id>.json     one result per cell
  *   <root>/<runId>/cells/<id>/         the cell's raw files (scripts, logs, load summary, samples)
+ *   <root>/<runId>/cells/<id>.json.lab-error, <id>.lab-error/   a lab-error a resume ran again
  *   <root>/<runId>/active/<name>       cleanup scripts of instances that may still be running
  */
 export const ACTIVE_DIR = "active";
@@ -114,6 +115,25 @@ export function writeCellResult(runDir: string, result: CellResult): string | un
   }
   writeJsonAtomic(path, CellResultSchema.parse(result));
   return kept;
+}
+
+/**
+ * Before a resume runs a recorded lab-error cell again: its record and raw files move beside,
+ * `<id>.json.lab-error` and `<id>.lab-error/` (numbered when an earlier retry left one), so the new
+ * attempt writes into an empty place and the failed one stays to read. Returns the kept record,
+ * or undefined when the cell's place holds no lab-error.
+ */
+export function setAsideLabError(runDir: string, cellId: string): string | undefined {
+  const path = join(runDir, CELLS_DIR, `${cellId}.json`);
+  if (!existsSync(path)) return undefined;
+  const read = readCellFile(path);
+  if ("problem" in read || read.cell.cell.id !== cellId || read.cell.cell.status !== "lab-error") return undefined;
+  const raw = cellRawDir(runDir, cellId);
+  let suffix = ".lab-error";
+  for (let n = 2; existsSync(`${path}${suffix}`) || existsSync(`${raw}${suffix}`); n++) suffix = `.lab-error-${n}`;
+  if (existsSync(raw)) renameSync(raw, `${raw}${suffix}`);
+  renameSync(path, `${path}${suffix}`);
+  return `${path}${suffix}`;
 }
 
 /** Whether `path` holds a sound result (the reader's rule: the one a resume skips). */

@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { cellId } from "../../core/matrix";
 import type { CellResult } from "../../core/results/schema";
 import { mountTmpfs } from "../testing/faults";
-import { storageProblem, writeCellResult, writeJsonAtomic } from "./store";
+import { setAsideLabError, storageProblem, writeCellResult, writeJsonAtomic } from "./store";
 
 const root = mkdtempSync(join(tmpdir(), "store-writes-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -65,6 +65,25 @@ describe("results store writes", () => {
     assert.equal(JSON.parse(readFileSync(path, "utf8")).id, id);
     writeFileSync(path, "{");
     assert.equal(writeCellResult(runDir, result(id)), `${path}.unreadable-2`, "an earlier kept file stays");
+  });
+
+  it("a lab-error a resume runs again moves beside with its raw files; other results stay put", () => {
+    const runDir = join(root, "retry");
+    mkdirSync(join(runDir, "cells"), { recursive: true });
+    const id = cellId(spec);
+    assert.equal(setAsideLabError(runDir, id), undefined, "nothing recorded: nothing to move");
+    writeCellResult(runDir, result(id));
+    mkdirSync(join(runDir, "cells", id));
+    writeFileSync(join(runDir, "cells", id, "wrk.txt"), "killed");
+    const path = join(runDir, "cells", `${id}.json`);
+    assert.equal(setAsideLabError(runDir, id), `${path}.lab-error`);
+    assert.equal(readFileSync(join(runDir, "cells", `${id}.lab-error`, "wrk.txt"), "utf8"), "killed");
+    assert.equal(writeCellResult(runDir, { ...result(id), status: "ok", reason: null }), undefined);
+    assert.equal(setAsideLabError(runDir, id), undefined, "an ok result is never moved");
+    assert.equal(JSON.parse(readFileSync(path, "utf8")).status, "ok");
+    rmSync(path);
+    writeCellResult(runDir, result(id));
+    assert.equal(setAsideLabError(runDir, id), `${path}.lab-error-2`, "an earlier kept attempt stays");
   });
 
   it("a write that fills the disk leaves the target untouched and no temporary file", (t) => {

@@ -1,7 +1,7 @@
 /** Bad command lines get one clear message naming the flag, the value and what is allowed (exit 2). */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -9,6 +9,7 @@ import { paperRunOptions, writeSyntheticRun } from "../../analysis/fixtures/synt
 import { repoRoot } from "../../core/paths";
 import type { ReportAfterRun } from "./afterRun";
 import { main } from "./cli";
+import { planRun } from "./prepare";
 
 const results = mkdtempSync(join(tmpdir(), "cli-"));
 
@@ -228,6 +229,41 @@ describe("npm run lab: the report after a run", () => {
       },
     });
 
+  it("a resume runs recorded lab-error cells again; --keep-lab-errors leaves them", async () => {
+    const runDir = finished("lab-error-resume");
+    const cells = join(runDir, "cells");
+    const file = readdirSync(cells).find((f) => f.endsWith(".json")) ?? "";
+    const cell = JSON.parse(readFileSync(join(cells, file), "utf8"));
+    writeFileSync(join(cells, file), JSON.stringify({ ...cell, status: "lab-error", reason: "wrk died" }));
+    const plan = (keepLabErrors: boolean) =>
+      planRun(
+        {
+          run: { kind: "resume", runId: "lab-error-resume", keepLabErrors },
+          resultsRoot: results,
+          generatorPreference: null,
+        },
+        "lab-error-resume",
+        runDir,
+      );
+    const retried = await plan(false);
+    assert.deepEqual(
+      retried.todo.map((c) => c.id),
+      [cell.id],
+    );
+    assert.deepEqual(
+      retried.retried.map((c) => c.id),
+      [cell.id],
+    );
+    assert.equal(retried.earlier.length, 0);
+    const kept = await plan(true);
+    assert.deepEqual(kept.todo, []);
+    assert.deepEqual(
+      kept.earlier.map((c) => c.id),
+      [cell.id],
+    );
+    await assert.rejects(main(["--keep-lab-errors", "--dry-run"]), /--keep-lab-errors .*use it with --resume RUN_ID/);
+  });
+
   it("reaches the report only through the seam it is given, with the run's folder", async () => {
     const runDir = finished("seam-report");
     const asked: string[][] = [];
@@ -237,6 +273,10 @@ describe("npm run lab: the report after a run", () => {
     };
     await main(["--resume", "seam-report", "--results", results], afterRun);
     assert.deepEqual(asked, [[runDir, join(repoRoot, "reports")]]);
+    const elsewhere = join(results, "elsewhere-reports");
+    await main(["--resume", "seam-report", "--results", results, "--reports", elsewhere], afterRun);
+    assert.deepEqual(asked[1], [runDir, elsewhere], "--reports names where the report goes");
+    asked.pop();
     await main(["--resume", "seam-report", "--results", results, "--no-report"], afterRun);
     assert.equal(asked.length, 1, "--no-report makes none");
   });

@@ -39,10 +39,13 @@ const usage = `usage: npm run lab -- [options]
   --cross-check NAME    also load every load cell with this generator (${GENERATORS.join(", ")}), right
                         after the first, and compare (default: the profile's crossCheck cells)
   --results DIR         results root (default results/)
+  --reports DIR         where the run's report goes, as DIR/<runId> (default reports/)
   --run-id ID           name the new run (default: time, profile and a random suffix)
   --seed N              the seed of the cells' shuffled order (default: a fresh one; each run's
                         manifest records its seed, so --seed replays a run's order)
-  --resume RUN_ID       finish an interrupted run: only cells without a result run
+  --resume RUN_ID       finish an interrupted run: cells without a result run, and lab-error
+                        cells run again (their records kept beside as cells/<id>.json.lab-error)
+  --keep-lab-errors     with --resume: leave lab-error cells as they are
   --dry-run             print the plan and stop
   --no-report           do not make the report (reports/<runId>) after the run
 two-host lab (what the Pulumi program runs on the system under test):
@@ -69,9 +72,11 @@ function options(argv: string[]) {
       generator: { type: "string" },
       "cross-check": { type: "string" },
       results: { type: "string", default: "results" },
+      reports: { type: "string", default: "reports" },
       "run-id": { type: "string" },
       seed: { type: "string" },
       resume: { type: "string" },
+      "keep-lab-errors": { type: "boolean", default: false },
       "dry-run": { type: "boolean", default: false },
       "no-report": { type: "boolean", default: false },
       "plan-only": { type: "boolean", default: false },
@@ -133,6 +138,9 @@ export async function main(
   if (values.cell !== undefined && values.resume === undefined) {
     throw new UsageError("--cell picks cells of an existing run: use it with --resume RUN_ID");
   }
+  if (values["keep-lab-errors"] && values.resume === undefined) {
+    throw new UsageError("--keep-lab-errors keeps a run's recorded lab-error cells: use it with --resume RUN_ID");
+  }
   if (values.pair !== undefined && values.resume === undefined) {
     throw new UsageError("--pair names the host pair resuming a run: use it with --resume RUN_ID");
   }
@@ -160,6 +168,7 @@ export async function main(
   if (values.floor && values.resume !== undefined) {
     throw new UsageError("--resume takes the run's own settings: drop --floor");
   }
+  const reportsRoot = folderFlag("reports", values.reports, resolve(repoRoot, values.reports));
   // A resumed run keeps its generators and their ceilings from its manifest, like its selection.
   const selectionFlags = [
     "profile",
@@ -192,7 +201,7 @@ export async function main(
   const outcome = await runLab({
     run:
       values.resume !== undefined
-        ? { kind: "resume", runId: values.resume }
+        ? { kind: "resume", runId: values.resume, keepLabErrors: values["keep-lab-errors"] }
         : {
             kind: "new",
             revision: loadRevision(values.revision ?? DEFAULT_REVISION_ID),
@@ -232,7 +241,7 @@ export async function main(
   if (outcome.stopped) process.exit(1); // already said why, with the resume command
   if (!values["dry-run"] && !values["plan-only"] && !values["no-report"]) {
     // Loaded only here, and never fatal: a report problem prints one line and the run's exit code stands.
-    const report = await afterRun(outcome.runDir, resolve(repoRoot, "reports")).catch((error: unknown) => ({
+    const report = await afterRun(outcome.runDir, reportsRoot).catch((error: unknown) => ({
       ok: false,
       lines: [`report not made: ${String(error).split("\n")[0]}`],
     }));

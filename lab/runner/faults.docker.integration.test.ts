@@ -18,6 +18,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Revision } from "../../core/config/revision";
 import { hasCommand } from "../../core/exec";
 import { dockerSkip, goSkip } from "../../core/testing/requirements";
+import { testRunId } from "../../core/testing/runIds";
 import { probeVersion } from "../load/generator";
 import { wrkGenerator } from "../load/wrk";
 import { RUN_LABEL } from "../platforms/docker";
@@ -35,7 +36,7 @@ import { runLab } from "./runner";
 
 // Short: the engine's sockets live under it (a unix socket path has at most 107 bytes).
 const work = mkdtempSync(join(tmpdir(), "fdk-"));
-const runId = "docker-stops";
+const runId = testRunId("docker-stops");
 let engine: PrivateDockerd | undefined;
 const savedHost = process.env.DOCKER_HOST;
 

@@ -31,6 +31,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { goSkip } from "../../core/testing/requirements";
+import { testRunId } from "../../core/testing/runIds";
 import { loadRevision } from "../config/revision";
 import { probeVersion } from "../load/generator";
 import { wrkGenerator } from "../load/wrk";
@@ -40,7 +41,7 @@ import { type LabChild, runLabCli, startLabCli } from "../testing/labRuns";
 
 const work = mkdtempSync(join(tmpdir(), "faults-it-"));
 const resultsRoot = join(work, "results");
-const runId = "faults";
+const runId = testRunId("faults");
 const runDir = join(resultsRoot, runId);
 const cellsDir = join(runDir, "cells");
 const REPETITIONS = 5;

@@ -21,6 +21,7 @@ import type { Revision } from "../../core/config/revision";
 import { hasCommand } from "../../core/exec";
 import { sh, shellCode } from "../../core/shell";
 import { goSkip } from "../../core/testing/requirements";
+import { testRunId } from "../../core/testing/runIds";
 import { adHocContext } from "../platforms/context";
 import { writeInstanceScripts } from "../platforms/instance";
 import { QEMU_X86 } from "../platforms/kvm";
@@ -34,6 +35,10 @@ import { validateRun } from "../results/validate";
 import { livePidsUnder, mountTmpfs, processesInRunCgroups, processesUsing } from "../testing/faults";
 import { revisionWithQuick } from "../testing/labRuns";
 import { runLab } from "./runner";
+
+/** Run ids unique to this copy of the test: they name its instances and scope their clean-up. */
+const hostFaultsId = testRunId("host-faults");
+const fullDiskId = testRunId("full-disk");
 
 const work = mkdtempSync(join(tmpdir(), "faults-platforms-it-"));
 const HOLDER_PID = "port-holder.pid";
@@ -122,7 +127,7 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
         revision: revisionWith(["taken-port", "native", "microvm"]),
         profileName: "quick",
         selection: {},
-        runId: "host-faults",
+        runId: hostFaultsId,
       },
       resultsRoot: join(work, "results"),
       generatorPreference: null,
@@ -180,7 +185,7 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
     // Nothing of the lab runs: no instance, no lab qemu of this run, the lock released; the holders are the test's to end.
     assert.deepEqual(livePidsUnder(outcome.runDir), []);
     assert.deepEqual(
-      labQemuPids().filter((q) => !qemusBefore.has(q.pid) && q.name.includes("host-faults")),
+      labQemuPids().filter((q) => !qemusBefore.has(q.pid) && q.name.includes(hostFaultsId)),
       [],
     );
     // The microVM cell that met the missing qemu stays marked for the next run's cleanup, nothing else.
@@ -213,7 +218,7 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
         hostPort: await freePort(),
         workDir: join(disk, "instance"),
         resources: { cpus: 1, memoryMB: 128 },
-        runId: "full-disk",
+        runId: fullDiskId,
       });
       const paths = writeInstanceScripts(nativePlatform.scripts(ctx), ctx.workDir);
       assert.equal(spawnSync("bash", [paths.prepare]).status, 0);
@@ -225,7 +230,7 @@ describe("faults of the host under a sweep", { timeout: 300_000 }, () => {
       spawnSync("bash", [paths.cleanup]);
       await sleep(200);
       assert.deepEqual(processesUsing(disk), [], "nothing runs from the instance's folder");
-      assert.deepEqual(processesInRunCgroups("full-disk"), []);
+      assert.deepEqual(processesInRunCgroups(fullDiskId), []);
     } finally {
       unmount();
     }

@@ -16,11 +16,14 @@ import { run } from "../../core/exec";
 import { readManifest } from "../../core/results/read";
 import { CELL_PHASES } from "../../core/results/schema";
 import { dockerSkip } from "../../core/testing/requirements";
+import { testRunId } from "../../core/testing/runIds";
 import { labContainers } from "../platforms/docker";
 import { validateRun } from "../results/validate";
 import { type LabChild, runLabCli, startLabCli } from "../testing/labRuns";
 
 const resultsRoot = mkdtempSync(join(tmpdir(), "lab-it-"));
+/** The quick run's id, unique to this copy of the test. */
+const quickId = testRunId("quick");
 
 function startLab(args: string[]): LabChild {
   return startLabCli(resultsRoot, args);
@@ -77,13 +80,13 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     // The quick profile's 256 and 16 MB levels on the platforms every CI host has (the others have tests of their own).
     // /io is left to the interrupted runs below and to the apps' own tests, to keep the suite short.
     const selection = ["--platform", "native,docker,nanos", "--memory", "256,16", "--workload", "startup,compute"];
-    const { code, output } = await lab(["--profile", "quick", "--run-id", "quick", ...selection]);
+    const { code, output } = await lab(["--profile", "quick", "--run-id", quickId, ...selection]);
     assert.equal(code, 0, output);
     assert.match(output, /cells: 0 already recorded, \d+ to run/);
     assert.match(output, /estimated \d/);
     assert.match(output, /\[1\/\d+\] .* ETA /);
 
-    const report = validateRun(join(resultsRoot, "quick"));
+    const report = validateRun(join(resultsRoot, quickId));
     assert.deepEqual(report.problems, []);
     assert.deepEqual(report.missing, []);
     const byName = new Map(report.cells.map((c) => [c.name, c]));
@@ -120,7 +123,7 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     // Three repetitions of every scenario; each with two or more usable repetitions has a 95%
     // interval (what the report's figures draw). A repetition flagged generator-bound is left out
     // of the statistics where clean ones exist, so a scenario may rest on fewer than three.
-    const scenarios = buildScenarios(report.cells.map((cell) => ({ cell, file: "", runId: "quick" })));
+    const scenarios = buildScenarios(report.cells.map((cell) => ({ cell, file: "", runId: quickId })));
     const withLoad = scenarios.filter((s) => s.spec.workload !== "startup" && s.basis !== "none");
     assert.ok(withLoad.length > 0);
     for (const s of withLoad) {
@@ -151,22 +154,25 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     for (const cell of nanos) {
       if (cell.status === "skipped") assert.match(cell.reason ?? "", /^nanos: /);
     }
-    const manifest = JSON.parse(readFileSync(join(resultsRoot, "quick", "manifest.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(resultsRoot, quickId, "manifest.json"), "utf8"));
     assert.equal(manifest.revision.versions.node, "24.3.0");
     assert.ok(manifest.host.cores >= 1 && manifest.host.kernel && manifest.host.cpuModel);
     assert.ok(["k6", "wrk", "autocannon"].includes(report.cells.find((c) => c.load)?.load?.generator ?? ""));
     // The generators' ceilings were measured before the sweep; each load cell keeps its command.
     assert.ok(manifest.generators.ceilings.length > 0, JSON.stringify(manifest.generators));
     for (const cell of report.cells.filter((c) => c.load)) assert.ok(cell.generator?.commandLine, cell.name);
-    assert.deepEqual(await containersOf("quick"), []);
-    assert.deepEqual(livePids("quick"), []);
+    assert.deepEqual(await containersOf(quickId), []);
+    assert.deepEqual(livePids(quickId), []);
   });
 
   it("never overwrites a run", async () => {
-    const { code, output } = await lab(["--profile", "quick", "--run-id", "quick", "--platform", "native"]);
-    if (!existsSync(join(resultsRoot, "quick"))) return; // the first test was skipped
+    const { code, output } = await lab(["--profile", "quick", "--run-id", quickId, "--platform", "native"]);
+    if (!existsSync(join(resultsRoot, quickId))) return; // the first test was skipped
     assert.notEqual(code, 0);
-    assert.match(output, /already exists: a run is never overwritten \(use --resume quick to finish it\)/);
+    assert.match(
+      output,
+      new RegExp(`already exists: a run is never overwritten \\(use --resume ${quickId} to finish it\\)`),
+    );
   });
 
   for (const [signal, label] of [
@@ -176,7 +182,7 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     it(`${label} mid-sweep (${signal}) leaves nothing running, and --resume runs only the missing cells`, async (t) => {
       const skip = await dockerSkip();
       if (skip) return t.skip(skip);
-      const runId = `interrupted-${label}`;
+      const runId = testRunId(`interrupted-${label}`);
       const args = [
         "--profile",
         "quick",

@@ -56,8 +56,10 @@ export interface RunPlan {
   existing: Manifest | undefined;
   /** Every cell of the run, in matrix order. */
   cells: Cell[];
-  /** Results the run has recorded before this invocation (sound files only). */
+  /** Results the run has recorded before this invocation and keeps (sound files only). */
   earlier: CellResult[];
+  /** Recorded lab-error cells this resume runs again (the lab failed there, not the app). */
+  retried: CellResult[];
   /**
    * The cells this invocation runs, in matrix order; of a floor search, the scenarios it searches
    * (each cell is where one search starts, recorded or not: the search decides what is left).
@@ -97,7 +99,10 @@ export async function planRun(options: RunnerOptions, runId: string, runDir: str
   if (cells.length === 0)
     throw new UsageError("the selection leaves no cell to run: widen --runtime/--platform/--workload/--memory");
 
-  const earlier = existing ? soundCells(readCells(runDir)) : [];
+  const sound = existing ? soundCells(readCells(runDir)) : [];
+  const keepLabErrors = options.run.kind === "resume" && options.run.keepLabErrors === true;
+  const retried = keepLabErrors ? [] : sound.filter((c) => c.status === "lab-error");
+  const earlier = sound.filter((c) => !retried.includes(c));
   const recorded = new Set(earlier.map((c) => c.id));
   if (options.onlyCells) {
     const known = new Set(cells.flatMap((c) => [c.id, c.name]));
@@ -137,6 +142,7 @@ export async function planRun(options: RunnerOptions, runId: string, runDir: str
     existing,
     cells,
     earlier,
+    retried,
     todo,
     availability,
     seed,
@@ -153,6 +159,12 @@ export function describePlan(plan: RunPlan, log: (line: string) => void): void {
     if (plan.existing && existsSync(file) && !plan.earlier.some((c) => c.id === cell.id))
       log(`  ${relative(plan.runDir, file)} (${cell.name}) is no valid result: it runs again`);
   }
+  const retried = plan.retried.filter((c) => plan.todo.some((t) => t.id === c.id));
+  if (retried.length > 0)
+    log(
+      `  ${retried.length} lab-error cell(s) run again, each earlier record kept beside (keep them as they are: --keep-lab-errors)`,
+    );
+
   for (const [name, a] of plan.availability) log(`  ${name.padEnd(7)} ${availabilityLine(a)}`);
 }
 

@@ -11,7 +11,7 @@ import type { CellResult } from "../../core/results/schema";
 import { SCRIPT_NAMES } from "../platforms/instance";
 import { getPlatform } from "../platforms/registry";
 import type { Availability } from "../platforms/types";
-import { cellRawDir, markActive, storageFault, writeCellResult } from "../results/store";
+import { cellRawDir, markActive, setAsideLabError, storageFault, writeCellResult } from "../results/store";
 import type { SweepEstimate } from "./estimate";
 import { progressLine, revisedLine } from "./progress";
 import { CellInterrupted, skippedCell } from "./runCell";
@@ -59,6 +59,13 @@ export async function runCells(phase: CellsPhase): Promise<CellsOutcome> {
   };
   for (let cell = schedule.next(results); cell !== null; cell = schedule.next(results)) {
     if (signal.aborted) break;
+    try {
+      const kept = setAsideLabError(runDir, cell.id);
+      if (kept) log(`  ${relative(runDir, kept)}: the earlier lab-error of ${cell.name}, kept beside; it runs again`);
+    } catch (error) {
+      if (stop(error)) break;
+      throw error;
+    }
     const available = availability.get(cell.spec.platform);
     let result: CellResult;
     if (!available?.ok) {

@@ -46,6 +46,8 @@ export interface NewRun {
 export interface ResumedRun {
   kind: "resume";
   runId: string;
+  /** Leave recorded lab-error cells as they are (by default a resume runs them again). */
+  keepLabErrors?: boolean;
 }
 
 export interface RunnerOptions {

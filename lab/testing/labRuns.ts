@@ -22,10 +22,19 @@ export interface LabChild {
   output: () => string;
 }
 
-/** `npm run lab -- --results <resultsRoot> <args>` as a child process; `started` collects it for clean-up. */
+/** Where a test's lab puts its reports: beside its results root, never the checkout's reports/. */
+export function reportsBeside(resultsRoot: string): string {
+  return `${resultsRoot}-reports`;
+}
+
+/**
+ * `npm run lab -- --results <resultsRoot> --reports <resultsRoot>-reports <args>` as a child
+ * process; `started` collects it for clean-up.
+ */
 export function startLabCli(resultsRoot: string, args: readonly string[], started?: Set<ChildProcess>): LabChild {
   let text = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "lab/runner/cli.ts", "--results", resultsRoot, ...args], {
+  const where = ["--results", resultsRoot, "--reports", reportsBeside(resultsRoot)];
+  const child = spawn(process.execPath, ["--import", "tsx", "lab/runner/cli.ts", ...where, ...args], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
   });
