@@ -267,7 +267,8 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
       }),
     );
 
-    const resumed = await lab(["--resume", runId]);
+    // --keep-lab-errors: the lab-error of the killed wrk stays as it is (a plain --resume runs it again).
+    const resumed = await lab(["--resume", runId, "--keep-lab-errors"]);
     assert.equal(resumed.code, 0, resumed.output);
     assert.match(
       resumed.output,
