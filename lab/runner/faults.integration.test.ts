@@ -49,8 +49,9 @@ const REPETITIONS = 5;
 /** The revision with a profile of its own: five short native /io cells, loaded by wrk. */
 function writeRevision(): string {
   const revision = loadRevision();
-  const quick = revision.profiles.quick;
-  assert.ok(quick);
+  assert.ok(revision.profiles.quick);
+  // Matrix order and exactly REPETITIONS cells: the steps below count and pick cells by that.
+  const { order: _order, adaptive: _adaptive, ...quick } = revision.profiles.quick;
   const faults = {
     ...quick,
     description: "faults in the middle of a sweep (a test)",
@@ -304,5 +305,17 @@ describe("faults in the middle of a sweep", { timeout: 300_000 }, () => {
     assert.deepEqual(processesInRunCgroups(runId), []);
     assert.deepEqual(processesUsing(resultsRoot), []);
     assert.equal(existsSync(join(runDir, "lab.lock")), false);
+  });
+
+  it("a plain --resume runs the lab-error cell again and keeps its earlier record beside", async (t) => {
+    if (skipAll) return t.skip(skipAll);
+    if (!killedCell) return t.skip("the first part recorded no lab-error");
+    const earlier = readFileSync(join(cellsDir, killedCell), "utf8");
+    const resumed = await lab(["--resume", runId]);
+    assert.equal(resumed.code, 0, resumed.output);
+    assert.match(resumed.output, /1 lab-error cell\(s\) run again/);
+    assert.equal(readCell(killedCell).status, "ok", "the cell whose wrk was killed was measured again");
+    assert.equal(readFileSync(join(cellsDir, `${killedCell}.lab-error`), "utf8"), earlier, "its lab-error is kept");
+    assert.deepEqual(validateRun(runDir).problems, []);
   });
 });
