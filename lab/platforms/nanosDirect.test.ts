@@ -107,7 +107,13 @@ describe("nanos-direct on the microVM's VMM", () => {
       /knob nanosDirectNetwork is "bridged"; allowed: user/,
     );
     // The same locked release as the nanos platform, unpacked by the same ops step.
-    assert.deepEqual(nanosDirectPlatform.host?.downloads, { ops: "ops", nanosKernel: "nanos", nanosCommon: null });
+    assert.deepEqual(nanosDirectPlatform.host?.downloads, {
+      ops: "ops",
+      nanosKernel: "nanos",
+      nanosCommon: null,
+      nanosSource: "nanos",
+    });
+    assert.match(nanosDirectPlatform.host?.installScript ?? "", /make -C "\$build" -j"\$\(nproc\)" mkfs/);
   });
 
   it("is unavailable, in words, without a Nanos release; else as the microVM (KVM, or TCG when allowed)", () => {

@@ -24,7 +24,7 @@ import {
   type MicrovmHostFacts,
 } from "./microvm";
 import { NANOS_OOM_PATTERNS } from "./nanos";
-import { nanosHostInstall } from "./nanos/host";
+import { NANOS_MKFS_BUILD_PACKAGES, NANOS_MKFS_SH, nanosHostInstall } from "./nanos/host";
 import { oomFromConsoleLines } from "./qemuShell";
 import type { Availability, InstanceContext, InstanceScripts, KnobSpec, Platform } from "./types";
 import { DEFAULT_VMNET, type VmnetSettings } from "./vmnet";
@@ -168,10 +168,14 @@ export const nanosDirectPlatform: Platform = {
   host: {
     // The kernel, boot image and klibs from the locked release tarball, unpacked where ops keeps
     // it ($OPS_HOME/<version>) by the ops step (the nanos platform's, idempotent: it runs once per
-    // plugin that asks); ops' common files beside. The release carries no mkfs: the preflight says
-    // so until one is put there (docs/ops-nanos-notes.md).
-    downloads: nanosHostInstall.downloads,
-    installScript: `${LAB_VM_HOST_INSTALL}\n${nanosHostInstall.installScript}`,
+    // plugin that asks); ops' common files beside. The release carries no mkfs: it is built from
+    // the locked source of the same tag and put beside kernel.img (lab/platforms/nanos/mkfs.sh).
+    downloads: { ...nanosHostInstall.downloads, nanosSource: "nanos" },
+    installScript: [
+      `${LAB_VM_HOST_INSTALL} ${NANOS_MKFS_BUILD_PACKAGES.join(" ")}`,
+      nanosHostInstall.installScript,
+      NANOS_MKFS_SH,
+    ].join("\n"),
     preflightScript: `${LAB_VM_HOST_PREFLIGHT} && ${NANOS_DIRECT_PREFLIGHT}`,
   },
 };

@@ -8,12 +8,23 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HostInstall } from "../../install";
 
-/** ops.sh without its shellcheck directives (they are for the file alone). */
-const OPS_SH = readFileSync(join(__dirname, "ops.sh"), "utf8")
-  .split("\n")
-  .filter((line) => !line.startsWith("# shellcheck"))
-  .join("\n")
-  .trim();
+/** A shell body beside this file, without its shellcheck directives (they are for the file alone). */
+function shellBody(file: string): string {
+  return readFileSync(join(__dirname, file), "utf8")
+    .split("\n")
+    .filter((line) => !line.startsWith("# shellcheck"))
+    .join("\n")
+    .trim();
+}
+
+const OPS_SH = shellBody("ops.sh");
+
+/**
+ * The release's mkfs built from the locked source of the same tag (the release tarball has none):
+ * nanos-direct's install runs it after ops.sh. The packages `make mkfs` needs come first.
+ */
+export const NANOS_MKFS_BUILD_PACKAGES = ["gcc", "make", "libc6-dev"] as const;
+export const NANOS_MKFS_SH = shellBody("mkfs.sh");
 
 /** ops and the kernel it runs are the pinned ones (ops' folder is root's on a Pulumi host). */
 const CHECK = `ops_home="\${HOME:-/root}/.ops"
