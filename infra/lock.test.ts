@@ -17,7 +17,7 @@ import { fileOf } from "./testing/downloads";
 import { type StandInServer, startStandInServer } from "./testing/standInServer";
 
 const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest("hex");
-const NAMES = ["ops", "nanosKernel", "nanosCommon"] as const;
+const NAMES = ["ops", "nanosKernel", "nanosSource", "nanosCommon"] as const;
 
 let server: StandInServer;
 before(async () => {
@@ -65,8 +65,12 @@ describe("the download lock (stand-ins on localhost)", () => {
     const s = setup();
     const log: string[] = [];
     const result = await use(s, log);
-    assert.deepEqual(result.added, ["ops", "nanosKernel", "nanosCommon"]);
-    assert.deepEqual(result.unverified, ["nanosCommon"], "ops' common files have no published checksum");
+    assert.deepEqual(result.added, ["ops", "nanosKernel", "nanosSource", "nanosCommon"]);
+    assert.deepEqual(
+      result.unverified,
+      ["nanosSource", "nanosCommon"],
+      "ops' common files and the Nanos source archive have no published checksum",
+    );
     const lock = readLock(lockPathOf(s.file), "paper-2025");
     assert.equal(lockPathOf(s.file), join(s.dir, "paper-2025.lock.json"));
     assert.equal(lock.files.ops?.sha256, hex("sha256", s.data.ops as Buffer));

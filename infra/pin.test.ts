@@ -23,7 +23,7 @@ function setup(tamper = false) {
   const d = revision.downloads;
   if (!d) throw new Error("no downloads");
   const served = new Map<string, Buffer>();
-  for (const name of ["ops", "nanosKernel", "nanosCommon"] as const) {
+  for (const name of ["ops", "nanosKernel", "nanosSource", "nanosCommon"] as const) {
     const data = Buffer.from(`stand-in ${name}`);
     const file = fileOf(d, name);
     served.set(file.url, data);
@@ -54,8 +54,12 @@ describe("infra/pin.ts", () => {
       cacheDir: join(dir, "cache"),
       log: (l) => lines.push(l),
     });
-    assert.deepEqual(result.added, ["ops", "nanosKernel", "nanosCommon"]);
-    assert.deepEqual(result.unverified, ["nanosCommon"], "ops' common files publish no checksum");
+    assert.deepEqual(result.added, ["ops", "nanosKernel", "nanosCommon", "nanosSource"]);
+    assert.deepEqual(
+      result.unverified,
+      ["nanosCommon", "nanosSource"],
+      "ops' common files and the Nanos source archive publish no checksum",
+    );
     assert.ok(!fetched.some((u) => u.includes("go1.22.2")), "files the revision pins are left alone");
     assert.equal(readFileSync(path, "utf8"), before, "the revision file is not rewritten: the lock holds the pins");
     assert.equal(

@@ -30,7 +30,7 @@ before(async () => {
   writeFileSync(revisionFile, readFileSync(revisionPath("paper-2025"), "utf8"));
   const d = loadRevision(revisionFile).downloads;
   if (!d) throw new Error("no downloads");
-  for (const name of ["ops", "nanosKernel", "nanosCommon"] as const) {
+  for (const name of ["ops", "nanosKernel", "nanosSource", "nanosCommon"] as const) {
     const data = Buffer.from(`stand-in ${name}`);
     const file = fileOf(d, name);
     server.serve(file.url, data);

@@ -225,6 +225,7 @@ function hostileContext(value: string, roles: BootstrapContext["roles"], bundled
     goBuild: { ...download, version: value },
     ops: download,
     nanosKernel: download,
+    nanosSource: download,
     nanosCommon: download,
     npm: { version: value, integrity: base.npm.integrity },
     xk6: { version: value },
