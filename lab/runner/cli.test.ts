@@ -30,7 +30,7 @@ describe("npm run lab: bad input", () => {
     [["--memory", "256,12x"], /^--memory "256,12x": "12x" is not allowed; use whole MB like 256,128$/m],
     [
       ["--profile", "fancy"],
-      /^profile "fancy" is not in revision paper-2025: use one of paper, paper-2x2, quick, attribution, paper-attribution, floor$/m,
+      /^profile "fancy" is not in revision paper-2025: use one of paper, paper-2x2, quick, attribution, paper-attribution, floor, vm-row$/m,
     ],
     [["--generator", "ab"], /^--generator "ab" is not allowed: use k6, wrk, autocannon, auto$/m],
     [["--cross-check", "auto"], /^--cross-check "auto" is not allowed: use k6, wrk, autocannon$/m],
