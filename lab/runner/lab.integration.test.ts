@@ -6,11 +6,12 @@
 
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { stringify } from "yaml";
 import { buildScenarios } from "../../analysis/scenarios";
 import { run } from "../../core/exec";
 import { readManifest } from "../../core/results/read";
@@ -19,11 +20,36 @@ import { dockerSkip } from "../../core/testing/requirements";
 import { testRunId } from "../../core/testing/runIds";
 import { labContainers } from "../platforms/docker";
 import { validateRun } from "../results/validate";
-import { type LabChild, runLabCli, startLabCli } from "../testing/labRuns";
+import { type LabChild, revisionWithQuick, runLabCli, startLabCli } from "../testing/labRuns";
 
 const resultsRoot = mkdtempSync(join(tmpdir(), "lab-it-"));
 /** The quick run's id, unique to this copy of the test. */
 const quickId = testRunId("quick");
+
+/**
+ * The quick profile in matrix order with its fixed repetitions (no adaptive ones): the interrupted
+ * runs below count their cells.
+ */
+const fixedQuickRevision = `${resultsRoot}-revision.yaml`;
+writeFileSync(fixedQuickRevision, stringify(revisionWithQuick(() => ({}))));
+/**
+ * The quick profile as shipped (seeded order, adaptive repetitions) but with a small budget for the
+ * added repetitions, so the suite stays lean: the adaptive rule runs, its stops are recorded.
+ */
+const leanQuickRevision = `${resultsRoot}-lean-revision.yaml`;
+writeFileSync(
+  leanQuickRevision,
+  stringify(
+    revisionWithQuick((quick) => ({
+      ...(quick.order ? { order: quick.order } : {}),
+      ...(quick.adaptive ? { adaptive: { ...quick.adaptive, budgetS: 20 } } : {}),
+    })),
+  ),
+);
+after(() => {
+  rmSync(fixedQuickRevision, { force: true });
+  rmSync(leanQuickRevision, { force: true });
+});
 
 function startLab(args: string[]): LabChild {
   return startLabCli(resultsRoot, args);
@@ -80,7 +106,15 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     // The quick profile's 256 and 16 MB levels on the platforms every CI host has (the others have tests of their own).
     // /io is left to the interrupted runs below and to the apps' own tests, to keep the suite short.
     const selection = ["--platform", "native,docker,nanos", "--memory", "256,16", "--workload", "startup,compute"];
-    const { code, output } = await lab(["--profile", "quick", "--run-id", quickId, ...selection]);
+    const { code, output } = await lab([
+      "--revision",
+      leanQuickRevision,
+      "--profile",
+      "quick",
+      "--run-id",
+      quickId,
+      ...selection,
+    ]);
     assert.equal(code, 0, output);
     assert.match(output, /cells: 0 already recorded, \d+ to run/);
     assert.match(output, /estimated \d/);
@@ -148,7 +182,7 @@ describe("npm run lab", { timeout: 900_000 }, () => {
     for (const c of report.cells.filter((x) => x.status === "ok")) {
       assert.ok(c.interference && c.interference.stealS >= 0, `${c.name} records interference`);
     }
-    assert.ok(readManifest(join(resultsRoot, "quick")).schedule?.seed, "the manifest records the seed");
+    assert.ok(readManifest(join(resultsRoot, quickId)).schedule?.seed, "the manifest records the seed");
     const nanos = report.cells.filter((c) => c.spec.platform === "nanos");
     assert.ok(nanos.length > 0);
     for (const cell of nanos) {
@@ -184,6 +218,8 @@ describe("npm run lab", { timeout: 900_000 }, () => {
       if (skip) return t.skip(skip);
       const runId = testRunId(`interrupted-${label}`);
       const args = [
+        "--revision",
+        fixedQuickRevision,
         "--profile",
         "quick",
         "--run-id",
