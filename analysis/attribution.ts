@@ -7,6 +7,7 @@
 import { canonicalJson } from "../core/matrix";
 import { FAILED_STATUSES } from "../core/results/schema";
 import { knobsAtDefaults } from "../lab/platforms/registry";
+import { markedRepetition } from "./crossover";
 import {
   type Combination,
   type Estimate,
@@ -211,6 +212,11 @@ function sentenceFor(row: Omit<GapRow, "sentence">, base: GapRow, p: Pair, metri
   const name = gapName(p, metric);
   if (!row.change) {
     if (!row.gap) return `${name}: undetermined (${row.note})`;
+    // An overlap resting on a disturbed or set-aside repetition is no evidence of no difference.
+    const marked = excludesZero(row.gap)
+      ? null
+      : (markedRepetition(row.a ?? undefined, p.a) ?? markedRepetition(row.b ?? undefined, p.b));
+    if (marked) return `${capitalised(name)}: undetermined: ${marked} (${estimateText(row.gap, unit)})`;
     return excludesZero(row.gap)
       ? `${capitalised(name)}: ${estimateText(row.gap, unit)} at the paper's settings`
       : `${capitalised(name)}: no significant difference at the paper's settings (${estimateText(row.gap, unit)})`;

@@ -33,7 +33,13 @@ const HOG: Interference = {
 };
 
 /** One ok Go /io repetition at 1 CPU, 256 MB with the given ok throughput; `hog`: it was disturbed. */
-function rep(platform: string, repetition: number, rps: number, hog = false): LoadedCell {
+function rep(
+  platform: string,
+  repetition: number,
+  rps: number,
+  hog = false,
+  knobs: Cell["spec"]["knobs"] = {},
+): LoadedCell {
   const spec: Cell["spec"] = {
     revision: "noise-test",
     runtime: "go",
@@ -41,7 +47,7 @@ function rep(platform: string, repetition: number, rps: number, hog = false): Lo
     workload: "io",
     cpus: 1,
     memoryMB: 256,
-    knobs: {},
+    knobs,
     load: { executor: "constant-vus", vus: 16, warmupS: 1, durationS: 2, requestTimeoutS: 5 },
     ttr: null,
     allowEmulation: false,
@@ -132,6 +138,28 @@ describe("an overlap resting on a marked repetition", () => {
       rows.every((r) => !/no significant difference/.test(r.evidence)),
       JSON.stringify(rows),
     );
+  });
+
+  it("the attribution's gap at the paper's settings says undetermined with the repetition too", () => {
+    // A knob variant beside it, so the run has a gap to attribute.
+    const pinned = [11_000, 12_000, 13_000].flatMap((v, i) => [
+      rep("native", i + 1, v, false, { cpuMode: "pinned" }),
+      rep("gvisor", i + 1, v, false, { cpuMode: "pinned" }),
+    ]);
+    const quota = cells.map((c) => {
+      const { platform, repetition } = c.cell.spec;
+      return rep(platform, repetition, c.cell.load?.okThroughputRps ?? 0, c.cell.flags.length > 0, {
+        cpuMode: "quota",
+      });
+    });
+    const sentences = attribute(buildScenarios([...quota, ...pinned])).scenarios.flatMap((s) =>
+      s.metrics.flatMap((m) => [m.base.sentence]),
+    );
+    assert.ok(sentences.length > 0, "a gap was attributed");
+    for (const sentence of sentences) {
+      assert.doesNotMatch(sentence, /no significant difference/);
+      assert.match(sentence, /undetermined: repetition r1 of native disturbed \(foreign CPU/);
+    }
   });
 
   it("with clean repetitions the same overlap is a tie", () => {
