@@ -9,53 +9,19 @@ import type { Profile } from "../core/config/profile";
 import type { Download, Downloads, Revision } from "../core/config/revision";
 import type { GeneratorName } from "../core/load/types";
 import { type DownloadValues, downloadEnv, type HostInstall } from "../lab/install";
-import type { LoadGenerator } from "../lab/load/plugin";
+import { allInstalls, type PluginInstall, type PluginSources, registeredSources } from "../lab/installs";
 import { generatorRegistry } from "../lab/load/registry";
-import { allPlatforms, getPlatform } from "../lab/platforms/registry";
-import type { Platform } from "../lab/platforms/types";
+import { getPlatform } from "../lab/platforms/registry";
 import type { PluginSetup } from "./bootstrap/types";
 import { refusal } from "./refusals";
 
-/** One plugin's install, and the host of a pair it goes on. */
-export interface PluginInstall {
-  /** The platform's or the generator's name. */
-  name: string;
-  kind: "platform" | "generator";
-  /** Platforms go on the SUT, generators on the load generator. */
-  role: "sut" | "loadgen";
-  install: HostInstall;
-}
-
-/** Where the plugins come from (the registries; a test passes its own). */
-export interface PluginSources {
-  platforms: readonly Platform[];
-  generators: readonly LoadGenerator[];
-}
-
-export function registeredSources(): PluginSources {
-  return { platforms: allPlatforms(), generators: Object.values(generatorRegistry) };
-}
+// The registered plugins' installs are the engine's (lab/installs.ts): the Pulumi lab reads them here.
+export { allInstalls, type PluginInstall, type PluginSources, registeredSources };
 
 /** The downloads every revision file keeps outside any plugin (the lab's own toolchains). */
 const LAB_DOWNLOADS = ["go", "goBuild"] as const;
 /** Keys of `downloads` that are not files a host fetches. */
 const NOT_FILES = new Set(["apt", "npm", "xk6", "k6Binary"]);
-
-function platformInstall(p: Platform): PluginInstall | null {
-  return p.host ? { name: p.name, kind: "platform", role: "sut", install: p.host } : null;
-}
-
-function generatorInstall(g: LoadGenerator): PluginInstall | null {
-  const host = g.install.pulumiHost;
-  return host && typeof host === "object" ? { name: g.name, kind: "generator", role: "loadgen", install: host } : null;
-}
-
-/** Every plugin that declares an install. */
-export function allInstalls(sources: PluginSources = registeredSources()): PluginInstall[] {
-  return [...sources.platforms.map(platformInstall), ...sources.generators.map(generatorInstall)].filter(
-    (p): p is PluginInstall => p !== null,
-  );
-}
 
 /** The generator the Pulumi lab's load generator runs for a profile (`auto`: k6, the one its bootstrap builds). */
 export function pulumiGenerator(profile: Profile): GeneratorName {
@@ -69,7 +35,7 @@ export function profileInstalls(profile: Profile, sources: PluginSources = regis
   );
   const generatorName = pulumiGenerator(profile);
   const generator = sources.generators.find((g) => g.name === generatorName) ?? generatorRegistry[generatorName];
-  return [...platforms.map(platformInstall), generatorInstall(generator)].filter((p): p is PluginInstall => p !== null);
+  return allInstalls({ platforms, generators: [generator] });
 }
 
 /** The revision downloads these installs fetch, once each, in order. */

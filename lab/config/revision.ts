@@ -1,21 +1,14 @@
 import { DEFAULT_REVISION_ID, type Revision, RevisionSchema, readRevision } from "../../core/config/revision";
-import { generatorRegistry } from "../load/registry";
-import { allPlatforms } from "../platforms/registry";
+import { allInstalls } from "../installs";
 import { addRegistryIssues } from "./profile";
 
 /** The `versions` keys every revision has (core/config/revision.ts); others belong to plugins. */
-const CORE_VERSION_KEYS = new Set(["go", "node", "docker", "nanos", "ops", "qemu", "ubuntu", "k6"]);
+const CORE_VERSION_KEYS = new Set(Object.keys(RevisionSchema.shape.versions.shape));
 
 /** The version keys the registered plugins' downloads are of (lab/install.ts `downloads`). */
 function pluginVersionKeys(): Set<string> {
-  const generatorHosts = Object.values(generatorRegistry).map((g) => g.install.pulumiHost);
-  const installs = [...allPlatforms().map((p) => p.host), ...generatorHosts];
   return new Set(
-    installs.flatMap((install) =>
-      install && typeof install === "object"
-        ? Object.values(install.downloads ?? {}).filter((k): k is string => k !== null)
-        : [],
-    ),
+    allInstalls().flatMap((p) => Object.values(p.install.downloads ?? {}).filter((k): k is string => k !== null)),
   );
 }
 
